@@ -1,0 +1,42 @@
+# IAM Tutor: two commands.  `make run` serves the site; `make test` runs the whole suite.
+# PYTHON=/path/to/python3.12 overrides the interpreter search (scripts/find-python).
+SHELL := /bin/sh
+VENV  := .venv
+PY    := $(VENV)/bin/python
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@interp=$$(scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    echo "Creating $(VENV) with $$interp"; rm -rf $(VENV); "$$interp" -m venv $(VENV) || exit 1; \
+	  fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_content
+	@echo ""
+	@echo "  IAM Tutor is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) manage.py check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m iamtutor.engine bench
+
+clean:
+	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles

@@ -1,0 +1,105 @@
+"""The engine's one family of errors.
+
+Every failure the engine reports is an ``EngineError`` carrying AWS's error code, a message worded like
+AWS's, and, where a document or world file is at fault, the JSON path and line/column of the fault.
+Nothing else escapes the engine: callers catch ``EngineError`` and show ``code`` and ``message``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises.
+
+    ``code`` is AWS's error code (``MalformedPolicyDocument``, ``AccessDenied``, ``ExpiredToken``…),
+    ``message`` the human text without the code, ``json_path`` a JSONPath-like location such as
+    ``$.Statement[0].Resource`` (or ``accounts.111111111111.RoleDetailList[0]`` in world files),
+    ``line``/``column`` 1-based positions in the source text when known, and ``http_status`` the HTTP
+    status AWS answers with.
+    """
+
+    default_code = "InternalFailure"
+    default_status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        json_path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.message = message
+        self.json_path = json_path
+        self.line = line
+        self.column = column
+        self.http_status = http_status or self.default_status
+
+    @property
+    def location(self) -> str:
+        """``"line 3, column 5 ($.Statement[0].Effect)"`` or ``""`` when the error has no location."""
+        return format_location(self.json_path, self.line, self.column)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data: code and message, plus path/line/column when known."""
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.json_path is not None:
+            data["path"] = self.json_path
+        if self.line is not None:
+            data["line"] = self.line
+            data["column"] = self.column
+        return data
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"{self.code}: {self.message}" + (f" (at {where})" if where else "")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, path={self.json_path!r})"
+
+
+class PolicyError(EngineError):
+    """A policy document IAM would refuse: ``MalformedPolicyDocument`` or ``LimitExceeded``."""
+
+    default_code = "MalformedPolicyDocument"
+
+
+class ParameterError(EngineError):
+    """A request parameter that fails AWS's model constraints (code ``ValidationError``, HTTP 400)."""
+
+    default_code = "ValidationError"
+
+
+class StsError(EngineError):
+    """An STS call that fails: ``AccessDenied``, ``ExpiredToken``, ``PackedPolicyTooLarge``…"""
+
+    default_code = "AccessDenied"
+    default_status = 403
+
+
+class IamError(EngineError):
+    """An IAM change the world refuses: ``NoSuchEntity``, ``EntityAlreadyExists``, ``LimitExceeded``…"""
+
+    default_code = "ValidationError"
+
+
+class WorldError(EngineError):
+    """A world or scenario file that breaks the world format; ``json_path`` names the place."""
+
+    default_code = "InvalidWorld"
+
+
+def format_location(json_path: str | None, line: int | None, column: int | None) -> str:
+    """Formats a location for messages: ``line 3, column 5 ($.Statement[0])``, or ``""`` if unknown."""
+    parts = []
+    if line is not None:
+        parts.append(f"line {line}, column {column}" if column is not None else f"line {line}")
+    if json_path:
+        parts.append(f"({json_path})" if parts else json_path)
+    return " ".join(parts)
