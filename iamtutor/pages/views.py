@@ -1,0 +1,67 @@
+"""Home page, health check and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from iamtutor.lib import graphviz
+
+from .diagrams import MENTAL_MODEL_EDGES, mental_model_dot
+
+log = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    try:
+        diagram, diagram_problem = graphviz.render_svg(mental_model_dot()), None
+    except graphviz.RenderError as exc:
+        diagram, diagram_problem = None, exc.reason
+    context = {"diagram": diagram, "diagram_problem": diagram_problem, "diagram_edges": MENTAL_MODEL_EDGES}
+    return render(request, "pages/home.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database (and Redis, if configured) answer; 503 naming what failed otherwise."""
+    checks = {"database": _database_ok()}
+    if settings.REDIS_URL:
+        checks["redis"] = _cache_ok()
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "failed" for k, v in checks.items()}}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any driver error means "not healthy"  # noqa: BLE001
+        log.warning("healthz: database check failed", exc_info=True)
+        return False
+
+
+def _cache_ok() -> bool:
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return cache.get("healthz") == "ok"
+    except Exception:  # noqa: BLE001
+        log.warning("healthz: cache check failed", exc_info=True)
+        return False
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,14 @@
+"""The site's URL map: each app's own urls.py, included under its prefix."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("iamtutor.pages.urls")),
+    path("accounts/", include("iamtutor.accounts.urls")),
+    path("lessons/", include("lessons.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "iamtutor.pages.views.not_found"
+handler500 = "iamtutor.pages.views.server_error"

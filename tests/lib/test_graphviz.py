@@ -1,0 +1,79 @@
+"""Graphviz rendering: system dot, the WebAssembly fallback, neither — and never script in the output."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from iamtutor.lib import graphviz
+
+SMALL = 'digraph { a [label="alice"]; b [label="Deploy role"]; a -> b [label="sts:AssumeRole"]; }'
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed here")
+
+
+@needs_dot
+def test_system_dot_renders_svg_and_png(settings):
+    settings.GRAPHVIZ_RENDERER = "dot"
+    assert graphviz.renderer().name == "dot"
+    svg = graphviz.render(SMALL, "svg").decode()
+    assert "<svg" in svg and "alice" in svg and "Deploy role" in svg
+    assert graphviz.render(SMALL, "png").startswith(b"\x89PNG")
+
+
+def test_webassembly_fallback_renders_svg_without_system_graphviz(settings):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    active = graphviz.renderer()
+    assert active.name == "wasm" and active.formats == ("svg",)
+    svg = graphviz.render(SMALL, "svg").decode()
+    assert "<svg" in svg and "alice" in svg
+
+
+def test_auto_falls_back_to_webassembly_when_dot_is_missing(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "auto"
+    monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
+    assert graphviz.renderer().name == "wasm"
+
+
+def test_png_needs_system_graphviz_and_says_so(settings):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    with pytest.raises(graphviz.RenderError, match="PNG output needs the system's Graphviz"):
+        graphviz.render(SMALL, "png")
+
+
+def test_with_neither_renderer_the_reason_is_given(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "auto"
+    monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(graphviz, "_wasm_available", lambda: None)
+    active = graphviz.renderer()
+    assert not active.available and "install the graphviz system package" in active.detail
+    with pytest.raises(graphviz.RenderError, match="Diagrams need Graphviz"):
+        graphviz.render(SMALL)
+
+
+@needs_dot
+def test_broken_dot_source_is_a_render_error_not_a_crash(settings):
+    settings.GRAPHVIZ_RENDERER = "dot"
+    with pytest.raises(graphviz.RenderError, match="Graphviz failed"):
+        graphviz.render("digraph { a -> ", "svg")
+
+
+def test_broken_dot_source_in_webassembly_is_a_render_error(settings):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    with pytest.raises(graphviz.RenderError):
+        graphviz.render("digraph { a -> ", "svg")
+
+
+def test_svg_holding_script_is_refused():
+    with pytest.raises(graphviz.RenderError, match="contained script"):
+        graphviz._check_svg(b'<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>')
+
+
+def test_second_render_of_the_same_source_comes_from_the_cache(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    calls = []
+    real = graphviz.render
+    monkeypatch.setattr(graphviz, "render", lambda *a, **k: calls.append(a) or real(*a, **k))
+    first = graphviz.render_svg(SMALL)
+    second = graphviz.render_svg(SMALL)
+    assert first == second and first.startswith("<svg") and len(calls) == 1

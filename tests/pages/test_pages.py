@@ -1,0 +1,67 @@
+"""The home page, the health check and the error pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_says_what_the_site_teaches_and_starts_the_lesson(client):
+    response = client.get(reverse("home"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Learn AWS IAM roles by doing them" in page
+    assert f'href="{reverse("lessons:index")}"' in page
+    assert "Trust policies" in page
+
+
+def test_home_shows_the_mental_model_as_a_drawing_and_as_a_table(client):
+    page = client.get(reverse("home")).content.decode()
+    assert "<svg" in page
+    assert 'role="img"' in page and 'aria-labelledby="model-caption"' in page
+    assert "<table>" in page and "Temporary credentials" in page
+
+
+def test_home_says_why_the_drawing_is_missing_when_no_renderer_exists(client, settings):
+    settings.GRAPHVIZ_RENDERER = "none"
+    page = client.get(reverse("home")).content.decode()
+    assert "<svg" not in page
+    assert "Diagrams are switched off on this server" in page
+    assert "<table>" in page
+
+
+def test_healthz_is_ok_when_the_database_answers(client, settings):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    expected = {"database": "ok", **({"redis": "ok"} if settings.REDIS_URL else {})}
+    assert response.json() == {"status": "ok", "checks": expected}
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise connection.OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["database"] == "failed"
+
+
+def test_healthz_checks_redis_when_configured_and_reports_it_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.5}}}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "failed"}
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -1,0 +1,14 @@
+"""The test run's environment: the site's one settings module, imported with test-only defaults for the
+variables production must set (a secret key) and plain HTTP for the test client and live server."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-that-is-long-enough-for-django-checks-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from iamtutor.settings import *  # noqa: E402, F403
+
+# Tests serve static files straight from static/ (no collectstatic step, no manifest).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,107 @@
+"""Settings come from the environment, reject values they do not understand, and are production-safe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7!Jq2#v9LmP0sR4tW8yZ1bC3dF5gH6jK8nM0pQ2rS4uV6wX8zA",
+    "ALLOWED_HOSTS": "iamtutor.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://iamtutor.example.com",
+}
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+    "'origins': settings.CSRF_TRUSTED_ORIGINS, 'db': settings.DATABASES['default']['ENGINE'], "
+    "'db_name': str(settings.DATABASES['default']['NAME']), 'cache': settings.CACHES['default']['BACKEND'], "
+    "'sessions': settings.SESSION_ENGINE, 'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
+    "'secure_cookies': getattr(settings, 'SESSION_COOKIE_SECURE', False), 'axes': settings.AXES_HANDLER}))"
+)
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
+                                                              "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}}
+    clean["DJANGO_SETTINGS_MODULE"] = "iamtutor.settings"
+    return subprocess.run([sys.executable, *args], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def _settings(env: dict[str, str]) -> dict:
+    done = _run(["-c", PROBE], env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_defaults_are_sqlite_and_local_memory_cache():
+    values = _settings({"DEBUG": "true"})
+    assert values["db"] == "django.db.backends.sqlite3"
+    assert values["db_name"].endswith("db.sqlite3")
+    assert values["cache"].endswith("LocMemCache")
+    assert values["sessions"] == "django.contrib.sessions.backends.db"
+
+
+def test_database_url_and_redis_url_move_data_cache_sessions_and_rate_limits():
+    values = _settings({"DEBUG": "true", "DATABASE_URL": "postgres://u@db.internal:5432/iamtutor",
+                        "REDIS_URL": "redis://cache.internal:6379/1"})
+    assert values["db"] == "django.db.backends.postgresql"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["sessions"] == "django.contrib.sessions.backends.cache"
+    assert values["axes"] == "axes.handlers.cache.AxesCacheHandler"
+
+
+def test_hosts_and_origins_are_comma_separated_lists():
+    values = _settings({**PRODUCTION_ENV, "ALLOWED_HOSTS": " a.example.com, b.example.com ,"})
+    assert values["hosts"] == ["a.example.com", "b.example.com"]
+    assert values["origins"] == ["https://iamtutor.example.com"]
+
+
+def test_production_turns_on_hsts_and_secure_cookies():
+    values = _settings(PRODUCTION_ENV)
+    assert values["debug"] is False
+    assert values["hsts"] >= 31_536_000
+    assert values["secure_cookies"] is True
+
+
+def test_without_a_secret_key_production_refuses_to_start_and_says_why():
+    done = _run(["-c", PROBE], {"DEBUG": "false"})
+    assert done.returncode != 0
+    assert "SECRET_KEY is not set" in done.stderr
+    assert "Traceback" in done.stderr  # Django's own startup error; the message names the fix
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file-" + "k" * 50 + "\n")
+    done = _run(["-c", "import django; from django.conf import settings; django.setup(); print(settings.SECRET_KEY)"],
+                {"DEBUG": "false", "SECRET_KEY_FILE": str(secret)})
+    assert done.stdout.strip() == "from-a-file-" + "k" * 50
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"DEBUG": "true", "DB_CONN_MAX_AGE": "ten"}, "DB_CONN_MAX_AGE must be a whole number"),
+        ({"DEBUG": "true", "REDIS_URL": "http://cache:6379"}, "REDIS_URL must start with redis://"),
+        ({"DEBUG": "true", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a database URL"),
+    ],
+)
+def test_values_that_are_not_understood_stop_the_site_with_the_variable_named(env, message):
+    done = _run(["-c", PROBE], env)
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
