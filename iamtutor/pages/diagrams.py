@@ -15,9 +15,9 @@ def mental_model_dot() -> str:
     nodes = dict.fromkeys(name for edge in MENTAL_MODEL_EDGES for name in edge[:2])
     lines = [
         "digraph mental_model {",
-        '  graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica", pad="0.2"];',
+        '  graph [rankdir=TB, bgcolor="transparent", fontname="Helvetica", pad="0.2"];',
         '  node [shape=box, style="rounded,filled", fillcolor="#eef4ff", color="#2f5fb3", fontname="Helvetica"];',
-        '  edge [color="#555555", fontname="Helvetica", fontsize=10];',
+        '  edge [color="#555555", fontname="Helvetica", fontsize=11];',
     ]
     ids = {name: f"n{index}" for index, name in enumerate(nodes)}
     lines += [f'  {ids[name]} [label="{_escape(name)}"];' for name in nodes]

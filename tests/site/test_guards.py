@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_every_page_has_exactly_one_h1_landmarks_and_a_skip_link(client, name):
 def test_headings_never_skip_a_level(client, name):
     levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", client.get(reverse(name)).content.decode())]
     assert levels[0] == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b - a <= 1 for a, b in pairwise(levels)), levels
 
 
 @pytest.mark.django_db

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         for source in sources:
             key = (source.language, source.slug)
             if key in seen:
-                raise CommandError(f"{source.path} and {seen[key]} both use the slug {source.slug!r}. No lesson was changed.")
+                raise CommandError(
+                    f"{source.path} and {seen[key]} both use the slug {source.slug!r}. No lesson was changed."
+                )
             seen[key] = source.path
         created = updated = 0
         with transaction.atomic():
