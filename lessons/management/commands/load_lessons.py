@@ -40,4 +40,5 @@ class Command(BaseCommand):
             removed = len(existing)
             Lesson.objects.filter(pk__in=[lesson.pk for lesson in existing.values()]).delete()
         unchanged = len(sources) - created - updated
-        self.stdout.write(f"Lessons: {created} added, {updated} updated, {unchanged} unchanged, {removed} removed.")
+        if options["verbosity"]:
+            self.stdout.write(f"Lessons: {created} added, {updated} updated, {unchanged} unchanged, {removed} removed.")
