@@ -17,8 +17,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-# Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable from tests.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
@@ -40,7 +38,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def page(browser, live_server, transactional_db, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls must still work.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.console_errors = []

@@ -29,7 +29,8 @@ PROBE = (
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
-                                                              "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}}
+                                                              "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
+                                                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     clean["DJANGO_SETTINGS_MODULE"] = "iamtutor.settings"
     return subprocess.run([sys.executable, *args], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True,
                           timeout=120, check=False)
