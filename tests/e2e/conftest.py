@@ -31,16 +31,17 @@ def browser():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop in this thread while the browser is open; the tests' own
+    # database calls (fixtures, assertions) must still work, as in Django's own Playwright tests.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls must still work.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.console_errors = []
