@@ -12,3 +12,6 @@ from iamtutor.settings import *  # noqa: F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Live-server threads must not keep connections open, or PostgreSQL cannot drop the test database afterwards.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
