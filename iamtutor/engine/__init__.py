@@ -1,0 +1,59 @@
+"""The role engine: a pure-Python simulator of AWS IAM and STS.
+
+The public surface the rest of the site uses; everything else in this package is internal. Policies are
+parsed once into frozen data (``parse_policy``), decisions follow AWS's documented evaluation order
+(``evaluate``/``World.request``), STS calls issue and check temporary credentials, and every failure is an
+``EngineError`` with AWS's code and wording. No Django here: ``tests/engine/test_purity.py`` enforces it.
+"""
+
+from .errors import EngineError, IamError, ParameterError, PolicyError, StsError, WorldError
+from .evaluate import Decision, MatchedStatement, Request, evaluate
+from .explain import access_denied_message, explain
+from .findings import FINDINGS, Finding, check_policy
+from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
+from .principals import Caller
+from .scenario import run_scenario, run_steps
+from .sts import (
+    assume_role,
+    assume_role_with_web_identity,
+    get_caller_identity,
+    get_session_token,
+    lambda_execution_session,
+    launch_instance,
+    revoke_sessions,
+)
+from .world import World
+
+__all__ = [
+    "FINDINGS",
+    "Caller",
+    "Decision",
+    "EngineError",
+    "Finding",
+    "IamError",
+    "MatchedStatement",
+    "ParameterError",
+    "Policy",
+    "PolicyError",
+    "Request",
+    "Statement",
+    "StsError",
+    "World",
+    "WorldError",
+    "access_denied_message",
+    "assume_role",
+    "assume_role_with_web_identity",
+    "check_policy",
+    "evaluate",
+    "explain",
+    "get_caller_identity",
+    "get_session_token",
+    "iter_policy_problems",
+    "lambda_execution_session",
+    "launch_instance",
+    "parse_policy",
+    "policy_size",
+    "revoke_sessions",
+    "run_scenario",
+    "run_steps",
+]
