@@ -6,9 +6,10 @@ messages* page (D-AD); the teaching sentences are ours and the lessons quote the
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
-from iamtutor.engine import explain as explain_module
 from iamtutor.engine.errors import ParameterError
 from iamtutor.engine.evaluate import Decision, evaluate
 from iamtutor.engine.explain import access_denied_message, explain
@@ -42,6 +43,8 @@ from .test_evaluate import (
     trust,
     user,
 )
+
+explain_module = importlib.import_module("iamtutor.engine.explain")  # the module, not the re-exported function
 
 ALICE_PREFIX = "User: arn:aws:iam::111111111111:user/alice is not authorized to perform:"
 SESSION_PREFIX = "User: arn:aws:sts::111111111111:assumed-role/App/s1 is not authorized to perform:"
