@@ -12,7 +12,7 @@ from .explain import access_denied_message, explain
 from .findings import FINDINGS, Finding, check_policy
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
 from .principals import Caller
-from .scenario import run_scenario, run_steps
+from .scenario import normalise_scenario, run_scenario, run_steps
 from .sts import (
     assume_role,
     assume_role_with_web_identity,
@@ -51,6 +51,7 @@ __all__ = [
     "iter_policy_problems",
     "lambda_execution_session",
     "launch_instance",
+    "normalise_scenario",
     "parse_policy",
     "policy_size",
     "revoke_sessions",

@@ -1,0 +1,275 @@
+"""Reading every content file of ``lessons/content/`` into plain rows, checked, before anything is stored.
+
+Per language (``content/<language>/``): the lesson Markdown (``content.py``), ``annotations.yaml``,
+``predictions.yaml``, ``myths.yaml``, ``questions.yaml``, ``cards.yaml`` and ``diagrams.yaml``; shared by all
+languages: ``content/scenarios/*.json`` (worlds the engine runs) and ``content/tryit/step-N.json``. The
+schema is ``lessons/content/README.md``. Every problem raises ``ContentError`` naming the file and line.
+Storing the rows is ``store.py``'s job.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils import translation
+
+from .annotate import Annotations, document_paths, parse_path
+from .content import CONTENT_DIR, ContentError, LessonSource, read_lesson
+from .questions import normalise_question
+from .yamlfile import Located, line_of, load_json, load_yaml, read_options, text
+
+_TRYIT_NAME = re.compile(r"^step-(\d+)\.json$")
+SHARED_FOLDERS = {"scenarios", "tryit"}
+
+
+@dataclass
+class Content:
+    """Everything one load stores, as rows of model fields; ``lesson`` values are lesson slugs or steps."""
+
+    lessons: list[LessonSource] = field(default_factory=list)
+    examples: list[dict] = field(default_factory=list)
+    predictions: list[dict] = field(default_factory=list)
+    myths: list[dict] = field(default_factory=list)
+    questions: list[dict] = field(default_factory=list)
+    cards: list[dict] = field(default_factory=list)
+    diagrams: list[dict] = field(default_factory=list)
+    tryits: list[dict] = field(default_factory=list)
+
+
+def read_content(root: Path = CONTENT_DIR) -> Content:
+    """Reads and checks every content file under ``root``; raises ``ContentError`` on the first problem."""
+    content = Content()
+    scenarios = _read_scenarios(root / "scenarios")
+    for language_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in SHARED_FOLDERS):
+        with translation.override(language_dir.name):
+            _read_language(language_dir, language_dir.name, scenarios, content)
+            content.tryits += _read_tryits(root / "tryit", language_dir.name, content)
+    return content
+
+
+def _read_language(folder: Path, language: str, scenarios: dict, content: Content) -> None:
+    annotations, lines = _read_annotations(folder / "annotations.yaml")
+    lessons = [read_lesson(path, language, annotations) for path in sorted(folder.glob("*.md"))]
+    _check_unique(lessons)
+    _check_annotations(folder / "annotations.yaml", annotations, lines, lessons)
+    steps = {lesson.step: lesson.slug for lesson in lessons if lesson.step is not None}
+    slugs = {lesson.slug for lesson in lessons}
+    content.lessons += lessons
+    for lesson in lessons:
+        for order, example in enumerate(lesson.examples):
+            content.examples.append({
+                "language": language, "key": example.key, "order": lesson.order * 100 + order, "lesson": lesson.slug,
+                "kind": example.kind, "document": example.document,
+            })
+    where = _Where(steps, slugs, scenarios)
+    content.predictions += _read_items(folder / "predictions.yaml", language, where, _prediction)
+    content.myths += _read_items(folder / "myths.yaml", language, where, _myth)
+    content.questions += _read_items(folder / "questions.yaml", language, where, normalise_question)
+    content.cards += _read_items(folder / "cards.yaml", language, where, _card)
+    content.diagrams += _read_items(folder / "diagrams.yaml", language, where, _diagram)
+    known = {row["key"] for row in content.predictions if row["language"] == language}
+    _check_lesson_predictions(folder, lessons, known)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What items may refer to: step numbers, lesson slugs and scenario files."""
+
+    steps: dict
+    slugs: set
+    scenarios: dict
+
+    def lesson(self, path: Path, item: Located) -> str | None:
+        if item.get("lesson") is not None:
+            if item["lesson"] not in self.slugs:
+                raise ContentError(path, line_of(item), f"no lesson has the slug {item['lesson']!r}")
+            return item["lesson"]
+        if isinstance(item.get("step"), str):  # a section such as 'under-the-hood' rather than a step number
+            if item["step"] not in self.slugs:
+                raise ContentError(path, line_of(item), f"no lesson has the slug {item['step']!r}")
+            return item["step"]
+        if item.get("step") is not None:
+            if item["step"] not in self.steps:
+                raise ContentError(path, line_of(item), f"there is no step {item['step']!r}")
+            return self.steps[item["step"]]
+        return None
+
+    def scenario(self, path: Path, item: Located) -> tuple[str, dict | None]:
+        name = item.get("scenario") or ""
+        if name and name not in self.scenarios:
+            raise ContentError(path, line_of(item), f"the scenario {name!r} is not in lessons/content/scenarios/")
+        return name, self.scenarios.get(name)
+
+
+def _read_items(path: Path, language: str, where: _Where, build) -> list[dict]:
+    if not path.exists():
+        return []
+    data = load_yaml(path)
+    if isinstance(data, dict) and data and all(isinstance(value, dict) for value in data.values()):
+        data = [_with_id(key, value) for key, value in data.items()]  # a mapping of id -> item
+    if not isinstance(data, list):
+        raise ContentError(path, 1, "the file must be a list of items, each starting with '- id: …'")
+    rows, seen = [], {}
+    for order, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise ContentError(path, 1, f"item {order + 1} must be a mapping of 'field: value' lines")
+        key = text(path, item, "id")
+        if key in seen:
+            raise ContentError(path, line_of(item), f"the id {key!r} is already used on line {seen[key]}")
+        seen[key] = line_of(item)
+        row = build(path, item, where)
+        rows.append({"language": language, "key": key, "order": order, "lesson": where.lesson(path, item), **row})
+    return rows
+
+
+def _with_id(key: str, value: Located) -> Located:
+    item = Located({"id": key, **value})
+    item.line = line_of(value)
+    return item
+
+
+def _prediction(path: Path, item: Located, where: _Where) -> dict:
+    options = read_options(path, item, answer=item.get("answer"))
+    if not any(option["correct"] for option in options):
+        raise ContentError(path, line_of(item), "the prediction names no right answer ('answer: <option id>')")
+    name, scenario = where.scenario(path, item)
+    return {"prompt": text(path, item, "prompt", aliases=("question",)), "options": options,
+            "reveal": text(path, item, "reveal", required=False, aliases=("explanation",)),
+            "scenario_name": name, "scenario": scenario}
+
+
+def _myth(path: Path, item: Located, where: _Where) -> dict:
+    name, scenario = where.scenario(path, item)
+    truth = item.get("true", item.get("claim_is_true", False))
+    if not isinstance(truth, bool):
+        raise ContentError(path, line_of(item), "the field 'true' must be true or false")
+    return {
+        "misconception": text(path, item, "misconception"),
+        "claim": text(path, item, "statement", aliases=("claim", "belief")),
+        "claim_is_true": truth,
+        "reality": text(path, item, "reality"),
+        "why": text(path, item, "why_it_matters", required=False, aliases=("why",)),
+        "scenario_name": name, "scenario": scenario,
+    }
+
+
+def _card(path: Path, item: Located, where: _Where) -> dict:
+    return {"front": text(path, item, "front"), "back": text(path, item, "back")}
+
+
+def _diagram(path: Path, item: Located, where: _Where) -> dict:
+    nodes, edges = item.get("nodes") or [], item.get("edges")
+    if not isinstance(edges, list) or not edges:
+        raise ContentError(path, line_of(item), "a diagram needs a list of edges, each {from, to, label}")
+    node_rows = [_node(path, item, node) for node in nodes or []]
+    known = {node["id"] for node in node_rows}
+    edge_rows = []
+    for edge in edges:
+        if not isinstance(edge, dict):
+            raise ContentError(path, line_of(item), f"an edge must be {{from, to, label}}, not {edge!r}")
+        row = {"from": text(path, edge, "from"), "to": text(path, edge, "to"),
+               "label": text(path, edge, "label", required=False)}
+        for end in (row["from"], row["to"]):
+            if end not in known:
+                node_rows.append({"id": end, "label": end})
+                known.add(end)
+        edge_rows.append(row)
+    direction = text(path, item, "direction", required=False, aliases=("rankdir",)) or "TB"
+    if direction not in {"TB", "LR", "BT", "RL"}:
+        raise ContentError(path, line_of(item), "the field 'direction' must be TB, LR, BT or RL")
+    caption = text(path, item, "text_alternative", required=False, aliases=("caption", "description"))
+    return {"title": text(path, item, "title"), "caption": caption, "direction": direction, "nodes": node_rows,
+            "edges": edge_rows}
+
+
+def _node(path: Path, item: Located, node: object) -> dict:
+    if isinstance(node, str):
+        return {"id": node, "label": node}
+    if not isinstance(node, dict):
+        raise ContentError(path, line_of(item), f"a node must be a name or {{id, label}}, not {node!r}")
+    key = text(path, node, "id")
+    return {"id": key, "label": text(path, node, "label", required=False) or key,
+            "kind": text(path, node, "kind", required=False)}
+
+
+def _read_tryits(folder: Path, language: str, content: Content) -> list[dict]:
+    steps = {lesson.step: lesson.slug for lesson in content.lessons if lesson.language == language and lesson.step}
+    rows = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        match = _TRYIT_NAME.match(path.name)
+        if not match:
+            raise ContentError(path, 1, "try-it files are named step-<number>.json")
+        data = load_json(path)
+        if not isinstance(data, dict):
+            raise ContentError(path, 1, "a try-it file is a JSON object with a title, a task and a world")
+        item = Located(data)
+        step = int(match[1])
+        if data.get("step", step) != step:
+            raise ContentError(path, 1, f"the file is for step {step} but says 'step: {data['step']}'")
+        world = data.get("world")
+        if not isinstance(world, dict):
+            raise ContentError(path, 1, "a try-it file needs a 'world' object (world-format.md)")
+        rows.append({"language": language, "key": f"step-{step}", "order": step, "step": step,
+                     "lesson": steps.get(step), "title": text(path, item, "title", aliases=("name",)),
+                     "task": text(path, item, "task", aliases=("description",)),
+                     "hint": text(path, item, "hint", required=False), "world": world})
+    return rows
+
+
+def _read_scenarios(folder: Path) -> dict[str, dict]:
+    scenarios = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        data = load_json(path)
+        if not isinstance(data, dict):
+            raise ContentError(path, 1, "a scenario is a JSON object with a world and steps")
+        scenarios[path.name] = data
+    return scenarios
+
+
+def _read_annotations(path: Path) -> tuple[Annotations, dict[str, int]]:
+    """``annotations.yaml``: example id → {path → explanation}; also the line each example's notes start on."""
+    if not path.exists():
+        return Annotations(), {}
+    data = load_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ContentError(path, 1, "annotations are a mapping: example id → {path: explanation}")
+    per_example = {}
+    for key, notes in data.items():
+        if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+            raise ContentError(path, line_of(notes), "each annotation is 'path: explanation in plain words'")
+        parsed = {str(k): parse_path(str(k)) for k in notes}
+        bad = next((k for k, p in parsed.items() if p is None), None)
+        if bad is not None:
+            raise ContentError(path, line_of(notes), f"{bad!r} is not a path such as Statement[0].Principal.AWS")
+        per_example[str(key)] = {parsed[str(k)]: v.strip() for k, v in notes.items()}
+    return Annotations(per_example=per_example), {str(key): line_of(notes) for key, notes in data.items()}
+
+
+def _check_annotations(path: Path, annotations: Annotations, lines: dict, lessons: list[LessonSource]) -> None:
+    """Every annotated example exists, and every annotated path exists in it."""
+    examples = {example.key: example for lesson in lessons for example in lesson.examples}
+    for key, notes in annotations.per_example.items():
+        if key not in examples:
+            raise ContentError(path, lines[key], f"no lesson has a policy example with the id {key!r}")
+        missing = set(notes) - document_paths(json.loads(examples[key].document))
+        if missing:
+            raise ContentError(path, lines[key], f"the example {key!r} has no element {sorted(map(str, missing))[0]}")
+
+
+def _check_unique(lessons: list[LessonSource]) -> None:
+    seen: dict[str, str] = {}
+    for lesson in lessons:
+        if lesson.slug in seen:
+            message = f"this file and {seen[lesson.slug]} both use the slug {lesson.slug!r}"
+            raise ContentError(Path(lesson.path), 2, message)
+        seen[lesson.slug] = lesson.path
+
+
+def _check_lesson_predictions(folder: Path, lessons: list[LessonSource], keys: set[str]) -> None:
+    for lesson in lessons:
+        if lesson.prediction and lesson.prediction not in keys:
+            raise ContentError(folder / Path(lesson.path).name, 2,
+                               f"the prediction {lesson.prediction!r} is not in predictions.yaml")

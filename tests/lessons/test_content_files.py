@@ -1,0 +1,438 @@
+"""The lesson content files: schema, counts, cross-references, and agreement with the role engine.
+
+Schema rules are documented in lessons/content/README.md. The first part needs nothing but the files; the
+engine part (policy examples parse, spot-the-line faults are flagged on their line, scenarios, predictions,
+myths and policy-reading answers match the engine, try-it checks are reachable) is skipped while the engine
+modules are missing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
+EN = CONTENT / "en"
+SCENARIOS = CONTENT / "scenarios"
+TRYIT = CONTENT / "tryit"
+
+POLICY_KINDS = {"identity", "trust", "resource", "boundary", "scp", "session"}
+PAGE_KINDS = {"overview", "step", "section", "cheatsheet"}
+STEP_SLUGS = {
+    1: "step-1-users",
+    2: "step-2-role",
+    3: "step-3-trust",
+    4: "step-4-temporary-credentials",
+    5: "step-5-cross-account",
+    6: "step-6-services",
+    7: "step-7-chaining-session-policies",
+}
+SECTION_SLUGS = [
+    "under-the-hood",
+    "expert-zone",
+    "when-not-to-use",
+    "production-patterns",
+    "connections",
+    "pitfalls",
+    "takeaways",
+    "cheat-sheet",
+]
+ALL_SLUGS = {"overview", *STEP_SLUGS.values(), *SECTION_SLUGS}
+QUESTION_TYPES = {"single", "multiple", "truefalse", "ordering", "spot_line", "numeric", "policy_reading"}
+POLICY_BLOCK = re.compile(r"^```policy(?P<info>[^\n]*)\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
+FENCE = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
+SCENARIO_MENTION = re.compile(r"`([a-z0-9-]+\.json)`")
+CAST_ACCOUNTS = {"111111111111", "222222222222", "999999999999"}
+
+
+# ---- loading -------------------------------------------------------------------------------------------------------
+
+
+def _front_matter(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "---", f"{path.name}: must start with front matter"
+    end = lines.index("---", 1)
+    meta = yaml.safe_load("\n".join(lines[1:end]))
+    return meta, "\n".join(lines[end + 1 :])
+
+
+PAGES = {p.name: _front_matter(p) for p in sorted(EN.glob("*.md"))}
+
+
+def _yaml(name: str):
+    return yaml.safe_load((EN / name).read_text(encoding="utf-8"))
+
+
+def _examples() -> list[dict]:
+    found = []
+    for name, (_meta, body) in PAGES.items():
+        for match in POLICY_BLOCK.finditer(body):
+            words = match.group("info").split()
+            kind = words[0] if words else None
+            ids = [w[3:] for w in words[1:] if w.startswith("id=")]
+            found.append(
+                {
+                    "page": name,
+                    "info": match.group("info"),
+                    "kind": kind,
+                    "id": ids[0] if ids else None,
+                    "text": match.group("body"),
+                }
+            )
+    return found
+
+
+EXAMPLES = _examples()
+EXAMPLES_BY_ID = {e["id"]: e for e in EXAMPLES}
+PREDICTIONS = _yaml("predictions.yaml")
+MYTHS = _yaml("myths.yaml")
+QUESTIONS = _yaml("questions.yaml")
+CARDS = _yaml("cards.yaml")
+ANNOTATIONS = _yaml("annotations.yaml")
+DIAGRAMS = _yaml("diagrams.yaml")
+SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
+TRYIT_FILES = sorted(TRYIT.glob("*.json"))
+
+
+def _step_ok(value: object) -> bool:
+    return (isinstance(value, int) and 1 <= value <= 7) or value in SECTION_SLUGS
+
+
+def _unique(items: list[dict], what: str) -> None:
+    counts = Counter(item["id"] for item in items)
+    assert not [i for i, n in counts.items() if n > 1], (
+        f"duplicate {what} ids: {[i for i, n in counts.items() if n > 1]}"
+    )
+
+
+# ---- lesson pages --------------------------------------------------------------------------------------------------
+
+
+def test_every_page_has_the_required_front_matter():
+    for name, (meta, body) in PAGES.items():
+        assert re.fullmatch(r"\d\d-[a-z0-9-]+\.md", name), name
+        for field, kind in {"title": str, "slug": str, "order": int, "summary": str}.items():
+            assert isinstance(meta.get(field), kind), f"{name}: {field} must be a {kind.__name__}"
+        assert meta.get("kind", "section") in PAGE_KINDS, name
+        assert int(name[:2]) == meta["order"], f"{name}: file number and order differ"
+        assert body.strip(), f"{name}: no text"
+
+
+def test_pages_cover_the_whole_lesson_once():
+    slugs = [meta["slug"] for meta, _ in PAGES.values()]
+    assert sorted(slugs) == sorted(ALL_SLUGS)
+    orders = [meta["order"] for meta, _ in PAGES.values()]
+    assert len(set(orders)) == len(orders)
+
+
+def test_step_pages_carry_concept_result_insight_and_a_policy_example():
+    steps = {meta["step"]: (name, meta) for name, (meta, _) in PAGES.items() if meta.get("kind") == "step"}
+    assert sorted(steps) == list(range(1, 8))
+    for number, (name, meta) in steps.items():
+        assert meta["slug"] == STEP_SLUGS[number], name
+        for field in ("concept", "result", "insight"):
+            assert isinstance(meta.get(field), str) and meta[field].strip(), f"{name}: {field}"
+        assert any(e["page"] == name for e in EXAMPLES), f"{name}: no policy example"
+        if number >= 3:
+            assert meta.get("prediction") in {p["id"] for p in PREDICTIONS if p["step"] == number}, name
+
+
+def test_headings_start_at_h2_and_pages_have_no_raw_html():
+    for name, (_meta, body) in PAGES.items():
+        prose = FENCE.sub("", body)
+        assert not re.search(r"^# ", prose, re.M), f"{name}: a level-1 heading (the page supplies the h1)"
+        prose = re.sub(r"`[^`\n]*`", "", prose)
+        assert not re.search(r"<[A-Za-z/!]", prose), f"{name}: raw HTML is escaped, write Markdown"
+
+
+def test_every_policy_block_is_a_complete_policy_of_its_kind():
+    assert len(EXAMPLES) >= 7
+    for e in EXAMPLES:
+        where = f"{e['page']} ```policy{e['info']}"
+        assert e["kind"] in POLICY_KINDS, f"{where}: unknown kind"
+        assert e["id"] and re.fullmatch(r"[a-z0-9][a-z0-9-]*", e["id"]), f"{where}: needs id=<example-id>"
+        doc = json.loads(e["text"])
+        assert doc.get("Version") == "2012-10-17", where
+        statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+        for s in statements:
+            assert s["Effect"] in ("Allow", "Deny"), where
+            if e["kind"] in ("trust", "resource"):
+                assert "Principal" in s, f"{where}: needs a Principal"
+            else:
+                assert "Principal" not in s and "NotPrincipal" not in s, f"{where}: must not name a principal"
+            if e["kind"] == "trust":
+                assert "Resource" not in s and "NotResource" not in s, f"{where}: a trust policy has no Resource"
+    _unique(EXAMPLES, "policy example")
+
+
+def test_scenarios_named_in_the_text_exist():
+    names = {p.name for p in SCENARIO_FILES}
+    for page, (_meta, body) in PAGES.items():
+        for mention in SCENARIO_MENTION.findall(body):
+            assert mention in names, f"{page} mentions {mention}, which is not in scenarios/"
+
+
+# ---- annotations ---------------------------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r'\.?(?:\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|([^.\[\]]+))')
+
+
+def _resolve(doc: object, path: str) -> object:
+    """Follows an annotation path (README.md: keys joined by '.', [n] for lists, ["key.with.dots"])."""
+    pos, node = 0, doc
+    while pos < len(path):
+        match = _SEGMENT.match(path, pos)
+        if not match or match.end() == pos:
+            raise KeyError(f"cannot read {path!r} at {pos}")
+        quoted, index, key = match.groups()
+        node = node[int(index)] if index is not None else node[quoted if quoted is not None else key]
+        pos = match.end()
+    return node
+
+
+def test_annotation_paths_exist_in_their_example():
+    assert isinstance(ANNOTATIONS, dict) and ANNOTATIONS
+    for example_id, notes in ANNOTATIONS.items():
+        assert example_id in EXAMPLES_BY_ID, f"annotations for unknown example {example_id}"
+        doc = json.loads(EXAMPLES_BY_ID[example_id]["text"])
+        for path, text in notes.items():
+            assert isinstance(text, str) and text.strip(), f"{example_id}: {path}"
+            try:
+                _resolve(doc, path)
+            except (KeyError, IndexError, TypeError) as exc:
+                pytest.fail(f"{example_id}: path {path!r} does not exist ({exc})")
+
+
+def test_every_step_example_is_annotated():
+    step_pages = {name for name, (meta, _) in PAGES.items() if meta.get("kind") == "step"}
+    for name in step_pages:
+        assert any(e["id"] in ANNOTATIONS for e in EXAMPLES if e["page"] == name), name
+
+
+# ---- predictions, myths, cards, diagrams ---------------------------------------------------------------------------
+
+
+def test_predictions_schema_and_coverage():
+    _unique(PREDICTIONS, "prediction")
+    for p in PREDICTIONS:
+        for field in ("id", "prompt", "answer", "reveal", "scenario"):
+            assert isinstance(p.get(field), str) and p[field].strip(), f"{p.get('id')}: {field}"
+        assert p["step"] in range(3, 8), p["id"]
+        option_ids = [o["id"] for o in p["options"]]
+        assert len(option_ids) >= 2 and len(set(option_ids)) == len(option_ids), p["id"]
+        assert all(isinstance(o["text"], str) and o["text"] for o in p["options"]), p["id"]
+        assert p["answer"] in option_ids, p["id"]
+        assert (SCENARIOS / p["scenario"]).is_file(), f"{p['id']}: {p['scenario']}"
+    assert {p["step"] for p in PREDICTIONS} == {3, 4, 5, 6, 7}
+
+
+def test_myths_schema_and_count():
+    assert len(MYTHS) >= 10
+    _unique(MYTHS, "myth")
+    for m in MYTHS:
+        for field in ("id", "misconception", "statement", "reality", "why_it_matters"):
+            assert isinstance(m.get(field), str) and m[field].strip(), f"{m.get('id')}: {field}"
+        assert _step_ok(m["step"]), m["id"]
+        if "scenario" in m:
+            assert (SCENARIOS / m["scenario"]).is_file(), f"{m['id']}: {m['scenario']}"
+    names = {m["misconception"] for m in MYTHS}
+    assert "Trusting the account root means only the root user" in names
+
+
+def test_cards_schema_and_count():
+    assert len(CARDS) >= 30
+    _unique(CARDS, "card")
+    for c in CARDS:
+        assert _step_ok(c["step"]), c["id"]
+        assert isinstance(c["front"], str) and c["front"].strip(), c["id"]
+        assert isinstance(c["back"], str) and c["back"].strip(), c["id"]
+    assert {c["step"] for c in CARDS} >= set(range(1, 8))
+
+
+def test_diagrams_are_consistent_and_have_text_alternatives():
+    assert {"mental-model", "sts-flow"} <= set(DIAGRAMS)
+    for name, d in DIAGRAMS.items():
+        ids = [n["id"] for n in d["nodes"]]
+        assert len(set(ids)) == len(ids), name
+        assert all(n["label"] for n in d["nodes"]), name
+        assert d["edges"], name
+        for e in d["edges"]:
+            assert e["from"] in ids and e["to"] in ids and e["label"], f"{name}: {e}"
+        assert len(d["text_alternative"]) > 100, name
+
+
+# ---- questions -----------------------------------------------------------------------------------------------------
+
+
+def test_question_bank_counts_and_coverage():
+    assert len(QUESTIONS) >= 40
+    _unique(QUESTIONS, "question")
+    assert {q["type"] for q in QUESTIONS} == QUESTION_TYPES
+    assert {q["step"] for q in QUESTIONS if isinstance(q["step"], int)} == set(range(1, 8))
+    for q in QUESTIONS:
+        assert q["type"] in QUESTION_TYPES, q["id"]
+        assert _step_ok(q["step"]), q["id"]
+        assert isinstance(q["prompt"], str) and q["prompt"].strip(), q["id"]
+
+
+def _check_options(q: dict) -> None:
+    options = q["options"]
+    ids = [o["id"] for o in options]
+    assert len(ids) >= 2 and len(set(ids)) == len(ids), q["id"]
+    for o in options:
+        assert isinstance(o["text"], str) and o["text"].strip(), q["id"]
+        assert isinstance(o["correct"], bool), q["id"]
+        assert isinstance(o["explanation"], str) and len(o["explanation"]) > 20, f"{q['id']}/{o['id']}"
+    correct = sum(o["correct"] for o in options)
+    if q["type"] == "multiple":
+        assert correct >= 1, q["id"]
+    else:
+        assert correct == 1, q["id"]
+    if q["type"] == "truefalse":
+        assert sorted(ids) == ["false", "true"], q["id"]
+
+
+def test_each_question_type_has_its_fields():
+    for q in QUESTIONS:
+        t = q["type"]
+        if t in ("single", "multiple", "truefalse"):
+            _check_options(q)
+        elif t == "ordering":
+            ids = [i["id"] for i in q["items"]]
+            assert len(ids) >= 3 and len(set(ids)) == len(ids), q["id"]
+            assert all(i["text"] for i in q["items"]) and q["explanation"], q["id"]
+        elif t == "spot_line":
+            assert q["kind"] in POLICY_KINDS, q["id"]
+            json.loads(q["policy"])
+            assert 1 <= q["faulty_line"] <= len(q["policy"].splitlines()), q["id"]
+            assert q["explanation"], q["id"]
+        elif t == "numeric":
+            assert isinstance(q["answer"], int | float) and isinstance(q["tolerance"], int | float), q["id"]
+            assert q["tolerance"] >= 0 and q["unit"] and q["explanation"], q["id"]
+        elif t == "policy_reading":
+            assert "accounts" in q["world"], q["id"]
+            assert q["request"]["op"] in ("assume_role", "request"), q["id"]
+            assert "expect" not in q["request"], f"{q['id']}: the engine computes the answer"
+            assert isinstance(q["expected"], dict) and q["expected"], q["id"]
+            assert [o["id"] for o in q["options"]] == ["yes", "no"], q["id"]
+            assert all(o["explanation"] for o in q["options"]) and "answer" not in q, q["id"]
+            assert all("correct" not in o for o in q["options"]), f"{q['id']}: do not store the answer"
+            for step in q.get("setup", []):
+                assert step["op"] and "id" in step, q["id"]
+
+
+def test_the_evaluation_order_question_is_there():
+    orders = [q for q in QUESTIONS if q["type"] == "ordering"]
+    assert any(q["items"][0]["id"] == "deny" for q in orders)
+
+
+# ---- scenario and try-it files -------------------------------------------------------------------------------------
+
+
+def test_scenario_files_have_world_and_checked_steps():
+    assert len(SCENARIO_FILES) >= 10
+    for path in SCENARIO_FILES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert isinstance(data.get("name"), str) and data["name"], path.name
+        assert "accounts" in data["world"] and set(data["world"]["accounts"]) <= CAST_ACCOUNTS, path.name
+        assert data["steps"], path.name
+        assert any("expect" in s for s in data["steps"]), path.name
+        for s in data["steps"]:
+            assert isinstance(s.get("op"), str), path.name
+
+
+def test_tryit_worlds_one_per_step():
+    assert [p.name for p in TRYIT_FILES] == [f"step-{n}.json" for n in range(1, 8)]
+    for path in TRYIT_FILES:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["step"] == int(path.stem.split("-")[1]), path.name
+        for field in ("title", "task", "hint"):
+            assert isinstance(data[field], str) and data[field].strip(), f"{path.name}: {field}"
+        assert "accounts" in data["world"] and set(data["world"]["accounts"]) <= CAST_ACCOUNTS, path.name
+        assert data["check"] and all("expect" in s for s in data["check"]), path.name
+        assert "solution" in data or "solution_note" in data, path.name
+
+
+# ---- engine checks -------------------------------------------------------------------------------------------------
+
+
+def _engine():
+    """The engine modules the checks need, or a skip naming what is missing."""
+    policy = pytest.importorskip("iamtutor.engine.policy", reason="iamtutor.engine.policy is not written yet")
+    pytest.importorskip("iamtutor.engine.world", reason="iamtutor.engine.world is not written yet")
+    scenario = pytest.importorskip("iamtutor.engine.scenario", reason="iamtutor.engine.scenario is not written yet")
+    findings = pytest.importorskip("iamtutor.engine.findings", reason="iamtutor.engine.findings is not written yet")
+    for module, name in (
+        (policy, "parse_policy"),
+        (policy, "iter_policy_problems"),
+        (findings, "check_policy"),
+        (scenario, "normalise_scenario"),
+        (scenario, "run_scenario"),
+    ):
+        if not hasattr(module, name):
+            pytest.skip(f"{module.__name__}.{name} is not written yet")
+    return policy, scenario, findings
+
+
+def _run(scenario_module, data: dict):
+    outcome = scenario_module.run_scenario(scenario_module.normalise_scenario(data))
+    problems = list(outcome.failures)
+    for step in outcome.steps:
+        problems.extend(
+            f"step {step.index} ({step.title}): {f} -> {json.dumps(step.result)[:400]}" for f in step.failures
+        )
+    return outcome, problems
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] or e["page"] for e in EXAMPLES])
+def test_engine_accepts_every_policy_example(example):
+    policy, _scenario, _findings = _engine()
+    policy.parse_policy(example["text"], example["kind"])
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["type"] == "spot_line"], ids=lambda q: q["id"])
+def test_engine_flags_the_faulty_line(question):
+    policy, _scenario, findings = _engine()
+    lines = [p.line for p in policy.iter_policy_problems(question["policy"], question["kind"])]
+    if not lines:
+        lines = [f.line for f in findings.check_policy(question["policy"], question["kind"])]
+    assert question["faulty_line"] in lines, f"the engine flags lines {lines}, not {question['faulty_line']}"
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_engine_agrees_with_every_scenario(path):
+    _policy, scenario, _findings = _engine()
+    _outcome, problems = _run(scenario, json.loads(path.read_text(encoding="utf-8")))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS if q["type"] == "policy_reading"], ids=lambda q: q["id"])
+def test_engine_computes_the_expected_policy_reading_answer(question):
+    _policy, scenario, _findings = _engine()
+    steps = [*copy.deepcopy(question.get("setup", [])), {**question["request"], "expect": question["expected"]}]
+    _outcome, problems = _run(scenario, {"name": question["id"], "world": question["world"], "steps": steps})
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", TRYIT_FILES, ids=lambda p: p.name)
+def test_tryit_check_fails_at_the_start_and_passes_once_solved(path):
+    _policy, scenario, _findings = _engine()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    start, start_problems = _run(scenario, {"name": path.name, "world": data["world"], "steps": data["check"]})
+    assert not start.failures, start.failures  # the starting world loads
+    assert start_problems, "the check already passes before the learner does anything"
+    world, steps = data["world"], data.get("solution")
+    if steps is None:  # step 4: the fix is the role's MaxSessionDuration, which no scenario step changes
+        world = copy.deepcopy(world)
+        for role in world["accounts"]["111111111111"].get("RoleDetailList", []):
+            role["MaxSessionDuration"] = 7200
+        steps = []
+    _done, problems = _run(scenario, {"name": path.name, "world": world, "steps": [*steps, *data["check"]]})
+    assert not problems, "\n".join(problems)
