@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "axes",
     "iamtutor.accounts",
     "iamtutor.pages",
+    "iamtutor.sandbox",
     "lessons",
 ]
 
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "iamtutor.sandbox.nav.sandbox_links",
             ],
         },
     },

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("iamtutor.pages.urls")),
     path("accounts/", include("iamtutor.accounts.urls")),
     path("lessons/", include("lessons.urls")),
+    path("sandbox/", include("iamtutor.sandbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

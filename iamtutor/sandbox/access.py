@@ -1,0 +1,46 @@
+"""Who may see which sandbox: the owner only (signed in, or the anonymous browser session that made it).
+
+Every sandbox view starts with ``get_sandbox(request, pk)``: a stranger gets 404, never a hint that the
+sandbox exists. Classrooms will add read-only access for the instructor here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from .models import Sandbox
+
+SESSION_KEY = "sandbox_id"
+
+
+def get_sandbox(request: HttpRequest, pk) -> Sandbox:
+    """The sandbox ``pk`` if the request's user (or anonymous session) owns it; else ``Http404``."""
+    try:
+        sandbox = Sandbox.objects.get(pk=pk)
+    except (Sandbox.DoesNotExist, ValueError):
+        raise Http404("No such sandbox.") from None
+    if not owns(request, sandbox):
+        raise Http404("No such sandbox.")
+    return sandbox
+
+
+def owns(request: HttpRequest, sandbox: Sandbox) -> bool:
+    if sandbox.owner_id is not None:
+        return request.user.is_authenticated and request.user.pk == sandbox.owner_id
+    return request.session.get(SESSION_KEY) == str(sandbox.pk)
+
+
+def current_sandbox(request: HttpRequest) -> Sandbox | None:
+    """The sandbox of this user or anonymous session, if one was created."""
+    if request.user.is_authenticated:
+        return Sandbox.objects.filter(owner=request.user).first()
+    sandbox_id = request.session.get(SESSION_KEY)
+    if not sandbox_id:
+        return None
+    return Sandbox.objects.filter(pk=sandbox_id, owner__isnull=True).first()
+
+
+def remember(request: HttpRequest, sandbox: Sandbox) -> None:
+    """Ties a new anonymous sandbox to this browser session."""
+    if sandbox.owner_id is None:
+        request.session[SESSION_KEY] = str(sandbox.pk)

@@ -1,0 +1,139 @@
+"""Sandboxes as stored: the database is the source of truth; the engine computes every decision.
+
+A ``Sandbox`` belongs to a user, or to an anonymous browser session until its owner signs up. It holds
+``SandboxAccount``s whose IAM contents (users, groups, roles, policies, resources, identity providers) are
+kept in AWS's own ``get-account-authorization-details`` shape, plus the STS sessions issued in it and its
+CloudTrail-shaped audit events. An account may sit in an ``Organization`` with service control policies:
+classrooms place one account per student in the instructor's organization.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Organization(models.Model):
+    """A simulated AWS Organization; its SCPs apply to the member accounts they target."""
+
+    org_id = models.CharField(max_length=34, unique=True, help_text="o- followed by 10 to 32 characters.")
+    management_account_id = models.CharField(max_length=12)
+    name = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name or self.org_id
+
+
+class ServiceControlPolicy(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scps")
+    name = models.CharField(max_length=128)
+    document = models.JSONField()
+    targets = models.JSONField(default=list, help_text="Account ids (or OU ids) the policy is attached to.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organization", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="scp_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sandbox(models.Model):
+    """One learner's simulated AWS world."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="sandboxes"
+    )
+    name = models.CharField(max_length=100, default="My sandbox")
+    clock_offset = models.IntegerField(default=0, help_text="Seconds the sandbox clock runs ahead of real time.")
+    revision = models.PositiveIntegerField(default=0, help_text="Bumped on every change, to refuse lost updates.")
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(owner__isnull=False), name="one_personal_sandbox_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner or 'anonymous'})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:overview", args=[self.pk])
+
+    @property
+    def clock_offset_minutes(self) -> int:
+        return self.clock_offset // 60
+
+
+class SandboxAccount(models.Model):
+    """One AWS account of a sandbox: its IAM contents in ``get-account-authorization-details`` shape."""
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="accounts")
+    account_id = models.CharField(max_length=12)
+    alias = models.CharField(max_length=63, blank=True)
+    is_learners = models.BooleanField(default=False, help_text="The learner's own account (others are partners).")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="member_accounts"
+    )
+    document = models.JSONField(help_text="Users, groups, roles, policies, resources and identity providers.")
+    compute = models.JSONField(
+        default=dict, blank=True, help_text="Lambda functions and EC2 instances with the roles they run as."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sandbox", "position"]
+        constraints = [models.UniqueConstraint(fields=["sandbox", "account_id"], name="account_unique_in_sandbox")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.alias})" if self.alias else self.account_id
+
+
+class StsSession(models.Model):
+    """Temporary credentials STS issued in a sandbox, as the engine describes them."""
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="sts_sessions")
+    session_id = models.CharField(max_length=64)
+    access_key_id = models.CharField(max_length=128)
+    arn = models.CharField(max_length=2048)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    data = models.JSONField(help_text="The engine's full record of the session.")
+
+    class Meta:
+        ordering = ["sandbox", "-issued_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["sandbox", "session_id"], name="session_unique_in_sandbox")]
+
+    def __str__(self) -> str:
+        return self.arn
+
+
+class AuditEvent(models.Model):
+    """A CloudTrail-shaped record of one STS call or request made in a sandbox."""
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=64)
+    event_time = models.DateTimeField()
+    event_name = models.CharField(max_length=128)
+    event_source = models.CharField(max_length=128)
+    principal_arn = models.CharField(max_length=2048, blank=True)
+    error_code = models.CharField(max_length=128, blank=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["sandbox", "-event_time", "-pk"]
+        indexes = [models.Index(fields=["sandbox", "-event_time"], name="event_sandbox_time")]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.error_code or 'ok'}"

@@ -1,0 +1,34 @@
+"""The sandbox's side navigation: one entry per area whose pages exist (a missing area shows no link)."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (URL name, label, URL names that count as "this area" for aria-current)
+AREAS = (
+    ("sandbox:roles", _("Roles"), ("roles", "role")),
+    ("sandbox:users", _("Users and keys"), ("users", "user")),
+    ("sandbox:assume", _("Assume a role"), ("assume",)),
+    ("sandbox:credentials", _("Credentials"), ("credentials",)),
+    ("sandbox:console", _("Request console"), ("console",)),
+    ("sandbox:audit", _("Audit trail"), ("audit",)),
+    ("sandbox:diagrams", _("Diagrams"), ("diagrams",)),
+    ("sandbox:import", _("Import"), ("import",)),
+)
+
+
+def sandbox_links(request) -> dict:
+    """Context processor: ``sandbox_links`` on sandbox pages that carry a sandbox id."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.app_name != "sandbox" or "pk" not in match.kwargs:
+        return {}
+    links = []
+    for name, label, prefixes in AREAS:
+        try:
+            url = reverse(name, args=[match.kwargs["pk"]])
+        except NoReverseMatch:
+            continue
+        current = match.url_name.startswith(prefixes)
+        links.append({"url": url, "label": label, "current": current})
+    return {"sandbox_links": links}

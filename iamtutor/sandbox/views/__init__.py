@@ -1,0 +1,1 @@
+"""Sandbox pages, one module per area; each module lists its own ``urlpatterns`` (see ../urls.py)."""

@@ -1,0 +1,188 @@
+"""The sandbox's front page, its creation, the clock, and export / import / reset."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iamtutor.engine import EngineError, World
+
+from ..access import current_sandbox, get_sandbox, remember
+from ..forms import ClockForm, ImportForm
+from ..models import Sandbox
+from ..worlds import create_sandbox, replace_contents, sandbox_now, world_data
+
+IMPORT_TTL = 15 * 60
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """``/sandbox/``: your sandbox, or an invitation to make one (nothing is created on a mere visit)."""
+    sandbox = current_sandbox(request)
+    if sandbox is not None:
+        return redirect(sandbox)
+    return render(request, "sandbox/start.html")
+
+
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    sandbox = current_sandbox(request)
+    if sandbox is None:
+        sandbox = create_sandbox(owner=request.user if request.user.is_authenticated else None)
+        remember(request, sandbox)
+    return redirect(sandbox)
+
+
+@require_GET
+def overview(request: HttpRequest, pk) -> HttpResponse:
+    sandbox = get_sandbox(request, pk)
+    now = sandbox_now(sandbox)
+    sessions = sandbox.sts_sessions.aggregate(
+        active=Count("pk", filter=Q(expires_at__gt=now)), expired=Count("pk", filter=Q(expires_at__lte=now))
+    )
+    context = {"sandbox": sandbox, "accounts": sandbox.accounts.all(), "now": now, "sessions": sessions,
+               "recent_events": sandbox.events.all()[:5], "clock_form": ClockForm()}
+    return render(request, "sandbox/overview.html", context)
+
+
+@require_POST
+def clock(request: HttpRequest, pk) -> HttpResponse:
+    """Fast-forward the sandbox clock by 5, 15 or 60 minutes, or go back to real time."""
+    sandbox = get_sandbox(request, pk)
+    form = ClockForm(request.POST)
+    if form.is_valid():
+        forward = form.cleaned_data["action"] == "forward"
+        sandbox.clock_offset = sandbox.clock_offset + form.cleaned_data["minutes"] * 60 if forward else 0
+        sandbox.save(update_fields=["clock_offset", "last_used"])
+    else:
+        messages.error(request, " ".join(form.non_field_errors()) or _("Choose a valid clock change."))
+    context = {"sandbox": sandbox, "now": sandbox_now(sandbox), "clock_form": ClockForm()}
+    if request.htmx:
+        return render(request, "sandbox/partials/clock.html", context)
+    return redirect(request.POST.get("next") or sandbox.get_absolute_url())
+
+
+@require_GET
+def export(request: HttpRequest, pk) -> HttpResponse:
+    """The sandbox as a world file (world-format.md), Lambda functions and EC2 instances included."""
+    sandbox = get_sandbox(request, pk)
+    accounts = list(sandbox.accounts.all())
+    data = {"world": world_data(sandbox, accounts), "compute": {a.account_id: a.compute for a in accounts if a.compute}}
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "sort_keys": True})
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="iamtutor-sandbox-{stamp}.json"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def import_world(request: HttpRequest, pk) -> HttpResponse:
+    """Upload a world file → preview what it holds → confirm to replace the sandbox's contents."""
+    sandbox = get_sandbox(request, pk)
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm_import(request, sandbox)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"sandbox": sandbox, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            world, compute = _read_upload(form.cleaned_data["file"].read(), form.cleaned_data["account_id"])
+        except EngineError as err:
+            context["error"] = err
+        else:
+            token = secrets.token_urlsafe(16)
+            cache.set(_import_key(sandbox, token), {"world": world, "compute": compute}, IMPORT_TTL)
+            context.update(preview=_preview(world), token=token)
+    return render(request, "sandbox/import.html", context)
+
+
+def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
+    staged = cache.get(_import_key(sandbox, request.POST["token"]))
+    if staged is None:
+        messages.error(request, _("That upload has expired (uploads are kept for 15 minutes). Please upload it again."))
+        return redirect("sandbox:import", sandbox.pk)
+    replace_contents(sandbox, staged["world"], staged["compute"])
+    cache.delete(_import_key(sandbox, request.POST["token"]))
+    messages.success(request, _("The world file was imported. Your sandbox now holds exactly what it describes."))
+    return redirect(sandbox)
+
+
+@require_POST
+def reset(request: HttpRequest, pk) -> HttpResponse:
+    sandbox = get_sandbox(request, pk)
+    if request.POST.get("confirm") != "reset":
+        messages.error(request, _("Tick the box to confirm: a reset removes everything you changed."))
+        return redirect(sandbox)
+    replace_contents(sandbox, *_starting())
+    messages.success(request, _("Your sandbox is back to its starting world."))
+    return redirect(sandbox)
+
+
+def _starting():
+    from ..worlds import starting_compute, starting_world
+
+    return starting_world(), starting_compute()
+
+
+def _import_key(sandbox: Sandbox, token: str) -> str:
+    return f"sandbox-import:{sandbox.pk}:{token}"
+
+
+def _read_upload(raw: bytes, account_id: str | None) -> tuple[dict, dict]:
+    """Parses and validates an upload with the engine; returns (world data, compute)."""
+    from iamtutor.engine import WorldError
+
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise WorldError(_("The file is not JSON text") + (f" (line {line})." if line else "."), line=line) from None
+    if isinstance(data, dict) and "RoleDetailList" in data and "accounts" not in data:
+        world = World.from_authorization_details(data, account_id=account_id or "111111111111")
+        return _strip_runtime(world.to_dict()), {}
+    compute = {}
+    if isinstance(data, dict) and isinstance(data.get("world"), dict):
+        compute = data.get("compute") if isinstance(data.get("compute"), dict) else {}
+        data = data["world"]
+    world = World.from_dict(data)
+    return _strip_runtime(world.to_dict()), compute
+
+
+def _strip_runtime(world: dict) -> dict:
+    """An imported world starts with no sessions and no events; the clock is the sandbox's own."""
+    return {"partition": world.get("partition", "aws"), "accounts": world["accounts"],
+            **({"organization": world["organization"]} if world.get("organization") else {})}
+
+
+def _preview(world: dict) -> list[dict]:
+    return [
+        {"account_id": account_id, "alias": document.get("alias", ""),
+         "users": len(document.get("UserDetailList", [])), "groups": len(document.get("GroupDetailList", [])),
+         "roles": len(document.get("RoleDetailList", [])), "policies": len(document.get("Policies", [])),
+         "resources": len(document.get("resources", []))}
+        for account_id, document in world["accounts"].items()
+    ]
+
+
+def time_left(expires_at, now) -> timedelta:
+    return max(expires_at - now, timedelta(0))
+
+
+urlpatterns = [
+    path("", start, name="start"),
+    path("new/", create, name="create"),
+    path("<uuid:pk>/", overview, name="overview"),
+    path("<uuid:pk>/clock/", clock, name="clock"),
+    path("<uuid:pk>/export/", export, name="export"),
+    path("<uuid:pk>/import/", import_world, name="import"),
+    path("<uuid:pk>/reset/", reset, name="reset"),
+]
