@@ -77,10 +77,19 @@ class ParameterError(EngineError):
 
 
 class StsError(EngineError):
-    """An STS call that fails: ``AccessDenied``, ``ExpiredToken``, ``PackedPolicyTooLarge``…"""
+    """An STS call that fails: ``AccessDenied``, ``ExpiredToken``, ``PackedPolicyTooLarge``…
+
+    An authorization failure also carries the ``decision`` and the ``request`` that was evaluated, so an
+    interface can explain in plain words which check failed (``explain(err.decision, err.request)``).
+    """
 
     default_code = "AccessDenied"
     default_status = 403
+
+    def __init__(self, message: str, *, decision: Any = None, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.decision = decision
+        self.request = request
 
 
 class IamError(EngineError):

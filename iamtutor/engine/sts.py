@@ -298,7 +298,7 @@ def _authorize(request: Request, role: Role | None, *, tagging: bool, source_ide
         decision = evaluate(attempt)
         if role is None or not decision.allowed:
             raise StsError(access_denied_message(decision, attempt) if not decision.allowed else
-                           _bare_denial(attempt), code="AccessDenied")
+                           _bare_denial(attempt), code="AccessDenied", decision=decision, request=attempt)
 
 
 def _bare_denial(request: Request) -> str:

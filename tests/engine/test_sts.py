@@ -868,3 +868,15 @@ def test_unknown_role_for_revocation():
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(IamError, match=r"The role with name Ghost cannot be found\."):
         sts.revoke_sessions(world, f"arn:aws:iam::{A}:role/Ghost")
+
+
+def test_an_access_denied_carries_the_decision_to_explain_it():
+    # §5.2 (H): the trust policy names only alice, so bob is refused; the error keeps the evaluated request.
+    from iamtutor.engine import explain
+
+    world = deploy_world(trust({"AWS": ALICE}))
+    with pytest.raises(StsError) as error:
+        sts.assume_role(world, BOB, DEPLOY, "bob-tries")
+    assert error.value.decision.outcome == "implicitDeny"
+    assert error.value.request.caller.arn == BOB
+    assert any("trust policy" in sentence for sentence in explain(error.value.decision, error.value.request))
