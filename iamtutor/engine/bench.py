@@ -1,4 +1,5 @@
-"""Benchmarks of the engine: decision rate, world loading, hostile wildcards and a large ``simulate`` run.
+"""Benchmarks of the engine: decision rate, world loading, hostile wildcards, a large ``simulate`` run, the
+first use of each catalogue and the parse time of a typical policy.
 
 Owns the synthetic workloads, the timing (medians of several runs on one core) and the report printed by
 ``python -m iamtutor.engine bench``. It measures the public engine functions as the site and the CLI call
@@ -8,11 +9,15 @@ them; it changes nothing in them.
 from __future__ import annotations
 
 import gc
+import json
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 # Targets from the engine contract (issue 3).
@@ -20,6 +25,8 @@ TARGET_DECISIONS_PER_SECOND: Final = 50_000
 TARGET_LOAD_SECONDS: Final = 1.0
 TARGET_LOAD_MB: Final = 200.0
 TARGET_HOSTILE_MS: Final = 1.0
+TARGET_CATALOGUE_SECONDS: Final = 0.5   # loading and indexing a catalogue on first use (issue brief)
+TARGET_PARSE_MS: Final = 1.0            # one typical policy document ("well under a millisecond")
 
 ACCOUNT: Final = "111111111111"
 _SERVICES: Final = ("ec2", "dynamodb", "sqs", "lambda", "kms", "sns", "logs", "ssm", "secretsmanager", "ecr")
@@ -33,6 +40,8 @@ _SIZES: Final[dict[str, tuple[int, int]]] = {
     "policies": (5_000, 1_000),
     "hostile_runs": (201, 21),
     "steps": (20_000, 2_000),
+    "catalogue_runs": (5, 1),          # fresh interpreters per catalogue (median)
+    "parses": (2_000, 200),            # parse_policy calls per timed run
 }
 
 
@@ -49,6 +58,8 @@ def run_benchmarks(*, quick: bool = False) -> dict[str, Any]:
         "load": bench_load(size["roles"], size["policies"], size["runs"]),
         "hostile_wildcard": bench_hostile_wildcard(size["hostile_runs"]),
         "simulate": bench_simulate(size["steps"]),
+        "catalogues": bench_catalogues(size["catalogue_runs"]),
+        "parse": bench_parse(size["parses"], size["runs"]),
     }
 
 
@@ -266,6 +277,64 @@ def bench_simulate(steps: int) -> dict[str, Any]:
             "share": {k: round(v / total, 3) if total else 0.0 for k, v in shares.items()}}
 
 
+# ---- (e) first use of each catalogue ---------------------------------------------------------------------------------
+
+# The first call that loads and indexes each catalogue of ``data`` (the package's caches start empty).
+CATALOGUE_FIRST_USE: Final[dict[str, str]] = {
+    "actions": "known_action('s3:GetObject')",
+    "managed_policies": "managed_policy_document('arn:aws:iam::aws:policy/ReadOnlyAccess')",
+    "condition_keys": "condition_key_type('s3:ExistingObjectTag/team')",
+}
+_PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def bench_catalogues(runs: int) -> dict[str, Any]:
+    """Median seconds of the first use of each catalogue, each timed in a fresh interpreter.
+
+    A fresh interpreter per run is the only honest "first use": any earlier call in this process (a test, the
+    decisions benchmark) has already filled the caches. Interpreter start and ``import data`` are not counted.
+    """
+    seconds = {name: round(statistics.median(_first_use_seconds(call) for _ in range(runs)), 4)
+               for name, call in CATALOGUE_FIRST_USE.items()}
+    return {"seconds": seconds, "runs": runs, "target_seconds": TARGET_CATALOGUE_SECONDS,
+            "ok": all(value < TARGET_CATALOGUE_SECONDS for value in seconds.values())}
+
+
+def _first_use_seconds(call: str) -> float:
+    script = ("import time; from iamtutor.engine import data; t = time.perf_counter(); "
+              f"data.{call}; print(time.perf_counter() - t)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=_PROJECT_ROOT, capture_output=True, text=True,  # noqa: S603 - our own interpreter and script
+                            check=True, timeout=120)
+    return float(result.stdout)
+
+
+# ---- (f) parsing a typical policy ------------------------------------------------------------------------------------
+
+
+def typical_policy_text() -> str:
+    """A typical identity policy as a user would paste it: one statement, two actions, two resources, a condition."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"],
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "data"}}}]}, indent=2)
+
+
+def bench_parse(per_run: int, runs: int) -> dict[str, Any]:
+    """Median time of one ``parse_policy`` of the typical policy text, over ``runs`` runs of ``per_run`` parses."""
+    from .policy import parse_policy
+
+    text = typical_policy_text()
+    statements = len(parse_policy(text).statements)
+
+    def one_run() -> None:
+        for _ in range(per_run):
+            parse_policy(text)
+
+    ms = _median_time(one_run, runs) / per_run * 1000
+    return {"chars": len(text), "statements": statements, "parses_per_run": per_run, "runs": runs,
+            "ms_per_document": round(ms, 4), "target_ms": TARGET_PARSE_MS, "ok": ms < TARGET_PARSE_MS}
+
+
 # ---- helpers and the report ------------------------------------------------------------------------------------------
 
 
@@ -304,6 +373,16 @@ def format_table(results: dict[str, Any]) -> str:
         ("  share loading / deciding / printing",
          f"{share['loading']:.0%} / {share['deciding']:.0%} / {share['printing']:.0%}", "", ""),
     ]
+    if "catalogues" in results:   # absent from results recorded before these rows existed
+        cat = results["catalogues"]
+        for name, seconds in cat["seconds"].items():
+            rows.append((f"first use of the {name.replace('_', ' ')} catalogue, median of {cat['runs']}",
+                         f"{seconds:.3f} s", f"< {cat['target_seconds']:g} s",
+                         _verdict(seconds < cat["target_seconds"])))
+    if "parse" in results:
+        parse = results["parse"]
+        rows.append((f"parse a typical policy ({parse['chars']} chars), median of {parse['runs']}",
+                     f"{parse['ms_per_document']:.4f} ms", f"< {parse['target_ms']:g} ms", _verdict(parse["ok"])))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [f"IAM Tutor engine benchmark — Python {results['python']}, one core"
              + (" (quick: indicative only)" if results["quick"] else "")]

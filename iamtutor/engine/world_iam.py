@@ -393,6 +393,24 @@ class IamChanges:
         account.roles[name.lower()] = role
         return role
 
+    def update_role(self, arn: object, *, description: object = None, max_session_duration: object = None,
+                    tags: object = None) -> Role:
+        """UpdateRole (description, MaxSessionDuration) and TagRole/UntagRole in one call: every value is
+        checked before anything changes, so a refused update leaves the role as it was (§1.9, API-IAM, H).
+
+        ``None`` leaves a value alone; ``tags`` replaces the role's tags. Raises ``IamError`` NoSuchEntity or
+        ``ParameterError`` with IAM's wording.
+        """
+        role = self.role(arn)
+        duration = role.max_session_duration if max_session_duration is None else \
+            check_max_session_duration(max_session_duration)
+        pairs = role.tags if tags is None else check_tags(tags)
+        if description is not None:
+            check_text("role_description", description)
+        role.description = role.description if description is None else (description or None)
+        role.max_session_duration, role.tags = duration, pairs
+        return role
+
     def delete_role(self, arn: object) -> None:
         """DeleteRole; afterwards policies naming the role show its unique id instead (§1.6, D-PRIN, H).
 

@@ -8,7 +8,6 @@ the dataclasses of ``policy.py`` so each test shows exactly which statements are
 from __future__ import annotations
 
 import importlib
-import time
 from dataclasses import replace
 
 import pytest
@@ -1044,13 +1043,13 @@ class TestHostileInput:
 
     def test_unicode_and_huge_strings_are_just_data(self):
         ids = (ident(allow("s3:*", "arn:aws:s3:::" + "*" * 50 + "é")),)
+        # Behaviour only: catastrophic backtracking is caught by TestHostileGlobs in test_matching.py, and the
+        # matching speed is the hostile wildcard row of `python -m iamtutor.engine bench`.
         resource = "arn:aws:s3:::" + "ü/" * 50_000 + "é"
-        started = time.perf_counter()
         decision = evaluate(
             req(ALICE, resource=resource, context={"aws:username": "ålice\u0000"}, identity_policies=ids)
         )
         assert decision.allowed
-        assert time.perf_counter() - started < 1.0
 
     def test_thousands_of_statements(self):
         many = ident(*(allow(f"svc{i}:Get*", f"arn:aws:s3:::b{i}/*") for i in range(2000)))

