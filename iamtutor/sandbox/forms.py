@@ -25,13 +25,15 @@ def engine_validation_error(err: EngineError) -> ValidationError:
 
 
 class PolicyDocumentField(forms.CharField):
-    """A policy document typed as JSON text, validated by the engine as the given ``kind``."""
+    """A policy document typed as JSON text, validated by the engine as the given ``kind``.
+
+    A document longer than IAM's request limit is refused with AWS's wording before the engine reads it.
+    """
 
     widget = forms.Textarea(attrs={"rows": 16, "spellcheck": "false", "autocomplete": "off", "class": "code"})
 
     def __init__(self, *, kind: str, managed: bool = False, **kwargs) -> None:
         self.kind, self.managed = kind, managed
-        kwargs.setdefault("max_length", MAX_DOCUMENT_CHARS)
         kwargs.setdefault("strip", False)
         super().__init__(**kwargs)
 
@@ -39,6 +41,13 @@ class PolicyDocumentField(forms.CharField):
         super().validate(value)
         if value in self.empty_values:
             return
+        if len(value) > MAX_DOCUMENT_CHARS:
+            member = "policy" if self.kind == "session" else "policyDocument"
+            raise ValidationError(
+                f"ValidationError: 1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_DOCUMENT_CHARS}",
+                code="ValidationError",
+            )
         try:
             parse_policy(value, self.kind, managed=self.managed)
         except EngineError as err:

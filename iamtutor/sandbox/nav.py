@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 # (URL name, label, URL names that count as "this area" for aria-current)
 AREAS = (
-    ("sandbox:roles", _("Roles"), ("roles", "role")),
+    ("sandbox:roles", _("Roles and policies"), ("roles", "role", "polic")),
     ("sandbox:users", _("Users and keys"), ("users", "user")),
     ("sandbox:assume", _("Assume a role"), ("assume",)),
     ("sandbox:credentials", _("Credentials"), ("credentials",)),

@@ -1,6 +1,18 @@
-"""Sandbox URLs: every page but the start page carries the sandbox id, so a stranger's visit is a 404."""
+"""Sandbox URLs: every page but the start page carries the sandbox id, so a stranger's visit is a 404.
 
-from .views import home
+Each views module lists its own ``urlpatterns``; this file only puts them together.
+"""
+
+from .views import assume, audit, console, credentials, home, policies, roles, users
 
 app_name = "sandbox"
-urlpatterns = [*home.urlpatterns]
+urlpatterns = [
+    *home.urlpatterns,
+    *roles.urlpatterns,
+    *policies.urlpatterns,
+    *users.urlpatterns,
+    *assume.urlpatterns,
+    *credentials.urlpatterns,
+    *console.urlpatterns,
+    *audit.urlpatterns,
+]

@@ -1,0 +1,333 @@
+"""The request console: one API request as a chosen identity, decided by the engine and explained.
+
+The page asks for an identity (a user, or a session by access key), an action, a resource and request
+context keys, runs ``world.request`` inside ``changing`` (so the request lands in the audit trail) and shows
+the decision card: outcome, AWS's reason, the engine's plain explanation, the matched statements marked in
+their policy's text, missing context keys and the path through AWS's evaluation order.
+``decision_card`` builds that card for any decision, so other pages can include the same partial.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Iterator
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from iamtutor.engine import Decision, EngineError, ParameterError, StsError, World, explain
+from iamtutor.engine.data import action_names
+
+from ..access import get_sandbox
+from ..forms import engine_validation_error
+from ..models import Sandbox, StsSession
+from ..worlds import ConcurrentChange, changing, sandbox_now
+
+CONTEXT_ROWS = 4          # blank key/value rows offered on a fresh form
+MAX_CONTEXT_ROWS = 20     # request-size limit for the context keys of one request
+AUTOCOMPLETE_LIMIT = 25
+LESSON_SLUG = "step-4-temporary-credentials"
+SUGGESTED_KEYS = ("aws:SourceIp", "aws:MultiFactorAuthPresent", "aws:SecureTransport", "aws:RequestedRegion",
+                  "aws:SourceVpc", "aws:CurrentTime", "s3:prefix", "sts:ExternalId")
+FINAL_NODES = ("allow", "explicit_deny", "implicit_deny")
+OUTCOMES = {
+    "allowed": (gettext_lazy("Allowed"), "✓"),
+    "explicitDeny": (gettext_lazy("Explicit deny"), "⛔"),
+    "implicitDeny": (gettext_lazy("Implicit deny"), "✗"),
+}
+TOKEN_ERRORS = {
+    "ExpiredToken": gettext_lazy(
+        "These temporary credentials are past their expiry time on the sandbox clock, so AWS refuses them "
+        "before it looks at any policy. Assume the role again to get fresh credentials."),
+    "InvalidClientTokenId": gettext_lazy(
+        "AWS does not know these credentials (or the access key is inactive), so it refuses the request "
+        "before it looks at any policy."),
+}
+_PLACEHOLDER = re.compile(r'^(\s*)("Statement": )?"\\u0000(\d+)"(,?)$')
+
+
+class ConsoleForm(forms.Form):
+    """Who asks for what: identity, action and resource (a listed one, or a typed ARN)."""
+
+    caller = forms.ChoiceField(label=gettext_lazy("Identity"))
+    action = forms.CharField(
+        label=gettext_lazy("Action"), max_length=256,
+        help_text=gettext_lazy("A service-prefixed action such as s3:GetObject; suggestions appear as you type."),
+        widget=forms.TextInput(attrs={"list": "action-options", "autocomplete": "off", "spellcheck": "false",
+                                      "class": "code-input", "hx-trigger": "input changed delay:250ms",
+                                      "hx-target": "#action-options", "hx-swap": "innerHTML",
+                                      "hx-sync": "this:replace"}))
+    resource = forms.ChoiceField(label=gettext_lazy("Resource"), required=False)
+    resource_arn = forms.CharField(
+        label=gettext_lazy("Or type a resource ARN"), max_length=2048, required=False,
+        help_text=gettext_lazy('Used instead of the list when filled in. "*" means no particular resource.'),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "class": "code-input"}))
+
+    def __init__(self, *args, callers: list, resources: list, actions_url: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.attrs["hx-get"] = actions_url
+        self.fields["caller"].choices = callers
+        self.fields["resource"].choices = [("", _("— choose a resource —")), *resources]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["target"] = (data.get("resource_arn") or "").strip() or data.get("resource")
+        if not data["target"]:
+            self.add_error("resource", ValidationError(_("Choose a resource or type its ARN."), code="required"))
+        return data
+
+
+class ContextRowForm(forms.Form):
+    """One request context key and its value (repeat a key for a multivalued key)."""
+
+    key = forms.CharField(label=gettext_lazy("Condition key"), max_length=256, required=False,
+                          widget=forms.TextInput(attrs={"list": "context-keys", "spellcheck": "false",
+                                                        "class": "code-input"}))
+    value = forms.CharField(label=gettext_lazy("Value"), max_length=1024, required=False,
+                            widget=forms.TextInput(attrs={"spellcheck": "false", "class": "code-input"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("value") and not data.get("key"):
+            self.add_error("key", ValidationError(_("Name the condition key this value is for."), code="required"))
+        return data
+
+
+ContextFormSet = forms.formset_factory(ContextRowForm, extra=CONTEXT_ROWS, max_num=MAX_CONTEXT_ROWS,
+                                       validate_max=True, absolute_max=MAX_CONTEXT_ROWS)
+
+
+# ---- views -------------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def console(request: HttpRequest, pk) -> HttpResponse:
+    """The console page; a POST runs the request and shows the decision (in place with htmx)."""
+    sandbox = get_sandbox(request, pk)
+    data = request.POST if request.method == "POST" else None
+    form = ConsoleForm(data, initial=request.GET.dict(), **_choices(sandbox))
+    rows = ContextFormSet(data, prefix="context")
+    card = None
+    if data is not None and form.is_valid() and rows.is_valid():
+        card = _run(sandbox, form, _context(rows))
+    context = {"sandbox": sandbox, "form": form, "rows": rows, "card": card,
+               "suggested_keys": SUGGESTED_KEYS, "action_names": []}
+    template = "sandbox/console.html#panel" if request.htmx else "sandbox/console.html"
+    invalid = data is not None and card is None
+    return render(request, template, context, status=400 if invalid and not request.htmx else 200)
+
+
+@require_GET
+def console_actions(request: HttpRequest, pk) -> HttpResponse:
+    """Autocomplete: ``<option>``s of catalogue actions starting with what was typed (``?action=s3:Get``)."""
+    get_sandbox(request, pk)
+    prefix = request.GET.get("action", "").strip()[:256]
+    names = action_names(prefix, AUTOCOMPLETE_LIMIT) if prefix else []
+    return render(request, "sandbox/console.html#action-options", {"action_names": names})
+
+
+# ---- running a request --------------------------------------------------------------------------------------------
+
+
+def _run(sandbox: Sandbox, form: ConsoleForm, context: dict) -> dict | None:
+    """Runs the request in the sandbox's world (audited); a refusal becomes a form error, nothing is lost."""
+    caller, action, target = form.cleaned_data["caller"], form.cleaned_data["action"], form.cleaned_data["target"]
+    try:
+        with changing(sandbox) as loaded:
+            return _decide(loaded.world, caller, action.strip(), target, context)
+    except ParameterError as err:
+        form.add_error(None, engine_validation_error(err))
+    except ConcurrentChange:
+        form.add_error(None, _("The sandbox changed in another tab while this request ran. Run it again."))
+    return None
+
+
+def _decide(world: World, caller: str, action: str, resource: str, context: dict) -> dict:
+    """The decision card, or the token error card when the credentials are refused (ExpiredToken…)."""
+    try:
+        decision = world.request(caller, action, resource, context)
+    except StsError as err:
+        return token_error_card(err)
+    evaluated = world.build_request(world.identify(caller), action, resource, context)
+    return decision_card(world, decision, evaluated, context)
+
+
+def _context(rows) -> dict:
+    """The typed rows as a context mapping; a key given twice becomes a multivalued key."""
+    context: dict[str, object] = {}
+    for row in rows.cleaned_data:
+        key, value = (row.get("key") or "").strip(), row.get("value") or ""
+        if not key:
+            continue
+        if key in context:
+            previous = context[key]
+            context[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            context[key] = value
+    return context
+
+
+# ---- the decision card (shared partial: templates/sandbox/partials/decision.html) ---------------------------------
+
+
+def decision_card(world: World, decision: Decision, request, typed_context: dict | None = None) -> dict:
+    """Everything ``partials/decision.html`` shows for ``decision`` of the engine ``request``."""
+    label, icon = OUTCOMES[decision.outcome]
+    return {
+        "outcome": decision.outcome, "label": label, "icon": icon, "reason": decision.reason,
+        "explanation": explain(decision, request), "policies": _matched_policies(world, decision, request),
+        "missing_context": decision.missing_context, "path": evaluation_steps(decision.path),
+        "ignored_keys": _ignored_keys(typed_context or {}, request.context),
+        "action": request.action, "resource": request.resource, "caller": request.caller.arn,
+    }
+
+
+def token_error_card(err: EngineError) -> dict:
+    """The card for credentials AWS refuses outright: its code, its message and a plain sentence."""
+    return {"error": {"code": err.code, "message": err.message,
+                      "plain": TOKEN_ERRORS.get(err.code or "", ""),
+                      "lesson_url": reverse("lessons:detail", args=[LESSON_SLUG])}}
+
+
+def evaluation_steps(path_nodes: tuple[str, ...]) -> list[dict]:
+    """AWS's evaluation order as steps, each marked with its position in the path the decision took."""
+    flow = importlib.import_module("iamtutor.engine.evaluate").FLOW_NODES
+    position = {node: index for index, node in enumerate(path_nodes, start=1)}
+    return [{"id": node, "text": text, "position": position.get(node)}
+            for node, text in flow.items()
+            if node in position or node not in (*FINAL_NODES, "no_authorization")]
+
+
+def _ignored_keys(typed: dict, context) -> list[str]:
+    """Typed keys the engine did not use as given: keys that describe the caller come from its credentials."""
+    ignored = []
+    for key, value in typed.items():
+        wanted = tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+        if tuple(context.get(key.lower(), ())) != wanted:
+            ignored.append(key)
+    return ignored
+
+
+def _matched_policies(world: World, decision: Decision, request) -> list[dict]:
+    """Each policy with a matched statement: its text with the matched statements' lines marked."""
+    groups: dict[tuple, dict] = {}
+    for matched in decision.matched:
+        group = groups.setdefault((matched.source, matched.policy), {
+            "source": matched.source, "name": matched.policy, "statements": []})
+        group["statements"].append(matched)
+    for group in groups.values():
+        policy = _request_policy(request, group["source"], group["name"])
+        document = _document_of(world, policy) if policy is not None else None
+        marks = {m.index: m for m in group["statements"]}
+        group["lines"] = policy_lines(document, marks) if isinstance(document, dict) else []
+    return list(groups.values())
+
+
+def _request_policy(request, source: str, name: str | None):
+    """The parsed policy of ``request`` that a matched statement came from."""
+    candidates: list = []
+    if source == "identity":
+        candidates = list(request.identity_policies)
+    elif source == "boundary":
+        candidates = [request.boundary]
+    elif source == "session":
+        candidates = list(request.session_policies)
+    elif source in ("scp", "rcp"):
+        candidates = [p for level in getattr(request, f"{source}s") for p in level]
+    elif source in ("trust", "resource"):
+        candidates = [request.resource_policy]
+    return next((p for p in candidates if p is not None and p.name == name), None)
+
+
+def _document_of(world: World, policy) -> dict | None:
+    """The policy as written: its own text, the managed policy by ARN, or the world document it came from."""
+    if policy.text:
+        return json.loads(policy.text)
+    if (policy.name or "").startswith("arn:"):
+        managed = world.managed_policy(policy.name)
+        return managed.document().source() if managed else None
+    for document in _world_documents(world):
+        if document.name == policy.name and document.policy() is policy:
+            return document.source()
+    return None
+
+
+def _world_documents(world: World) -> Iterator:
+    """Every stored policy document of the world that is not a managed policy."""
+    for account in world.accounts.values():
+        for entity in (*account.users.values(), *account.groups.values(), *account.roles.values()):
+            yield from entity.inline.values()
+            if getattr(entity, "trust", None) is not None:
+                yield entity.trust
+        yield from (resource.policy for resource in account.resources.values() if resource.policy)
+    for session in world.sessions.values():
+        yield from session.policies
+    organization = world.organization
+    if organization is not None:
+        yield from (scp.document for scp in (*organization.scps, *organization.rcps))
+
+
+def policy_lines(document: dict, marks: dict) -> list[dict]:
+    """The document pretty-printed, one entry per line; lines of a statement in ``marks`` carry its match.
+
+    Statements are swapped for placeholders, the document is printed, and each placeholder line is replaced
+    by its statement's own lines: so every line is known to belong to exactly one statement or to none.
+    """
+    document = dict(document)
+    statements = document.get("Statement")
+    single = isinstance(statements, dict)
+    items = [statements] if single else list(statements) if isinstance(statements, list) else []
+    if items:
+        document["Statement"] = "\0" + "0" if single else ["\0" + str(i) for i in range(len(items))]
+    lines: list[dict] = []
+    for text in json.dumps(document, indent=2, ensure_ascii=False).splitlines():
+        found = _PLACEHOLDER.match(text)
+        if not found:
+            lines.append({"number": len(lines) + 1, "text": text, "match": None, "first": False})
+            continue
+        indent, key, index, comma = found.group(1), found.group(2) or "", int(found.group(3)), found.group(4)
+        body = json.dumps(items[index], indent=2, ensure_ascii=False).splitlines()
+        for offset, part in enumerate(body):
+            text = (indent + key if offset == 0 else indent) + part + (comma if offset == len(body) - 1 else "")
+            lines.append({"number": len(lines) + 1, "text": text, "match": marks.get(index), "first": offset == 0})
+    return lines
+
+
+# ---- choices from the sandbox's rows (two queries; the world is loaded only to run a request) --------------------
+
+
+def _choices(sandbox: Sandbox) -> dict:
+    accounts = list(sandbox.accounts.all())
+    sessions = list(sandbox.sts_sessions.only("access_key_id", "arn", "expires_at", "issued_at"))
+    now = sandbox_now(sandbox)
+    users = [(user["Arn"], f"{user['UserName']} ({account.alias or account.account_id})")
+             for account in accounts for user in account.document.get("UserDetailList", [])]
+    keys = [(s.access_key_id, _session_label(s, now)) for s in sessions]
+    callers = [(_("Users"), users)] + ([(_("Sessions (by access key)"), keys)] if keys else [])
+    resources = [(resource["arn"], resource["arn"]) for account in accounts
+                 for resource in account.document.get("resources", []) if resource.get("arn")]
+    roles = [(role["Arn"], role["Arn"]) for account in accounts for role in account.document.get("RoleDetailList", [])]
+    targets = [(_("Resources"), resources), (_("Roles (for sts:AssumeRole)"), roles),
+               ("*", _("* (no particular resource)"))]
+    return {"callers": callers, "resources": targets,
+            "actions_url": reverse("sandbox:console_actions", args=[sandbox.pk])}
+
+
+def _session_label(session: StsSession, now) -> str:
+    state = _("expired") if session.expires_at <= now else _("active")
+    name = session.arn.split(":assumed-role/", 1)[-1]
+    return f"{name} · {session.access_key_id} ({state})"
+
+
+urlpatterns = [
+    path("<uuid:pk>/console/", console, name="console"),
+    path("<uuid:pk>/console/actions/", console_actions, name="console_actions"),
+]
