@@ -39,6 +39,8 @@ lint: setup
 
 bench: setup
 	$(PY) -m iamtutor.engine bench
+	DEBUG=true $(PY) manage.py migrate --noinput -v 0
+	DEBUG=true $(PY) manage.py bench_pages
 
 clean:
 	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles
