@@ -215,8 +215,16 @@ def _read_tryits(folder: Path, language: str, content: Content) -> list[dict]:
         rows.append({"language": language, "key": f"step-{step}", "order": step, "step": step,
                      "lesson": steps.get(step), "title": text(path, item, "title", aliases=("name",)),
                      "task": text(path, item, "task", aliases=("description",)),
-                     "hint": text(path, item, "hint", required=False), "world": world})
+                     "hint": text(path, item, "hint", required=False), "world": world,
+                     "checks": _check_steps(path, data.get("check", []))})
     return rows
+
+
+def _check_steps(path: Path, steps: object) -> list:
+    """The scenario steps that pass once the try-it task is done (run by the sandbox's "Check my work")."""
+    if not isinstance(steps, list) or not all(isinstance(step, dict) and "op" in step for step in steps):
+        raise ContentError(path, 1, "'check' is a list of scenario steps, each with an 'op'")
+    return steps
 
 
 def _read_scenarios(folder: Path) -> dict[str, dict]:

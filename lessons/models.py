@@ -159,6 +159,7 @@ class TryIt(ContentItem):
     task = models.TextField()
     hint = models.TextField(blank=True)
     world = models.JSONField()
+    checks = models.JSONField(default=list, help_text="Scenario steps that pass once the task is done.")
 
     class Meta(ContentItem.Meta):
         constraints = [models.UniqueConstraint(fields=["language", "key"], name="tryit_unique_key")]

@@ -3,7 +3,7 @@
 Each views module lists its own ``urlpatterns``; this file only puts them together.
 """
 
-from .views import assume, audit, console, credentials, home, policies, roles, users
+from .views import assume, audit, console, credentials, home, policies, roles, tryit, users
 
 app_name = "sandbox"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     *credentials.urlpatterns,
     *console.urlpatterns,
     *audit.urlpatterns,
+    *tryit.urlpatterns,
 ]

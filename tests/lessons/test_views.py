@@ -161,9 +161,9 @@ def test_deep_dive_annotates_policy_elements_for_keyboard_and_hover(loaded, clie
     assert '<nav class="toc"' in page and 'href="#step-3-trust--the-idea"' in page
 
 
-def test_try_it_shows_no_link_to_a_sandbox_that_does_not_exist(loaded, client):
+def test_try_it_offers_to_load_each_world_into_the_sandbox(loaded, client):
     page = client.get("/lessons/try-it/").content.decode()
-    assert "sandbox/" not in page and "Step 3:" in page
+    assert 'action="/sandbox/try-it/3/"' in page and "Step 3:" in page
 
 
 def test_the_cheat_sheet_has_a_print_stylesheet(loaded, client):
