@@ -7,7 +7,7 @@ parsed once into frozen data (``parse_policy``), decisions follow AWS's document
 """
 
 from .errors import EngineError, IamError, ParameterError, PolicyError, StsError, WorldError
-from .evaluate import Decision, MatchedStatement, Request, evaluate
+from .evaluate import FLOW_NODES, Decision, MatchedStatement, Request, evaluate
 from .explain import access_denied_message, explain
 from .findings import FINDINGS, Finding, check_policy
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
@@ -26,6 +26,7 @@ from .world import World
 
 __all__ = [
     "FINDINGS",
+    "FLOW_NODES",
     "Caller",
     "Decision",
     "EngineError",

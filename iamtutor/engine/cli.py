@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Final, TextIO
 
 from .errors import EngineError
+from .findings import check_policy
 from .scenario import ScenarioOutcome, parse_scenario_text, run_scenario
 
 EXIT_OK: Final = 0
@@ -139,11 +140,7 @@ def validate(path: str, kind: str, *, managed: bool, out: TextIO, err: TextIO) -
 
 
 def _findings(text: str, kind: str) -> list[dict[str, Any]]:
-    """Access-Analyzer-style findings when ``findings.check_policy`` is available, sorted by place and code."""
-    try:
-        from .findings import check_policy
-    except ImportError:
-        return []
+    """Access-Analyzer-style findings for a valid document, sorted by place and code."""
     try:
         found = check_policy(text, kind)
     except EngineError:

@@ -182,8 +182,9 @@ def run_scenario(scenario: Mapping[str, Any], *, seed: int | None = None) -> Sce
 
     ``scenario`` is what ``normalise_scenario`` returns; ``seed`` as for ``load_world``. A world that fails
     to load ends the run: the outcome carries the error, and a failure unless ``expect_load_error`` matches
-    it. Never raises for a well-formed scenario; engine errors inside steps become ``{"ok": false, …}``.
+    it. Engine errors inside steps become ``{"ok": false, …}``; a malformed scenario raises ``WorldError``.
     """
+    scenario = normalise_scenario(scenario)   # idempotent; steps that skipped it fail as WorldError, not KeyError
     outcome = ScenarioOutcome(name=scenario.get("name", ""))
     expected_error = scenario.get("expect_load_error")
     try:

@@ -9,7 +9,6 @@ their policy's text, missing context keys and the path through AWS's evaluation 
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from iamtutor.engine import Decision, EngineError, ParameterError, StsError, World, explain
+from iamtutor.engine import FLOW_NODES, Decision, EngineError, ParameterError, StsError, World, explain
 from iamtutor.engine.data import action_names
 
 from ..access import get_sandbox
@@ -199,7 +198,7 @@ def token_error_card(err: EngineError) -> dict:
 
 def evaluation_steps(path_nodes: tuple[str, ...]) -> list[dict]:
     """AWS's evaluation order as steps, each marked with its position in the path the decision took."""
-    flow = importlib.import_module("iamtutor.engine.evaluate").FLOW_NODES
+    flow = FLOW_NODES
     position = {node: index for index, node in enumerate(path_nodes, start=1)}
     return [{"id": node, "text": text, "position": position.get(node)}
             for node, text in flow.items()
