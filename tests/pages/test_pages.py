@@ -65,3 +65,18 @@ def test_unknown_pages_get_a_friendly_404(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_a_request_that_is_too_large_gets_a_clear_page_not_a_crash(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(reverse("signup"), {"username": "x" * 5000})
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+
+
+def test_a_stale_form_gets_a_clear_csrf_page(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("signup"), {"username": "x"})
+    assert response.status_code == 403
+    assert "Please send the form again" in response.content.decode()
