@@ -10,6 +10,16 @@ from .errors import EngineError, IamError, ParameterError, PolicyError, StsError
 from .evaluate import FLOW_NODES, Decision, MatchedStatement, Request, evaluate
 from .explain import access_denied_message, explain
 from .findings import FINDINGS, Finding, check_policy
+from .graph import (
+    AccessGraph,
+    access_graph,
+    decision_dot,
+    edge_table,
+    expected_svg_ids,
+    lesson_dot,
+    lesson_edges,
+    to_dot,
+)
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
 from .principals import Caller
 from .scenario import normalise_scenario, run_scenario, run_steps
@@ -27,6 +37,7 @@ from .world import World
 __all__ = [
     "FINDINGS",
     "FLOW_NODES",
+    "AccessGraph",
     "Caller",
     "Decision",
     "EngineError",
@@ -42,20 +53,27 @@ __all__ = [
     "World",
     "WorldError",
     "access_denied_message",
+    "access_graph",
     "assume_role",
     "assume_role_with_web_identity",
     "check_policy",
+    "decision_dot",
+    "edge_table",
     "evaluate",
+    "expected_svg_ids",
     "explain",
     "get_caller_identity",
     "get_session_token",
     "iter_policy_problems",
     "lambda_execution_session",
     "launch_instance",
+    "lesson_dot",
+    "lesson_edges",
     "normalise_scenario",
     "parse_policy",
     "policy_size",
     "revoke_sessions",
     "run_scenario",
     "run_steps",
+    "to_dot",
 ]

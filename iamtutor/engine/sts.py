@@ -54,6 +54,10 @@ SOURCE_IDENTITY_CLAIM: Final = "https://aws.amazon.com/source_identity"  # §5.8
 
 MSG_CHAINING: Final = ("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
                        "chaining.")
+# The account root user cannot assume roles; AWS answers AccessDenied with this text (OBS: many public CLI
+# logs, e.g. "An error occurred (AccessDenied) when calling the AssumeRole operation: Roles may not be
+# assumed by root accounts." — H).
+MSG_ROOT_CANNOT_ASSUME: Final = "Roles may not be assumed by root accounts."
 MSG_MAX_DURATION: Final = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 MSG_PACKED_POLICY: Final = "Packed policy consumes {n}% of allotted space, please use smaller policy."  # §5.2 (M)
 MSG_PACKED_TAGS: Final = "Packed size of session tags consumes {n}% of allotted space."  # OBS (M)
@@ -102,6 +106,8 @@ def _assume_role(call: _Call, caller_ref: object, role_arn: object, session_name
     ident = call.identify(caller_ref)
     if ident.caller.type in ("web_identity", "anonymous"):
         raise StsError("AssumeRole needs AWS credentials; use assume_role_with_web_identity.", code="AccessDenied")
+    if ident.caller.type == "root":
+        raise StsError(MSG_ROOT_CANNOT_ASSUME, code="AccessDenied")
     service = ident.caller.service if ident.caller.type == "service" else None
     if session_name is None and service == "ec2.amazonaws.com":
         session_name = world.ids.instance_id()   # EC2 names instance sessions after the instance (§5.11, H)

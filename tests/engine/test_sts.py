@@ -880,3 +880,11 @@ def test_an_access_denied_carries_the_decision_to_explain_it():
     assert error.value.decision.outcome == "implicitDeny"
     assert error.value.request.caller.arn == BOB
     assert any("trust policy" in sentence for sentence in explain(error.value.decision, error.value.request))
+
+
+def test_the_root_user_cannot_assume_a_role_even_when_trusted():
+    # OBS (H): AWS refuses AssumeRole by an account's root user: "Roles may not be assumed by root accounts."
+    world = deploy_world(trust({"AWS": f"arn:aws:iam::{A}:root"}))
+    with pytest.raises(StsError) as error:
+        sts.assume_role(world, f"arn:aws:iam::{A}:root", DEPLOY, "root-tries")
+    assert (error.value.code, error.value.message) == ("AccessDenied", "Roles may not be assumed by root accounts.")
