@@ -15,3 +15,11 @@ WHITENOISE_AUTOREFRESH = True
 
 # Live-server threads must not keep connections open, or PostgreSQL cannot drop the test database afterwards.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Parallel test workers (pytest-xdist) must not share one Redis database: every test starts by clearing
+# the cache, which in Redis empties the whole database — another worker's sessions included.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    _base, _, _db = REDIS_URL.rstrip("/").rpartition("/")  # noqa: F405
+    _database = (int(_db) if _db.isdigit() else 0) + 1 + int(_worker[2:])
+    CACHES["default"]["LOCATION"] = f"{_base}/{_database}" if _db.isdigit() else f"{REDIS_URL.rstrip('/')}/{_database}"  # noqa: F405
