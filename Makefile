@@ -41,6 +41,7 @@ bench: setup
 	$(PY) -m iamtutor.engine bench
 	DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DEBUG=true $(PY) manage.py bench_pages
+	DEBUG=true $(PY) manage.py bench_diagrams
 
 clean:
 	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles

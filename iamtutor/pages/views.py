@@ -12,20 +12,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from iamtutor.lib import graphviz
-
-from .diagrams import MENTAL_MODEL_EDGES, mental_model_dot
+from iamtutor.sandbox.diagrams import lesson_drawing
 
 log = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    try:
-        diagram, diagram_problem = graphviz.render_svg(mental_model_dot()), None
-    except graphviz.RenderError as exc:
-        diagram, diagram_problem = None, exc.reason
-    context = {"diagram": diagram, "diagram_problem": diagram_problem, "diagram_edges": MENTAL_MODEL_EDGES}
-    return render(request, "pages/home.html", context)
+    """The front page, with the lesson's mental model drawn by the engine (and as a table)."""
+    return render(request, "pages/home.html", {"drawing": lesson_drawing("mental_model")})
 
 
 @require_GET

@@ -3,7 +3,7 @@
 Each views module lists its own ``urlpatterns``; this file only puts them together.
 """
 
-from .views import assume, audit, console, credentials, home, policies, roles, tryit, users
+from .views import assume, audit, console, credentials, diagrams, home, policies, roles, tryit, users
 
 app_name = "sandbox"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     *console.urlpatterns,
     *audit.urlpatterns,
     *tryit.urlpatterns,
+    *diagrams.urlpatterns,
 ]

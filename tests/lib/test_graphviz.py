@@ -77,3 +77,37 @@ def test_second_render_of_the_same_source_comes_from_the_cache(settings, monkeyp
     first = graphviz.render_svg(SMALL)
     second = graphviz.render_svg(SMALL)
     assert first == second and first.startswith("<svg") and len(calls) == 1
+
+
+def test_render_checked_passes_when_every_expected_id_is_drawn(settings):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    source = 'digraph { a [id="n-a"]; b [id="n-b"]; a -> b [id="e-0"]; }'
+    svg = graphviz.render_checked(source, {"n-a", "n-b", "e-0"})
+    assert {"n-a", "n-b", "e-0"} <= graphviz.svg_ids(svg)
+
+
+def test_render_checked_names_what_the_renderer_left_out(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    source = 'digraph { a [id="n-a"]; b [id="n-b"]; a -> b [id="e-1"]; }'
+    real = graphviz.render
+    monkeypatch.setattr(graphviz, "render", lambda *a, **k: real(*a, **k).replace(b'id="e&#45;1"', b""))
+    with pytest.raises(graphviz.IncompleteDrawing, match="left out 1 part") as caught:
+        graphviz.render_checked(source, {"n-a", "n-b", "e-1"})
+    assert caught.value.missing == frozenset({"e-1"})
+
+
+def test_a_complete_drawing_is_remembered_so_a_cache_hit_skips_the_check(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    source = 'digraph { a [id="n-c"]; }'
+    graphviz.render_checked(source, {"n-c"})
+    monkeypatch.setattr(graphviz, "svg_ids", lambda svg: pytest.fail("checked again"))
+    assert "<svg" in graphviz.render_checked(source, {"n-c"})
+
+
+@needs_dot
+def test_the_error_line_is_reported_even_after_warnings(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "dot"
+    done = graphviz.subprocess.CompletedProcess([], 1, b"", b"Warning: something\nError: trouble in init_rank\n")
+    monkeypatch.setattr(graphviz.subprocess, "run", lambda *a, **k: done)
+    with pytest.raises(graphviz.RenderError, match="Graphviz failed: Error: trouble in init_rank"):
+        graphviz._render_dot(SMALL, "svg")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from iamtutor.engine import FLOW_NODES, Decision, EngineError, ParameterError, StsError, World, explain
 from iamtutor.engine.data import action_names
 
+from .. import diagrams
 from ..access import get_sandbox
 from ..forms import engine_validation_error
 from ..models import Sandbox, StsSession
@@ -156,7 +157,8 @@ def _decide(world: World, caller: str, action: str, resource: str, context: dict
     except StsError as err:
         return token_error_card(err)
     evaluated = world.build_request(world.identify(caller), action, resource, context)
-    return decision_card(world, decision, evaluated, context)
+    return {**decision_card(world, decision, evaluated, context),
+            "diagram": diagrams.decision_drawing(decision, evaluated)}
 
 
 def _context(rows) -> dict:
