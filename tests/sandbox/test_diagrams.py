@@ -273,12 +273,14 @@ def test_png_download_with_the_system_dot(alice_client, alice_sandbox, settings)
 # ---- the role page, the console and the home page ------------------------------------------------------------
 
 
-def test_the_role_page_draws_the_roles_neighbourhood(alice_client, alice_sandbox):
-    response = alice_client.get(reverse("sandbox:role", args=[alice_sandbox.pk, ME, "ReportsReader"]))
-    page = response.content.decode()
-    assert '<section id="role-diagram"' in page and 'aria-labelledby="access-caption"' in page
-    assert "<svg" in page and f"/diagrams/?focus={READER.replace(':', '%3A').replace('/', '%2F')}" in page
-    assert TABLE in page and ">alice</a>" in page
+def test_the_role_page_draws_the_roles_neighbourhood_after_it_has_shown(alice_client, alice_sandbox):
+    page = alice_client.get(reverse("sandbox:role", args=[alice_sandbox.pk, ME, "ReportsReader"])).content.decode()
+    figure_url = reverse("sandbox:role_diagram", args=[alice_sandbox.pk, ME, "ReportsReader"])
+    assert '<section id="role-diagram"' in page and f'hx-get="{figure_url}"' in page and 'hx-trigger="load"' in page
+    assert f"/diagrams/?focus={READER.replace(':', '%3A').replace('/', '%2F')}" in page  # works without JavaScript
+    figure = alice_client.get(figure_url).content.decode()
+    assert 'aria-labelledby="access-caption"' in figure and "<svg" in figure
+    assert TABLE in figure and ">alice</a>" in figure
 
 
 def test_the_console_draws_the_decisions_path(alice_client, alice_sandbox):

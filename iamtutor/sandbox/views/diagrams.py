@@ -120,6 +120,19 @@ def _download_links(request: HttpRequest, sandbox: Sandbox) -> dict:
     return links
 
 
+@require_GET
+def role_diagram(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+    """One role's neighbourhood as a figure fragment; the role page fetches it after it has shown, so the
+    page itself stays fast however many sessions the role has."""
+    from ..roles import find_role
+
+    sandbox = get_sandbox(request, pk)
+    _, role = find_role(sandbox, account_id, name)
+    drawing = adapter.role_drawing(sandbox, role["Arn"])
+    return render(request, "sandbox/partials/diagram.html", {"sandbox": sandbox, "drawing": drawing})
+
+
 urlpatterns = [
     path("<uuid:pk>/diagrams/", access_diagram, name="diagrams"),
+    path("<uuid:pk>/roles/<str:account_id>/<str:name>/diagram/", role_diagram, name="role_diagram"),
 ]

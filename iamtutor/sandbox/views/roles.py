@@ -8,7 +8,6 @@ the view answers with the page's own ``{% partialdef %}`` instead of the whole p
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 from django import forms
 from django.contrib import messages
@@ -22,7 +21,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from iamtutor.engine import EngineError, World
 from iamtutor.engine.data import managed_policy_arn, managed_policy_names
 
-from .. import diagrams
 from .. import roles as logic
 from ..access import get_sandbox
 from ..forms import engine_validation_error
@@ -132,7 +130,7 @@ def role_context(sandbox: Sandbox, account: SandboxAccount, role: dict, **forms_
                                                for p in role.get("RolePolicyList") or []],
                "trust_words": logic.trust_in_words(trust_text, account.account_id),
                # Drawn only when the template shows it (the full page, not a fragment).
-               "role_diagram": cache(lambda: diagrams.role_drawing(sandbox, role["Arn"])), **forms_}
+               **forms_}
     text = context["trust_form"]["document"].value() or ""
     context.update(editor_context(accounts, account.account_id, text, "trust"))
     return context

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from django.core.management.base import BaseCommand
 
+from iamtutor import engine
 from iamtutor.engine import World
 from iamtutor.lib import graphviz as renderer
 from iamtutor.sandbox import diagrams
@@ -80,7 +81,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         world = big_world()
-        graph = diagrams.graph
+        graph = engine
         active = renderer.renderer()
         self.stdout.write(f"renderer: {active.name} ({active.detail})")
         principals = sum(len(a.users) + len(a.roles) for a in world.accounts.values())
