@@ -115,7 +115,7 @@ def render_policy(example_id: str, kind: str, document: object, annotations: Ann
     parts = [
         f'<figure class="policy" id="{anchor}">',
         f'<figcaption class="policy-caption">{escape(gettext("%(kind)s policy") % {"kind": kind.capitalize()})} '
-        f'<code>{escape(example_id)}</code></figcaption>',
+        f"<code>{escape(example_id)}</code></figcaption>",
         f'<pre class="policy-code" tabindex="0"><code>{code}</code></pre>',
     ]
     if renderer.explained:

@@ -28,13 +28,52 @@ KINDS = {"overview", "step", "section", "cheatsheet"}
 POLICY_KINDS = {"identity", "trust", "resource", "boundary", "scp", "rcp", "session"}
 _POLICY_INFO = re.compile(r"^policy\s+(?P<kind>[a-z]+)\s+id=(?P<id>[A-Za-z0-9_.-]+)\s*$")
 ALLOWED_TAGS = {
-    "a", "abbr", "aside", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
-    "figcaption", "figure", "h2", "h3", "h4", "hr", "kbd", "li", "ol", "p", "pre", "section", "span", "strong",
-    "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "lang"}, "a": {"href", "title"}, "th": {"scope"}, "td": {"colspan"},
-    "span": {"tabindex", "role", "aria-describedby"}, "pre": {"tabindex"},
+    "*": {"id", "class", "lang"},
+    "a": {"href", "title"},
+    "th": {"scope"},
+    "td": {"colspan"},
+    "span": {"tabindex", "role", "aria-describedby"},
+    "pre": {"tabindex"},
 }
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -135,8 +174,12 @@ def _policy_examples(path: Path, tokens: list, body_line: int, annotations: Anno
         line = body_line + (token.map[0] if token.map else 0)
         match = _POLICY_INFO.match(token.info.strip())
         if not match or match["kind"] not in POLICY_KINDS:
-            raise ContentError(path, line, f"a policy block must open with '```policy <kind> id=<id>', "
-                                           f"kind one of {', '.join(sorted(POLICY_KINDS))}; got {token.info!r}")
+            raise ContentError(
+                path,
+                line,
+                f"a policy block must open with '```policy <kind> id=<id>', "
+                f"kind one of {', '.join(sorted(POLICY_KINDS))}; got {token.info!r}",
+            )
         try:
             document = json.loads(token.content)
         except json.JSONDecodeError as exc:

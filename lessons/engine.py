@@ -51,5 +51,7 @@ def describe(result: Mapping) -> str:
 
 def policy_problems(document: str, kind: str) -> list[dict]:
     """Every problem IAM would report for ``document`` as ``{code, message, line}``."""
-    return [{"code": err.code, "message": err.message, "line": err.line}
-            for err in engine.iter_policy_problems(document, kind)]
+    return [
+        {"code": err.code, "message": err.message, "line": err.line}
+        for err in engine.iter_policy_problems(document, kind)
+    ]

@@ -60,10 +60,16 @@ def _read_language(folder: Path, language: str, scenarios: dict, content: Conten
     content.lessons += lessons
     for lesson in lessons:
         for order, example in enumerate(lesson.examples):
-            content.examples.append({
-                "language": language, "key": example.key, "order": lesson.order * 100 + order, "lesson": lesson.slug,
-                "kind": example.kind, "document": example.document,
-            })
+            content.examples.append(
+                {
+                    "language": language,
+                    "key": example.key,
+                    "order": lesson.order * 100 + order,
+                    "lesson": lesson.slug,
+                    "kind": example.kind,
+                    "document": example.document,
+                }
+            )
     where = _Where(steps, slugs, scenarios)
     content.predictions += _read_items(folder / "predictions.yaml", language, where, _prediction)
     content.myths += _read_items(folder / "myths.yaml", language, where, _myth)
@@ -136,9 +142,13 @@ def _prediction(path: Path, item: Located, where: _Where) -> dict:
     if not any(option["correct"] for option in options):
         raise ContentError(path, line_of(item), "the prediction names no right answer ('answer: <option id>')")
     name, scenario = where.scenario(path, item)
-    return {"prompt": text(path, item, "prompt", aliases=("question",)), "options": options,
-            "reveal": text(path, item, "reveal", required=False, aliases=("explanation",)),
-            "scenario_name": name, "scenario": scenario}
+    return {
+        "prompt": text(path, item, "prompt", aliases=("question",)),
+        "options": options,
+        "reveal": text(path, item, "reveal", required=False, aliases=("explanation",)),
+        "scenario_name": name,
+        "scenario": scenario,
+    }
 
 
 def _myth(path: Path, item: Located, where: _Where) -> dict:
@@ -152,7 +162,8 @@ def _myth(path: Path, item: Located, where: _Where) -> dict:
         "claim_is_true": truth,
         "reality": text(path, item, "reality"),
         "why": text(path, item, "why_it_matters", required=False, aliases=("why",)),
-        "scenario_name": name, "scenario": scenario,
+        "scenario_name": name,
+        "scenario": scenario,
     }
 
 
@@ -170,8 +181,11 @@ def _diagram(path: Path, item: Located, where: _Where) -> dict:
     for edge in edges:
         if not isinstance(edge, dict):
             raise ContentError(path, line_of(item), f"an edge must be {{from, to, label}}, not {edge!r}")
-        row = {"from": text(path, edge, "from"), "to": text(path, edge, "to"),
-               "label": text(path, edge, "label", required=False)}
+        row = {
+            "from": text(path, edge, "from"),
+            "to": text(path, edge, "to"),
+            "label": text(path, edge, "label", required=False),
+        }
         for end in (row["from"], row["to"]):
             if end not in known:
                 node_rows.append({"id": end, "label": end})
@@ -181,8 +195,13 @@ def _diagram(path: Path, item: Located, where: _Where) -> dict:
     if direction not in {"TB", "LR", "BT", "RL"}:
         raise ContentError(path, line_of(item), "the field 'direction' must be TB, LR, BT or RL")
     caption = text(path, item, "text_alternative", required=False, aliases=("caption", "description"))
-    return {"title": text(path, item, "title"), "caption": caption, "direction": direction, "nodes": node_rows,
-            "edges": edge_rows}
+    return {
+        "title": text(path, item, "title"),
+        "caption": caption,
+        "direction": direction,
+        "nodes": node_rows,
+        "edges": edge_rows,
+    }
 
 
 def _node(path: Path, item: Located, node: object) -> dict:
@@ -191,8 +210,11 @@ def _node(path: Path, item: Located, node: object) -> dict:
     if not isinstance(node, dict):
         raise ContentError(path, line_of(item), f"a node must be a name or {{id, label}}, not {node!r}")
     key = text(path, node, "id")
-    return {"id": key, "label": text(path, node, "label", required=False) or key,
-            "kind": text(path, node, "kind", required=False)}
+    return {
+        "id": key,
+        "label": text(path, node, "label", required=False) or key,
+        "kind": text(path, node, "kind", required=False),
+    }
 
 
 def _read_tryits(folder: Path, language: str, content: Content) -> list[dict]:
@@ -212,11 +234,20 @@ def _read_tryits(folder: Path, language: str, content: Content) -> list[dict]:
         world = data.get("world")
         if not isinstance(world, dict):
             raise ContentError(path, 1, "a try-it file needs a 'world' object (world-format.md)")
-        rows.append({"language": language, "key": f"step-{step}", "order": step, "step": step,
-                     "lesson": steps.get(step), "title": text(path, item, "title", aliases=("name",)),
-                     "task": text(path, item, "task", aliases=("description",)),
-                     "hint": text(path, item, "hint", required=False), "world": world,
-                     "checks": _check_steps(path, data.get("check", []))})
+        rows.append(
+            {
+                "language": language,
+                "key": f"step-{step}",
+                "order": step,
+                "step": step,
+                "lesson": steps.get(step),
+                "title": text(path, item, "title", aliases=("name",)),
+                "task": text(path, item, "task", aliases=("description",)),
+                "hint": text(path, item, "hint", required=False),
+                "world": world,
+                "checks": _check_steps(path, data.get("check", [])),
+            }
+        )
     return rows
 
 
@@ -279,5 +310,6 @@ def _check_unique(lessons: list[LessonSource]) -> None:
 def _check_lesson_predictions(folder: Path, lessons: list[LessonSource], keys: set[str]) -> None:
     for lesson in lessons:
         if lesson.prediction and lesson.prediction not in keys:
-            raise ContentError(folder / Path(lesson.path).name, 2,
-                               f"the prediction {lesson.prediction!r} is not in predictions.yaml")
+            raise ContentError(
+                folder / Path(lesson.path).name, 2, f"the prediction {lesson.prediction!r} is not in predictions.yaml"
+            )

@@ -58,8 +58,12 @@ def step_context(learner: Learner | None, lesson: Lesson) -> dict:
     commitment = _commitment(learner, prediction)
     steps = step_numbers()
     context = {
-        "lesson": lesson, "prediction": prediction, "commitment": commitment, "steps": steps,
-        "confidences": Confidence.choices, "revealed": prediction is None or commitment is not None,
+        "lesson": lesson,
+        "prediction": prediction,
+        "commitment": commitment,
+        "steps": steps,
+        "confidences": Confidence.choices,
+        "revealed": prediction is None or commitment is not None,
         "read": learner is not None and StepRead.objects.filter(learner=learner, lesson=lesson).exists(),
         "next_step": next((n for n in steps if n > lesson.step), None),
         "previous_step": next((n for n in reversed(steps) if n < lesson.step), None),
@@ -84,8 +88,12 @@ def myths_context(learner: Learner | None) -> dict:
     myths = list(Myth.objects.filter(language=language()))
     answers = _latest(MythAnswer.objects.filter(learner=learner) if learner else MythAnswer.objects.none(), "myth_id")
     rows = [{"myth": myth, "answer": answers.get(myth.pk)} for myth in myths]
-    return {"rows": rows, "score": sum(1 for a in answers.values() if a.correct), "answered": len(answers),
-            "total": len(myths)}
+    return {
+        "rows": rows,
+        "score": sum(1 for a in answers.values() if a.correct),
+        "answered": len(answers),
+        "total": len(myths),
+    }
 
 
 def myth_row(learner: Learner | None, myth: Myth) -> dict:
@@ -165,7 +173,7 @@ class _Prefixed(dict):
 
 
 def _prefixed(data, prefix: str) -> _Prefixed:
-    return _Prefixed({key[len(prefix):]: data.getlist(key) for key in data if key.startswith(prefix)})
+    return _Prefixed({key[len(prefix) :]: data.getlist(key) for key in data if key.startswith(prefix)})
 
 
 def has_tested_out(learner: Learner | None, lesson: Lesson) -> bool:
@@ -233,8 +241,14 @@ def worked_context(learner: Learner | None, lesson: Lesson) -> dict:
     if example is None:
         raise Http404("This step has no example.")
     attempts = list(WorkedAttempt.objects.filter(learner=learner, example=example)) if learner else []
-    return {"lesson": lesson, "example": example, "faded": faded(example), "steps": step_numbers(),
-            "last": attempts[-1] if attempts else None, "solved": any(a.correct for a in attempts)}
+    return {
+        "lesson": lesson,
+        "example": example,
+        "faded": faded(example),
+        "steps": step_numbers(),
+        "last": attempts[-1] if attempts else None,
+        "solved": any(a.correct for a in attempts),
+    }
 
 
 # ---- review, visual, try it -------------------------------------------------------------------------------------
@@ -242,8 +256,11 @@ def worked_context(learner: Learner | None, lesson: Lesson) -> dict:
 
 def review_context(learner: Learner | None) -> dict:
     items = review.queue(learner, language(), timezone.now())
-    return {"items": items, "confidences": Confidence.choices, "studied": learner is not None
-            and StepRead.objects.filter(learner=learner).exists()}
+    return {
+        "items": items,
+        "confidences": Confidence.choices,
+        "studied": learner is not None and StepRead.objects.filter(learner=learner).exists(),
+    }
 
 
 def diagrams() -> list[Diagram]:

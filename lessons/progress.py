@@ -122,8 +122,9 @@ class Progress:
 
 def summary(learner: Learner | None, language: str) -> Progress:
     """Everything the progress page shows, in a fixed number of queries whatever the learner did."""
-    lessons = list(Lesson.objects.filter(language=language).only("slug", "title", "order", "kind", "step",
-                                                                  "prediction_key"))
+    lessons = list(
+        Lesson.objects.filter(language=language).only("slug", "title", "order", "kind", "step", "prediction_key")
+    )
     questions = list(Question.objects.filter(language=language).values_list("pk", "lesson_id"))
     examples = set(PolicyExample.objects.filter(language=language).values_list("lesson_id", flat=True))
     myth_total = _myth_total(language)
@@ -138,11 +139,23 @@ def summary(learner: Learner | None, language: str) -> Progress:
     worked = set(solved.values_list("example__lesson_id", flat=True))
     tested = set(StepTestedOut.objects.filter(learner=learner).values_list("lesson_id", flat=True))
     committed = {c.prediction.key for c in commitments}
-    steps = [_mastery(lesson, read, committed, latest, worked, questions, examples, lesson.pk in tested)
-             for lesson in lessons if lesson.step]
+    steps = [
+        _mastery(lesson, read, committed, latest, worked, questions, examples, lesson.pk in tested)
+        for lesson in lessons
+        if lesson.step
+    ]
     return Progress(
-        steps, read, commitments, latest.attempts, sum(latest.values()), len(questions), myths.attempts,
-        sum(myths.values()), myth_total, review.due_count(learner, timezone.now()), learner.resume_path,
+        steps,
+        read,
+        commitments,
+        latest.attempts,
+        sum(latest.values()),
+        len(questions),
+        myths.attempts,
+        sum(myths.values()),
+        myth_total,
+        review.due_count(learner, timezone.now()),
+        learner.resume_path,
     )
 
 
@@ -184,7 +197,8 @@ def _mastery(lesson, read, committed, latest, worked, questions, examples, teste
 def commit(learner: Learner, prediction: Prediction, choice: str, confidence: str) -> Commitment:
     """Locks in the learner's prediction; a second commitment to the same prediction changes nothing."""
     commitment, _ignored = Commitment.objects.get_or_create(
-        learner=learner, prediction=prediction,
+        learner=learner,
+        prediction=prediction,
         defaults={"choice": choice, "confidence": confidence, "correct": choice in prediction.correct_keys()},
     )
     return commitment

@@ -33,8 +33,13 @@ def normalise_question(path: Path, item: Located, where) -> dict:
     kind = text(path, item, "type")
     if kind not in TYPES:
         raise ContentError(path, line_of(item), f"the type {kind!r} is not one of {', '.join(sorted(TYPES))}")
-    row = {"type": kind, "prompt": text(path, item, "prompt"),
-           "explanation": text(path, item, "explanation", required=False), "data": {}, "option_rows": []}
+    row = {
+        "type": kind,
+        "prompt": text(path, item, "prompt"),
+        "explanation": text(path, item, "explanation", required=False),
+        "data": {},
+        "option_rows": [],
+    }
     if kind in CHOICE_TYPES:
         row["option_rows"] = read_options(path, item, answer=item.get("answer") if kind != "policy_reading" else None)
     if kind == "policy_reading":
@@ -56,8 +61,15 @@ def _ordering_items(path: Path, item: Located) -> list[dict]:
     items = item.get("items") or item.get("options")
     if not isinstance(items, list) or len(items) < 2:
         raise ContentError(path, line_of(item), "an ordering question lists at least two 'items' in the right order")
-    return [{"key": text(path, entry, "id"), "text": text(path, entry, "text"), "correct": True,
-             "explanation": text(path, entry, "explanation", required=False)} for entry in items]
+    return [
+        {
+            "key": text(path, entry, "id"),
+            "text": text(path, entry, "text"),
+            "correct": True,
+            "explanation": text(path, entry, "explanation", required=False),
+        }
+        for entry in items
+    ]
 
 
 def _spot_line(path: Path, item: Located) -> dict:
@@ -90,8 +102,12 @@ def _policy_reading(path: Path, item: Located, options: list[dict]) -> dict:
     outcome = engine.run_request(world, setup, request)
     answer, detail = ("yes" if engine.result_allows(outcome) else "no"), engine.describe(outcome)
     if expected and engine.result_allows(expected) != engine.result_allows(outcome):
-        raise ContentError(path, line_of(item), f"the engine answers {answer!r} ({detail}) but 'expected' says "
-                                                "otherwise: fix the question or report an engine bug")
+        raise ContentError(
+            path,
+            line_of(item),
+            f"the engine answers {answer!r} ({detail}) but 'expected' says "
+            "otherwise: fix the question or report an engine bug",
+        )
     for option in options:
         option["correct"] = option["key"] == answer
     return {"world": world, "setup": setup, "request": request, "engine_detail": detail}

@@ -19,8 +19,11 @@ def store(content: Content) -> dict[str, Counter]:
         counts = {"Lessons": _sync(Lesson, ("language", "slug"), [_lesson_row(lesson) for lesson in content.lessons])}
         lessons = {(lesson.language, lesson.slug): lesson.pk for lesson in Lesson.objects.all()}
         for label, model, rows in (
-            ("Policy examples", PolicyExample, content.examples), ("Predictions", Prediction, content.predictions),
-            ("Myths", Myth, content.myths), ("Cards", Card, content.cards), ("Diagrams", Diagram, content.diagrams),
+            ("Policy examples", PolicyExample, content.examples),
+            ("Predictions", Prediction, content.predictions),
+            ("Myths", Myth, content.myths),
+            ("Cards", Card, content.cards),
+            ("Diagrams", Diagram, content.diagrams),
             ("Try-it worlds", TryIt, content.tryits),
         ):
             counts[label] = _sync(model, ("language", "key"), [_with_lesson(row, lessons) for row in rows])
@@ -30,8 +33,14 @@ def store(content: Content) -> dict[str, Counter]:
 
 def _lesson_row(lesson) -> dict:
     row = {name: getattr(lesson, name) for name in LESSON_FIELDS}
-    row.update(language=lesson.language, slug=lesson.slug, source_path=lesson.path, source_hash=lesson.sha256,
-               prediction_key=lesson.prediction, toc=[list(entry) for entry in lesson.toc])
+    row.update(
+        language=lesson.language,
+        slug=lesson.slug,
+        source_path=lesson.path,
+        source_hash=lesson.sha256,
+        prediction_key=lesson.prediction,
+        toc=[list(entry) for entry in lesson.toc],
+    )
     return row
 
 
@@ -47,7 +56,8 @@ def _store_questions(rows: list[dict], lessons: dict) -> Counter:
     questions = {(q.language, q.key): q.pk for q in Question.objects.all()}
     option_rows = [
         {"question_id": questions[(row["language"], row["key"])], "order": order, **option}
-        for row in rows for order, option in enumerate(row["option_rows"])
+        for row in rows
+        for order, option in enumerate(row["option_rows"])
     ]
     _sync(Option, ("question_id", "key"), option_rows)
     return counts
@@ -72,4 +82,3 @@ def _sync(model, key_fields: tuple[str, ...], rows: list[dict]) -> Counter:
     model.objects.filter(pk__in=[obj.pk for obj in existing.values()]).delete()
     counts["removed"] = len(existing)
     return counts
-

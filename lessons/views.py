@@ -138,8 +138,9 @@ def quiz(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def answer_question(request: HttpRequest, key: str) -> HttpResponse:
-    question = get_object_or_404(Question.objects.select_related("lesson"), language=modes.language(), key=key,
-                                 lesson__isnull=False)
+    question = get_object_or_404(
+        Question.objects.select_related("lesson"), language=modes.language(), key=key, lesson__isnull=False
+    )
     options = list(question.options.all())
     answer, error = questions.read_answer(question, options, request.POST)
     if answer is not None:

@@ -84,9 +84,14 @@ def read_options(path: Path, item: Located, *, answer: object = None) -> list[di
         if not isinstance(option, dict):
             raise ContentError(path, line_of(item), f"an option must be {{id, text}}, not {option!r}")
         key = text(path, option, "id")
-        rows.append({"key": key, "text": text(path, option, "text"),
-                     "correct": bool(option.get("correct")) or key in {str(name) for name in named},
-                     "explanation": text(path, option, "explanation", required=False, aliases=("why",))})
+        rows.append(
+            {
+                "key": key,
+                "text": text(path, option, "text"),
+                "correct": bool(option.get("correct")) or key in {str(name) for name in named},
+                "explanation": text(path, option, "explanation", required=False, aliases=("why",)),
+            }
+        )
     unknown = {str(name) for name in named} - {row["key"] for row in rows}
     if unknown:
         raise ContentError(path, line_of(item), f"the answer names no option: {', '.join(sorted(unknown))}")

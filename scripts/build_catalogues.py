@@ -151,8 +151,11 @@ def build_managed_policies() -> dict:
     policies.extend(ORGANIZATIONS_DEFAULTS)
     policies.sort(key=lambda p: p["arn"])
     return {
-        "source": {"package": "moto", "version": importlib.metadata.version("moto"),
-                   "file": "moto/iam/aws_managed_policies.py"},
+        "source": {
+            "package": "moto",
+            "version": importlib.metadata.version("moto"),
+            "file": "moto/iam/aws_managed_policies.py",
+        },
         "policies": policies,
     }
 
@@ -179,8 +182,7 @@ def write_gzip_json(path: Path, data: object) -> int:
 
 
 def main() -> int:
-    for name, data in (("actions.json.gz", build_actions()),
-                       ("managed_policies.json.gz", build_managed_policies())):
+    for name, data in (("actions.json.gz", build_actions()), ("managed_policies.json.gz", build_managed_policies())):
         size = write_gzip_json(OUT_DIR / name, data)
         print(f"{name}: {size:,} bytes")
     return 0

@@ -33,5 +33,7 @@ def instructors():
     """Users who hold the permission directly or through a group, by user name."""
     permission = _instructor_permission()
     return (
-        User.objects.filter(user_permissions=permission) | User.objects.filter(groups__permissions=permission)
-    ).distinct().order_by("username")
+        (User.objects.filter(user_permissions=permission) | User.objects.filter(groups__permissions=permission))
+        .distinct()
+        .order_by("username")
+    )

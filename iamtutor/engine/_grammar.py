@@ -97,7 +97,7 @@ def split_operator(operator: str) -> tuple[str | None, str, bool] | None:
     qualifier, rest = None, operator
     for prefix in QUALIFIERS:
         if operator.startswith(prefix):
-            qualifier, rest = prefix[:-1], operator[len(prefix):]
+            qualifier, rest = prefix[:-1], operator[len(prefix) :]
             break
     if_exists = rest.endswith("IfExists")
     base = rest[: -len("IfExists")] if if_exists else rest
@@ -148,10 +148,10 @@ class StatementDraft:
         self.raw = raw
         self.sid: str | None = None
         self.effect: str | None = None
-        self.strings: dict[str, tuple[str, ...]] = {}   # well-formed Action/NotAction/Resource/NotResource
-        self.principals: dict[str, dict] = {}           # well-formed Principal/NotPrincipal: {type: values}
-        self.broken: set[str] = set()                   # elements present but malformed (syntax errors)
-        self.conditions: list = []                      # (ConditionDraft, where, value was an array)
+        self.strings: dict[str, tuple[str, ...]] = {}  # well-formed Action/NotAction/Resource/NotResource
+        self.principals: dict[str, dict] = {}  # well-formed Principal/NotPrincipal: {type: values}
+        self.broken: set[str] = set()  # elements present but malformed (syntax errors)
+        self.conditions: list = []  # (ConditionDraft, where, value was an array)
 
     def item_where(self, element: str, index: int) -> tuple:
         """Where the ``index``-th value of ``element`` is: the element itself when it is a bare string."""
@@ -172,7 +172,7 @@ class Analysis:
         self.version: str | None = None
         self.policy_id: str | None = None
         self.single_statement = False
-        self.input_error: PolicyError | None = None   # a request-level error, located already
+        self.input_error: PolicyError | None = None  # a request-level error, located already
         self._located_tree: object = None
 
     def add(self, stage: Stage, message: str, where: tuple, *, at_key: bool = False, **status) -> None:
@@ -193,7 +193,11 @@ class Analysis:
         if self.text is not None:
             line, column = _jsonpos.line_and_column(self.text, self._offset(problem.where, problem.at_key))
         return PolicyError(
-            problem.message, code=problem.code, json_path=_path(problem.where), line=line, column=column,
+            problem.message,
+            code=problem.code,
+            json_path=_path(problem.where),
+            line=line,
+            column=column,
             http_status=problem.http_status,
         )
 
@@ -243,7 +247,7 @@ class Checker:
         self.kind = analysis.kind
         self.managed = managed
         self.classic_scp = classic_scp
-        self.rcp_full_access = bool(name) and name.endswith("RCPFullAWSAccess")   # §1.8 RCP row (H)
+        self.rcp_full_access = bool(name) and name.endswith("RCPFullAWSAccess")  # §1.8 RCP row (H)
 
     def run(self) -> None:
         document = self.analysis.tree
@@ -267,15 +271,15 @@ class Checker:
     def read_version(self, document: Mapping) -> None:
         version = document.get("Version")
         if "Version" in document and (version.__class__ is not str or version not in VERSIONS):
-            self.add(Stage.SYNTAX, SYNTAX_ERROR, ("Version",))   # §1.2 (H)
+            self.add(Stage.SYNTAX, SYNTAX_ERROR, ("Version",))  # §1.2 (H)
             return
         self.analysis.version = version
-        if self.managed and version != "2012-10-17":        # §1.2, S51 (H)
+        if self.managed and version != "2012-10-17":  # §1.2, S51 (H)
             self.add(Stage.VERSION, VERSION_REQUIRED, ("Version",) if "Version" in document else ())
 
     def read_id(self, document: Mapping) -> None:
         policy_id = document.get("Id")
-        if "Id" in document and not isinstance(policy_id, str):   # §1.1 (H); a string Id is accepted (F2)
+        if "Id" in document and not isinstance(policy_id, str):  # §1.1 (H); a string Id is accepted (F2)
             self.add(Stage.SYNTAX, SYNTAX_ERROR, ("Id",))
             return
         self.analysis.policy_id = policy_id
@@ -392,7 +396,7 @@ class Checker:
                 continue
             parsed = split_operator(operator) if isinstance(operator, str) else None
             if parsed is None:
-                if block:   # an unknown operator with an empty block is accepted (MOTO-PV valid fixture, H)
+                if block:  # an unknown operator with an empty block is accepted (MOTO-PV valid fixture, H)
                     self.add(Stage.SYNTAX, SYNTAX_ERROR, block_where, at_key=True)
                 continue
             for key, raw_values in block.items():
@@ -428,11 +432,11 @@ class Checker:
     def check_statement(self, statement: StatementDraft) -> None:
         self.check_elements(statement)
         if statement.effect is not None and statement.effect not in VALID_EFFECTS:
-            self.add(Stage.LEGACY, LEGACY_PARSING, (*statement.where, "Effect"))   # §1.3, S52 (H)
+            self.add(Stage.LEGACY, LEGACY_PARSING, (*statement.where, "Effect"))  # §1.3, S52 (H)
         for condition, where, was_list in statement.conditions:
             if condition.base.startswith("Date"):
                 self.check_dates(condition, where, was_list)
-        if self.kind != "trust":   # trust policies may not name resources at all (check_elements)
+        if self.kind != "trust":  # trust policies may not name resources at all (check_elements)
             self.check_resources(statement)
         self.check_actions(statement)
         if self.kind in PRINCIPAL_VALUE_KINDS:
@@ -505,7 +509,7 @@ class Checker:
             present = present or bool(actions)
             for index, action in enumerate(actions):
                 self.check_action(statement, stage, element, index, action)
-        if not (self.kind == "trust" and "NotAction" in statement.raw):   # else a prohibited field
+        if not (self.kind == "trust" and "NotAction" in statement.raw):  # else a prohibited field
             self.require(statement, present, ("Action", "NotAction"), Stage.ACTIONS_PRESENT, NO_ACTIONS)
 
     def check_action(self, statement: StatementDraft, stage: Stage, element: str, index: int, action: str) -> None:
@@ -580,7 +584,7 @@ def _scalar_text(value: object) -> str | None:
     if isinstance(value, int):
         try:
             return str(value)
-        except ValueError:   # more digits than Python will print
+        except ValueError:  # more digits than Python will print
             return None
     if isinstance(value, float) and math.isfinite(value):
         return repr(value)
@@ -601,7 +605,7 @@ def _resource_format_problem(resource: str) -> str | None:
     """IAM's message for a Resource value that is not an acceptable ARN, or ``None`` (§1.5, MOTO-PV)."""
     if resource == "*":
         return None
-    parts = resource.split(":", 5)   # the first segment is never checked (MOTO-PV fixtures: "aws:s3:::b")
+    parts = resource.split(":", 5)  # the first segment is never checked (MOTO-PV fixtures: "aws:s3:::b")
     if len(parts) == 1:
         return NOT_AN_ARN.format(resource=resource)
     partition = parts[1]

@@ -26,7 +26,7 @@ _TOKENS = re.compile(
     r"|([^ \t\n\r]))",
 )
 _STRING, _PUNCT, _NUMBER, _LITERAL, _OTHER = 1, 2, 3, 4, 5
-_PLAIN_KEY = re.compile(r"[^.\[\]' \t\n\r\"\\]+")   # keys written bare in a path; others go in ['…']
+_PLAIN_KEY = re.compile(r"[^.\[\]' \t\n\r\"\\]+")  # keys written bare in a path; others go in ['…']
 _LITERALS = {"true": True, "false": False, "null": None}
 
 # What the next lexeme may be, and how to say what was expected instead.
@@ -118,8 +118,8 @@ def parse_json(text: str, *, max_depth: int = MAX_DEPTH) -> object:
     value surrounded by optional whitespace, for a key repeated in one object, and for nesting deeper than
     ``max_depth``. Runs in time linear in ``len(text)`` and never recurses.
     """
-    stack: list = []             # open containers, innermost last
-    slots: list = []             # where each open container sits in its parent (key or index)
+    stack: list = []  # open containers, innermost last
+    slots: list = []  # where each open container sits in its parent (key or index)
     state, key, key_offset, document = _VALUE, "", 0, None
     for match in _TOKENS.finditer(text):
         kind = match.lastindex
@@ -242,8 +242,11 @@ def _reject_constant(name: str) -> object:
 
 
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=_unique_object, parse_float=JsonNumber, parse_int=JsonNumber,
-    parse_constant=_reject_constant, strict=True,
+    object_pairs_hook=_unique_object,
+    parse_float=JsonNumber,
+    parse_int=JsonNumber,
+    parse_constant=_reject_constant,
+    strict=True,
 )
 _SKIPPER = json.JSONDecoder()  # steps over values already known to be valid, with no Python hooks
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -285,7 +288,7 @@ def _member_offsets(text: str, name: str) -> tuple[int, list[int]] | None:
     pos = _SPACE.match(text, pos + 1).end()
     while text[pos] != "}":
         key, pos = json.decoder.scanstring(text, pos + 1)
-        pos = _SPACE.match(text, _SPACE.match(text, pos).end() + 1).end()   # past ':'
+        pos = _SPACE.match(text, _SPACE.match(text, pos).end() + 1).end()  # past ':'
         if key == name:
             return pos, _element_offsets(text, pos)
         pos = _SPACE.match(text, _SKIPPER.scan_once(text, pos)[1]).end()

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from .world import World
     from .world_model import Identity, Session
 
-EVENT_VERSION: Final = "1.09"          # §6.1 (1.08–1.11 in use today, H)
+EVENT_VERSION: Final = "1.09"  # §6.1 (1.08–1.11 in use today, H)
 USER_AGENT: Final = "iamtutor"
-DEFAULT_REGION: Final = "us-east-1"     # IAM and STS global endpoint calls report us-east-1 (§3.2, H)
+DEFAULT_REGION: Final = "us-east-1"  # IAM and STS global endpoint calls report us-east-1 (§3.2, H)
 DEFAULT_SOURCE_IP: Final = "AWS Internal"
 # Read-only API verbs (CloudTrail's readOnly flag, §6.1; our approximation by verb, M).
 _READ_ONLY_PREFIXES: Final = ("get", "list", "describe", "head", "batchget", "query", "scan", "lookup", "select")
@@ -50,8 +50,7 @@ def user_identity(world: World, ident: Identity | None) -> dict[str, Any]:
     if caller.type == "root":
         data = {"type": "Root", "principalId": caller.account, "arn": caller.arn, "accountId": caller.account}
     elif caller.type == "assumed_role":
-        data = {"type": "AssumedRole", "principalId": caller.unique_id, "arn": caller.arn,
-                "accountId": caller.account}
+        data = {"type": "AssumedRole", "principalId": caller.unique_id, "arn": caller.arn, "accountId": caller.account}
     else:
         data = {"type": "IAMUser", "principalId": caller.unique_id, "arn": caller.arn, "accountId": caller.account}
         if ident.user is not None:
@@ -64,12 +63,21 @@ def user_identity(world: World, ident: Identity | None) -> dict[str, Any]:
 
 
 def _session_context(world: World, session: Session) -> dict[str, Any]:
-    context: dict[str, Any] = {"attributes": {"creationDate": format_iso(session.issued_at),
-                                              "mfaAuthenticated": "true" if session.mfa_authenticated else "false"}}
+    context: dict[str, Any] = {
+        "attributes": {
+            "creationDate": format_iso(session.issued_at),
+            "mfaAuthenticated": "true" if session.mfa_authenticated else "false",
+        }
+    }
     if session.kind == "assumed_role":
         name = (session.role_arn or "").rsplit("/", 1)[-1]
-        context["sessionIssuer"] = {"type": "Role", "principalId": session.role_id, "arn": session.role_arn,
-                                    "accountId": session.account, "userName": name}
+        context["sessionIssuer"] = {
+            "type": "Role",
+            "principalId": session.role_id,
+            "arn": session.role_arn,
+            "accountId": session.account,
+            "userName": name,
+        }
     if session.source_identity is not None:
         context["sourceIdentity"] = session.source_identity
     if session.federated_provider is not None:
@@ -84,13 +92,22 @@ def _base_event(world: World, ident: Identity | None, source: str, name: str, co
     if ident is not None and ident.caller.type == "service":
         source_ip = ident.caller.service
     return {
-        "eventVersion": EVENT_VERSION, "userIdentity": user_identity(world, ident),
-        "eventTime": format_iso(world.clock.now()), "eventSource": source, "eventName": name,
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": user_identity(world, ident),
+        "eventTime": format_iso(world.clock.now()),
+        "eventSource": source,
+        "eventName": name,
         "awsRegion": region if isinstance(region, str) else DEFAULT_REGION,
         "sourceIPAddress": source_ip if isinstance(source_ip, str) else DEFAULT_SOURCE_IP,
-        "userAgent": USER_AGENT, "requestParameters": None, "responseElements": None,
-        "requestID": world.ids.event_id(), "eventID": world.ids.event_id(), "readOnly": True,
-        "eventType": "AwsApiCall", "managementEvent": True, "eventCategory": "Management",
+        "userAgent": USER_AGENT,
+        "requestParameters": None,
+        "responseElements": None,
+        "requestID": world.ids.event_id(),
+        "eventID": world.ids.event_id(),
+        "readOnly": True,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "eventCategory": "Management",
         "recipientAccountId": ident.caller.account if ident is not None else None,
     }
 
@@ -102,9 +119,17 @@ def _add_error(event: dict[str, Any], error: EngineError | None) -> None:
         event["responseElements"] = None
 
 
-def record_sts(world: World, event_name: str, ident: Identity | None, parameters: Mapping[str, Any] | None, *,
-               response: Mapping[str, Any] | None = None, error: EngineError | None = None,
-               role: tuple[str, str] | None = None, context: object = None) -> None:
+def record_sts(
+    world: World,
+    event_name: str,
+    ident: Identity | None,
+    parameters: Mapping[str, Any] | None,
+    *,
+    response: Mapping[str, Any] | None = None,
+    error: EngineError | None = None,
+    role: tuple[str, str] | None = None,
+    context: object = None,
+) -> None:
     """Records an STS call (``AssumeRole``, ``GetCallerIdentity``…), success or failure (§6.3, D-CT, H).
 
     ``parameters`` become ``requestParameters``; ``response`` the ``responseElements`` (callers pass no
@@ -121,9 +146,16 @@ def record_sts(world: World, event_name: str, ident: Identity | None, parameters
     caller_account = ident.caller.account if ident is not None else None
     if role is not None and caller_account is not None and caller_account != role[1]:
         event["sharedEventID"] = world.ids.event_id()
-        copy = dict(event, eventID=world.ids.event_id(), recipientAccountId=role[1],
-                    userIdentity={"type": "AWSAccount", "principalId": event["userIdentity"].get("principalId"),
-                                  "accountId": caller_account})
+        copy = dict(
+            event,
+            eventID=world.ids.event_id(),
+            recipientAccountId=role[1],
+            userIdentity={
+                "type": "AWSAccount",
+                "principalId": event["userIdentity"].get("principalId"),
+                "accountId": caller_account,
+            },
+        )
         world.record_event(event)
         world.record_event(copy)
         return
@@ -132,8 +164,16 @@ def record_sts(world: World, event_name: str, ident: Identity | None, parameters
     world.record_event(event)
 
 
-def record_request(world: World, ident: Identity | None, action: str, resource: str, context: object, *,
-                   decision: Decision | None = None, error: EngineError | None = None) -> None:
+def record_request(
+    world: World,
+    ident: Identity | None,
+    action: str,
+    resource: str,
+    context: object,
+    *,
+    decision: Decision | None = None,
+    error: EngineError | None = None,
+) -> None:
     """Records one API request the world decided (allowed or denied) or refused (expired/unknown keys).
 
     A deny becomes ``errorCode: AccessDenied`` with AWS's message; ``eventCategory`` is ``Data`` for

@@ -23,7 +23,7 @@ EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 POLICY_TYPES: Final = ("trust", "identity", "resource", "scp", "session", "boundary", "rcp")
 _MAX_FILE_BYTES: Final = 64 * 1024 * 1024
-DEFAULT_SEED: Final = 0   # simulate output repeats run after run; nothing here is a real credential
+DEFAULT_SEED: Final = 0  # simulate output repeats run after run; nothing here is a real credential
 
 
 class _UsageError(Exception):
@@ -42,13 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="run a world or scenario file and print each step's result")
     simulate.add_argument("file", help="world or scenario JSON file ('-' reads standard input)")
     simulate.add_argument("--check", action="store_true", help="compare results with each step's 'expect'")
-    simulate.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                          help=f"seed for ids, keys and tokens, so output repeats (default {DEFAULT_SEED})")
+    simulate.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"seed for ids, keys and tokens, so output repeats (default {DEFAULT_SEED})",
+    )
     validate = commands.add_parser("validate", help="validate a policy document")
     validate.add_argument("file", help="policy JSON file ('-' reads standard input)")
     validate.add_argument("--type", required=True, choices=POLICY_TYPES, dest="kind", help="policy type")
-    validate.add_argument("--managed", action="store_true",
-                          help="apply the rules of customer managed policies (Version 2012-10-17, 6,144 chars)")
+    validate.add_argument(
+        "--managed",
+        action="store_true",
+        help="apply the rules of customer managed policies (Version 2012-10-17, 6,144 chars)",
+    )
     bench = commands.add_parser("bench", help="measure the engine's speed and memory")
     bench.add_argument("--json", action="store_true", help="print machine-readable JSON")
     bench.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
@@ -64,7 +71,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         build_parser().print_usage(err)
         print(exc, file=err)
         return EXIT_USAGE
-    except SystemExit as exc:   # --help
+    except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command == "simulate":
         return simulate(args.file, check=args.check, seed=args.seed, out=out, err=err)

@@ -26,16 +26,18 @@ Context = Mapping[str, tuple[str, ...]]
 
 # Keys whose values are sets, lower-cased (§2.3 set qualifiers, §3; D-GKEYS, D-STSKEYS, D-SVM, H). Any key
 # carrying other than exactly one value in the context is treated as multivalued as well.
-MULTIVALUED_KEYS: frozenset[str] = frozenset({
-    "aws:tagkeys",
-    "aws:calledvia",
-    "aws:principalorgpaths",
-    "aws:principalservicenameslist",
-    "aws:resourceorgpaths",
-    "aws:sourceorgpaths",
-    "sts:transitivetagkeys",
-    "cognito-identity.amazonaws.com:amr",
-})
+MULTIVALUED_KEYS: frozenset[str] = frozenset(
+    {
+        "aws:tagkeys",
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "sts:transitivetagkeys",
+        "cognito-identity.amazonaws.com:amr",
+    }
+)
 
 _FOR_ANY = "ForAnyValue"
 _FOR_ALL = "ForAllValues"
@@ -69,8 +71,7 @@ def _context_value(key: str, value: object) -> str:
     if isinstance(value, datetime):
         return format_iso(value)
     raise ParameterError(
-        f"Context value for key '{key}' must be a string, number, boolean or date, "
-        f"not {type(value).__name__}."
+        f"Context value for key '{key}' must be a string, number, boolean or date, not {type(value).__name__}."
     )
 
 

@@ -107,9 +107,14 @@ def _iso_to_datetime(match: re.Match[str]) -> datetime | None:
     fraction = (match["fraction"] or "").ljust(6, "0")[:6]
     try:
         local = datetime(
-            int(match["year"]), int(match["month"] or 1), int(match["day"] or 1),
-            int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0),
-            int(fraction or 0), tzinfo=UTC,
+            int(match["year"]),
+            int(match["month"] or 1),
+            int(match["day"] or 1),
+            int(match["hour"] or 0),
+            int(match["minute"] or 0),
+            int(match["second"] or 0),
+            int(fraction or 0),
+            tzinfo=UTC,
         )
     except ValueError:
         return None

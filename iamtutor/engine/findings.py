@@ -57,170 +57,265 @@ def _info(severity: str, title: str, explanation: str, lesson: str, source: str)
 FINDINGS: dict[str, FindingInfo] = {
     # --- errors: the policy is accepted but a part of it cannot work as written --------------------
     "INVALID_SERVICE": _info(
-        "error", "Unknown service prefix",
+        "error",
+        "Unknown service prefix",
         "No AWS service uses this prefix, so the action can never match a request. IAM saves the policy "
         "anyway; check the spelling against the service's list of actions.",
-        "pitfalls", "§1.4 MOTO-PV, D-AA Invalid service (H)"),
+        "pitfalls",
+        "§1.4 MOTO-PV, D-AA Invalid service (H)",
+    ),
     "INVALID_ACTION": _info(
-        "error", "Unknown action",
+        "error",
+        "Unknown action",
         "The service exists but has no action by this name (or no action matches the pattern), so this "
         "entry grants or denies nothing. IAM does not check action names when it saves a policy.",
-        "pitfalls", "§1.4 MOTO-PV, D-AA Invalid action (H)"),
+        "pitfalls",
+        "§1.4 MOTO-PV, D-AA Invalid action (H)",
+    ),
     "NULL_WITH_IF_EXISTS": _info(
-        "error", "Null cannot take IfExists",
+        "error",
+        "Null cannot take IfExists",
         "The Null operator already asks whether a key is present, so an IfExists form makes no sense and "
-        "is not supported. Use plain Null with \"true\" or \"false\".",
-        "pitfalls", "§1.7, §2.3 D-OPS, D-AA (H)"),
+        'is not supported. Use plain Null with "true" or "false".',
+        "pitfalls",
+        "§1.7, §2.3 D-OPS, D-AA (H)",
+    ),
     "DUPLICATE_KEYS_DIFFERENT_CASE": _info(
-        "error", "Same condition key written twice",
+        "error",
+        "Same condition key written twice",
         "Condition key names ignore case, so these two entries name the same key under one operator. "
         "Merge their values into one entry.",
-        "pitfalls", "§1.7 D-COND, D-AA Duplicate keys with different case (H)"),
+        "pitfalls",
+        "§1.7 D-COND, D-AA Duplicate keys with different case (H)",
+    ),
     "TRUST_PRINCIPAL_STAR_STRING": _info(
-        "error", "Bare \"*\" principal in a trust policy",
-        "A role trust policy should name everyone as {\"AWS\": \"*\"}, not as the bare string \"*\"; "
+        "error",
+        'Bare "*" principal in a trust policy',
+        'A role trust policy should name everyone as {"AWS": "*"}, not as the bare string "*"; '
         "Access Analyzer rejects the bare form for roles. Better still, name the principals you trust.",
-        "step-3-trust", "§1.6 D-AA, ⚠ F6 (M)"),
+        "step-3-trust",
+        "§1.6 D-AA, ⚠ F6 (M)",
+    ),
     "UNSUPPORTED_WILDCARD_IN_PRINCIPAL": _info(
-        "error", "Partial wildcard in a principal",
-        "A principal is either exactly \"*\" or a complete ARN or account: patterns such as "
-        "arn:aws:iam::*:root or user/* are not wildcards there. To match many principals, use \"*\" "
+        "error",
+        "Partial wildcard in a principal",
+        'A principal is either exactly "*" or a complete ARN or account: patterns such as '
+        'arn:aws:iam::*:root or user/* are not wildcards there. To match many principals, use "*" '
         "with a condition on aws:PrincipalArn or aws:PrincipalAccount.",
-        "step-3-trust", "§1.6 D-PRIN, D-AA Unsupported wildcard in principal (H)"),
+        "step-3-trust",
+        "§1.6 D-PRIN, D-AA Unsupported wildcard in principal (H)",
+    ),
     "SOURCE_IP_PRIVATE_ONLY": _info(
-        "error", "aws:SourceIp with only private ranges",
+        "error",
+        "aws:SourceIp with only private ranges",
         "aws:SourceIp holds the public address a request comes from; requests through a VPC endpoint carry "
         "no aws:SourceIp at all. A condition listing only private ranges (10.x, 172.16–31.x, 192.168.x) "
         "therefore never matches; use aws:VpcSourceIp or aws:SourceVpc for private networks.",
-        "pitfalls", "§2.3, §3.2 D-GKEYS, D-AA (H)"),
+        "pitfalls",
+        "§2.3, §3.2 D-GKEYS, D-AA (H)",
+    ),
     "VARIABLE_WITH_OLD_VERSION": _info(
-        "error", "Policy variable without Version 2012-10-17",
-        "Policy variables such as ${aws:username} work only in documents with \"Version\": \"2012-10-17\". "
+        "error",
+        "Policy variable without Version 2012-10-17",
+        'Policy variables such as ${aws:username} work only in documents with "Version": "2012-10-17". '
         "Here the text is compared literally, dollar sign and braces included.",
-        "pitfalls", "§1.2, §2.4 D-VER, D-VARS, D-AA (H)"),
+        "pitfalls",
+        "§1.2, §2.4 D-VER, D-VARS, D-AA (H)",
+    ),
     # --- security warnings: the policy allows more than it probably should -------------------------
     "TRUST_ANY_PRINCIPAL": _info(
-        "security", "Anyone can assume this role",
-        "The trust policy names every principal (\"*\") and sets no condition, so any AWS account in the "
+        "security",
+        "Anyone can assume this role",
+        'The trust policy names every principal ("*") and sets no condition, so any AWS account in the '
         "world may assume the role. Name the accounts or roles you trust, or add a condition such as "
         "aws:PrincipalOrgID.",
-        "step-3-trust", "§1.6 D-PRIN, §8.5 S78–S79 (H)"),
+        "step-3-trust",
+        "§1.6 D-PRIN, §8.5 S78–S79 (H)",
+    ),
     "TRUST_ACCOUNT_WITHOUT_EXTERNAL_ID": _info(
-        "security", "Another account trusted without an external ID",
+        "security",
+        "Another account trusted without an external ID",
         "This role trusts a whole other account. If that account is a third party acting for several "
         "customers, require the external ID it gave you (sts:ExternalId) so that nobody else can trick it "
         "into using your role: the confused-deputy problem.",
-        "step-5-cross-account", "§5.6 D-XID, D-CD (H)"),
+        "step-5-cross-account",
+        "§5.6 D-XID, D-CD (H)",
+    ),
     "OIDC_TRUST_WITHOUT_SUB": _info(
-        "security", "Web identity trust without a subject condition",
+        "security",
+        "Web identity trust without a subject condition",
         "Without a condition on the provider's sub claim, any identity the provider vouches for can assume "
         "the role; for GitHub that is any workflow in any repository. Restrict sub to your repository "
         "(repo:OWNER/REPO:…).",
-        "step-4-temporary-credentials", "§3.3 D-STSKEYS, D-AA Missing github repo condition key (H)"),
+        "step-4-temporary-credentials",
+        "§3.3 D-STSKEYS, D-AA Missing github repo condition key (H)",
+    ),
     "PASSROLE_ON_ANY_RESOURCE": _info(
-        "security", "iam:PassRole on every role",
-        "Passing a role hands its permissions to a service such as EC2 or Lambda. Allowed on \"*\", the "
+        "security",
+        "iam:PassRole on every role",
+        'Passing a role hands its permissions to a service such as EC2 or Lambda. Allowed on "*", the '
         "holder can give any role, including an administrator role, to a resource it controls. List the "
         "role ARNs and consider iam:PassedToService.",
-        "step-6-services", "§5.11 D-PASS, D-AA Pass role with star in resource (H)"),
+        "step-6-services",
+        "§5.11 D-PASS, D-AA Pass role with star in resource (H)",
+    ),
     "ALLOW_WITH_NOT_ACTION": _info(
-        "security", "Allow with NotAction",
+        "security",
+        "Allow with NotAction",
         "NotAction in an Allow grants every action of every service except the ones listed, including "
         "services that do not exist yet. It does not deny the listed actions either. List what you want "
         "to allow, or pair NotAction with Deny.",
-        "myths", "§1.4 D-NOTACT (H)"),
+        "myths",
+        "§1.4 D-NOTACT (H)",
+    ),
     "ADMIN_EQUIVALENT": _info(
-        "security", "Administrator-equivalent permissions",
+        "security",
+        "Administrator-equivalent permissions",
         "This statement allows every action, all of IAM, or an IAM action that lets the holder grant "
         "itself more permissions, on every resource. Whoever has it can become a full administrator.",
-        "step-1-users", "§1.4 D-ACT, §4.1 D-EVAL (H); the list of self-escalating IAM actions is ours"),
+        "step-1-users",
+        "§1.4 D-ACT, §4.1 D-EVAL (H); the list of self-escalating IAM actions is ours",
+    ),
     "FORALLVALUES_SINGLE_VALUED_KEY": _info(
-        "security", "ForAllValues on a single-valued key",
+        "security",
+        "ForAllValues on a single-valued key",
         "ForAllValues is for keys that carry a list. On a single-valued key it is also true when the key "
         "is missing, so the condition lets through requests you meant to stop. Drop the ForAllValues: "
         "prefix.",
-        "pitfalls", "§2.3 D-MULTI, D-SVM, D-AA ForAllValues with single valued key (H)"),
+        "pitfalls",
+        "§2.3 D-MULTI, D-SVM, D-AA ForAllValues with single valued key (H)",
+    ),
     "MFA_DENY_WITHOUT_IF_EXISTS": _info(
-        "security", "MFA guard that long-term keys slip past",
+        "security",
+        "MFA guard that long-term keys slip past",
         "Calls signed with an IAM user's long-term access keys carry no aws:MultiFactorAuthPresent key, so "
-        "Bool \"false\" is not true for them and this Deny does not apply. Use BoolIfExists with \"false\" "
+        'Bool "false" is not true for them and this Deny does not apply. Use BoolIfExists with "false" '
         "to deny when the key is false or absent.",
-        "step-4-temporary-credentials", "§2.2 D-GKEYS (H)"),
+        "step-4-temporary-credentials",
+        "§2.2 D-GKEYS (H)",
+    ),
     "RESOURCE_SERVICE_WITHOUT_SOURCE": _info(
-        "security", "Service principal without a source condition",
+        "security",
+        "Service principal without a source condition",
         "A service acts for every customer who uses it. Without aws:SourceArn or aws:SourceAccount, "
         "another customer's resource could make the service reach yours: the cross-service confused "
         "deputy.",
-        "step-6-services", "§5.6 D-CD, D-AA Restrict access to service principal (H)"),
+        "step-6-services",
+        "§5.6 D-CD, D-AA Restrict access to service principal (H)",
+    ),
     # --- warnings: the policy works, but not the way a reader would expect -------------------------
     "TRUST_WILDCARD_ACTION": _info(
-        "warning", "Wildcard action in a trust policy",
+        "warning",
+        "Wildcard action in a trust policy",
         "A trust policy only decides who may assume the role, so its actions should be named: "
         "sts:AssumeRole (or the SAML/web identity form) plus sts:TagSession or sts:SetSourceIdentity "
         "when needed. A wildcard also allows tagging and source identity you may not want.",
-        "step-3-trust", "§1.8 D-AA, ⚠ F28 (M)"),
+        "step-3-trust",
+        "§1.8 D-AA, ⚠ F28 (M)",
+    ),
     "OIDC_TRUST_WITHOUT_AUD": _info(
-        "warning", "Web identity trust without an audience condition",
+        "warning",
+        "Web identity trust without an audience condition",
         "The aud claim says which application the token was issued for (sts.amazonaws.com for GitHub "
         "Actions). Checking it makes sure a token minted for something else cannot be used here.",
-        "step-4-temporary-credentials", "§3.3 D-STSKEYS (H)"),
+        "step-4-temporary-credentials",
+        "§3.3 D-STSKEYS (H)",
+    ),
     "ALLOW_WITH_NOT_RESOURCE": _info(
-        "warning", "Allow with NotResource",
+        "warning",
+        "Allow with NotResource",
         "NotResource in an Allow grants the actions on every resource except the ones listed, including "
         "resources created later. List the resources you mean instead.",
-        "pitfalls", "§1.5 D-NOTRES (H)"),
+        "pitfalls",
+        "§1.5 D-NOTRES (H)",
+    ),
     "FORANYVALUE_SINGLE_VALUED_KEY": _info(
-        "warning", "ForAnyValue on a single-valued key",
+        "warning",
+        "ForAnyValue on a single-valued key",
         "ForAnyValue is meant for keys that carry a list of values. On a single-valued key it behaves "
         "like the plain operator and only confuses readers; drop the ForAnyValue: prefix.",
-        "pitfalls", "§2.3 D-MULTI, D-SVM (H)"),
+        "pitfalls",
+        "§2.3 D-MULTI, D-SVM (H)",
+    ),
     "MULTIVALUED_KEY_WITHOUT_QUALIFIER": _info(
-        "warning", "Multivalued key without ForAllValues or ForAnyValue",
+        "warning",
+        "Multivalued key without ForAllValues or ForAnyValue",
         "This key can hold several values in one request, so say whether all of them or any of them must "
         "match. AWS does not document what happens without a qualifier; assume the condition never "
         "matches.",
-        "pitfalls", "§2.3 D-MULTI, ⚠ F12 (M)"),
+        "pitfalls",
+        "§2.3 D-MULTI, ⚠ F12 (M)",
+    ),
     "MISSING_VERSION": _info(
-        "warning", "No Version element",
-        "Without \"Version\": \"2012-10-17\" the policy is read with the old language, in which policy "
+        "warning",
+        "No Version element",
+        'Without "Version": "2012-10-17" the policy is read with the old language, in which policy '
         "variables are plain text. Always start policies with the current Version.",
-        "pitfalls", "§1.2 D-VER, ⚠ F1 (M)"),
+        "pitfalls",
+        "§1.2 D-VER, ⚠ F1 (M)",
+    ),
     # --- suggestions: tidier or safer ways to say the same thing -----------------------------------
     "TRUST_SERVICE_WITHOUT_SOURCE": _info(
-        "suggestion", "Service trust without a source condition",
+        "suggestion",
+        "Service trust without a source condition",
         "Where the service supports it, add aws:SourceArn or aws:SourceAccount so the service can assume "
         "this role only when it acts for your own resources.",
-        "step-6-services", "§5.6 D-CD, §5.11 (H)"),
+        "step-6-services",
+        "§5.6 D-CD, §5.11 (H)",
+    ),
     "WILDCARD_IN_SERVICE_NAME": _info(
-        "suggestion", "Wildcard in the service prefix",
+        "suggestion",
+        "Wildcard in the service prefix",
         "A wildcard in the service part (such as s*:Get*) matches actions of many unrelated services, "
         "today's and future ones. Name each service.",
-        "pitfalls", "§1.4 D-AA Wildcard in service name (M)"),
+        "pitfalls",
+        "§1.4 D-AA Wildcard in service name (M)",
+    ),
     "EMPTY_ARRAY_CONDITION": _info(
-        "suggestion", "Condition key with an empty list of values",
+        "suggestion",
+        "Condition key with an empty list of values",
         "An empty list of values gives the condition nothing to compare with; remove the key or give it "
         "values. This simulator treats a positive operator as false and a negated one as true here.",
-        "pitfalls", "§2.1 D-AA Empty array condition, ⚠ F9 (M)"),
+        "pitfalls",
+        "§2.1 D-AA Empty array condition, ⚠ F9 (M)",
+    ),
     "ID_IN_IDENTITY_POLICY": _info(
-        "suggestion", "Id in an identity-based policy",
+        "suggestion",
+        "Id in an identity-based policy",
         "The policy grammar reserves the Id element for resource-based policies. IAM accepts it here, "
         "but it does nothing.",
-        "step-1-users", "§1.3 D-GRAM, ⚠ F2 (M)"),
+        "step-1-users",
+        "§1.3 D-GRAM, ⚠ F2 (M)",
+    ),
     "REDUNDANT_STATEMENT": _info(
-        "suggestion", "Repeated statement",
+        "suggestion",
+        "Repeated statement",
         "This statement says exactly what an earlier one says, so it changes nothing. Delete it.",
-        "step-1-users", "§2.1 D-AA Redundant statement (M)"),
+        "step-1-users",
+        "§2.1 D-AA Redundant statement (M)",
+    ),
 }
 
 # IAM actions that let their holder grant itself more permissions when allowed on every resource.
 # Ours (well-known escalation paths); each changes what an identity policy or credential allows (§4.1).
 _SELF_ESCALATION_ACTIONS: tuple[str, ...] = (
-    "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy",
-    "iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy",
-    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AddUserToGroup",
-    "iam:UpdateAssumeRolePolicy", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
-    "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-    "iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AddUserToGroup",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
 )
 _ASSUME_ACTION = "sts:AssumeRole"
 _WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -305,17 +400,15 @@ class _Check:
 
     def finding(self, code: str, json_path: str, line: int | None, subject: str | None = None) -> Finding:
         info = FINDINGS[code]
-        return Finding(code, info.severity, json_path, line, info.title, info.explanation, info.lesson,
-                       subject)
+        return Finding(code, info.severity, json_path, line, info.title, info.explanation, info.lesson, subject)
 
     def line_in(self, statement: Statement, needle: str | None) -> int | None:
         """The line of ``needle`` inside ``statement`` (before the next statement starts)."""
-        following = self.policy.statements[statement.index + 1:statement.index + 2]
+        following = self.policy.statements[statement.index + 1 : statement.index + 2]
         end_line = following[0].line if following else None
         return self.source.line_of(statement.line, needle, end_line)
 
-    def at_statement(self, code: str, statement: Statement, element: str = "",
-                     subject: str | None = None) -> Finding:
+    def at_statement(self, code: str, statement: Statement, element: str = "", subject: str | None = None) -> Finding:
         path = statement.json_path + (f".{element}" if element else "")
         return self.finding(code, path, self.line_in(statement, subject), subject)
 
@@ -385,9 +478,16 @@ def _signature(statement: Statement) -> tuple:
         return None if values is None else frozenset(values)
 
     conditions = frozenset((c.operator, c.key.lower(), frozenset(c.values)) for c in statement.conditions)
-    return (statement.effect, statement.principal, statement.not_principal, lowered(statement.actions),
-            lowered(statement.not_actions), frozen(statement.resources), frozen(statement.not_resources),
-            conditions)
+    return (
+        statement.effect,
+        statement.principal,
+        statement.not_principal,
+        lowered(statement.actions),
+        lowered(statement.not_actions),
+        frozen(statement.resources),
+        frozen(statement.not_resources),
+        conditions,
+    )
 
 
 # --- action checks ---------------------------------------------------------------------------------
@@ -523,9 +623,7 @@ def _external_id_findings(check: _Check, statement: Statement, principal: Princi
             yield check.at_statement("TRUST_ACCOUNT_WITHOUT_EXTERNAL_ID", statement, "Principal", entry)
 
 
-def _web_identity_findings(
-    check: _Check, statement: Statement, principal: PrincipalSpec
-) -> Iterator[Finding]:
+def _web_identity_findings(check: _Check, statement: Statement, principal: PrincipalSpec) -> Iterator[Finding]:
     """IAM OIDC provider trust without sub / aud conditions (§3.3 D-STSKEYS, D-AA)."""
     if not _covers(statement, _WEB_IDENTITY_ACTION):
         return
@@ -579,13 +677,20 @@ def _condition_problems(statement: Statement, condition: Condition) -> Iterator[
         yield "NULL_WITH_IF_EXISTS"
     if not condition.values:
         yield "EMPTY_ARRAY_CONDITION"
-    if (condition.key.lower() == "aws:sourceip" and condition.base in _IP_OPERATORS
-            and _only_private_networks(condition.values)):
+    if (
+        condition.key.lower() == "aws:sourceip"
+        and condition.base in _IP_OPERATORS
+        and _only_private_networks(condition.values)
+    ):
         yield "SOURCE_IP_PRIVATE_ONLY"
     yield from _qualifier_problems(condition)
-    if (statement.effect == "Deny" and condition.base == "Bool" and not condition.if_exists
-            and condition.key.lower() == "aws:multifactorauthpresent"
-            and any(v.lower() == "false" for v in condition.values)):
+    if (
+        statement.effect == "Deny"
+        and condition.base == "Bool"
+        and not condition.if_exists
+        and condition.key.lower() == "aws:multifactorauthpresent"
+        and any(v.lower() == "false" for v in condition.values)
+    ):
         yield "MFA_DENY_WITHOUT_IF_EXISTS"
 
 

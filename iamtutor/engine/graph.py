@@ -49,19 +49,34 @@ __all__ = [
     "to_dot",
 ]
 
-SESSION_NAME: Final = "diagram"   # the RoleSessionName of every trust request the graph evaluates
-LEVELS: Final = ("list", "read", "write", "tagging", "permissions-management")   # catalogue access levels
+SESSION_NAME: Final = "diagram"  # the RoleSessionName of every trust request the graph evaluates
+LEVELS: Final = ("list", "read", "write", "tagging", "permissions-management")  # catalogue access levels
 MAX_DEPTH: Final = 6
 # The piece a "trusted but not permitted" edge lacks, by ``Decision.denied_by`` (§4.3 wording, shortened).
 MISSING: Final[dict[str, str]] = {
-    "identity": "identity policy", "boundary": "permissions boundary", "session": "session policy",
-    "scp": "SCP", "rcp": "RCP", "trust": "trust policy", "resource": "trust policy",
+    "identity": "identity policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "SCP",
+    "rcp": "RCP",
+    "trust": "trust policy",
+    "resource": "trust policy",
 }
-_PROBES_PER_LEVEL: Final = 3       # actions tried per service and access level
+_PROBES_PER_LEVEL: Final = 3  # actions tried per service and access level
 _MFA_KEYS: Final = frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"})
 # Request keys a caller may set when calling STS (§3.2); principal keys are the credentials' and never faked.
-_REQUEST_KEYS: Final = frozenset({"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip",
-                                  "aws:requestedregion", "aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid"})
+_REQUEST_KEYS: Final = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:vpcsourceip",
+        "aws:requestedregion",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+    }
+)
 _ACTIONS: Final = {"oidc_provider": "sts:AssumeRoleWithWebIdentity", "saml_provider": "sts:AssumeRoleWithSAML"}
 _ROOT_ARN: Final = re.compile(r"arn:[a-z-]+:iam::(\d{12}):root")
 _ACCOUNT_ID: Final = re.compile(r"\d{12}")
@@ -153,8 +168,15 @@ class AccessGraph:
         return next((n for n in self.nodes if n.id == node_id), None)
 
 
-def access_graph(world: World, *, focus: str | None = None, depth: int = 1, collapse: Iterable[str] = (),
-                 parents: Mapping[str, str] | None = None, fold: int | None = 5) -> AccessGraph:
+def access_graph(
+    world: World,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    collapse: Iterable[str] = (),
+    parents: Mapping[str, str] | None = None,
+    fold: int | None = 5,
+) -> AccessGraph:
     """The access graph of ``world`` at its clock's current instant, with no side effect on the world.
 
     For each principal (users, sessions of each role, services, identity providers and outside accounts
@@ -206,10 +228,10 @@ class _Principal:
     node: Node
     ident: Identity
     action: str = "sts:AssumeRole"
-    mfa: bool = False                  # can present MFA (a user with a device, a role session)
-    claims_url: str | None = None      # an OIDC provider's URL: its claims are condition keys
+    mfa: bool = False  # can present MFA (a user with a device, a role session)
+    claims_url: str | None = None  # an OIDC provider's URL: its claims are condition keys
     audiences: tuple[str, ...] = ()
-    external: bool = False             # outside the world: only the trust side is known
+    external: bool = False  # outside the world: only the trust side is known
     requests: dict = field(default_factory=dict)
 
 
@@ -258,7 +280,7 @@ class _Builder:
                 _Reach(self, role, principal.ident, resources).run(targets)
         self.edges.extend(session_edges)
         clusters = tuple(self.clusters[k] for k in sorted(self.clusters, key=lambda k: (self.clusters[k].external, k)))
-        stars = sorted(n for n in self.nodes if n.startswith("resource:*:"))   # made on demand: give them one order
+        stars = sorted(n for n in self.nodes if n.startswith("resource:*:"))  # made on demand: give them one order
         nodes = [n for k, n in self.nodes.items() if not k.startswith("resource:*:")] + [self.nodes[k] for k in stars]
         return AccessGraph(tuple(nodes), tuple(self.edges), clusters)
 
@@ -285,8 +307,12 @@ class _Builder:
         account = arn.split(":")[4]
         node = self._node(Node(arn, node_kind, url, account, url, arn, arn))
         ident = self.world.identify(f"web_identity:{arn}")
-        self._principal(_Principal(node, ident, _ACTIONS[node_kind], claims_url=url if kind == "oidc" else None,
-                                   audiences=audiences), "fed:" + arn)
+        self._principal(
+            _Principal(
+                node, ident, _ACTIONS[node_kind], claims_url=url if kind == "oidc" else None, audiences=audiences
+            ),
+            "fed:" + arn,
+        )
 
     def _node(self, node: Node) -> Node:
         self.nodes[node.id] = node
@@ -320,8 +346,16 @@ class _Builder:
             ident = self.world.identify(f"service:{name.lower()}")
         except EngineError:
             return
-        node = self._node(Node(f"service:{name.lower()}", "service", name.lower(), None, name.lower(),
-                               detail=f"AWS service principal {name.lower()}"))
+        node = self._node(
+            Node(
+                f"service:{name.lower()}",
+                "service",
+                name.lower(),
+                None,
+                name.lower(),
+                detail=f"AWS service principal {name.lower()}",
+            )
+        )
         self._principal(_Principal(node, ident), key)
 
     def _outside(self, entry: str) -> None:
@@ -332,8 +366,17 @@ class _Builder:
             return
         self.clusters[account] = Cluster(account, f"account {account} (outside this world)", external=True)
         arn = f"arn:{self.world.partition}:iam::{account}:root"
-        node = self._node(Node(f"account:{account}", "account_root", f"account {account}", account, account, arn,
-                               f"Principals of account {account}, which is not part of this world"))
+        node = self._node(
+            Node(
+                f"account:{account}",
+                "account_root",
+                f"account {account}",
+                account,
+                account,
+                arn,
+                f"Principals of account {account}, which is not part of this world",
+            )
+        )
         caller = _outside_caller(arn, account)
         self._principal(_Principal(node, Identity(caller), external=True), f"acct:{account}")
 
@@ -346,12 +389,15 @@ class _Builder:
         plan = []
         for position in self._candidates(statements):
             principal = self.principals[position]
-            named = [(s, match_principal(s.principal, principal.ident.caller)) for s in statements   # type: ignore[arg-type]
-                     if _has_action(s, principal.action)]
+            named = [
+                (s, match_principal(s.principal, principal.ident.caller))
+                for s in statements  # type: ignore[arg-type]
+                if _has_action(s, principal.action)
+            ]
             named = [(s, kind) for s, kind in named if kind is not None]
             if named and self._reachable_provider(principal, role):
                 plan.append((position, named))
-        return plan   # type: ignore[return-value]
+        return plan  # type: ignore[return-value]
 
     def _assume_edges(self, role: Role, plan: list[tuple[int, list[tuple[Statement, str]]]]) -> None:
         for position, named in plan:
@@ -378,8 +424,7 @@ class _Builder:
             return True
         return principal.node.account == role.account and (principal.claims_url is None or bool(principal.audiences))
 
-    def _assume_edge(self, principal: _Principal, role: Role,
-                     named: list[tuple[Statement, str]]) -> Edge | None:
+    def _assume_edge(self, principal: _Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The edge for one pair: evaluated plainly, then with the keys that satisfy the trust's conditions."""
         statements = [s for s, _ in named]
         decision = evaluate(self._trust_request(principal, role))
@@ -393,12 +438,22 @@ class _Builder:
         if not allowed and missing is None:
             return None
         if allowed:
-            labels = _trust_labels(role.trust.policy(), decision, principal)   # type: ignore[union-attr]
+            labels = _trust_labels(role.trust.policy(), decision, principal)  # type: ignore[union-attr]
         else:
             labels = tuple(dict.fromkeys(_condition_label(c, principal) for s in statements for c in s.conditions))
-        return Edge(principal.node.id, role.arn, "assume", allowed, principal.action, labels,
-                    allowed and supply is not None, supply.pairs if supply else (), missing,
-                    trusted_as=trusted_as, external=principal.external)
+        return Edge(
+            principal.node.id,
+            role.arn,
+            "assume",
+            allowed,
+            principal.action,
+            labels,
+            allowed and supply is not None,
+            supply.pairs if supply else (),
+            missing,
+            trusted_as=trusted_as,
+            external=principal.external,
+        )
 
     def _trust_request(self, principal: _Principal, role: Role, supply: _Supply | None = None) -> Request:
         """The request STS evaluates for this caller and role (``sts._assume_role``). Besides the role's ARN and
@@ -408,10 +463,11 @@ class _Builder:
         key = (role.account, tuple(role.tags))
         request = principal.requests.get(key)
         if request is None:
-            request = self.world.build_request(principal.ident, principal.action, role.arn,
-                                               extra=_baseline_keys(principal))
+            request = self.world.build_request(
+                principal.ident, principal.action, role.arn, extra=_baseline_keys(principal)
+            )
             if principal.external:
-                request = replace(request, scps=())   # an outside account's SCPs are not part of the world
+                request = replace(request, scps=())  # an outside account's SCPs are not part of the world
             principal.requests[key] = request
         context = request.context
         if supply is not None:
@@ -419,9 +475,21 @@ class _Builder:
             if overlay is None:
                 overlay = self.overlays[supply.pairs] = {**make_context(supply.context), **make_context(supply.extra)}
             context = {**context, **overlay}
-        r = request   # rebuilt field by field: dataclasses.replace would cost as much as the evaluation
-        return Request(r.caller, r.action, role.arn, r.resource_account, context, r.identity_policies, r.boundary,
-                       r.session_policies, r.scps, r.rcps, role.trust.policy(), r.resource_is_trust)  # type: ignore[union-attr]
+        r = request  # rebuilt field by field: dataclasses.replace would cost as much as the evaluation
+        return Request(
+            r.caller,
+            r.action,
+            role.arn,
+            r.resource_account,
+            context,
+            r.identity_policies,
+            r.boundary,
+            r.session_policies,
+            r.scps,
+            r.rcps,
+            role.trust.policy(),
+            r.resource_is_trust,
+        )  # type: ignore[union-attr]
 
     # -- resources and sessions
 
@@ -431,8 +499,20 @@ class _Builder:
             for arn in sorted(self.world.accounts[account_id].resources):
                 service = arn.split(":")[2].lower()
                 name = arn.split(":", 5)[5] or arn
-                found.append(self._node(Node(f"resource:{arn}", "resource_group", name, account_id, arn, arn,
-                                             f"{service} resource {arn}", service=service)))
+                found.append(
+                    self._node(
+                        Node(
+                            f"resource:{arn}",
+                            "resource_group",
+                            name,
+                            account_id,
+                            arn,
+                            arn,
+                            f"{service} resource {arn}",
+                            service=service,
+                        )
+                    )
+                )
         return found
 
     def _sessions(self) -> list[Edge]:
@@ -443,10 +523,20 @@ class _Builder:
             left = int((session.expires_at - self.now).total_seconds())
             owner = session.role_arn if session.kind == "assumed_role" else session.user_arn
             label = f"{session.session_name or sid}\n{_duration(left)} left"
-            self._node(Node(f"session:{sid}", "session", label, session.account, sid, session.arn,
-                            _session_detail(session, left), expires_in=left))
+            self._node(
+                Node(
+                    f"session:{sid}",
+                    "session",
+                    label,
+                    session.account,
+                    sid,
+                    session.arn,
+                    _session_detail(session, left),
+                    expires_in=left,
+                )
+            )
             if owner in self.nodes:
-                edges.append(Edge(f"session:{sid}", owner, "session_of"))   # type: ignore[arg-type]
+                edges.append(Edge(f"session:{sid}", owner, "session_of"))  # type: ignore[arg-type]
         for sid in active:
             parent = self.parents.get(sid)
             if parent in active:
@@ -458,8 +548,9 @@ class _Near:
     """Breadth-first search from the focus over candidate pairs (a trust naming a principal, an Allow that could
     reach a resource, a session): cheap to find, and a superset of the edges the evaluator will grant."""
 
-    def __init__(self, builder: _Builder, plans: dict[str, list], resources: list[Node],
-                 session_edges: list[Edge]) -> None:
+    def __init__(
+        self, builder: _Builder, plans: dict[str, list], resources: list[Node], session_edges: list[Edge]
+    ) -> None:
         self.builder, self.resources = builder, resources
         self.role_of = {role.arn: (role, principal) for role, principal in builder.roles}
         self.links: dict[str, set[str]] = {}
@@ -477,7 +568,7 @@ class _Near:
     def roles(self, focus: str, depth: int) -> tuple[set[str] | None, set[str] | None]:
         """(roles whose edges to compute, node ids near enough), or (None, None) to compute everything."""
         if focus not in self.builder.nodes:
-            return None, None   # e.g. a folded account: known only once the whole graph is built
+            return None, None  # e.g. a folded account: known only once the whole graph is built
         seen, frontier = {focus}, {focus}
         for _ in range(depth):
             frontier = {n for f in frontier for n in self._neighbours(f)} - seen
@@ -508,12 +599,20 @@ def _role_identity(world: World, role: Role) -> Identity:
     """The identity of a fresh session of ``role`` (no session policy, no MFA), never registered in the world."""
     now = world.clock.now()
     session = Session(
-        id=f"{SESSION_NAME}:{role.arn}", kind="assumed_role", access_key_id="ASIA" + "DIAGRAM".ljust(16, "X"),
-        secret_access_key="", session_token="", account=role.account,
+        id=f"{SESSION_NAME}:{role.arn}",
+        kind="assumed_role",
+        access_key_id="ASIA" + "DIAGRAM".ljust(16, "X"),
+        secret_access_key="",
+        session_token="",
+        account=role.account,
         arn=f"arn:{world.partition}:sts::{role.account}:assumed-role/{role.name}/{SESSION_NAME}",
-        issued_at=now, expires_at=now + timedelta(hours=1), role_arn=role.arn, role_id=role.id,
-        session_name=SESSION_NAME)
-    return world._session_identity(session)   # the same Caller a real session of the role would get
+        issued_at=now,
+        expires_at=now + timedelta(hours=1),
+        role_arn=role.arn,
+        role_id=role.id,
+        session_name=SESSION_NAME,
+    )
+    return world._session_identity(session)  # the same Caller a real session of the role would get
 
 
 def _outside_caller(arn: str, account: str) -> Caller:
@@ -586,22 +685,53 @@ def _trust_labels(trust: Policy, decision: Decision, principal: _Principal) -> t
 # ---- conditions: labels and the keys that satisfy them ------------------------------------------------------------
 
 _OPERATOR_WORDS: Final[dict[str, str]] = {
-    "StringEquals": "=", "StringNotEquals": "≠", "StringEqualsIgnoreCase": "=", "StringNotEqualsIgnoreCase": "≠",
-    "StringLike": "like", "StringNotLike": "not like", "NumericEquals": "=", "NumericNotEquals": "≠",
-    "NumericLessThan": "<", "NumericLessThanEquals": "≤", "NumericGreaterThan": ">", "NumericGreaterThanEquals": "≥",
-    "DateEquals": "=", "DateNotEquals": "≠", "DateLessThan": "before", "DateLessThanEquals": "until",
-    "DateGreaterThan": "after", "DateGreaterThanEquals": "from", "Bool": "=", "BinaryEquals": "=",
-    "IpAddress": "in", "NotIpAddress": "not in", "ArnEquals": "=", "ArnLike": "like", "ArnNotEquals": "≠",
-    "ArnNotLike": "not like", "Null": "null =",
+    "StringEquals": "=",
+    "StringNotEquals": "≠",
+    "StringEqualsIgnoreCase": "=",
+    "StringNotEqualsIgnoreCase": "≠",
+    "StringLike": "like",
+    "StringNotLike": "not like",
+    "NumericEquals": "=",
+    "NumericNotEquals": "≠",
+    "NumericLessThan": "<",
+    "NumericLessThanEquals": "≤",
+    "NumericGreaterThan": ">",
+    "NumericGreaterThanEquals": "≥",
+    "DateEquals": "=",
+    "DateNotEquals": "≠",
+    "DateLessThan": "before",
+    "DateLessThanEquals": "until",
+    "DateGreaterThan": "after",
+    "DateGreaterThanEquals": "from",
+    "Bool": "=",
+    "BinaryEquals": "=",
+    "IpAddress": "in",
+    "NotIpAddress": "not in",
+    "ArnEquals": "=",
+    "ArnLike": "like",
+    "ArnNotEquals": "≠",
+    "ArnNotLike": "not like",
+    "Null": "null =",
 }
 _KEY_WORDS: Final[dict[str, str]] = {
-    "sts:externalid": "ExternalId", "aws:sourceip": "source IP", "aws:multifactorauthage": "MFA age (s)",
-    "aws:principalarn": "principal ARN", "aws:principalorgid": "organization", "aws:sourcearn": "source ARN",
-    "aws:sourceaccount": "source account", "sts:rolesessionname": "session name", "aws:sourcevpc": "source VPC",
-    "aws:sourcevpce": "VPC endpoint", "sts:sourceidentity": "source identity", "aws:principalaccount": "account",
+    "sts:externalid": "ExternalId",
+    "aws:sourceip": "source IP",
+    "aws:multifactorauthage": "MFA age (s)",
+    "aws:principalarn": "principal ARN",
+    "aws:principalorgid": "organization",
+    "aws:sourcearn": "source ARN",
+    "aws:sourceaccount": "source account",
+    "sts:rolesessionname": "session name",
+    "aws:sourcevpc": "source VPC",
+    "aws:sourcevpce": "VPC endpoint",
+    "sts:sourceidentity": "source identity",
+    "aws:principalaccount": "account",
 }
-_TAG_WORDS: Final = (("aws:principaltag/", "principal tag "), ("aws:resourcetag/", "role tag "),
-                     ("aws:requesttag/", "session tag "))
+_TAG_WORDS: Final = (
+    ("aws:principaltag/", "principal tag "),
+    ("aws:resourcetag/", "role tag "),
+    ("aws:requesttag/", "session tag "),
+)
 
 
 def _condition_label(condition: Condition, principal: _Principal) -> str:
@@ -612,8 +742,9 @@ def _condition_label(condition: Condition, principal: _Principal) -> str:
         return "MFA" if values[0].lower() == "true" else "no MFA"
     subject = _KEY_WORDS.get(key)
     if subject is None:
-        subject = next((word + condition.key[len(prefix):] for prefix, word in _TAG_WORDS if key.startswith(prefix)),
-                       None)
+        subject = next(
+            (word + condition.key[len(prefix) :] for prefix, word in _TAG_WORDS if key.startswith(prefix)), None
+        )
     if subject is None and ":" in key and "." in key.split(":", 1)[0]:
         subject = "OIDC " + condition.key.split(":", 1)[1]
     if subject is None and key.startswith("saml:"):
@@ -666,7 +797,7 @@ def _supply_target(key: str, value: str, principal: _Principal) -> str | None:
         return "context"
     url = principal.claims_url
     if url is not None and key.startswith(url.lower() + ":"):
-        claim = key[len(url) + 1:]
+        claim = key[len(url) + 1 :]
         return "extra" if claim != "aud" or value in principal.audiences else None
     if kind == "saml_provider" and key.startswith("saml:"):
         return "extra"
@@ -751,9 +882,10 @@ class _Reach:
         """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
         everything = self._everywhere()
         for resource in self.resources:
-            if (everything and resource.account == self.role.account) or (targets is not None
-                                                                           and resource.id not in targets):
-                continue   # implied by the "admin on *" edge, or outside the neighbourhood
+            if (everything and resource.account == self.role.account) or (
+                targets is not None and resource.id not in targets
+            ):
+                continue  # implied by the "admin on *" edge, or outside the neighbourhood
             statements = self._granting(resource)
             levels = self._levels(resource.service or "", _probe_arns(resource.arn), statements) if statements else ()
             if levels:
@@ -771,8 +903,13 @@ class _Reach:
                 self._edge(self._star_node(), (("*", ("admin except denies" if denies else "admin",)),))
                 return True
             # "*" capped by a boundary or SCP: the services those limits name are the ones worth asking about
-            services |= {p.split(":", 1)[0].lower() for layer in self._limits()[1] for s in layer
-                         for p in (s.actions or ()) if ":" in p}
+            services |= {
+                p.split(":", 1)[0].lower()
+                for layer in self._limits()[1]
+                for s in layer
+                for p in (s.actions or ())
+                if ":" in p
+            }
         access = []
         for service in sorted(services):
             if "*" not in service and "?" not in service:
@@ -786,8 +923,17 @@ class _Reach:
     def _star_node(self) -> str:
         node_id = f"resource:*:{self.role.account}"
         if node_id not in self.builder.nodes:
-            self.builder._node(Node(node_id, "resource_group", "any resource (*)", self.role.account, "*", None,
-                                    'Grants on "Resource": "*" in this account'))
+            self.builder._node(
+                Node(
+                    node_id,
+                    "resource_group",
+                    "any resource (*)",
+                    self.role.account,
+                    "*",
+                    None,
+                    'Grants on "Resource": "*" in this account',
+                )
+            )
         return node_id
 
     def _resource_allows(self, arn: str) -> list[Statement]:
@@ -797,18 +943,22 @@ class _Reach:
             policy, _ = self.builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
             cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
         caller = self.ident.caller
-        return [s for s in cache[arn] if match_principal(s.principal, caller)]   # type: ignore[arg-type]
+        return [s for s in cache[arn] if match_principal(s.principal, caller)]  # type: ignore[arg-type]
 
     def _granting(self, resource: Node) -> list[Statement]:
         """The Allow statements that could grant on ``resource`` — a resource-policy statement naming the role,
         or an identity statement naming the service whose Resource can match (both across accounts) — which
         is a grant's necessary condition; the actions worth probing come from them."""
-        granted_there = self._resource_allows(resource.arn)   # type: ignore[arg-type]
+        granted_there = self._resource_allows(resource.arn)  # type: ignore[arg-type]
         if resource.account != self.role.account and not granted_there:
-            return []   # cross-account needs the resource's own policy too (§4.1 fact 7)
-        arns = _probe_arns(resource.arn)   # type: ignore[arg-type]
-        found = [s for s in self.allows if _names_service(s, resource.service or "") and (
-            s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns))]
+            return []  # cross-account needs the resource's own policy too (§4.1 fact 7)
+        arns = _probe_arns(resource.arn)  # type: ignore[arg-type]
+        found = [
+            s
+            for s in self.allows
+            if _names_service(s, resource.service or "")
+            and (s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns))
+        ]
         return found + granted_there if found or granted_there else []
 
     def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
@@ -819,12 +969,17 @@ class _Reach:
             return ()
         first = next(iter(probes.values()))[0]
         requests = [self.builder.world.build_request(self.ident, first, arn) for arn in arns]
-        allowed = tuple(level for level, actions in probes.items()
-                        if any(_allowed(r, a) for a in actions for r in requests))
+        allowed = tuple(
+            level for level, actions in probes.items() if any(_allowed(r, a) for a in actions for r in requests)
+        )
         every = set(_catalogue_levels(service))
-        if every and every <= set(allowed) and not any(_names_service(s, service) for s in self._limits()[0]) \
-                and any(_allowed(r, f"{service}:*") for r in requests):
-            return ("admin",)   # every level, the wildcard action itself, and no Deny carving anything out
+        if (
+            every
+            and every <= set(allowed)
+            and not any(_names_service(s, service) for s in self._limits()[0])
+            and any(_allowed(r, f"{service}:*") for r in requests)
+        ):
+            return ("admin",)  # every level, the wildcard action itself, and no Deny carving anything out
         return allowed
 
     def _edge(self, target: str, access: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
@@ -833,9 +988,22 @@ class _Reach:
 
 def _allowed(r: Request, action: str) -> bool:
     """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
-    return evaluate(Request(r.caller, action, r.resource, r.resource_account, r.context, r.identity_policies,
-                            r.boundary, r.session_policies, r.scps, r.rcps, r.resource_policy,
-                            r.resource_is_trust)).allowed
+    return evaluate(
+        Request(
+            r.caller,
+            action,
+            r.resource,
+            r.resource_account,
+            r.context,
+            r.identity_policies,
+            r.boundary,
+            r.session_policies,
+            r.scps,
+            r.rcps,
+            r.resource_policy,
+            r.resource_is_trust,
+        )
+    ).allowed
 
 
 def _probe_arns(arn: str) -> tuple[str, ...]:
@@ -847,12 +1015,11 @@ def _probe_arns(arn: str) -> tuple[str, ...]:
 
 def _names_service(statement: Statement, service: str) -> bool:
     if statement.actions is None:
-        return True   # NotAction: could allow anything
+        return True  # NotAction: could allow anything
     return any(p == "*" or p.split(":", 1)[0].lower() in (service, "*") for p in statement.actions)
 
 
-def _probe_actions(service: str, statements: list[Statement],
-                   rank: Callable[[str], int]) -> dict[str, tuple[str, ...]]:
+def _probe_actions(service: str, statements: list[Statement], rank: Callable[[str], int]) -> dict[str, tuple[str, ...]]:
     """Per access level, the few actions worth asking about: those the statements name (every action of the
     level for ``*`` and NotAction grants), the ones ``rank`` puts first when there are more than a few."""
     named: dict[str, list[str]] = {}
@@ -871,7 +1038,7 @@ def _probe_actions(service: str, statements: list[Statement],
         if wild:
             pool = list(dict.fromkeys(pool + list(_catalogue_levels(service).get(level, ()))))
         if len(pool) > _PROBES_PER_LEVEL:
-            pool.sort(key=rank)   # stable: policy order among equals
+            pool.sort(key=rank)  # stable: policy order among equals
         if pool:
             probes[level] = tuple(pool[:_PROBES_PER_LEVEL])
     return probes
@@ -901,9 +1068,12 @@ def _duration(seconds: int) -> str:
 
 
 def _session_detail(session: Session, left: int) -> str:
-    via = [f"by {session.service}" if session.service else "", "with MFA" if session.mfa_authenticated else "",
-           "chained" if session.chained else "", f"via {session.federated_provider}" if session.federated_provider
-           else ""]
+    via = [
+        f"by {session.service}" if session.service else "",
+        "with MFA" if session.mfa_authenticated else "",
+        "chained" if session.chained else "",
+        f"via {session.federated_provider}" if session.federated_provider else "",
+    ]
     extras = ", ".join(v for v in via if v)
     return f"{session.arn}, expires in {_duration(left)}" + (f" ({extras})" if extras else "")
 
@@ -917,8 +1087,12 @@ def _fold(graph: AccessGraph, limit: int, keep: str | None) -> AccessGraph:
     accounts = {n.id: n.account for n in graph.nodes}
     groups: dict[tuple[str, str | None, str | None], list[int]] = {}
     for i, edge in enumerate(graph.edges):
-        if edge.kind == "assume" and edge.dashed and edge.trusted_as == "account" and keep not in (edge.source,
-                                                                                                   edge.target):
+        if (
+            edge.kind == "assume"
+            and edge.dashed
+            and edge.trusted_as == "account"
+            and keep not in (edge.source, edge.target)
+        ):
             groups.setdefault((edge.target, accounts.get(edge.source), edge.missing), []).append(i)
     folded = {i: key for key, members in groups.items() if len(members) > limit for i in members}
     if not folded:
@@ -931,16 +1105,25 @@ def _fold(graph: AccessGraph, limit: int, keep: str | None) -> AccessGraph:
             edges[i] = edge
         else:
             nodes.setdefault(f"account:{key[1]}", _account_node(key[1] or "", graph))
-            edges.setdefault(key, []).append(edge)   # type: ignore[union-attr]
-    merged = [e if isinstance(e, Edge) else _combine(e, source=f"account:{k[1]}")   # type: ignore[index]
-              for k, e in edges.items()]
+            edges.setdefault(key, []).append(edge)  # type: ignore[union-attr]
+    merged = [
+        e if isinstance(e, Edge) else _combine(e, source=f"account:{k[1]}")  # type: ignore[index]
+        for k, e in edges.items()
+    ]
     return replace(graph, nodes=tuple(nodes.values()), edges=tuple(merged))
 
 
 def _account_node(account: str, graph: AccessGraph) -> Node:
     cluster = next((c for c in graph.clusters if c.id == account), None)
-    return Node(f"account:{account}", "account_root", cluster.label if cluster else f"account {account}", account,
-                account, None, f"Principals of account {account} that a trust policy names through the account")
+    return Node(
+        f"account:{account}",
+        "account_root",
+        cluster.label if cluster else f"account {account}",
+        account,
+        account,
+        None,
+        f"Principals of account {account} that a trust policy names through the account",
+    )
 
 
 def _collapse(graph: AccessGraph, targets: tuple[str, ...]) -> AccessGraph:
@@ -963,8 +1146,7 @@ def _collapse(graph: AccessGraph, targets: tuple[str, ...]) -> AccessGraph:
             nodes[node.id] = node
         elif key not in nodes:
             nodes[key] = _group_node(key, members[key], graph)
-    return replace(graph, nodes=tuple(nodes.values()), edges=_merge_edges(graph.edges, group),
-                   collapsed=targets)
+    return replace(graph, nodes=tuple(nodes.values()), edges=_merge_edges(graph.edges, group), collapsed=targets)
 
 
 def _group_node(key: str, members: list[Node], graph: AccessGraph) -> Node:
@@ -972,8 +1154,17 @@ def _group_node(key: str, members: list[Node], graph: AccessGraph) -> Node:
     ids = tuple(m.id for m in members)
     if key.startswith("resources:"):
         service = members[0].service
-        return Node(key, "resource_group", f"{service}: {len(members)} resources", account, service, None,
-                    f"{len(members)} {service} resources (collapsed)", service=service, members=ids)
+        return Node(
+            key,
+            "resource_group",
+            f"{service}: {len(members)} resources",
+            account,
+            service,
+            None,
+            f"{len(members)} {service} resources (collapsed)",
+            service=service,
+            members=ids,
+        )
     counts: dict[str, int] = {}
     for member in members:
         counts[member.kind] = counts.get(member.kind, 0) + 1
@@ -985,7 +1176,7 @@ def _merge_edges(edges: tuple[Edge, ...], group: dict[str, str]) -> tuple[Edge, 
     merged: dict[tuple[str, str, str, bool], list[Edge]] = {}
     for edge in edges:
         source, target = group.get(edge.source, edge.source), group.get(edge.target, edge.target)
-        if source != target:   # an edge inside a collapsed node disappears with it
+        if source != target:  # an edge inside a collapsed node disappears with it
             merged.setdefault((source, target, edge.kind, edge.allowed), []).append(edge)
     return tuple(_combine(members, source=key[0], target=key[1]) for key, members in merged.items())
 
@@ -999,10 +1190,18 @@ def _combine(edges: list[Edge], *, source: str, target: str | None = None) -> Ed
     for service, levels in (a for e in edges for a in e.access):
         access.setdefault(service, []).extend(levels)
     missing = "; ".join(dict.fromkeys(e.missing for e in edges if e.missing)) or None
-    return replace(first, source=source, target=target or first.target, supplied=(), action=None,
-                   conditions=tuple(dict.fromkeys(c for e in edges for c in e.conditions)),
-                   conditional=all(e.conditional for e in edges), missing=missing,
-                   count=sum(e.count for e in edges), access=tuple((s, _ordered_levels(v)) for s, v in access.items()))
+    return replace(
+        first,
+        source=source,
+        target=target or first.target,
+        supplied=(),
+        action=None,
+        conditions=tuple(dict.fromkeys(c for e in edges for c in e.conditions)),
+        conditional=all(e.conditional for e in edges),
+        missing=missing,
+        count=sum(e.count for e in edges),
+        access=tuple((s, _ordered_levels(v)) for s, v in access.items()),
+    )
 
 
 def _ordered_levels(levels: Iterable[str]) -> tuple[str, ...]:
@@ -1073,10 +1272,22 @@ def edge_table(graph: AccessGraph) -> list[dict[str, object]]:
     "" otherwise), ``allowed`` and ``count``. Never raises.
     """
     labels = {n.id: n.label.replace("\n", " — ") for n in graph.nodes}
-    return [{"id": f"e-{i}", "from": labels.get(e.source, e.source), "to": labels.get(e.target, e.target),
-             "from_id": e.source, "to_id": e.target, "kind": e.kind, "what": _edge_what(e),
-             "conditions": ", ".join(e.conditions), "missing": e.missing or "", "allowed": e.allowed,
-             "count": e.count} for i, e in enumerate(graph.edges)]
+    return [
+        {
+            "id": f"e-{i}",
+            "from": labels.get(e.source, e.source),
+            "to": labels.get(e.target, e.target),
+            "from_id": e.source,
+            "to_id": e.target,
+            "kind": e.kind,
+            "what": _edge_what(e),
+            "conditions": ", ".join(e.conditions),
+            "missing": e.missing or "",
+            "allowed": e.allowed,
+            "count": e.count,
+        }
+        for i, e in enumerate(graph.edges)
+    ]
 
 
 # ---- DOT ------------------------------------------------------------------------------------------------------
@@ -1092,12 +1303,20 @@ _NODE_STYLE: Final[dict[str, dict[str, str]]] = {
     "session": {"shape": "note", "fillcolor": "#fffbe6"},
     "resource_group": {"shape": "cylinder", "fillcolor": "#e0f2f1"},
 }
-_KIND_WORDS: Final = {"user": "user", "role": "role", "service": "service", "oidc_provider": "OIDC provider",
-                      "saml_provider": "SAML provider", "account_root": "account", "session": "session",
-                      "resource_group": "resources"}
+_KIND_WORDS: Final = {
+    "user": "user",
+    "role": "role",
+    "service": "service",
+    "oidc_provider": "OIDC provider",
+    "saml_provider": "SAML provider",
+    "account_root": "account",
+    "session": "session",
+    "resource_group": "resources",
+}
 _EDGE_STYLE: Final[dict[str, dict[str, str]]] = {
-    "assume": {"color": "#1a5fb4"}, "reach": {"color": "#2e7d32"}, "session_of": {"color": "#777777",
-                                                                                "style": "dotted"},
+    "assume": {"color": "#1a5fb4"},
+    "reach": {"color": "#2e7d32"},
+    "session_of": {"color": "#777777", "style": "dotted"},
     "chain": {"color": "#8e24aa", "penwidth": "2"},
 }
 _FONT: Final = "Helvetica,Arial,sans-serif"
@@ -1132,27 +1351,49 @@ def expected_svg_ids(graph: AccessGraph) -> frozenset[str]:
     return frozenset(node_svg_id(n.id) for n in graph.nodes) | frozenset(edge_ids(graph))
 
 
-def to_dot(graph: AccessGraph, *, clusters: bool = True, title: str = "Who can assume what",
-           link: Callable[[Node], str | None] | None = None) -> str:
+def to_dot(
+    graph: AccessGraph,
+    *,
+    clusters: bool = True,
+    title: str = "Who can assume what",
+    link: Callable[[Node], str | None] | None = None,
+) -> str:
     """DOT source of ``graph``: accounts as clusters (``clusters=False`` draws them as label lines, the layout
     to fall back on when dot fails with "trouble in init_rank"), solid edges for allowed, dashed for "trusted
     but not permitted", every label plain escaped text, ``newrank=true``. ``link(node)`` may return a URL
     (``/…`` or ``http(s)://…``; anything else is dropped) for the node; ids are ``n-…`` for nodes and ``e-<n>``
     for edges. Never raises for a well-formed graph.
     """
-    dot = graphviz.Digraph("access", graph_attr={
-        "label": _text(title), "labelloc": "t", "rankdir": "LR", "newrank": "true", "fontname": _FONT,
-        "id": "access-graph", "tooltip": _text(title), "nodesep": "0.3", "ranksep": "0.9"},
+    dot = graphviz.Digraph(
+        "access",
+        graph_attr={
+            "label": _text(title),
+            "labelloc": "t",
+            "rankdir": "LR",
+            "newrank": "true",
+            "fontname": _FONT,
+            "id": "access-graph",
+            "tooltip": _text(title),
+            "nodesep": "0.3",
+            "ranksep": "0.9",
+        },
         node_attr={"fontname": _FONT, "fontsize": "11", "style": "filled"},
-        edge_attr={"fontname": _FONT, "fontsize": "9"})
+        edge_attr={"fontname": _FONT, "fontsize": "9"},
+    )
     by_account: dict[str | None, list[Node]] = {}
     for node in graph.nodes:
         by_account.setdefault(node.account if clusters else None, []).append(node)
     labels = {c.id: c.label for c in graph.clusters}
     for index, cluster in enumerate(graph.clusters if clusters else ()):
         with dot.subgraph(name=f"cluster_{index}") as sub:
-            sub.attr(label=_text(cluster.label), id=f"c-{index}", style="rounded,dashed" if cluster.external
-                     else "rounded", color="#999999", fontname=_FONT, fontsize="12")
+            sub.attr(
+                label=_text(cluster.label),
+                id=f"c-{index}",
+                style="rounded,dashed" if cluster.external else "rounded",
+                color="#999999",
+                fontname=_FONT,
+                fontsize="12",
+            )
             for node in by_account.pop(cluster.id, []):
                 _dot_node(sub, node, link, None)
     for nodes in by_account.values():
@@ -1164,8 +1405,9 @@ def to_dot(graph: AccessGraph, *, clusters: bool = True, title: str = "Who can a
     return dot.source
 
 
-def _dot_node(dot: graphviz.Digraph, node: Node, link: Callable[[Node], str | None] | None,
-              account_label: str | None) -> None:
+def _dot_node(
+    dot: graphviz.Digraph, node: Node, link: Callable[[Node], str | None] | None, account_label: str | None
+) -> None:
     kind = f"{node.service} resources" if node.kind == "resource_group" and node.service else node.kind
     lines = [*node.label.split("\n"), _KIND_WORDS.get(kind, kind)]
     if account_label:
@@ -1174,14 +1416,16 @@ def _dot_node(dot: graphviz.Digraph, node: Node, link: Callable[[Node], str | No
     url = link(node) if link else None
     if isinstance(url, str) and _safe_url(url):
         attrs.update({"URL": _text(url), "target": "_top"})
-    dot.node(node_svg_id(node.id), _text(*lines), id=node_svg_id(node.id), tooltip=_text(node.detail or node.label),
-             **attrs)
+    dot.node(
+        node_svg_id(node.id), _text(*lines), id=node_svg_id(node.id), tooltip=_text(node.detail or node.label), **attrs
+    )
 
 
 def _safe_url(url: str) -> bool:
     """A site path (``/…``, not ``//host``) or an http(s) URL: never ``javascript:`` or ``data:``."""
-    return len(url) <= 2048 and ((url.startswith("/") and not url.startswith("//"))
-                                 or url.startswith(("https://", "http://")))
+    return len(url) <= 2048 and (
+        (url.startswith("/") and not url.startswith("//")) or url.startswith(("https://", "http://"))
+    )
 
 
 def _dot_edge(dot: graphviz.Digraph, index: int, edge: Edge, names: dict[str, str]) -> None:
@@ -1192,37 +1436,67 @@ def _dot_edge(dot: graphviz.Digraph, index: int, edge: Edge, names: dict[str, st
     if label:
         attrs["label"] = _text(label)
     words = f"{names.get(edge.source, edge.source)} {_edge_what(edge)} {names.get(edge.target, edge.target)}"
-    dot.edge(node_svg_id(edge.source), node_svg_id(edge.target), id=f"e-{index}",
-             tooltip=_text(words + (f" ({label})" if label else "")), **attrs)
+    dot.edge(
+        node_svg_id(edge.source),
+        node_svg_id(edge.target),
+        id=f"e-{index}",
+        tooltip=_text(words + (f" ({label})" if label else "")),
+        **attrs,
+    )
 
 
 # ---- the decision diagram ------------------------------------------------------------------------------------
 
 # The flowchart's arrows (AWS's evaluation logic, §4.1–§4.2); a path step not listed is drawn anyway.
 _FLOW_EDGES: Final = (
-    ("request", "no_authorization", "sts:GetCallerIdentity"), ("request", "deny", ""),
-    ("no_authorization", "allow", ""), ("deny", "explicit_deny", "yes"), ("deny", "rcp", "no"),
-    ("rcp", "implicit_deny", "no Allow"), ("rcp", "scp", "allowed"), ("scp", "implicit_deny", "no Allow"),
-    ("scp", "resource", "allowed"), ("resource", "allow", "names the caller"),
+    ("request", "no_authorization", "sts:GetCallerIdentity"),
+    ("request", "deny", ""),
+    ("no_authorization", "allow", ""),
+    ("deny", "explicit_deny", "yes"),
+    ("deny", "rcp", "no"),
+    ("rcp", "implicit_deny", "no Allow"),
+    ("rcp", "scp", "allowed"),
+    ("scp", "implicit_deny", "no Allow"),
+    ("scp", "resource", "allowed"),
+    ("resource", "allow", "names the caller"),
     ("resource", "identity", "no, or names the account"),
-    ("resource", "boundary", "names the role"), ("resource", "implicit_deny", "no (trust, cross-account)"),
-    ("identity", "boundary", "allows"), ("identity", "implicit_deny", "no"), ("boundary", "session", "allows"),
-    ("boundary", "allow", "allows"), ("boundary", "implicit_deny", "no"), ("session", "allow", "allows"),
+    ("resource", "boundary", "names the role"),
+    ("resource", "implicit_deny", "no (trust, cross-account)"),
+    ("identity", "boundary", "allows"),
+    ("identity", "implicit_deny", "no"),
+    ("boundary", "session", "allows"),
+    ("boundary", "allow", "allows"),
+    ("boundary", "implicit_deny", "no"),
+    ("session", "allow", "allows"),
     ("session", "implicit_deny", "no"),
 )
 _TERMINALS: Final = frozenset({"allow", "explicit_deny", "implicit_deny", "no_authorization"})
-_SOURCE_WORDS: Final = {"identity": "identity-based policy", "resource": "resource-based policy",
-                        "trust": "role trust policy", "boundary": "permissions boundary", "session": "session policy",
-                        "scp": "service control policy", "rcp": "resource control policy"}
+_SOURCE_WORDS: Final = {
+    "identity": "identity-based policy",
+    "resource": "resource-based policy",
+    "trust": "role trust policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "service control policy",
+    "rcp": "resource control policy",
+}
 
 
 def decision_dot(decision: Decision, request: Request) -> str:
     """DOT of AWS's policy-evaluation flowchart (``evaluate.FLOW_NODES`` in order) with ``decision.path``
     lit up (bold, filled, SVG class ``lit``) and the deciding statement named in a note. Never raises."""
-    dot = graphviz.Digraph("decision", graph_attr={
-        "label": _text(f"{request.caller.arn} → {request.action} on {request.resource}"), "labelloc": "t",
-        "fontname": _FONT, "id": "decision-graph", "newrank": "true"},
-        node_attr={"fontname": _FONT, "fontsize": "10"}, edge_attr={"fontname": _FONT, "fontsize": "9"})
+    dot = graphviz.Digraph(
+        "decision",
+        graph_attr={
+            "label": _text(f"{request.caller.arn} → {request.action} on {request.resource}"),
+            "labelloc": "t",
+            "fontname": _FONT,
+            "id": "decision-graph",
+            "newrank": "true",
+        },
+        node_attr={"fontname": _FONT, "fontsize": "10"},
+        edge_attr={"fontname": _FONT, "fontsize": "9"},
+    )
     path = ("request", *decision.path)
     lit_nodes, lit_edges = set(path), set(itertools.pairwise(path))
     _flow_node(dot, "request", "Request", "box", "request" in lit_nodes)
@@ -1235,22 +1509,30 @@ def decision_dot(decision: Decision, request: Request) -> str:
         _flow_edge(dot, source, target, label, (source, target) in lit_edges)
     for source, target in sorted(lit_edges - drawn):
         _flow_edge(dot, source, target, "", True)
-    dot.node("statement", _text(*_deciding_lines(decision)), shape="note", id="flow-statement",
-             style="filled", fillcolor="#fffbe6")
+    dot.node(
+        "statement",
+        _text(*_deciding_lines(decision)),
+        shape="note",
+        id="flow-statement",
+        style="filled",
+        fillcolor="#fffbe6",
+    )
     dot.edge("statement", f"f_{path[-1]}", style="dotted", arrowhead="none", id="flow-note")
     return dot.source
 
 
 def _flow_node(dot: graphviz.Digraph, key: str, text: str, shape: str, lit: bool) -> None:
-    attrs = {"style": "filled,bold", "fillcolor": "#ffe08a", "penwidth": "3", "class": "lit"} if lit else \
-        {"style": "filled", "fillcolor": "#f5f5f5", "color": "#999999", "fontcolor": "#555555"}
+    attrs = (
+        {"style": "filled,bold", "fillcolor": "#ffe08a", "penwidth": "3", "class": "lit"}
+        if lit
+        else {"style": "filled", "fillcolor": "#f5f5f5", "color": "#999999", "fontcolor": "#555555"}
+    )
     dot.node(f"f_{key}", _text(*_wrap(text, 28)), shape=shape, id=f"flow-{key}", **attrs)
 
 
 def _flow_edge(dot: graphviz.Digraph, source: str, target: str, label: str, lit: bool) -> None:
     attrs = {"penwidth": "3", "color": "#b35900", "class": "lit"} if lit else {"color": "#aaaaaa"}
-    dot.edge(f"f_{source}", f"f_{target}", label=_text(label) if label else None, id=f"flow-{source}-{target}",
-             **attrs)
+    dot.edge(f"f_{source}", f"f_{target}", label=_text(label) if label else None, id=f"flow-{source}-{target}", **attrs)
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -1272,8 +1554,10 @@ def _deciding_lines(decision: Decision) -> list[str]:
         head = f"No {_SOURCE_WORDS.get(decision.denied_by or '', 'policy')} statement allowed it"
     else:
         sid = f'Sid "{statement.sid}"' if statement.sid else f"statement {statement.index + 1}"
-        head = (f"Decided by {statement.effect} {sid} of {statement.policy or 'a policy'} "
-                f"({_SOURCE_WORDS.get(statement.source, statement.source)})")
+        head = (
+            f"Decided by {statement.effect} {sid} of {statement.policy or 'a policy'} "
+            f"({_SOURCE_WORDS.get(statement.source, statement.source)})"
+        )
     return [*_wrap(head, 40), *_wrap(decision.reason, 40)]
 
 
@@ -1291,25 +1575,38 @@ def _deciding_statement(decision: Decision) -> MatchedStatement | None:
 
 _LESSONS: Final[dict[str, tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]]]] = {
     "mental_model": (
-        (("user", "IAM user or federated person", "ellipse"), ("service", "AWS service (EC2, Lambda…)", "hexagon"),
-         ("role", "IAM role (trust policy + permissions)", "box"),
-         ("creds", "Temporary credentials (the role's permissions, for a while)", "note"),
-         ("resources", "Resources (S3 buckets, DynamoDB tables…)", "cylinder")),
-        (("user", "role", "assumes (sts:AssumeRole) if the trust policy lets it"),
-         ("service", "role", "assumes on your behalf if the trust policy names it"),
-         ("role", "creds", "STS issues"),
-         ("creds", "resources", "signed requests, checked against the role's permissions")),
+        (
+            ("user", "IAM user or federated person", "ellipse"),
+            ("service", "AWS service (EC2, Lambda…)", "hexagon"),
+            ("role", "IAM role (trust policy + permissions)", "box"),
+            ("creds", "Temporary credentials (the role's permissions, for a while)", "note"),
+            ("resources", "Resources (S3 buckets, DynamoDB tables…)", "cylinder"),
+        ),
+        (
+            ("user", "role", "assumes (sts:AssumeRole) if the trust policy lets it"),
+            ("service", "role", "assumes on your behalf if the trust policy names it"),
+            ("role", "creds", "STS issues"),
+            ("creds", "resources", "signed requests, checked against the role's permissions"),
+        ),
     ),
     "sts_flow": (
-        (("role", "IAM role", "box"), ("sts", "AWS STS (AssumeRole: trust policy + caller's permissions)", "box"),
-         ("creds", "Temporary credentials: AccessKeyId ASIA…, SecretAccessKey, SessionToken, Expiration", "note"),
-         ("check", "Access check on every request (deny wins; identity ∩ boundary ∩ session policy ∩ SCPs)",
-          "diamond"),
-         ("resource", "Resource", "cylinder")),
-        (("role", "sts", "AssumeRole by a caller its trust policy lets in"),
-         ("sts", "creds", "issues temporary credentials"),
-         ("creds", "check", "request signed with the credentials"),
-         ("check", "resource", "allowed: the request reaches the resource")),
+        (
+            ("role", "IAM role", "box"),
+            ("sts", "AWS STS (AssumeRole: trust policy + caller's permissions)", "box"),
+            ("creds", "Temporary credentials: AccessKeyId ASIA…, SecretAccessKey, SessionToken, Expiration", "note"),
+            (
+                "check",
+                "Access check on every request (deny wins; identity ∩ boundary ∩ session policy ∩ SCPs)",
+                "diamond",
+            ),
+            ("resource", "Resource", "cylinder"),
+        ),
+        (
+            ("role", "sts", "AssumeRole by a caller its trust policy lets in"),
+            ("sts", "creds", "issues temporary credentials"),
+            ("creds", "check", "request signed with the credentials"),
+            ("check", "resource", "allowed: the request reaches the resource"),
+        ),
     ),
 }
 
@@ -1327,9 +1624,12 @@ def lesson_edges(name: str) -> list[tuple[str, str, str]]:
 def lesson_dot(name: str) -> str:
     """DOT of the lesson diagram ``name`` (``mental_model`` or ``sts_flow``). Raises ``ParameterError``."""
     nodes, edges = _lesson(name)
-    dot = graphviz.Digraph(name, graph_attr={"rankdir": "LR", "fontname": _FONT, "id": f"lesson-{name}"},
-                           node_attr={"fontname": _FONT, "fontsize": "11", "style": "filled",
-                                      "fillcolor": "#f5f9ff"}, edge_attr={"fontname": _FONT, "fontsize": "9"})
+    dot = graphviz.Digraph(
+        name,
+        graph_attr={"rankdir": "LR", "fontname": _FONT, "id": f"lesson-{name}"},
+        node_attr={"fontname": _FONT, "fontsize": "11", "style": "filled", "fillcolor": "#f5f9ff"},
+        edge_attr={"fontname": _FONT, "fontsize": "9"},
+    )
     for key, label, shape in nodes:
         dot.node(key, _text(*_wrap(label, 26)), shape=shape, id=f"lesson-{key}")
     for index, (a, b, label) in enumerate(edges):

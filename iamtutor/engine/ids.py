@@ -20,8 +20,8 @@ UNIQUE_ID_PREFIXES: Final[dict[str, str]] = {
     "group": "AGPA",
     "policy": "ANPA",
     "instance_profile": "AIPA",
-    "access_key": "AKIA",       # long-term access key of an IAM user
-    "session_key": "ASIA",      # temporary (STS) access key
+    "access_key": "AKIA",  # long-term access key of an IAM user
+    "session_key": "ASIA",  # temporary (STS) access key
 }
 
 # AWS unique ids and access key ids use the base32 alphabet (A–Z, 2–7): 21 and 20 characters (D-IDS, M).

@@ -56,9 +56,7 @@ class _Segment:
         self.length = sum(map(len, pieces)) + len(pieces) - 1
         self.literal = pieces[0] if len(pieces) == 1 else None
         # With no quantifiers, this regex can only ever try one alignment per start position: no backtracking.
-        self.regex = None if self.literal is not None else re.compile(
-            ".".join(map(re.escape, pieces)), re.DOTALL
-        )
+        self.regex = None if self.literal is not None else re.compile(".".join(map(re.escape, pieces)), re.DOTALL)
 
     def match_at(self, value: str, position: int) -> bool:
         """Whether the segment occurs in ``value`` starting exactly at ``position``."""

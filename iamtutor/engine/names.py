@@ -23,10 +23,10 @@ MAX_VALUE = "Member must have value less than or equal to {n}"
 NOT_NULL = "Member must not be null"
 # Not AWS-verified wordings (no public source found); worded in the same style.
 NOT_A_NUMBER = "Member must be a number"
-NO_AWS_PREFIX = "Member must not start with 'aws:'"            # SourceIdentity rule, API-STS (H for the rule)
-NOT_ACCOUNT_ID = "Member must not be a 12-digit number"        # account alias rule, API-IAM (H for the rule)
+NO_AWS_PREFIX = "Member must not start with 'aws:'"  # SourceIdentity rule, API-STS (H for the rule)
+NOT_ACCOUNT_ID = "Member must not be a 12-digit number"  # account alias rule, API-IAM (H for the rule)
 
-_OMITTED = object()   # marks a value AWS does not echo (documents, secrets)
+_OMITTED = object()  # marks a value AWS does not echo (documents, secrets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class TextRule:
     max_length: int | None = None
     pattern: str | None = None
     matches: Callable[[str], bool] | None = None
-    also: Callable[[str], str | None] | None = None   # one more rule: returns a constraint sentence
+    also: Callable[[str], str | None] | None = None  # one more rule: returns a constraint sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ RULES: dict[str, TextRule | NumberRule] = {
     "duration_seconds": NumberRule("durationSeconds", 900, 43200),
 }
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
-MAX_TAGS = 50   # per role, user or session (D-QUOTA, API-STS; H)
+MAX_TAGS = 50  # per role, user or session (D-QUOTA, API-STS; H)
 
 
 def constraint_failure(member: str, constraint: str, value: object = _OMITTED) -> str:
@@ -223,7 +223,7 @@ def _as_text(value: object) -> str:
         return value
     try:
         return str(value)
-    except (ValueError, TypeError):   # e.g. an integer longer than Python will print
+    except (ValueError, TypeError):  # e.g. an integer longer than Python will print
         return f"<{type(value).__name__}>"
 
 

@@ -133,16 +133,16 @@ class Policy:
 
 # --- Request-level limits and size quotas (§1.9) ---------------------------------------------------------------
 
-QUOTA_EXCEEDED = "Cannot exceed quota for {quota}: {limit}"                          # §1.9 D-QUOTA, OBS (H)
+QUOTA_EXCEEDED = "Cannot exceed quota for {quota}: {limit}"  # §1.9 D-QUOTA, OBS (H)
 INLINE_TOTAL_EXCEEDED = "Maximum policy size of {limit} bytes exceeded for {entity} {name}"  # §1.9 (H role, M user)
-DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"                             # §1.1 API-IAM (H)
+DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"  # §1.1 API-IAM (H)
 
-MAX_DOCUMENT_CHARS = 131_072       # policyDocumentType max length, before quotas (API-IAM, H)
-SESSION_POLICY_MAX_CHARS = 2048    # AssumeRole* Policy plaintext, whitespace counted (API-STS, H; F19 wording)
-TRUST_POLICY_QUOTA = 2048          # ACLSizePerRole default, whitespace not counted (D-QUOTA, OBS; H)
-MANAGED_POLICY_QUOTA = 6144        # PolicySize, whitespace not counted (D-QUOTA, OBS; H)
+MAX_DOCUMENT_CHARS = 131_072  # policyDocumentType max length, before quotas (API-IAM, H)
+SESSION_POLICY_MAX_CHARS = 2048  # AssumeRole* Policy plaintext, whitespace counted (API-STS, H; F19 wording)
+TRUST_POLICY_QUOTA = 2048  # ACLSizePerRole default, whitespace not counted (D-QUOTA, OBS; H)
+MANAGED_POLICY_QUOTA = 6144  # PolicySize, whitespace not counted (D-QUOTA, OBS; H)
 ORGANIZATIONS_POLICY_QUOTA = 5120  # SCP/RCP characters, whitespace counted (D-SCP, M; F8)
-INLINE_POLICY_TOTALS = {"user": 2048, "group": 5120, "role": 10240}   # sum per entity (D-QUOTA, H)
+INLINE_POLICY_TOTALS = {"user": 2048, "group": 5120, "role": 10240}  # sum per entity (D-QUOTA, H)
 
 _BAD_CHARACTER = re.compile(r"[^\t\n\r\x20-\xff]")
 _STRING_OR_SPACE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([ \t\n\r]+)', re.DOTALL)
@@ -264,7 +264,7 @@ def _load(document: object, kind: str, check_size: bool) -> tuple[str | None, ob
         return text, _jsonpos.loads(text)
     except _jsonpos.JsonSyntaxError as exc:
         if kind in IAM_KINDS:
-            _check_characters(text, kind)   # a raw control character is the API's error, not a syntax error
+            _check_characters(text, kind)  # a raw control character is the API's error, not a syntax error
         line, column = _jsonpos.line_and_column(text, exc.offset)
         raise PolicyError(SYNTAX_ERROR, json_path=exc.path, line=line, column=column) from None
 
@@ -280,9 +280,9 @@ def _document_text(document: object) -> str:
             raise PolicyError(SYNTAX_ERROR, json_path="$") from None
     if not isinstance(document, str):
         raise PolicyError(SYNTAX_ERROR, json_path="$")
-    if len(document) > 3 * MAX_DOCUMENT_CHARS:   # even fully percent-encoded, too long: refuse unread
+    if len(document) > 3 * MAX_DOCUMENT_CHARS:  # even fully percent-encoded, too long: refuse unread
         raise _too_long("policyDocument", MAX_DOCUMENT_CHARS)
-    if document.lstrip(" \t\n\r").startswith("%"):   # JSON never starts with '%': the API's URL encoding
+    if document.lstrip(" \t\n\r").startswith("%"):  # JSON never starts with '%': the API's URL encoding
         document = unquote(document)
     return document
 
@@ -355,7 +355,7 @@ def _check_quota(analysis: Analysis, document: object, managed: bool) -> None:
     else:
         try:
             size = len(_compact_json(document))
-        except PolicyError:   # not writable as JSON: already reported as a syntax error
+        except PolicyError:  # not writable as JSON: already reported as a syntax error
             return
     if size > limit:
         message = QUOTA_EXCEEDED.format(quota=name, limit=limit)
@@ -369,7 +369,7 @@ def _quota(kind: str, managed: bool) -> tuple[str, int, bool] | None:
     if managed and kind in ("identity", "boundary"):
         return "PolicySize", MANAGED_POLICY_QUOTA, False
     if kind in ("scp", "rcp"):
-        return "PolicySize", ORGANIZATIONS_POLICY_QUOTA, True   # message wording unverified (F8)
+        return "PolicySize", ORGANIZATIONS_POLICY_QUOTA, True  # message wording unverified (F8)
     return None
 
 

@@ -18,16 +18,29 @@ from .errors import EngineError, WorldError
 # Keys every step may carry besides its operation's own (world-format.md; `title` labels the step in reports
 # because `name` is taken by put_policy/delete_policy for the policy name; `comment` is free text).
 _COMMON_KEYS: Final = frozenset({"op", "id", "title", "comment", "expect"})
-_ASSUME_KEYS: Final = frozenset({
-    "caller", "role_arn", "session_name", "duration_seconds", "external_id", "policy", "policy_arns", "tags",
-    "transitive_tag_keys", "source_identity", "mfa", "context",
-})
+_ASSUME_KEYS: Final = frozenset(
+    {
+        "caller",
+        "role_arn",
+        "session_name",
+        "duration_seconds",
+        "external_id",
+        "policy",
+        "policy_arns",
+        "tags",
+        "transitive_tag_keys",
+        "source_identity",
+        "mfa",
+        "context",
+    }
+)
 # The operation's own keys, and which of them are required.
 STEP_KEYS: Final[dict[str, tuple[frozenset[str], tuple[str, ...]]]] = {
     "assume_role": (_ASSUME_KEYS, ("caller", "role_arn", "session_name")),
     "assume_role_with_web_identity": (
-        frozenset({"caller", "role_arn", "session_name", "claims", "duration_seconds", "policy", "policy_arns",
-                   "context"}),
+        frozenset(
+            {"caller", "role_arn", "session_name", "claims", "duration_seconds", "policy", "policy_arns", "context"}
+        ),
         ("caller", "role_arn", "session_name", "claims"),
     ),
     "request": (frozenset({"caller", "action", "resource", "context"}), ("caller", "action", "resource")),
@@ -43,8 +56,17 @@ STEP_KEYS: Final[dict[str, tuple[frozenset[str], tuple[str, ...]]]] = {
 _SCENARIO_KEYS: Final = frozenset({"name", "source", "description", "world", "steps", "expect_load_error"})
 _WEB_IDENTITY_PREFIX: Final = "web_identity:"
 # Optional step keys handed to the STS functions under the same name when present and not null.
-_STS_OPTIONS: Final = ("duration_seconds", "external_id", "policy", "policy_arns", "tags", "transitive_tag_keys",
-                       "source_identity", "mfa", "context")
+_STS_OPTIONS: Final = (
+    "duration_seconds",
+    "external_id",
+    "policy",
+    "policy_arns",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "mfa",
+    "context",
+)
 
 
 @dataclass
@@ -64,7 +86,7 @@ class ScenarioOutcome:
     name: str
     steps: list[StepOutcome] = field(default_factory=list)
     load_error: dict[str, Any] | None = None
-    failures: list[str] = field(default_factory=list)   # scenario-level: load error expected or not
+    failures: list[str] = field(default_factory=list)  # scenario-level: load error expected or not
 
     @property
     def passed(self) -> bool:
@@ -122,8 +144,9 @@ def check_step(step: object, index: int) -> None:
         raise WorldError("A step is a JSON object.", json_path=where)
     op = step.get("op")
     if not isinstance(op, str) or op not in STEP_KEYS:
-        raise WorldError(f"Unknown step operation {str(op)[:60]!r}; expected one of {', '.join(STEP_KEYS)}.",
-                         json_path=f"{where}.op")
+        raise WorldError(
+            f"Unknown step operation {str(op)[:60]!r}; expected one of {', '.join(STEP_KEYS)}.", json_path=f"{where}.op"
+        )
     allowed, required = STEP_KEYS[op]
     for key in step:
         if key not in allowed and key not in _COMMON_KEYS:
@@ -184,7 +207,7 @@ def run_scenario(scenario: Mapping[str, Any], *, seed: int | None = None) -> Sce
     to load ends the run: the outcome carries the error, and a failure unless ``expect_load_error`` matches
     it. Engine errors inside steps become ``{"ok": false, …}``; a malformed scenario raises ``WorldError``.
     """
-    scenario = normalise_scenario(scenario)   # idempotent; steps that skipped it fail as WorldError, not KeyError
+    scenario = normalise_scenario(scenario)  # idempotent; steps that skipped it fail as WorldError, not KeyError
     outcome = ScenarioOutcome(name=scenario.get("name", ""))
     expected_error = scenario.get("expect_load_error")
     try:
@@ -223,7 +246,7 @@ class _Runner:
 
     def __init__(self, world: Any) -> None:
         self.world = world
-        self.credentials: dict[str, str] = {}   # step id -> AccessKeyId
+        self.credentials: dict[str, str] = {}  # step id -> AccessKeyId
         self.operations: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             "assume_role": self._assume_role,
             "assume_role_with_web_identity": self._assume_role_with_web_identity,
@@ -260,19 +283,30 @@ class _Runner:
     def _assume_role(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
 
-        return _ok(sts.assume_role(self.world, self.caller(step["caller"]), step["role_arn"], step["session_name"],
-                                   **_options(step)))
+        return _ok(
+            sts.assume_role(
+                self.world, self.caller(step["caller"]), step["role_arn"], step["session_name"], **_options(step)
+            )
+        )
 
     def _assume_role_with_web_identity(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
 
         caller = step["caller"]
         if not isinstance(caller, str) or not caller.startswith(_WEB_IDENTITY_PREFIX):
-            raise WorldError("The caller of assume_role_with_web_identity is 'web_identity:PROVIDER_ARN'.",
-                             json_path="caller")
-        return _ok(sts.assume_role_with_web_identity(
-            self.world, caller[len(_WEB_IDENTITY_PREFIX):], step["role_arn"], step["session_name"], step["claims"],
-            **_options(step)))
+            raise WorldError(
+                "The caller of assume_role_with_web_identity is 'web_identity:PROVIDER_ARN'.", json_path="caller"
+            )
+        return _ok(
+            sts.assume_role_with_web_identity(
+                self.world,
+                caller[len(_WEB_IDENTITY_PREFIX) :],
+                step["role_arn"],
+                step["session_name"],
+                step["claims"],
+                **_options(step),
+            )
+        )
 
     def _get_caller_identity(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
@@ -293,8 +327,9 @@ class _Runner:
     # ---- requests ----
 
     def _request(self, step: Mapping[str, Any]) -> dict[str, Any]:
-        decision = self.world.request(self.caller(step["caller"]), step["action"], step["resource"],
-                                      step.get("context"))
+        decision = self.world.request(
+            self.caller(step["caller"]), step["action"], step["resource"], step.get("context")
+        )
         return decision_result(decision)
 
     # ---- the clock ----
@@ -353,7 +388,8 @@ def _change_options(step: Mapping[str, Any], *extra: str) -> dict[str, Any]:
 def _event_matches(event: Mapping[str, Any], step: Mapping[str, Any]) -> bool:
     account, name = step.get("account"), step.get("event_name")
     return (account is None or event.get("recipientAccountId") == account) and (
-        name is None or event.get("eventName") == name)
+        name is None or event.get("eventName") == name
+    )
 
 
 def decision_result(decision: Any) -> dict[str, Any]:
@@ -394,8 +430,11 @@ def match_expected(expected: object, actual: object, path: str = "$") -> list[st
             return [f"{path}: expected a list, got {_show(actual)}"]
         if len(expected) != len(actual):
             return [f"{path}: expected {len(expected)} item(s), got {len(actual)}: {_show(actual)}"]
-        return [line for i, (e, a) in enumerate(zip(expected, actual, strict=True))
-                for line in match_expected(e, a, f"{path}[{i}]")]
+        return [
+            line
+            for i, (e, a) in enumerate(zip(expected, actual, strict=True))
+            for line in match_expected(e, a, f"{path}[{i}]")
+        ]
     return [] if _same_scalar(expected, actual) else [f"{path}: expected {_show(expected)}, got {_show(actual)}"]
 
 

@@ -39,21 +39,22 @@ from .world_model import (
 
 # ---- facts (§5, API-STS unless marked) ---------------------------------------------------------------------------
 
-DEFAULT_DURATION: Final = 3600                   # AssumeRole* default (§5.3, H)
-CHAINING_LIMIT: Final = 3600                      # role chaining caps sessions at 1 h (§5.3, D-TERMS, H)
+DEFAULT_DURATION: Final = 3600  # AssumeRole* default (§5.3, H)
+CHAINING_LIMIT: Final = 3600  # role chaining caps sessions at 1 h (§5.3, D-TERMS, H)
 SESSION_TOKEN_DURATION: Final = {"user": (900, 129_600, 43_200), "root": (900, 3600, 3600)}  # (min, max, default)
-MAX_POLICY_ARNS: Final = 10                       # §5.1 (H)
-MAX_SESSION_POLICY_CHARS: Final = 2048            # inline + managed ARNs, plaintext (§5.1, H; ⚠ F19 for the code)
-MAX_TRANSITIVE_KEYS: Final = 50                   # §1.9 (H)
+MAX_POLICY_ARNS: Final = 10  # §5.1 (H)
+MAX_SESSION_POLICY_CHARS: Final = 2048  # inline + managed ARNs, plaintext (§5.1, H; ⚠ F19 for the code)
+MAX_TRANSITIVE_KEYS: Final = 50  # §1.9 (H)
 # Packed size: AWS packs session policies and tags into a binary format of undisclosed size (§1.9, API-STS, H).
 # We model it as zlib-compressed policy text plus raw tag text against 1,024 bytes: an approximation (L)
 # that keeps a 2,048-character policy under the limit and 50 long tags far over it.
 PACKED_ALLOTTED_BYTES: Final = 1024
-TAGS_CLAIM: Final = "https://aws.amazon.com/tags"                       # §5.8 (M)
+TAGS_CLAIM: Final = "https://aws.amazon.com/tags"  # §5.8 (M)
 SOURCE_IDENTITY_CLAIM: Final = "https://aws.amazon.com/source_identity"  # §5.8 (M)
 
-MSG_CHAINING: Final = ("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
-                       "chaining.")
+MSG_CHAINING: Final = (
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+)
 # The account root user cannot assume roles; AWS answers AccessDenied with this text (OBS: many public CLI
 # logs, e.g. "An error occurred (AccessDenied) when calling the AssumeRole operation: Roles may not be
 # assumed by root accounts." — H).
@@ -61,14 +62,16 @@ MSG_ROOT_CANNOT_ASSUME: Final = "Roles may not be assumed by root accounts."
 MSG_MAX_DURATION: Final = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 MSG_PACKED_POLICY: Final = "Packed policy consumes {n}% of allotted space, please use smaller policy."  # §5.2 (M)
 MSG_PACKED_TAGS: Final = "Packed size of session tags consumes {n}% of allotted space."  # OBS (M)
-MSG_WEB_DENIED: Final = "Not authorized to perform sts:AssumeRoleWithWebIdentity"       # §5.8 (H)
-MSG_AUDIENCE: Final = "Incorrect token audience"                                        # §5.8 (M)
+MSG_WEB_DENIED: Final = "Not authorized to perform sts:AssumeRoleWithWebIdentity"  # §5.8 (H)
+MSG_AUDIENCE: Final = "Incorrect token audience"  # §5.8 (M)
 MSG_NO_PROVIDER: Final = "No OpenIDConnect provider found in your account for https://{url}"  # OBS (M)
 MSG_BAD_MFA: Final = "MultiFactorAuthentication failed with invalid MFA one time pass code."  # OBS (M)
-MSG_SESSION_CREDENTIALS: Final = "Cannot call GetSessionToken with session credentials"        # OBS (M)
+MSG_SESSION_CREDENTIALS: Final = "Cannot call GetSessionToken with session credentials"  # OBS (M)
 # ⚠ F17: the code and text for re-sending an inherited transitive tag key are undocumented (ours).
-MSG_TRANSITIVE_AGAIN: Final = ("The tag key {key} was passed as a transitive tag by the calling session and "
-                               "cannot be set again in this role chain.")
+MSG_TRANSITIVE_AGAIN: Final = (
+    "The tag key {key} was passed as a transitive tag by the calling session and "
+    "cannot be set again in this role chain."
+)
 MSG_NOT_SUBSET: Final = "TransitiveTagKeys must be keys of the session tags passed in Tags."  # ours (M)
 MSG_LAMBDA_TRUST: Final = "The role defined for the function cannot be assumed by Lambda."  # §5.11 (M)
 _POLICY_CHARS: Final = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")  # §5.1 (H)
@@ -77,11 +80,23 @@ _POLICY_CHARS: Final = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")  # §5.
 # ---- AssumeRole ---------------------------------------------------------------------------------------------------
 
 
-def assume_role(world: World, caller_ref: object, role_arn: object, session_name: object = None, *,
-                duration_seconds: object = None, external_id: object = None, policy: object = None,
-                policy_arns: object = (), tags: object = (), transitive_tag_keys: object = (),
-                source_identity: object = None, mfa: object = None, context: object = None,
-                session_id: object = None) -> dict:
+def assume_role(
+    world: World,
+    caller_ref: object,
+    role_arn: object,
+    session_name: object = None,
+    *,
+    duration_seconds: object = None,
+    external_id: object = None,
+    policy: object = None,
+    policy_arns: object = (),
+    tags: object = (),
+    transitive_tag_keys: object = (),
+    source_identity: object = None,
+    mfa: object = None,
+    context: object = None,
+    session_id: object = None,
+) -> dict:
     """AssumeRole by ``caller_ref`` (a user, root, session or ``service:NAME`` reference, see ``World.caller``).
 
     Runs the checks of §5.2 in order: parameter validation (``ValidationError``), MFA, trust-policy
@@ -91,17 +106,55 @@ def assume_role(world: World, caller_ref: object, role_arn: object, session_name
     ``assumed_role_user``, ``packed_policy_size``, ``session_id``). Raises ``StsError`` (AccessDenied,
     ExpiredToken, PackedPolicyTooLarge…), ``ParameterError`` or ``PolicyError``; every call is audited.
     """
-    parameters = _assume_role_parameters(role_arn, session_name, duration_seconds, external_id, policy,
-                                         policy_arns, tags, transitive_tag_keys, source_identity, mfa)
+    parameters = _assume_role_parameters(
+        role_arn,
+        session_name,
+        duration_seconds,
+        external_id,
+        policy,
+        policy_arns,
+        tags,
+        transitive_tag_keys,
+        source_identity,
+        mfa,
+    )
     call = _Call(world, "AssumeRole", parameters, context)
-    return call.run(lambda: _assume_role(call, caller_ref, role_arn, session_name, duration_seconds, external_id,
-                                         policy, policy_arns, tags, transitive_tag_keys, source_identity, mfa,
-                                         context, session_id))
+    return call.run(
+        lambda: _assume_role(
+            call,
+            caller_ref,
+            role_arn,
+            session_name,
+            duration_seconds,
+            external_id,
+            policy,
+            policy_arns,
+            tags,
+            transitive_tag_keys,
+            source_identity,
+            mfa,
+            context,
+            session_id,
+        )
+    )
 
 
-def _assume_role(call: _Call, caller_ref: object, role_arn: object, session_name: object, duration: object,
-                 external_id: object, policy: object, policy_arns: object, tags: object, transitive: object,
-                 source_identity: object, mfa: object, context: object, session_id: object) -> dict:
+def _assume_role(
+    call: _Call,
+    caller_ref: object,
+    role_arn: object,
+    session_name: object,
+    duration: object,
+    external_id: object,
+    policy: object,
+    policy_arns: object,
+    tags: object,
+    transitive: object,
+    source_identity: object,
+    mfa: object,
+    context: object,
+    session_id: object,
+) -> dict:
     world = call.world
     ident = call.identify(caller_ref)
     if ident.caller.type in ("web_identity", "anonymous"):
@@ -110,16 +163,17 @@ def _assume_role(call: _Call, caller_ref: object, role_arn: object, session_name
         raise StsError(MSG_ROOT_CANNOT_ASSUME, code="AccessDenied")
     service = ident.caller.service if ident.caller.type == "service" else None
     if session_name is None and service == "ec2.amazonaws.com":
-        session_name = world.ids.instance_id()   # EC2 names instance sessions after the instance (§5.11, H)
+        session_name = world.ids.instance_id()  # EC2 names instance sessions after the instance (§5.11, H)
     pairs, transitive_keys, policy_arn_list = _validate_assume_role(
-        role_arn, session_name, duration, external_id, policy, policy_arns, tags, transitive, source_identity, mfa)
+        role_arn, session_name, duration, external_id, policy, policy_arns, tags, transitive, source_identity, mfa
+    )
     _check_session_id(world, session_id)
     mfa_time = _mfa_time(world, ident, mfa)
     role = world.find_role(role_arn)
     call.role = (role.arn if role else str(role_arn), split_iam_arn(role_arn)[1])  # type: ignore[index]
     caller_session = ident.session if ident.caller.type == "assumed_role" else None
     inherited = _inherited_transitive(caller_session)
-    if inherited:   # CloudTrail shows inherited transitive tags (§6.3, D-CT, H)
+    if inherited:  # CloudTrail shows inherited transitive tags (§6.3, D-CT, H)
         call.parameters["incomingTransitiveTags"] = dict(inherited)
     effective_source = _effective_source_identity(caller_session, source_identity)
     extra = _trust_keys(session_name, external_id, pairs, transitive_keys, effective_source, inherited, mfa_time, world)
@@ -130,21 +184,45 @@ def _assume_role(call: _Call, caller_ref: object, role_arn: object, session_name
     assert role is not None  # _authorize refuses a missing role
     seconds = _duration(role, duration, chained=caller_session is not None, service=service)
     docs, size = _session_policies(world, role, policy, policy_arn_list, pairs)
-    session = _issue(world, session_id, role, str(session_name), seconds, docs=docs, policy_arns=policy_arn_list,
-                     tags=merge_tags(inherited, pairs), transitive=_merge_keys(_keys_of(inherited), transitive_keys),
-                     source_identity=effective_source, mfa_time=mfa_time,
-                     chained=caller_session is not None, service=service)
+    session = _issue(
+        world,
+        session_id,
+        role,
+        str(session_name),
+        seconds,
+        docs=docs,
+        policy_arns=policy_arn_list,
+        tags=merge_tags(inherited, pairs),
+        transitive=_merge_keys(_keys_of(inherited), transitive_keys),
+        source_identity=effective_source,
+        mfa_time=mfa_time,
+        chained=caller_session is not None,
+        service=service,
+    )
     return _role_result(session, size)
 
 
-def _assume_role_parameters(role_arn: object, session_name: object, duration: object, external_id: object,
-                            policy: object, policy_arns: object, tags: object, transitive: object,
-                            source_identity: object, mfa: object) -> dict[str, Any]:
+def _assume_role_parameters(
+    role_arn: object,
+    session_name: object,
+    duration: object,
+    external_id: object,
+    policy: object,
+    policy_arns: object,
+    tags: object,
+    transitive: object,
+    source_identity: object,
+    mfa: object,
+) -> dict[str, Any]:
     """CloudTrail's ``requestParameters`` for AssumeRole (§6.3): only what was passed."""
     params: dict[str, Any] = {"roleArn": role_arn, "roleSessionName": session_name}
-    optional = {"durationSeconds": duration, "externalId": external_id, "sourceIdentity": source_identity,
-                "policy": policy if isinstance(policy, str) or policy is None else _compact(policy),
-                "serialNumber": mfa.get("serial") if isinstance(mfa, Mapping) else None}
+    optional = {
+        "durationSeconds": duration,
+        "externalId": external_id,
+        "sourceIdentity": source_identity,
+        "policy": policy if isinstance(policy, str) or policy is None else _compact(policy),
+        "serialNumber": mfa.get("serial") if isinstance(mfa, Mapping) else None,
+    }
     params.update({k: v for k, v in optional.items() if v is not None})
     if policy_arns:
         params["policyArns"] = [{"arn": a} for a in _arn_list(policy_arns)] if _is_list(policy_arns) else policy_arns
@@ -155,28 +233,41 @@ def _assume_role_parameters(role_arn: object, session_name: object, duration: ob
     return params
 
 
-def _validate_assume_role(role_arn: object, session_name: object, duration: object, external_id: object,
-                          policy: object, policy_arns: object, tags: object, transitive: object,
-                          source_identity: object, mfa: object) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _validate_assume_role(
+    role_arn: object,
+    session_name: object,
+    duration: object,
+    external_id: object,
+    policy: object,
+    policy_arns: object,
+    tags: object,
+    transitive: object,
+    source_identity: object,
+    mfa: object,
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Step 1 of §5.2: model validation, every failure in one ``ValidationError`` (H)."""
     failures = names.problems("role_arn", _text_or_none(role_arn))
     failures += names.problems("role_session_name", _text_or_none(session_name))
-    for rule, value in (("duration_seconds", duration), ("external_id", external_id),
-                        ("source_identity", source_identity)):
+    for rule, value in (
+        ("duration_seconds", duration),
+        ("external_id", external_id),
+        ("source_identity", source_identity),
+    ):
         if value is not None:
             failures += names.problems(rule, value)
     failures += _policy_problems(policy)
     failures += _mfa_problems(mfa)
     arns = _arn_list(policy_arns)
     if len(arns) > MAX_POLICY_ARNS:
-        failures.append(names.constraint_failure("policyArns", names.MAX_LENGTH.format(n=MAX_POLICY_ARNS),
-                                                 f"[{len(arns)} ARNs]"))
+        failures.append(
+            names.constraint_failure("policyArns", names.MAX_LENGTH.format(n=MAX_POLICY_ARNS), f"[{len(arns)} ARNs]")
+        )
     pairs = _session_tags(tags)
     keys = _transitive_keys(transitive, pairs)
     if failures:
         raise names.validation_error(failures)
     if split_iam_arn(role_arn) is None or split_iam_arn(role_arn)[2] != "role":  # type: ignore[index]
-        raise ParameterError(f"{role_arn} is invalid")   # ⚠ F16 (M: emulators agree, not seen from AWS)
+        raise ParameterError(f"{role_arn} is invalid")  # ⚠ F16 (M: emulators agree, not seen from AWS)
     return pairs, keys, arns
 
 
@@ -193,11 +284,12 @@ def _policy_problems(policy: object) -> list[str]:
         raise ParameterError("policy must be a JSON document (text or object).")
     text = policy if isinstance(policy, str) else _compact(policy)
     failures = []
-    if len(text) > MAX_SESSION_POLICY_CHARS:   # ⚠ F19: ValidationError in the model's wording
+    if len(text) > MAX_SESSION_POLICY_CHARS:  # ⚠ F19: ValidationError in the model's wording
         failures.append(names.constraint_failure("policy", names.MAX_LENGTH.format(n=MAX_SESSION_POLICY_CHARS)))
     if text and not _POLICY_CHARS.fullmatch(text):
-        failures.append(names.constraint_failure("policy", names.PATTERN.format(
-            pattern=r"[\u0009\u000A\u000D\u0020-\u00FF]+")))
+        failures.append(
+            names.constraint_failure("policy", names.PATTERN.format(pattern=r"[\u0009\u000A\u000D\u0020-\u00FF]+"))
+        )
     return failures
 
 
@@ -228,8 +320,13 @@ def _transitive_keys(keys: object, pairs: list[tuple[str, str]]) -> list[str]:
         raise ParameterError("transitive_tag_keys must be a list of tag keys.")
     keys = list(keys)  # type: ignore[call-overload]
     if len(keys) > MAX_TRANSITIVE_KEYS:
-        raise names.validation_error([names.constraint_failure(
-            "transitiveTagKeys", names.MAX_LENGTH.format(n=MAX_TRANSITIVE_KEYS), f"[{len(keys)} keys]")])
+        raise names.validation_error(
+            [
+                names.constraint_failure(
+                    "transitiveTagKeys", names.MAX_LENGTH.format(n=MAX_TRANSITIVE_KEYS), f"[{len(keys)} keys]"
+                )
+            ]
+        )
     passed = {k.lower() for k, _ in pairs}
     if any(k.lower() not in passed for k in keys):
         raise ParameterError(MSG_NOT_SUBSET, code="InvalidParameterValue")
@@ -270,9 +367,16 @@ def _effective_source_identity(session: Session | None, requested: object) -> st
     return requested if isinstance(requested, str) else None
 
 
-def _trust_keys(session_name: object, external_id: object, pairs: list[tuple[str, str]], transitive: list[str],
-                source_identity: str | None, inherited: list[tuple[str, str]], mfa_time: datetime | None,
-                world: World) -> dict[str, object]:
+def _trust_keys(
+    session_name: object,
+    external_id: object,
+    pairs: list[tuple[str, str]],
+    transitive: list[str],
+    source_identity: str | None,
+    inherited: list[tuple[str, str]],
+    mfa_time: datetime | None,
+    world: World,
+) -> dict[str, object]:
     """The STS keys of §3.3 for the trust evaluation, plus MFA keys and transitive-tag overrides."""
     keys: dict[str, object] = {"sts:RoleSessionName": session_name}
     if external_id is not None:
@@ -303,8 +407,12 @@ def _authorize(request: Request, role: Role | None, *, tagging: bool, source_ide
         attempt = request if action == request.action else replace(request, action=action)
         decision = evaluate(attempt)
         if role is None or not decision.allowed:
-            raise StsError(access_denied_message(decision, attempt) if not decision.allowed else
-                           _bare_denial(attempt), code="AccessDenied", decision=decision, request=attempt)
+            raise StsError(
+                access_denied_message(decision, attempt) if not decision.allowed else _bare_denial(attempt),
+                code="AccessDenied",
+                decision=decision,
+                request=attempt,
+            )
 
 
 def _bare_denial(request: Request) -> str:
@@ -313,8 +421,12 @@ def _bare_denial(request: Request) -> str:
 
 def _check_sticky_source_identity(request: Request, session: Session | None, requested: object) -> None:
     """A different SourceIdentity than the calling session's is refused (§5.2 step 5, D-CT, H)."""
-    if session is not None and session.source_identity is not None and requested is not None \
-            and requested != session.source_identity:
+    if (
+        session is not None
+        and session.source_identity is not None
+        and requested is not None
+        and requested != session.source_identity
+    ):
         raise StsError(_bare_denial(replace(request, action="sts:SetSourceIdentity")), code="AccessDenied")
 
 
@@ -330,7 +442,7 @@ def _duration(role: Role, requested: object, *, chained: bool, service: str | No
     """Step 4 of §5.2 (after authorization, ⚠ F20): MaxSessionDuration, then the role-chaining cap."""
     seconds = DEFAULT_DURATION if requested is None else int(requested)  # type: ignore[call-overload]
     if service is not None:
-        return seconds   # MaxSessionDuration does not limit service sessions (§5.3, D-QUOTA, H)
+        return seconds  # MaxSessionDuration does not limit service sessions (§5.3, D-QUOTA, H)
     if chained and seconds > CHAINING_LIMIT:
         raise ParameterError(MSG_CHAINING)
     if seconds > role.max_session_duration:
@@ -338,8 +450,9 @@ def _duration(role: Role, requested: object, *, chained: bool, service: str | No
     return seconds
 
 
-def _session_policies(world: World, role: Role, policy: object, arns: list[str],
-                      pairs: list[tuple[str, str]]) -> tuple[list[Document], int]:
+def _session_policies(
+    world: World, role: Role, policy: object, arns: list[str], pairs: list[tuple[str, str]]
+) -> tuple[list[Document], int]:
     """Step 5 of §5.2: parse the session policy and managed ARNs, then the packed-size check."""
     docs = []
     if policy is not None:
@@ -372,35 +485,72 @@ def packed_policy_size(policy: object, arns: list[str], tags: list[tuple[str, st
     return percent
 
 
-def _issue(world: World, session_id: object, role: Role, name: str, seconds: int, *, docs: list[Document],
-           policy_arns: list[str], tags: list[tuple[str, str]], transitive: list[str], source_identity: str | None,
-           mfa_time: datetime | None, chained: bool, service: str | None = None,
-           provider: str | None = None, claims: dict | None = None) -> Session:
+def _issue(
+    world: World,
+    session_id: object,
+    role: Role,
+    name: str,
+    seconds: int,
+    *,
+    docs: list[Document],
+    policy_arns: list[str],
+    tags: list[tuple[str, str]],
+    transitive: list[str],
+    source_identity: str | None,
+    mfa_time: datetime | None,
+    chained: bool,
+    service: str | None = None,
+    provider: str | None = None,
+    claims: dict | None = None,
+) -> Session:
     """Creates and registers the role session (ASIA key, AROA…:name id, path-less session ARN, §5.1)."""
     now = world.clock.now()
     key = world.ids.access_key_id(temporary=True)
     session = Session(
-        id=session_id if isinstance(session_id, str) else key, kind="assumed_role", access_key_id=key,
-        secret_access_key=world.ids.secret_access_key(), session_token=world.ids.session_token(),
-        account=role.account, arn=f"arn:{world.partition}:sts::{role.account}:assumed-role/{role.name}/{name}",
-        issued_at=now, expires_at=now + timedelta(seconds=seconds), role_arn=role.arn, role_id=role.id,
-        session_name=name, policies=docs, policy_arns=list(policy_arns), tags=tags, transitive_tag_keys=transitive,
-        source_identity=source_identity, mfa_auth_time=mfa_time, chained=chained, federated_provider=provider,
-        claims=claims or {}, service=service)
+        id=session_id if isinstance(session_id, str) else key,
+        kind="assumed_role",
+        access_key_id=key,
+        secret_access_key=world.ids.secret_access_key(),
+        session_token=world.ids.session_token(),
+        account=role.account,
+        arn=f"arn:{world.partition}:sts::{role.account}:assumed-role/{role.name}/{name}",
+        issued_at=now,
+        expires_at=now + timedelta(seconds=seconds),
+        role_arn=role.arn,
+        role_id=role.id,
+        session_name=name,
+        policies=docs,
+        policy_arns=list(policy_arns),
+        tags=tags,
+        transitive_tag_keys=transitive,
+        source_identity=source_identity,
+        mfa_auth_time=mfa_time,
+        chained=chained,
+        federated_provider=provider,
+        claims=claims or {},
+        service=service,
+    )
     world.add_session(session)
     return session
 
 
 def _credentials(session: Session) -> dict[str, str]:
-    return {"AccessKeyId": session.access_key_id, "SecretAccessKey": session.secret_access_key,
-            "SessionToken": session.session_token, "Expiration": format_iso(session.expires_at)}
+    return {
+        "AccessKeyId": session.access_key_id,
+        "SecretAccessKey": session.secret_access_key,
+        "SessionToken": session.session_token,
+        "Expiration": format_iso(session.expires_at),
+    }
 
 
 def _role_result(session: Session, packed: int) -> dict:
     result: dict[str, Any] = {
-        "ok": True, "credentials": _credentials(session),
+        "ok": True,
+        "credentials": _credentials(session),
         "assumed_role_user": {"Arn": session.arn, "AssumedRoleId": f"{session.role_id}:{session.session_name}"},
-        "packed_policy_size": packed, "session_id": session.id}
+        "packed_policy_size": packed,
+        "session_id": session.id,
+    }
     if session.source_identity is not None:
         result["source_identity"] = session.source_identity
     return result
@@ -409,9 +559,19 @@ def _role_result(session: Session, packed: int) -> dict:
 # ---- AssumeRoleWithWebIdentity --------------------------------------------------------------------------------------
 
 
-def assume_role_with_web_identity(world: World, provider_arn: object, role_arn: object, session_name: object,
-                                  claims: object, *, duration_seconds: object = None, policy: object = None,
-                                  policy_arns: object = (), context: object = None, session_id: object = None) -> dict:
+def assume_role_with_web_identity(
+    world: World,
+    provider_arn: object,
+    role_arn: object,
+    session_name: object,
+    claims: object,
+    *,
+    duration_seconds: object = None,
+    policy: object = None,
+    policy_arns: object = (),
+    context: object = None,
+    session_id: object = None,
+) -> dict:
     """AssumeRoleWithWebIdentity with a token from the OIDC provider ``provider_arn`` carrying ``claims``.
 
     Checks the provider exists in the role's account and the token's ``aud`` is one of its client ids
@@ -425,12 +585,34 @@ def assume_role_with_web_identity(world: World, provider_arn: object, role_arn: 
     if duration_seconds is not None:
         parameters["durationSeconds"] = duration_seconds
     call = _Call(world, "AssumeRoleWithWebIdentity", parameters, context)
-    return call.run(lambda: _assume_web(call, provider_arn, role_arn, session_name, claims, duration_seconds,
-                                        policy, policy_arns, context, session_id))
+    return call.run(
+        lambda: _assume_web(
+            call,
+            provider_arn,
+            role_arn,
+            session_name,
+            claims,
+            duration_seconds,
+            policy,
+            policy_arns,
+            context,
+            session_id,
+        )
+    )
 
 
-def _assume_web(call: _Call, provider_arn: object, role_arn: object, session_name: object, claims: object,
-                duration: object, policy: object, policy_arns: object, context: object, session_id: object) -> dict:
+def _assume_web(
+    call: _Call,
+    provider_arn: object,
+    role_arn: object,
+    session_name: object,
+    claims: object,
+    duration: object,
+    policy: object,
+    policy_arns: object,
+    context: object,
+    session_id: object,
+) -> dict:
     world = call.world
     _, _, arns = _validate_assume_role(role_arn, session_name, duration, None, policy, policy_arns, (), (), None, None)
     _check_session_id(world, session_id)
@@ -450,8 +632,13 @@ def _assume_web(call: _Call, provider_arn: object, role_arn: object, session_nam
     extra = _trust_keys(session_name, None, pairs, transitive, source_identity, [], None, world)
     extra.update(claim_keys(url, token))
     extra["aws:FederatedProvider"] = provider.arn
-    request = world.build_request(ident, "sts:AssumeRoleWithWebIdentity", role.arn if role else role_arn,  # type: ignore[arg-type]
-                                  context, extra=extra)
+    request = world.build_request(
+        ident,
+        "sts:AssumeRoleWithWebIdentity",
+        role.arn if role else role_arn,  # type: ignore[arg-type]
+        context,
+        extra=extra,
+    )
     try:
         _authorize(request, role, tagging=bool(pairs), source_identity=source_identity is not None)
     except StsError:
@@ -460,12 +647,30 @@ def _assume_web(call: _Call, provider_arn: object, role_arn: object, session_nam
     seconds = _duration(role, duration, chained=False, service=None)
     docs, size = _session_policies(world, role, policy, arns, pairs)
     kept = {k: v for k, v in token.items() if k in ("amr", "aud", "id", "sub")}
-    session = _issue(world, session_id, role, str(session_name), seconds, docs=docs, policy_arns=arns, tags=pairs,
-                     transitive=transitive, source_identity=source_identity, mfa_time=None, chained=False,
-                     provider=provider.arn, claims=kept)
+    session = _issue(
+        world,
+        session_id,
+        role,
+        str(session_name),
+        seconds,
+        docs=docs,
+        policy_arns=arns,
+        tags=pairs,
+        transitive=transitive,
+        source_identity=source_identity,
+        mfa_time=None,
+        chained=False,
+        provider=provider.arn,
+        claims=kept,
+    )
     result = _role_result(session, size)
-    result.update({"SubjectFromWebIdentityToken": token.get("sub"), "Provider": token.get("iss", f"https://{url}"),
-                   "Audience": audience})
+    result.update(
+        {
+            "SubjectFromWebIdentityToken": token.get("sub"),
+            "Provider": token.get("iss", f"https://{url}"),
+            "Audience": audience,
+        }
+    )
     return result
 
 
@@ -477,8 +682,9 @@ def _check_claims(claims: object) -> dict[str, Any]:
         scalar = isinstance(value, str) and len(value) <= 20_000
         listed = isinstance(value, list) and len(value) <= 100 and all(isinstance(v, str) for v in value)
         if not isinstance(key, str) or not (scalar or listed or (key == TAGS_CLAIM and isinstance(value, Mapping))):
-            raise StsError("The web identity token has a malformed claim.", code="InvalidIdentityToken",
-                           http_status=400)
+            raise StsError(
+                "The web identity token has a malformed claim.", code="InvalidIdentityToken", http_status=400
+            )
         token[key] = value
     return token
 
@@ -513,8 +719,15 @@ def _token_session_attributes(token: Mapping[str, Any]) -> tuple[list[tuple[str,
 # ---- services, instance profiles, PassRole --------------------------------------------------------------------
 
 
-def launch_instance(world: World, caller_ref: object, instance_profile: object, *, instance_id: object = None,
-                    context: object = None, session_id: object = None) -> dict:
+def launch_instance(
+    world: World,
+    caller_ref: object,
+    instance_profile: object,
+    *,
+    instance_id: object = None,
+    context: object = None,
+    session_id: object = None,
+) -> dict:
     """RunInstances with an instance profile: ``ec2:RunInstances`` and ``iam:PassRole`` for the caller,
     then EC2 assumes the role in a session named after the instance (§5.11, D-PASS, D-EC2, H).
 
@@ -527,16 +740,30 @@ def launch_instance(world: World, caller_ref: object, instance_profile: object, 
     if not re.fullmatch(r"i-[0-9a-f]{8,17}", instance):
         raise ParameterError(f"{instance} is not an instance id such as i-0123456789abcdef0.")
     instance_arn = f"arn:{world.partition}:ec2:us-east-1:{role.account}:instance/{instance}"
-    _pass_role(world, caller_ref, role, "ec2.amazonaws.com", ("ec2:RunInstances", instance_arn), context,
-               "UnauthorizedOperation", "You are not authorized to perform this operation. ")
-    result = assume_role(world, "service:ec2.amazonaws.com", role.arn, instance, context=context,
-                         session_id=session_id)
+    _pass_role(
+        world,
+        caller_ref,
+        role,
+        "ec2.amazonaws.com",
+        ("ec2:RunInstances", instance_arn),
+        context,
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation. ",
+    )
+    result = assume_role(world, "service:ec2.amazonaws.com", role.arn, instance, context=context, session_id=session_id)
     result["instance_id"] = instance
     return result
 
 
-def lambda_execution_session(world: World, caller_ref: object, function_name: object, role_arn: object, *,
-                             context: object = None, session_id: object = None) -> dict:
+def lambda_execution_session(
+    world: World,
+    caller_ref: object,
+    function_name: object,
+    role_arn: object,
+    *,
+    context: object = None,
+    session_id: object = None,
+) -> dict:
     """CreateFunction with an execution role, then Lambda's own session of that role (§5.11, D-PASS, H).
 
     The caller needs ``lambda:CreateFunction`` and ``iam:PassRole``; a role whose trust policy does not
@@ -546,18 +773,35 @@ def lambda_execution_session(world: World, caller_ref: object, function_name: ob
     role = world.role(role_arn)
     name = check_text("role_session_name", function_name)
     function_arn = f"arn:{world.partition}:lambda:us-east-1:{role.account}:function:{name}"
-    _pass_role(world, caller_ref, role, "lambda.amazonaws.com", ("lambda:CreateFunction", function_arn), context,
-               "AccessDeniedException", "")
+    _pass_role(
+        world,
+        caller_ref,
+        role,
+        "lambda.amazonaws.com",
+        ("lambda:CreateFunction", function_arn),
+        context,
+        "AccessDeniedException",
+        "",
+    )
     service_context = {"aws:SourceAccount": role.account, "aws:SourceArn": function_arn}
     try:
-        return assume_role(world, "service:lambda.amazonaws.com", role.arn, name, context=service_context,
-                           session_id=session_id)
+        return assume_role(
+            world, "service:lambda.amazonaws.com", role.arn, name, context=service_context, session_id=session_id
+        )
     except StsError as err:
         raise StsError(MSG_LAMBDA_TRUST, code="InvalidParameterValueException", http_status=400) from err
 
 
-def _pass_role(world: World, caller_ref: object, role: Role, service: str, launch: tuple[str, str], context: object,
-               code: str, prefix: str) -> None:
+def _pass_role(
+    world: World,
+    caller_ref: object,
+    role: Role,
+    service: str,
+    launch: tuple[str, str],
+    context: object,
+    code: str,
+    prefix: str,
+) -> None:
     """The caller's own action plus ``iam:PassRole`` on the role (no CloudTrail event of its own, §5.11)."""
     action, resource = launch
     decision = world.request(caller_ref, action, resource, context)
@@ -593,8 +837,9 @@ def _caller_identity(call: _Call, caller_ref: object) -> dict:
     return {"ok": True, "Account": caller.account, "Arn": caller.arn, "UserId": user_id}
 
 
-def get_session_token(world: World, caller_ref: object, *, duration_seconds: object = None, mfa: object = None,
-                      session_id: object = None) -> dict:
+def get_session_token(
+    world: World, caller_ref: object, *, duration_seconds: object = None, mfa: object = None, session_id: object = None
+) -> dict:
     """GetSessionToken for an IAM user or root with long-term keys (§5.9, API-STS, H).
 
     Durations: users 900–129,600 s (default 43,200); root at most 3,600, longer requests silently capped
@@ -625,11 +870,18 @@ def _session_token(call: _Call, caller_ref: object, duration: object, mfa: objec
     now = world.clock.now()
     key = world.ids.access_key_id(temporary=True)
     session = Session(
-        id=session_id if isinstance(session_id, str) else key, kind="session_token", access_key_id=key,
-        secret_access_key=world.ids.secret_access_key(), session_token=world.ids.session_token(),
-        account=ident.caller.account or "", arn=ident.caller.arn, issued_at=now,
-        expires_at=now + timedelta(seconds=seconds), user_arn=ident.caller.arn,
-        mfa_auth_time=_mfa_time(world, ident, mfa))
+        id=session_id if isinstance(session_id, str) else key,
+        kind="session_token",
+        access_key_id=key,
+        secret_access_key=world.ids.secret_access_key(),
+        session_token=world.ids.session_token(),
+        account=ident.caller.account or "",
+        arn=ident.caller.arn,
+        issued_at=now,
+        expires_at=now + timedelta(seconds=seconds),
+        user_arn=ident.caller.arn,
+        mfa_auth_time=_mfa_time(world, ident, mfa),
+    )
     world.add_session(session)
     return {"ok": True, "credentials": _credentials(session), "session_id": session.id}
 
@@ -651,9 +903,17 @@ def revoke_sessions(world: World, role_arn: object) -> None:
     Raises ``IamError`` NoSuchEntity for an unknown role (or LimitExceeded if the inline quota is full).
     """
     role = world.role(role_arn)
-    document = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Action": ["*"], "Resource": ["*"],
-        "Condition": {"DateLessThan": {"aws:TokenIssueTime": format_iso(world.clock.now())}}}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": format_iso(world.clock.now())}},
+            }
+        ],
+    }
     world.put_inline_policy(role.arn, REVOKE_POLICY_NAME, document)
 
 
@@ -679,11 +939,25 @@ class _Call:
         try:
             result = body()
         except EngineError as err:
-            audit.record_sts(self.world, self.event_name, self.ident, self.parameters, error=err, role=self.role,
-                             context=self.context)
+            audit.record_sts(
+                self.world,
+                self.event_name,
+                self.ident,
+                self.parameters,
+                error=err,
+                role=self.role,
+                context=self.context,
+            )
             raise
-        audit.record_sts(self.world, self.event_name, self.ident, self.parameters, response=_response(result),
-                         role=self.role, context=self.context)
+        audit.record_sts(
+            self.world,
+            self.event_name,
+            self.ident,
+            self.parameters,
+            response=_response(result),
+            role=self.role,
+            context=self.context,
+        )
         return result
 
 
@@ -693,9 +967,13 @@ def _response(result: Mapping[str, Any]) -> dict[str, Any] | None:
     if credentials is None:
         return None
     expiration = datetime.fromisoformat(credentials["Expiration"].replace("Z", "+00:00"))
-    response: dict[str, Any] = {"credentials": {"accessKeyId": credentials["AccessKeyId"],
-                                                "sessionToken": credentials["SessionToken"],
-                                                "expiration": audit.cloudtrail_time(expiration)}}
+    response: dict[str, Any] = {
+        "credentials": {
+            "accessKeyId": credentials["AccessKeyId"],
+            "sessionToken": credentials["SessionToken"],
+            "expiration": audit.cloudtrail_time(expiration),
+        }
+    }
     user = result.get("assumed_role_user")
     if user is not None:
         response["assumedRoleUser"] = {"assumedRoleId": user["AssumedRoleId"], "arn": user["Arn"]}

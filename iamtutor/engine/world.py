@@ -53,15 +53,36 @@ __all__ = ["Clock", "Identity", "Session", "World"]
 
 # ---- the world ------------------------------------------------------------------------------------------------------
 
-_TRUST_ACTIONS: Final = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
-                                   "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"})
+_TRUST_ACTIONS: Final = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
+    }
+)
 # Keys that describe the caller: only the credentials decide them, never the request's `context` (§3.1).
-_PRINCIPAL_KEYS: Final = frozenset({
-    "aws:principalarn", "aws:userid", "aws:username", "aws:principaltype", "aws:principalaccount",
-    "aws:principalorgid", "aws:principalorgpaths", "aws:tokenissuetime", "aws:multifactorauthpresent",
-    "aws:multifactorauthage", "aws:sourceidentity", "aws:federatedprovider", "aws:principalisawsservice",
-    "aws:principalservicename", "aws:principalservicenameslist",
-})
+_PRINCIPAL_KEYS: Final = frozenset(
+    {
+        "aws:principalarn",
+        "aws:userid",
+        "aws:username",
+        "aws:principaltype",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:tokenissuetime",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:sourceidentity",
+        "aws:federatedprovider",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+    }
+)
 # After a web-identity session exists only these claims stay usable as condition keys (§3.3, D-STSKEYS, M).
 SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
 _MAX_CONTEXT_KEYS: Final = 200
@@ -103,8 +124,9 @@ class World(IamChanges):
             raise WorldError("The world file is nested too deeply.") from None
 
     @classmethod
-    def from_authorization_details(cls, data: object, *, account_id: str | None = None,
-                                   clock: str | None = None, ids: IdSource | None = None) -> World:
+    def from_authorization_details(
+        cls, data: object, *, account_id: str | None = None, clock: str | None = None, ids: IdSource | None = None
+    ) -> World:
         """Imports the raw output of ``aws iam get-account-authorization-details`` as a one-account world.
 
         The account id is taken from the entities' ARNs unless ``account_id`` is given. Raises
@@ -128,8 +150,7 @@ class World(IamChanges):
         """The account ``account_id``; raises ``IamError`` (NoSuchEntity) if the world has none."""
         found = self.accounts.get(account_id) if isinstance(account_id, str) else None
         if found is None:
-            raise IamError(f"The account {account_id} is not part of this world.", code="NoSuchEntity",
-                           http_status=404)
+            raise IamError(f"The account {account_id} is not part of this world.", code="NoSuchEntity", http_status=404)
         return found
 
     def find_role(self, arn: object) -> Role | None:
@@ -218,9 +239,9 @@ class World(IamChanges):
         if ref == "anonymous":
             return Identity(Caller("anonymous", "anonymous", None))
         if ref.startswith("service:"):
-            return self._service_identity(ref[len("service:"):])
+            return self._service_identity(ref[len("service:") :])
         if ref.startswith("web_identity:"):
-            return self._web_identity(ref[len("web_identity:"):])
+            return self._web_identity(ref[len("web_identity:") :])
         session = self.sessions.get(ref) or self._session_keys.get(ref) or self._session_by_arn(ref)
         if session is not None:
             return self._session_identity(session)
@@ -253,11 +274,18 @@ class World(IamChanges):
             return Identity(base.caller, user=base.user, session=session, access_key_id=session.access_key_id)
         role = self.find_role(session.role_arn)
         if role is not None and role.id != session.role_id:
-            role = None   # a role re-created under the same name is a different role (§1.6, D-PRIN)
-        caller = Caller("assumed_role", session.arn, session.account, role_arn=session.role_arn,
-                        unique_id=f"{session.role_id}:{session.session_name}", session_name=session.session_name,
-                        has_boundary=bool(role and role.boundary), provider=session.federated_provider,
-                        service=session.service)
+            role = None  # a role re-created under the same name is a different role (§1.6, D-PRIN)
+        caller = Caller(
+            "assumed_role",
+            session.arn,
+            session.account,
+            role_arn=session.role_arn,
+            unique_id=f"{session.role_id}:{session.session_name}",
+            session_name=session.session_name,
+            has_boundary=bool(role and role.boundary),
+            provider=session.federated_provider,
+            service=session.service,
+        )
         return Identity(caller, role=role, session=session, access_key_id=session.access_key_id)
 
     def _key_identity(self, key_id: str) -> Identity:
@@ -286,18 +314,27 @@ class World(IamChanges):
         """The context keys the caller's credentials and the clock supply (§3.1, §3.2), un-normalised."""
         now = self.clock.now()
         ctx: dict[str, object] = {
-            "aws:CurrentTime": format_iso(now), "aws:EpochTime": str(int(now.timestamp())),
-            "aws:SecureTransport": "true", "aws:RequestedRegion": "us-east-1", "aws:ViaAWSService": "false",
+            "aws:CurrentTime": format_iso(now),
+            "aws:EpochTime": str(int(now.timestamp())),
+            "aws:SecureTransport": "true",
+            "aws:RequestedRegion": "us-east-1",
+            "aws:ViaAWSService": "false",
         }
         caller = ident.caller
         if caller.type == "anonymous":
-            ctx.update({"aws:userid": "anonymous", "aws:PrincipalType": "Anonymous",
-                        "aws:PrincipalAccount": "anonymous"})
+            ctx.update(
+                {"aws:userid": "anonymous", "aws:PrincipalType": "Anonymous", "aws:PrincipalAccount": "anonymous"}
+            )
         elif caller.type == "service":
-            ctx.update({"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": caller.service,
-                        "aws:PrincipalServiceNamesList": [caller.service]})
+            ctx.update(
+                {
+                    "aws:PrincipalIsAWSService": "true",
+                    "aws:PrincipalServiceName": caller.service,
+                    "aws:PrincipalServiceNamesList": [caller.service],
+                }
+            )
         elif caller.type == "web_identity":
-            ctx["aws:FederatedProvider"] = caller.provider   # the IdP ARN (⚠ F24)
+            ctx["aws:FederatedProvider"] = caller.provider  # the IdP ARN (⚠ F24)
         else:
             ctx.update(self._iam_principal_keys(ident))
         return ctx
@@ -309,20 +346,33 @@ class World(IamChanges):
         if caller.type == "root":
             ctx.update({"aws:PrincipalArn": caller.arn, "aws:userid": caller.account, "aws:PrincipalType": "Account"})
         elif caller.type == "user" and ident.user is not None:
-            ctx.update({"aws:PrincipalArn": ident.user.arn, "aws:userid": ident.user.id,
-                        "aws:username": ident.user.name, "aws:PrincipalType": "User"})
+            ctx.update(
+                {
+                    "aws:PrincipalArn": ident.user.arn,
+                    "aws:userid": ident.user.id,
+                    "aws:username": ident.user.name,
+                    "aws:PrincipalType": "User",
+                }
+            )
             ctx.update(_tag_keys("aws:PrincipalTag/", ident.user.tags))
         elif caller.type == "assumed_role" and session is not None:
-            ctx.update({"aws:PrincipalArn": session.role_arn, "aws:userid": caller.unique_id,
-                        "aws:PrincipalType": "AssumedRole"})
+            ctx.update(
+                {
+                    "aws:PrincipalArn": session.role_arn,
+                    "aws:userid": caller.unique_id,
+                    "aws:PrincipalType": "AssumedRole",
+                }
+            )
             ctx.update(_tag_keys("aws:PrincipalTag/", self.session_tags(session)))
         if session is not None:
             ctx.update(self._session_keys_for(session))
         return ctx
 
     def _session_keys_for(self, session: Session) -> dict[str, object]:
-        ctx: dict[str, object] = {"aws:TokenIssueTime": format_iso(session.issued_at),
-                                  "aws:MultiFactorAuthPresent": "true" if session.mfa_authenticated else "false"}
+        ctx: dict[str, object] = {
+            "aws:TokenIssueTime": format_iso(session.issued_at),
+            "aws:MultiFactorAuthPresent": "true" if session.mfa_authenticated else "false",
+        }
         if session.mfa_auth_time is not None:
             age = int((self.clock.now() - session.mfa_auth_time).total_seconds())
             ctx["aws:MultiFactorAuthAge"] = str(max(age, 0))
@@ -408,7 +458,7 @@ class World(IamChanges):
         if org is None or service_linked or not org.is_member(account) or account == org.management_account:
             return ()
         levels = []
-        for node in [*org.parents(account), account]:   # type: ignore[list-item]
+        for node in [*org.parents(account), account]:  # type: ignore[list-item]
             attached = tuple(s.document.policy() for s in org.scps if node in s.targets)
             levels.append(attached or (full_aws_access(),))
         return tuple(levels)
@@ -422,11 +472,16 @@ class World(IamChanges):
         """
         org = self.organization
         service = action.split(":", 1)[0].lower()
-        if org is None or not org.rcps or service not in RCP_SERVICES or not org.is_member(account) \
-                or account == org.management_account:
+        if (
+            org is None
+            or not org.rcps
+            or service not in RCP_SERVICES
+            or not org.is_member(account)
+            or account == org.management_account
+        ):
             return ()
         levels = []
-        for node in [*org.parents(account), account]:   # type: ignore[list-item]
+        for node in [*org.parents(account), account]:  # type: ignore[list-item]
             attached = tuple(r.document.policy() for r in org.rcps if node in r.targets)
             levels.append((*attached, full_aws_access("rcp")))
         return tuple(levels)
@@ -451,8 +506,15 @@ class World(IamChanges):
 
     # ---- requests ---------------------------------------------------------------------------------------------
 
-    def build_request(self, ident: Identity, action: str, resource: str, context: object = None, *,
-                      extra: Mapping[str, object] | None = None) -> Request:
+    def build_request(
+        self,
+        ident: Identity,
+        action: str,
+        resource: str,
+        context: object = None,
+        *,
+        extra: Mapping[str, object] | None = None,
+    ) -> Request:
         """The evaluator's ``Request`` for ``ident`` doing ``action`` on ``resource``.
 
         ``context`` holds request keys from the caller (``aws:SourceIp``…; a ``None`` value removes a key);
@@ -469,11 +531,17 @@ class World(IamChanges):
         session = ident.session
         account = ident.caller.account
         return Request(
-            caller=ident.caller, action=action, resource=resource,
-            resource_account=owner if owner != account else None, context=make_context(raw),
-            identity_policies=self.identity_policies(ident), boundary=self.boundary(ident),
+            caller=ident.caller,
+            action=action,
+            resource=resource,
+            resource_account=owner if owner != account else None,
+            context=make_context(raw),
+            identity_policies=self.identity_policies(ident),
+            boundary=self.boundary(ident),
             session_policies=tuple(d.policy() for d in session.policies) if session else (),
-            scps=self._principal_scps(ident), rcps=self.rcp_levels(owner, action), resource_policy=resource_policy,
+            scps=self._principal_scps(ident),
+            rcps=self.rcp_levels(owner, action),
+            resource_policy=resource_policy,
             resource_is_trust=is_trust,
         )
 
@@ -499,8 +567,12 @@ class World(IamChanges):
     def _check_session_token_limits(self, ident: Identity, action: str) -> None:
         """GetSessionToken credentials without MFA cannot call IAM (§5.9, API-STS, H; error text M)."""
         session = ident.session
-        if session and session.kind == "session_token" and not session.mfa_authenticated \
-                and action.lower().startswith("iam:"):
+        if (
+            session
+            and session.kind == "session_token"
+            and not session.mfa_authenticated
+            and action.lower().startswith("iam:")
+        ):
             raise invalid_token()
 
     # ---- sessions -----------------------------------------------------------------------------------------------
@@ -562,8 +634,10 @@ def put_key(raw: dict[str, object], key: str, value: object) -> None:
 
 def _check_context_value(key: str, value: object) -> None:
     scalar = (str, bool, int, float)
-    ok = value is None or isinstance(value, scalar) or (
-        isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
+    ok = (
+        value is None
+        or isinstance(value, scalar)
+        or (isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
+    )
     if not ok or (isinstance(value, str) and len(value) > 20_000):
         raise ParameterError(f"The value of context key {key} must be a string, number, boolean or list of them.")
-

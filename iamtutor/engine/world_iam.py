@@ -80,8 +80,17 @@ class IamChanges:
 
     # ---- the world-format.md operations ---------------------------------------------------------------------
 
-    def put_policy(self, kind: object, target: object = None, *, document: object = None, name: object = None,
-                   policy_arn: object = None, targets: object = None, account: object = None) -> None:
+    def put_policy(
+        self,
+        kind: object,
+        target: object = None,
+        *,
+        document: object = None,
+        name: object = None,
+        policy_arn: object = None,
+        targets: object = None,
+        account: object = None,
+    ) -> None:
         """Creates or replaces a policy: ``kind`` is ``trust``, ``inline``, ``managed``, ``attach``,
         ``detach``, ``boundary``, ``resource`` or ``scp`` (world-format.md).
 
@@ -106,11 +115,13 @@ class IamChanges:
         elif kind in ("scp", "rcp"):
             self._put_control_policy(kind, name, targets, _required(document, "document"))
         else:
-            raise ParameterError("kind must be one of trust, inline, managed, attach, detach, boundary, "
-                                 "resource, scp, rcp.")
+            raise ParameterError(
+                "kind must be one of trust, inline, managed, attach, detach, boundary, resource, scp, rcp."
+            )
 
-    def delete_policy(self, kind: object, target: object = None, *, name: object = None,
-                      policy_arn: object = None) -> None:
+    def delete_policy(
+        self, kind: object, target: object = None, *, name: object = None, policy_arn: object = None
+    ) -> None:
         """Removes a policy: ``inline`` (by ``name``), ``managed`` (the policy ``target``), ``detach``,
         ``boundary``, ``resource`` or ``scp`` (by ``name``). Raises ``IamError``/``ParameterError``."""
         if kind == "inline":
@@ -148,14 +159,16 @@ class IamChanges:
                 for kind, values in (("AWS", spec.aws), ("Federated", spec.federated)):
                     missing = next((v for v in values if not self._principal_exists(v)), None)
                     if missing is not None:
-                        raise PolicyError(MSG_INVALID_PRINCIPAL.format(type=kind, value=missing),
-                                          json_path=_join_path(where, statement.json_path) + ".Principal",
-                                          line=statement.line)
+                        raise PolicyError(
+                            MSG_INVALID_PRINCIPAL.format(type=kind, value=missing),
+                            json_path=_join_path(where, statement.json_path) + ".Principal",
+                            line=statement.line,
+                        )
 
     def _principal_exists(self, value: str) -> bool:
         parts = split_iam_arn(value)
         if parts is None or parts[1] not in self.accounts:
-            return True   # account ids, :root, session ARNs, unique ids, other accounts, service names
+            return True  # account ids, :root, session ARNs, unique ids, other accounts, service names
         account = self.accounts[parts[1]]
         if parts[2] in ("user", "role"):
             table = account.users if parts[2] == "user" else account.roles
@@ -183,8 +196,9 @@ class IamChanges:
         limit = INLINE_SIZE_LIMITS[kind]
         total = doc.size() + sum(d.size() for n, d in entity.inline.items() if n != name)
         if total > limit:
-            raise IamError(MSG_INLINE_SIZE.format(limit=limit, kind=kind, name=entity.name), code="LimitExceeded",
-                           http_status=409)
+            raise IamError(
+                MSG_INLINE_SIZE.format(limit=limit, kind=kind, name=entity.name), code="LimitExceeded", http_status=409
+            )
         entity.inline[name] = doc
 
     def delete_inline_policy(self, target: object, name: object) -> None:
@@ -204,8 +218,9 @@ class IamChanges:
         else:
             self.create_policy(parts[1], parts[4], document, path=parts[3])
 
-    def create_policy(self, account_id: object, name: object, document: object, *, path: object = "/",
-                      description: str | None = None) -> ManagedPolicy:
+    def create_policy(
+        self, account_id: object, name: object, document: object, *, path: object = "/", description: str | None = None
+    ) -> ManagedPolicy:
         """CreatePolicy: a customer managed policy with version ``v1``. Raises ``PolicyError`` or ``IamError``
         (EntityAlreadyExists, LimitExceeded) or ``ParameterError``."""
         account = self._customer_account(account_id)
@@ -216,8 +231,9 @@ class IamChanges:
         arn = f"arn:{self.partition}:iam::{account.id}:policy{path}{name}"
         doc = make_document(document, "identity", arn, "$", managed=True)
         now = format_iso(self.clock.now())
-        policy = ManagedPolicy(name, path, arn, self.ids.unique_id("policy"), [PolicyVersion("v1", doc, now)],
-                               "v1", description, now, now)
+        policy = ManagedPolicy(
+            name, path, arn, self.ids.unique_id("policy"), [PolicyVersion("v1", doc, now)], "v1", description, now, now
+        )
         account.policies[arn] = policy
         return policy
 
@@ -319,15 +335,21 @@ class IamChanges:
     def _delete_control_policy(self, kind: str, name: object) -> None:
         policies: list[Scp] = getattr(self._organization(), f"{kind}s")
         found = next((s for s in policies if s.name == name), None)
-        if found is None:   # AWS Organizations' text (M)
-            raise IamError("We can't find a policy with the PolicyId that you specified.",
-                           code="PolicyNotFoundException", http_status=400)
+        if found is None:  # AWS Organizations' text (M)
+            raise IamError(
+                "We can't find a policy with the PolicyId that you specified.",
+                code="PolicyNotFoundException",
+                http_status=400,
+            )
         policies.remove(found)
 
     def _organization(self) -> Organization:
         if self.organization is None:
-            raise IamError("Your account is not a member of an organization.",
-                           code="AWSOrganizationsNotInUseException", http_status=400)
+            raise IamError(
+                "Your account is not a member of an organization.",
+                code="AWSOrganizationsNotInUseException",
+                http_status=400,
+            )
         return self.organization
 
     # ---- entities ----------------------------------------------------------------------------------------------------
@@ -336,8 +358,9 @@ class IamChanges:
         """The role ``arn`` names; raises ``IamError`` NoSuchEntity (``The role with name X cannot be found.``)."""
         found = self.find_role(arn)  # type: ignore[attr-defined]
         if found is None:
-            raise IamError(MSG_NO_SUCH_ENTITY.format(kind="role", name=_name_of(arn)), code="NoSuchEntity",
-                           http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_ENTITY.format(kind="role", name=_name_of(arn)), code="NoSuchEntity", http_status=404
+            )
         return found
 
     def principal_entity(self, arn: object) -> tuple[Any, str]:
@@ -348,8 +371,11 @@ class IamChanges:
             raise ParameterError(f"{arn} is not the ARN of an IAM user, group or role.")
         entity = getattr(self, f"find_{kind}")(arn)
         if entity is None:
-            raise IamError(MSG_NO_SUCH_ENTITY.format(kind=kind, name=parts[4]),  # type: ignore[index]
-                           code="NoSuchEntity", http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_ENTITY.format(kind=kind, name=parts[4]),  # type: ignore[index]
+                code="NoSuchEntity",
+                http_status=404,
+            )
         return entity, kind
 
     def all_principals(self) -> Iterator[Any]:
@@ -368,9 +394,18 @@ class IamChanges:
         self.accounts[account_id] = account
         return account
 
-    def create_role(self, account_id: object, name: object, trust_policy: object, *, path: object = "/",
-                    description: str | None = None, max_session_duration: object = 3600, tags: object = None,
-                    boundary: object = None) -> Role:
+    def create_role(
+        self,
+        account_id: object,
+        name: object,
+        trust_policy: object,
+        *,
+        path: object = "/",
+        description: str | None = None,
+        max_session_duration: object = 3600,
+        tags: object = None,
+        boundary: object = None,
+    ) -> Role:
         """CreateRole. Raises ``PolicyError`` (trust policy), ``IamError`` (EntityAlreadyExists,
         LimitExceeded ``RolesPerAccount``, NoSuchEntity boundary) or ``ParameterError``."""
         account = self._customer_account(account_id)
@@ -380,21 +415,32 @@ class IamChanges:
         if description is not None:
             check_text("role_description", description)
         if name.lower() in account.roles:
-            raise IamError(MSG_ALREADY_EXISTS.format(kind="Role", name=name), code="EntityAlreadyExists",
-                           http_status=409)
+            raise IamError(
+                MSG_ALREADY_EXISTS.format(kind="Role", name=name), code="EntityAlreadyExists", http_status=409
+            )
         self._check_count(account, "RolesPerAccount", len(account.roles))
         trust = self.trust_document(trust_policy, account.id)
         if boundary is not None:
             self._attachable(boundary, account.id)
-        role = Role(name, path, f"arn:{self.partition}:iam::{account.id}:role{path}{name}",
-                    self.ids.unique_id("role"), account.id, format_iso(self.clock.now()), trust=trust,
-                    boundary=boundary, max_session_duration=duration, tags=pairs,  # type: ignore[arg-type]
-                    description=description)
+        role = Role(
+            name,
+            path,
+            f"arn:{self.partition}:iam::{account.id}:role{path}{name}",
+            self.ids.unique_id("role"),
+            account.id,
+            format_iso(self.clock.now()),
+            trust=trust,
+            boundary=boundary,
+            max_session_duration=duration,
+            tags=pairs,  # type: ignore[arg-type]
+            description=description,
+        )
         account.roles[name.lower()] = role
         return role
 
-    def update_role(self, arn: object, *, description: object = None, max_session_duration: object = None,
-                    tags: object = None) -> Role:
+    def update_role(
+        self, arn: object, *, description: object = None, max_session_duration: object = None, tags: object = None
+    ) -> Role:
         """UpdateRole (description, MaxSessionDuration) and TagRole/UntagRole in one call: every value is
         checked before anything changes, so a refused update leaves the role as it was (§1.9, API-IAM, H).
 
@@ -402,8 +448,11 @@ class IamChanges:
         ``ParameterError`` with IAM's wording.
         """
         role = self.role(arn)
-        duration = role.max_session_duration if max_session_duration is None else \
-            check_max_session_duration(max_session_duration)
+        duration = (
+            role.max_session_duration
+            if max_session_duration is None
+            else check_max_session_duration(max_session_duration)
+        )
         pairs = role.tags if tags is None else check_tags(tags)
         if description is not None:
             check_text("role_description", description)
@@ -423,22 +472,31 @@ class IamChanges:
         del self.accounts[role.account].roles[role.name.lower()]
         self._orphan_principal(role.arn, role.id)
 
-    def create_user(self, account_id: object, name: object, *, path: object = "/", tags: object = None,
-                    boundary: object = None) -> User:
+    def create_user(
+        self, account_id: object, name: object, *, path: object = "/", tags: object = None, boundary: object = None
+    ) -> User:
         """CreateUser. Raises ``IamError`` (EntityAlreadyExists, LimitExceeded, NoSuchEntity) or
         ``ParameterError``."""
         account = self._customer_account(account_id)
         name, path = check_name("user", name), check_path(path)
         pairs = check_tags(tags)
         if name.lower() in account.users:
-            raise IamError(MSG_ALREADY_EXISTS.format(kind="User", name=name), code="EntityAlreadyExists",
-                           http_status=409)
+            raise IamError(
+                MSG_ALREADY_EXISTS.format(kind="User", name=name), code="EntityAlreadyExists", http_status=409
+            )
         self._check_count(account, "UsersPerAccount", len(account.users))
         if boundary is not None:
             self._attachable(boundary, account.id)
-        user = User(name, path, f"arn:{self.partition}:iam::{account.id}:user{path}{name}",
-                    self.ids.unique_id("user"), account.id, format_iso(self.clock.now()), boundary=boundary,  # type: ignore[arg-type]
-                    tags=pairs)
+        user = User(
+            name,
+            path,
+            f"arn:{self.partition}:iam::{account.id}:user{path}{name}",
+            self.ids.unique_id("user"),
+            account.id,
+            format_iso(self.clock.now()),
+            boundary=boundary,  # type: ignore[arg-type]
+            tags=pairs,
+        )
         account.users[name.lower()] = user
         return user
 
@@ -448,9 +506,11 @@ class IamChanges:
         if not isinstance(user, User):
             raise ParameterError(f"{arn} is not a user ARN.")
         _check_no_policies(user)
-        for attribute, message in (("groups", "Cannot delete entity, must remove users from group first."),
-                                   ("access_keys", "Cannot delete entity, must delete access keys first."),
-                                   ("mfa_devices", "Cannot delete entity, must delete MFA device first.")):
+        for attribute, message in (
+            ("groups", "Cannot delete entity, must remove users from group first."),
+            ("access_keys", "Cannot delete entity, must delete access keys first."),
+            ("mfa_devices", "Cannot delete entity, must delete MFA device first."),
+        ):
             if getattr(user, attribute):
                 raise IamError(message, code="DeleteConflict", http_status=409)
         del self.accounts[user.account].users[user.name.lower()]
@@ -461,11 +521,18 @@ class IamChanges:
         account = self._customer_account(account_id)
         name, path = check_name("group", name), check_path(path)
         if name.lower() in account.groups:
-            raise IamError(MSG_ALREADY_EXISTS.format(kind="Group", name=name), code="EntityAlreadyExists",
-                           http_status=409)
+            raise IamError(
+                MSG_ALREADY_EXISTS.format(kind="Group", name=name), code="EntityAlreadyExists", http_status=409
+            )
         self._check_count(account, "GroupsPerAccount", len(account.groups))
-        group = Group(name, path, f"arn:{self.partition}:iam::{account.id}:group{path}{name}",
-                      self.ids.unique_id("group"), account.id, format_iso(self.clock.now()))
+        group = Group(
+            name,
+            path,
+            f"arn:{self.partition}:iam::{account.id}:group{path}{name}",
+            self.ids.unique_id("group"),
+            account.id,
+            format_iso(self.clock.now()),
+        )
         account.groups[name.lower()] = group
         return group
 
@@ -476,8 +543,9 @@ class IamChanges:
             raise ParameterError(f"{arn} is not a group ARN.")
         account = self.accounts[group.account]
         if any(group.name.lower() == g.lower() for u in account.users.values() for g in u.groups):
-            raise IamError("Cannot delete entity, must remove users from group first.", code="DeleteConflict",
-                           http_status=409)
+            raise IamError(
+                "Cannot delete entity, must remove users from group first.", code="DeleteConflict", http_status=409
+            )
         _check_no_policies(group)
         del account.groups[group.name.lower()]
 
@@ -489,8 +557,9 @@ class IamChanges:
         account = self.accounts[user.account]
         group = account.groups.get(group_name.lower()) if isinstance(group_name, str) else None
         if group is None:
-            raise IamError(MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity",
-                           http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity", http_status=404
+            )
         if any(g.lower() == group.name.lower() for g in user.groups):
             return
         self._check_count(account, "GroupsPerUser", len(user.groups))
@@ -499,11 +568,14 @@ class IamChanges:
     def remove_user_from_group(self, user_arn: object, group_name: object) -> None:
         """RemoveUserFromGroup. Raises ``IamError`` NoSuchEntity if the user is not in the group."""
         user, _ = self.principal_entity(user_arn)
-        match = next((g for g in getattr(user, "groups", []) if isinstance(group_name, str)
-                      and g.lower() == group_name.lower()), None)
+        match = next(
+            (g for g in getattr(user, "groups", []) if isinstance(group_name, str) and g.lower() == group_name.lower()),
+            None,
+        )
         if match is None:
-            raise IamError(MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity",
-                           http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity", http_status=404
+            )
         user.groups.remove(match)
 
     def create_access_key(self, user_arn: object) -> AccessKey:
@@ -512,10 +584,12 @@ class IamChanges:
         if kind != "user":
             raise ParameterError(f"{user_arn} is not a user ARN.")
         if len(user.access_keys) >= 2:
-            raise IamError(MSG_QUOTA.format(quota="AccessKeysPerUser", limit=2), code="LimitExceeded",
-                           http_status=409)
-        key = AccessKey(self.ids.access_key_id(temporary=False), self.ids.secret_access_key(),
-                        create_date=format_iso(self.clock.now()))
+            raise IamError(MSG_QUOTA.format(quota="AccessKeysPerUser", limit=2), code="LimitExceeded", http_status=409)
+        key = AccessKey(
+            self.ids.access_key_id(temporary=False),
+            self.ids.secret_access_key(),
+            create_date=format_iso(self.clock.now()),
+        )
         user.access_keys.append(key)
         return key
 
@@ -545,10 +619,18 @@ class IamChanges:
         name, path = check_name("instance_profile", name), check_path(path)
         account = self.accounts[role.account]
         if any(p.name.lower() == name.lower() for r in account.roles.values() for p in r.instance_profiles):
-            raise IamError(MSG_ALREADY_EXISTS.format(kind="Instance Profile", name=name),
-                           code="EntityAlreadyExists", http_status=409)
-        profile = InstanceProfile(name, path, f"arn:{self.partition}:iam::{role.account}:instance-profile{path}{name}",
-                                  self.ids.unique_id("instance_profile"), format_iso(self.clock.now()))
+            raise IamError(
+                MSG_ALREADY_EXISTS.format(kind="Instance Profile", name=name),
+                code="EntityAlreadyExists",
+                http_status=409,
+            )
+        profile = InstanceProfile(
+            name,
+            path,
+            f"arn:{self.partition}:iam::{role.account}:instance-profile{path}{name}",
+            self.ids.unique_id("instance_profile"),
+            format_iso(self.clock.now()),
+        )
         role.instance_profiles.append(profile)
         return profile
 
@@ -557,8 +639,9 @@ class IamChanges:
         role = self.role(role_arn)
         profile = next((p for p in role.instance_profiles if p.name == name), None)
         if profile is None:
-            raise IamError(MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=name), code="NoSuchEntity",
-                           http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=name), code="NoSuchEntity", http_status=404
+            )
         role.instance_profiles.remove(profile)
 
     def instance_profile(self, ref: object) -> tuple[Role, InstanceProfile]:
@@ -568,18 +651,29 @@ class IamChanges:
                 for profile in role.instance_profiles:
                     if ref in (profile.arn, profile.name):
                         return role, profile
-        raise IamError(MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=_name_of(ref)), code="NoSuchEntity",
-                       http_status=404)
+        raise IamError(
+            MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=_name_of(ref)), code="NoSuchEntity", http_status=404
+        )
 
-    def add_identity_provider(self, account_id: object, provider_type: str, arn: object,
-                              audiences: object = (), thumbprints: object = ()) -> IdentityProvider:
+    def add_identity_provider(
+        self, account_id: object, provider_type: str, arn: object, audiences: object = (), thumbprints: object = ()
+    ) -> IdentityProvider:
         """CreateOpenIDConnectProvider / CreateSAMLProvider for an existing account."""
         account = self._customer_account(account_id)
-        provider = check_provider({"type": provider_type, "arn": arn, "audiences": list(audiences),  # type: ignore[call-overload]
-                                    "thumbprints": list(thumbprints)}, account.id, "$")  # type: ignore[call-overload]
+        provider = check_provider(
+            {
+                "type": provider_type,
+                "arn": arn,
+                "audiences": list(audiences),  # type: ignore[call-overload]
+                "thumbprints": list(thumbprints),
+            },
+            account.id,
+            "$",
+        )  # type: ignore[call-overload]
         if provider.arn in account.providers:
-            raise IamError(f"Provider with url {provider.url} already exists.", code="EntityAlreadyExists",
-                           http_status=409)
+            raise IamError(
+                f"Provider with url {provider.url} already exists.", code="EntityAlreadyExists", http_status=409
+            )
         account.providers[provider.arn] = provider
         return provider
 
@@ -645,4 +739,3 @@ def _replace_principal(doc: Document, arn: str, unique_id: str) -> Document:
     if not changed:
         return doc
     return Document(data, doc.kind, doc.name, managed=doc.managed, check_size=doc.check_size)
-

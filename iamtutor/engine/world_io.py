@@ -61,24 +61,100 @@ if TYPE_CHECKING:
 # ---- loading (world-format.md) ------------------------------------------------------------------------------------
 
 _TOP_KEYS: Final = frozenset({"clock", "partition", "organization", "accounts", "sessions", "events"})
-_ACCOUNT_KEYS: Final = frozenset({"alias", "UserDetailList", "GroupDetailList", "RoleDetailList", "Policies",
-                                  "resources", "identity_providers", "quotas", "Marker", "IsTruncated"})
-_USER_KEYS: Final = frozenset({"UserName", "Path", "Arn", "UserId", "CreateDate", "UserPolicyList", "GroupList",
-                               "AttachedManagedPolicies", "PermissionsBoundary", "Tags", "MFADevices",
-                               "AccessKeys"})
-_GROUP_KEYS: Final = frozenset({"GroupName", "Path", "Arn", "GroupId", "CreateDate", "GroupPolicyList",
-                                "AttachedManagedPolicies"})
-_ROLE_KEYS: Final = frozenset({"RoleName", "Path", "Arn", "RoleId", "CreateDate", "AssumeRolePolicyDocument",
-                               "RolePolicyList", "AttachedManagedPolicies", "PermissionsBoundary",
-                               "MaxSessionDuration", "Tags", "Description", "InstanceProfileList", "RoleLastUsed"})
-_POLICY_KEYS: Final = frozenset({"PolicyName", "PolicyId", "Arn", "Path", "DefaultVersionId", "AttachmentCount",
-                                 "PermissionsBoundaryUsageCount", "IsAttachable", "Description", "CreateDate",
-                                 "UpdateDate", "PolicyVersionList"})
-_SESSION_KEYS: Final = frozenset({
-    "id", "type", "access_key_id", "secret_access_key", "session_token", "account", "arn", "issued_at",
-    "expires_at", "role_arn", "role_id", "user_arn", "session_name", "session_policies", "policy_arns", "tags",
-    "transitive_tag_keys", "source_identity", "mfa_authenticated_at", "chained", "federated_provider",
-    "claims", "service"})
+_ACCOUNT_KEYS: Final = frozenset(
+    {
+        "alias",
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+        "resources",
+        "identity_providers",
+        "quotas",
+        "Marker",
+        "IsTruncated",
+    }
+)
+_USER_KEYS: Final = frozenset(
+    {
+        "UserName",
+        "Path",
+        "Arn",
+        "UserId",
+        "CreateDate",
+        "UserPolicyList",
+        "GroupList",
+        "AttachedManagedPolicies",
+        "PermissionsBoundary",
+        "Tags",
+        "MFADevices",
+        "AccessKeys",
+    }
+)
+_GROUP_KEYS: Final = frozenset(
+    {"GroupName", "Path", "Arn", "GroupId", "CreateDate", "GroupPolicyList", "AttachedManagedPolicies"}
+)
+_ROLE_KEYS: Final = frozenset(
+    {
+        "RoleName",
+        "Path",
+        "Arn",
+        "RoleId",
+        "CreateDate",
+        "AssumeRolePolicyDocument",
+        "RolePolicyList",
+        "AttachedManagedPolicies",
+        "PermissionsBoundary",
+        "MaxSessionDuration",
+        "Tags",
+        "Description",
+        "InstanceProfileList",
+        "RoleLastUsed",
+    }
+)
+_POLICY_KEYS: Final = frozenset(
+    {
+        "PolicyName",
+        "PolicyId",
+        "Arn",
+        "Path",
+        "DefaultVersionId",
+        "AttachmentCount",
+        "PermissionsBoundaryUsageCount",
+        "IsAttachable",
+        "Description",
+        "CreateDate",
+        "UpdateDate",
+        "PolicyVersionList",
+    }
+)
+_SESSION_KEYS: Final = frozenset(
+    {
+        "id",
+        "type",
+        "access_key_id",
+        "secret_access_key",
+        "session_token",
+        "account",
+        "arn",
+        "issued_at",
+        "expires_at",
+        "role_arn",
+        "role_id",
+        "user_arn",
+        "session_name",
+        "session_policies",
+        "policy_arns",
+        "tags",
+        "transitive_tag_keys",
+        "source_identity",
+        "mfa_authenticated_at",
+        "chained",
+        "federated_provider",
+        "claims",
+        "service",
+    }
+)
 
 
 def _fail(path: str, message: str) -> WorldError:
@@ -144,8 +220,7 @@ def account_from_details(data: Mapping) -> str:
             parts = split_iam_arn(arn)
             if parts and parts[1] != "aws":
                 return parts[1]
-    raise WorldError("Cannot tell the account id from these authorization details; give account_id.",
-                     json_path="$")
+    raise WorldError("Cannot tell the account id from these authorization details; give account_id.", json_path="$")
 
 
 class WorldLoader:
@@ -212,13 +287,17 @@ class WorldLoader:
     def _alias(self, value: object, path: str) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]", value) \
-                or value.isdigit():
+        if (
+            not isinstance(value, str)
+            or not re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]", value)
+            or value.isdigit()
+        ):
             raise _fail(path, "An account alias is 3-63 lower-case letters, digits and single hyphens.")
         return value
 
-    def _identity(self, body: Mapping, kind: str, account_id: str, path: str, name_key: str,
-                  id_key: str) -> tuple[str, str, str, str]:
+    def _identity(
+        self, body: Mapping, kind: str, account_id: str, path: str, name_key: str, id_key: str
+    ) -> tuple[str, str, str, str]:
         name = _checked(lambda v: check_name(kind, v), body.get(name_key), f"{path}.{name_key}")
         ent_path = _checked(check_path, body.get("Path", "/"), f"{path}.Path")
         arn_type = kind.replace("_", "-")
@@ -246,8 +325,9 @@ class WorldLoader:
             name = _checked(lambda v: check_name("policy", v), entry.get("PolicyName"), f"{path}[{i}].PolicyName")
             if name in inline:
                 raise _fail(f"{path}[{i}].PolicyName", f"The inline policy {name} is listed twice.")
-            inline[name] = self._document(entry.get("PolicyDocument"), "identity", name,
-                                          f"{path}[{i}].PolicyDocument", check_size=False)
+            inline[name] = self._document(
+                entry.get("PolicyDocument"), "identity", name, f"{path}[{i}].PolicyDocument", check_size=False
+            )
         return inline
 
     def _attached(self, entries: object, path: str) -> list[str]:
@@ -275,16 +355,25 @@ class WorldLoader:
     def _user(self, account_id: str, body: Mapping, path: str) -> User:
         _known_keys(body, _USER_KEYS, path)
         name, ent_path, arn, unique = self._identity(body, "user", account_id, path, "UserName", "UserId")
-        groups = [_str(g, f"{path}.GroupList[{i}]", limit=128) for i, g in enumerate(_list(body.get("GroupList"),
-                                                                                           f"{path}.GroupList"))]
-        return User(name, ent_path, arn, unique, account_id, _date(body.get("CreateDate"), f"{path}.CreateDate"),
-                    inline=self._inline(body.get("UserPolicyList"), f"{path}.UserPolicyList"),
-                    attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"),
-                    groups=groups,
-                    boundary=self._boundary(body.get("PermissionsBoundary"), f"{path}.PermissionsBoundary"),
-                    tags=_checked(check_tags, body.get("Tags"), f"{path}.Tags"),
-                    mfa_devices=self._mfa(body.get("MFADevices"), f"{path}.MFADevices"),
-                    access_keys=self._keys(body.get("AccessKeys"), f"{path}.AccessKeys"))
+        groups = [
+            _str(g, f"{path}.GroupList[{i}]", limit=128)
+            for i, g in enumerate(_list(body.get("GroupList"), f"{path}.GroupList"))
+        ]
+        return User(
+            name,
+            ent_path,
+            arn,
+            unique,
+            account_id,
+            _date(body.get("CreateDate"), f"{path}.CreateDate"),
+            inline=self._inline(body.get("UserPolicyList"), f"{path}.UserPolicyList"),
+            attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"),
+            groups=groups,
+            boundary=self._boundary(body.get("PermissionsBoundary"), f"{path}.PermissionsBoundary"),
+            tags=_checked(check_tags, body.get("Tags"), f"{path}.Tags"),
+            mfa_devices=self._mfa(body.get("MFADevices"), f"{path}.MFADevices"),
+            access_keys=self._keys(body.get("AccessKeys"), f"{path}.AccessKeys"),
+        )
 
     def _mfa(self, entries: object, path: str) -> list[str]:
         serials = []
@@ -306,16 +395,29 @@ class WorldLoader:
             if status not in ("Active", "Inactive"):
                 raise _fail(f"{path}[{i}].Status", "Status is Active or Inactive.")
             secret = entry.get("SecretAccessKey") or self.ids.secret_access_key()
-            keys.append(AccessKey(key_id, _str(secret, f"{path}[{i}].SecretAccessKey", limit=128), status,
-                                  _date(entry.get("CreateDate"), f"{path}[{i}].CreateDate")))
+            keys.append(
+                AccessKey(
+                    key_id,
+                    _str(secret, f"{path}[{i}].SecretAccessKey", limit=128),
+                    status,
+                    _date(entry.get("CreateDate"), f"{path}[{i}].CreateDate"),
+                )
+            )
         return keys
 
     def _group(self, account_id: str, body: Mapping, path: str) -> Group:
         _known_keys(body, _GROUP_KEYS, path)
         name, ent_path, arn, unique = self._identity(body, "group", account_id, path, "GroupName", "GroupId")
-        return Group(name, ent_path, arn, unique, account_id, _date(body.get("CreateDate"), f"{path}.CreateDate"),
-                     inline=self._inline(body.get("GroupPolicyList"), f"{path}.GroupPolicyList"),
-                     attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"))
+        return Group(
+            name,
+            ent_path,
+            arn,
+            unique,
+            account_id,
+            _date(body.get("CreateDate"), f"{path}.CreateDate"),
+            inline=self._inline(body.get("GroupPolicyList"), f"{path}.GroupPolicyList"),
+            attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"),
+        )
 
     def _role(self, account_id: str, body: Mapping, path: str) -> Role:
         _known_keys(body, _ROLE_KEYS, path)
@@ -323,17 +425,31 @@ class WorldLoader:
         description = body.get("Description")
         if description is not None and (not isinstance(description, str) or len(description) > 1000):
             raise _fail(f"{path}.Description", "A role description is a string of at most 1000 characters.")
-        return Role(name, ent_path, arn, unique, account_id, _date(body.get("CreateDate"), f"{path}.CreateDate"),
-                    inline=self._inline(body.get("RolePolicyList"), f"{path}.RolePolicyList"),
-                    attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"),
-                    trust=self._document(body.get("AssumeRolePolicyDocument"), "trust", f"trust policy of {arn}",
-                                         f"{path}.AssumeRolePolicyDocument"),
-                    boundary=self._boundary(body.get("PermissionsBoundary"), f"{path}.PermissionsBoundary"),
-                    max_session_duration=_checked(check_max_session_duration, body.get("MaxSessionDuration", 3600),
-                                                  f"{path}.MaxSessionDuration"),
-                    tags=_checked(check_tags, body.get("Tags"), f"{path}.Tags"), description=description,
-                    instance_profiles=self._profiles(account_id, body.get("InstanceProfileList"),
-                                                     f"{path}.InstanceProfileList"))
+        return Role(
+            name,
+            ent_path,
+            arn,
+            unique,
+            account_id,
+            _date(body.get("CreateDate"), f"{path}.CreateDate"),
+            inline=self._inline(body.get("RolePolicyList"), f"{path}.RolePolicyList"),
+            attached=self._attached(body.get("AttachedManagedPolicies"), f"{path}.AttachedManagedPolicies"),
+            trust=self._document(
+                body.get("AssumeRolePolicyDocument"),
+                "trust",
+                f"trust policy of {arn}",
+                f"{path}.AssumeRolePolicyDocument",
+            ),
+            boundary=self._boundary(body.get("PermissionsBoundary"), f"{path}.PermissionsBoundary"),
+            max_session_duration=_checked(
+                check_max_session_duration, body.get("MaxSessionDuration", 3600), f"{path}.MaxSessionDuration"
+            ),
+            tags=_checked(check_tags, body.get("Tags"), f"{path}.Tags"),
+            description=description,
+            instance_profiles=self._profiles(
+                account_id, body.get("InstanceProfileList"), f"{path}.InstanceProfileList"
+            ),
+        )
 
     def _profiles(self, account_id: str, entries: object, path: str) -> list[InstanceProfile]:
         profiles = []
@@ -341,10 +457,12 @@ class WorldLoader:
         for i, raw in enumerate(_list(entries, path)):
             entry = _obj(raw, f"{path}[{i}]")
             _known_keys(entry, allowed, f"{path}[{i}]")
-            name, ent_path, arn, unique = self._identity(entry, "instance_profile", account_id, f"{path}[{i}]",
-                                                         "InstanceProfileName", "InstanceProfileId")
-            profiles.append(InstanceProfile(name, ent_path, arn, unique, _date(entry.get("CreateDate"),
-                                                                              f"{path}[{i}].CreateDate")))
+            name, ent_path, arn, unique = self._identity(
+                entry, "instance_profile", account_id, f"{path}[{i}]", "InstanceProfileName", "InstanceProfileId"
+            )
+            profiles.append(
+                InstanceProfile(name, ent_path, arn, unique, _date(entry.get("CreateDate"), f"{path}[{i}].CreateDate"))
+            )
         return profiles
 
     def _managed(self, account_id: str, body: Mapping, path: str) -> ManagedPolicy:
@@ -356,21 +474,35 @@ class WorldLoader:
         if parts is None or parts[2] != "policy" or parts[1] not in (account_id, "aws") or parts[4] != name:
             raise _fail(f"{path}.Arn", f"Expected a policy ARN of account {account_id} (or aws) named {name}.")
         _checked(check_path, parts[3], f"{path}.Path")
-        versions = [self._version(arn, _obj(raw, f"{path}.PolicyVersionList[{i}]"), f"{path}.PolicyVersionList[{i}]")
-                    for i, raw in enumerate(_list(body.get("PolicyVersionList"), f"{path}.PolicyVersionList"))]
+        versions = [
+            self._version(arn, _obj(raw, f"{path}.PolicyVersionList[{i}]"), f"{path}.PolicyVersionList[{i}]")
+            for i, raw in enumerate(_list(body.get("PolicyVersionList"), f"{path}.PolicyVersionList"))
+        ]
         if not versions or len(versions) > MAX_POLICY_VERSIONS:
             raise _fail(f"{path}.PolicyVersionList", f"A managed policy has 1 to {MAX_POLICY_VERSIONS} versions.")
         default = body.get("DefaultVersionId") or next(
-            (v.version_id for v, raw in zip(versions, body["PolicyVersionList"], strict=True)
-             if raw.get("IsDefaultVersion")), versions[-1].version_id)
+            (
+                v.version_id
+                for v, raw in zip(versions, body["PolicyVersionList"], strict=True)
+                if raw.get("IsDefaultVersion")
+            ),
+            versions[-1].version_id,
+        )
         if default not in [v.version_id for v in versions]:
             raise _fail(f"{path}.DefaultVersionId", f"No version {str(default)[:20]} in PolicyVersionList.")
         unique = body.get("PolicyId") or self.ids.unique_id("policy")
         description = body.get("Description")
-        return ManagedPolicy(name, parts[3], arn, _str(unique, f"{path}.PolicyId", limit=128), versions, default,
-                             _str(description, f"{path}.Description", optional=True, limit=1000),
-                             _date(body.get("CreateDate"), f"{path}.CreateDate"),
-                             _date(body.get("UpdateDate"), f"{path}.UpdateDate"))
+        return ManagedPolicy(
+            name,
+            parts[3],
+            arn,
+            _str(unique, f"{path}.PolicyId", limit=128),
+            versions,
+            default,
+            _str(description, f"{path}.Description", optional=True, limit=1000),
+            _date(body.get("CreateDate"), f"{path}.CreateDate"),
+            _date(body.get("UpdateDate"), f"{path}.UpdateDate"),
+        )
 
     def _version(self, arn: str, body: Mapping, path: str) -> PolicyVersion:
         _known_keys(body, frozenset({"VersionId", "IsDefaultVersion", "Document", "CreateDate"}), path)
@@ -378,8 +510,9 @@ class WorldLoader:
         if not isinstance(version_id, str) or not re.fullmatch(r"v[1-9][0-9]{0,5}", version_id):
             raise _fail(f"{path}.VersionId", "Expected a version id such as v1.")
         # AWS's own managed policies are exempt from the customer quota of 6,144 characters (D-QUOTA, H).
-        document = self._document(body.get("Document"), "identity", arn, f"{path}.Document", managed=True,
-                                  check_size=":iam::aws:" not in arn)
+        document = self._document(
+            body.get("Document"), "identity", arn, f"{path}.Document", managed=True, check_size=":iam::aws:" not in arn
+        )
         return PolicyVersion(version_id, document, _date(body.get("CreateDate"), f"{path}.CreateDate"))
 
     def _resource(self, body: Mapping, path: str) -> Resource:
@@ -388,15 +521,21 @@ class WorldLoader:
         if not arn.startswith("arn:") or arn.count(":") < 5:
             raise _fail(f"{path}.arn", "Expected a resource ARN.")
         policy = body.get("policy")
-        document = None if policy is None else self._document(policy, "resource", f"resource policy of {arn}",
-                                                               f"{path}.policy")
+        document = (
+            None
+            if policy is None
+            else self._document(policy, "resource", f"resource policy of {arn}", f"{path}.policy")
+        )
         return Resource(arn, document, _checked(check_tags, body.get("tags"), f"{path}.tags"))
 
     # ---- references between entities (second pass) ----------------------------------------------------------------
 
     def _check_references(self, account: Account, body: Mapping, path: str) -> None:
-        lists = (("UserDetailList", account.users), ("GroupDetailList", account.groups),
-                 ("RoleDetailList", account.roles))
+        lists = (
+            ("UserDetailList", account.users),
+            ("GroupDetailList", account.groups),
+            ("RoleDetailList", account.roles),
+        )
         for key, table in lists:
             for i, entity in enumerate(table.values()):
                 where = f"{path}.{key}[{i}]"
@@ -434,8 +573,10 @@ class WorldLoader:
             raise _fail("organization.root_id", "Expected a root id such as r-ab12.")
         members = body.get("accounts")
         if members is not None:
-            members = [_checked(_account_id, a, f"organization.accounts[{i}]")
-                       for i, a in enumerate(_list(members, "organization.accounts"))]
+            members = [
+                _checked(_account_id, a, f"organization.accounts[{i}]")
+                for i, a in enumerate(_list(members, "organization.accounts"))
+            ]
         org = Organization(org_id, management, root_id, self._ous(body.get("ous"), root_id), members=members)
         for kind in ("scps", "rcps"):
             for i, raw in enumerate(_list(body.get(kind), f"organization.{kind}")):
@@ -452,18 +593,27 @@ class WorldLoader:
             ou_id = entry.get("id")
             if not isinstance(ou_id, str) or not OU_ID_RE.fullmatch(ou_id) or any(o.id == ou_id for o in ous):
                 raise _fail(f"{path}.id", "Expected a new OU id such as ou-ab12-11111111.")
-            accounts = [_checked(_account_id, a, f"{path}.accounts[{j}]")
-                        for j, a in enumerate(_list(entry.get("accounts"), f"{path}.accounts"))]
-            ous.append(OrganizationalUnit(ou_id, _str(entry.get("name", ou_id), f"{path}.name", limit=128),
-                                          _str(entry.get("parent", root_id), f"{path}.parent"), accounts))
+            accounts = [
+                _checked(_account_id, a, f"{path}.accounts[{j}]")
+                for j, a in enumerate(_list(entry.get("accounts"), f"{path}.accounts"))
+            ]
+            ous.append(
+                OrganizationalUnit(
+                    ou_id,
+                    _str(entry.get("name", ou_id), f"{path}.name", limit=128),
+                    _str(entry.get("parent", root_id), f"{path}.parent"),
+                    accounts,
+                )
+            )
         _check_ou_tree(ous, root_id)
         return ous
 
     def _scp(self, body: Mapping, path: str, kind: str) -> Scp:
         _known_keys(body, frozenset({"name", "targets", "document"}), path)
         name = _checked(lambda v: check_name("policy", v), body.get("name"), f"{path}.name")
-        targets = _checked(lambda v: check_scp_targets(v, f"{path}.targets"), body.get("targets", []),
-                           f"{path}.targets")
+        targets = _checked(
+            lambda v: check_scp_targets(v, f"{path}.targets"), body.get("targets", []), f"{path}.targets"
+        )
         return Scp(name, targets, self._document(body.get("document"), kind, name, f"{path}.document"))
 
     def _session(self, body: Mapping, path: str) -> Session:
@@ -471,33 +621,64 @@ class WorldLoader:
         kind = body.get("type")
         if kind not in ("assumed_role", "session_token"):
             raise _fail(f"{path}.type", "type is assumed_role or session_token.")
-        text = {key: _str(body.get(key), f"{path}.{key}", optional=key in _OPTIONAL_SESSION_TEXT, limit=4096)
-                for key in _SESSION_TEXT}
+        text = {
+            key: _str(body.get(key), f"{path}.{key}", optional=key in _OPTIONAL_SESSION_TEXT, limit=4096)
+            for key in _SESSION_TEXT
+        }
         docs = []
         for i, raw in enumerate(_list(body.get("session_policies"), f"{path}.session_policies")):
             entry = _obj(raw, f"{path}.session_policies[{i}]")
             _known_keys(entry, frozenset({"name", "document"}), f"{path}.session_policies[{i}]")
-            docs.append(self._document(entry.get("document"), "session",
-                                       _str(entry.get("name"), f"{path}.session_policies[{i}].name"),
-                                       f"{path}.session_policies[{i}].document", check_size=False))
+            docs.append(
+                self._document(
+                    entry.get("document"),
+                    "session",
+                    _str(entry.get("name"), f"{path}.session_policies[{i}].name"),
+                    f"{path}.session_policies[{i}].document",
+                    check_size=False,
+                )
+            )
         mfa = body.get("mfa_authenticated_at")
         claims = _obj(body.get("claims") or {}, f"{path}.claims")
         return Session(
-            kind=kind, issued_at=_instant(body.get("issued_at"), f"{path}.issued_at"),
-            expires_at=_instant(body.get("expires_at"), f"{path}.expires_at"), policies=docs,
-            policy_arns=[_str(a, f"{path}.policy_arns[{i}]") for i, a in enumerate(_list(body.get("policy_arns"),
-                                                                                          f"{path}.policy_arns"))],
+            kind=kind,
+            issued_at=_instant(body.get("issued_at"), f"{path}.issued_at"),
+            expires_at=_instant(body.get("expires_at"), f"{path}.expires_at"),
+            policies=docs,
+            policy_arns=[
+                _str(a, f"{path}.policy_arns[{i}]")
+                for i, a in enumerate(_list(body.get("policy_arns"), f"{path}.policy_arns"))
+            ],
             tags=_checked(check_tags, body.get("tags"), f"{path}.tags"),
-            transitive_tag_keys=[_str(k, f"{path}.transitive_tag_keys[{i}]", limit=128) for i, k in
-                                 enumerate(_list(body.get("transitive_tag_keys"), f"{path}.transitive_tag_keys"))],
+            transitive_tag_keys=[
+                _str(k, f"{path}.transitive_tag_keys[{i}]", limit=128)
+                for i, k in enumerate(_list(body.get("transitive_tag_keys"), f"{path}.transitive_tag_keys"))
+            ],
             mfa_auth_time=None if mfa is None else _instant(mfa, f"{path}.mfa_authenticated_at"),
-            chained=body.get("chained") is True, claims=_load_claims(claims, f"{path}.claims"), **text)
+            chained=body.get("chained") is True,
+            claims=_load_claims(claims, f"{path}.claims"),
+            **text,
+        )
 
 
-_SESSION_TEXT: Final = ("id", "access_key_id", "secret_access_key", "session_token", "account", "arn", "role_arn",
-                        "role_id", "user_arn", "session_name", "source_identity", "federated_provider", "service")
-_OPTIONAL_SESSION_TEXT: Final = frozenset({"role_arn", "role_id", "user_arn", "session_name", "source_identity",
-                                           "federated_provider", "service"})
+_SESSION_TEXT: Final = (
+    "id",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "account",
+    "arn",
+    "role_arn",
+    "role_id",
+    "user_arn",
+    "session_name",
+    "source_identity",
+    "federated_provider",
+    "service",
+)
+_OPTIONAL_SESSION_TEXT: Final = frozenset(
+    {"role_arn", "role_id", "user_arn", "session_name", "source_identity", "federated_provider", "service"}
+)
 
 
 def _account_id(value: object) -> str:
@@ -507,7 +688,7 @@ def _account_id(value: object) -> str:
 
 
 def _add_unique(table: dict, entity: Any, path: str, kind: str) -> None:
-    if entity.name.lower() in table:   # names are unique case-insensitively (§5.10, D-QUOTA, H)
+    if entity.name.lower() in table:  # names are unique case-insensitively (§5.10, D-QUOTA, H)
         raise _fail(path, MSG_ALREADY_EXISTS.format(kind=kind, name=entity.name))
     table[entity.name.lower()] = entity
 
@@ -526,9 +707,12 @@ def _quotas(value: object, path: str) -> dict[str, int]:
 
 
 def _check_counts(account: Account, path: str) -> None:
-    counts = {"RolesPerAccount": len(account.roles), "UsersPerAccount": len(account.users),
-              "GroupsPerAccount": len(account.groups),
-              "PoliciesPerAccount": sum(1 for arn in account.policies if ":iam::aws:" not in arn)}
+    counts = {
+        "RolesPerAccount": len(account.roles),
+        "UsersPerAccount": len(account.users),
+        "GroupsPerAccount": len(account.groups),
+        "PoliciesPerAccount": sum(1 for arn in account.policies if ":iam::aws:" not in arn),
+    }
     for quota, count in counts.items():
         if count > account.quota(quota):
             raise _fail(path, MSG_QUOTA.format(quota=quota, limit=account.quota(quota)))
@@ -539,8 +723,10 @@ def _check_counts(account: Account, path: str) -> None:
                 raise _fail(path, MSG_QUOTA.format(quota=quota, limit=account.quota(quota)))
             size = sum(d.size() for d in entity.inline.values())
             if size > INLINE_SIZE_LIMITS[kind.lower()]:
-                raise _fail(path, MSG_INLINE_SIZE.format(limit=INLINE_SIZE_LIMITS[kind.lower()], kind=kind.lower(),
-                                                         name=entity.name))
+                raise _fail(
+                    path,
+                    MSG_INLINE_SIZE.format(limit=INLINE_SIZE_LIMITS[kind.lower()], kind=kind.lower(), name=entity.name),
+                )
 
 
 def _check_ou_tree(ous: list[OrganizationalUnit], root_id: str) -> None:
@@ -623,8 +809,10 @@ def _dump_account(world: World, account: Account) -> dict:
     data["RoleDetailList"] = [_dump_role(r) for r in account.roles.values()]
     data["Policies"] = [_dump_managed(world, p) for p in account.policies.values()]
     data["resources"] = [_dump_resource(r) for r in account.resources.values()]
-    data["identity_providers"] = [{"type": p.type, "arn": p.arn, "audiences": list(p.audiences),
-                                   "thumbprints": list(p.thumbprints)} for p in account.providers.values()]
+    data["identity_providers"] = [
+        {"type": p.type, "arn": p.arn, "audiences": list(p.audiences), "thumbprints": list(p.thumbprints)}
+        for p in account.providers.values()
+    ]
     return data
 
 
@@ -653,10 +841,16 @@ def _dump_tags(tags: list[tuple[str, str]]) -> list[dict]:
 
 def _dump_user(user: User) -> dict:
     data = _dump_common(user, "UserName", "UserId")
-    data.update({"UserPolicyList": _dump_inline(user.inline), "GroupList": list(user.groups),
-                 "AttachedManagedPolicies": _dump_attached(user.attached), "Tags": _dump_tags(user.tags),
-                 "MFADevices": [{"SerialNumber": s} for s in user.mfa_devices],
-                 "AccessKeys": [_dump_key(k) for k in user.access_keys]})
+    data.update(
+        {
+            "UserPolicyList": _dump_inline(user.inline),
+            "GroupList": list(user.groups),
+            "AttachedManagedPolicies": _dump_attached(user.attached),
+            "Tags": _dump_tags(user.tags),
+            "MFADevices": [{"SerialNumber": s} for s in user.mfa_devices],
+            "AccessKeys": [_dump_key(k) for k in user.access_keys],
+        }
+    )
     if user.boundary:
         data["PermissionsBoundary"] = _dump_boundary(user.boundary)
     return data
@@ -670,8 +864,11 @@ def _dump_key(key: AccessKey) -> dict:
 
 
 def _dump_version(version: PolicyVersion, default: str) -> dict:
-    data = {"VersionId": version.version_id, "IsDefaultVersion": version.version_id == default,
-            "Document": version.document.source()}
+    data = {
+        "VersionId": version.version_id,
+        "IsDefaultVersion": version.version_id == default,
+        "Document": version.document.source(),
+    }
     if version.create_date:
         data["CreateDate"] = version.create_date
     return data
@@ -679,20 +876,34 @@ def _dump_version(version: PolicyVersion, default: str) -> dict:
 
 def _dump_group(group: Group) -> dict:
     data = _dump_common(group, "GroupName", "GroupId")
-    data.update({"GroupPolicyList": _dump_inline(group.inline),
-                 "AttachedManagedPolicies": _dump_attached(group.attached)})
+    data.update(
+        {"GroupPolicyList": _dump_inline(group.inline), "AttachedManagedPolicies": _dump_attached(group.attached)}
+    )
     return data
 
 
 def _dump_role(role: Role) -> dict:
     data = _dump_common(role, "RoleName", "RoleId")
-    data.update({"AssumeRolePolicyDocument": role.trust.source() if role.trust else None,
-                 "RolePolicyList": _dump_inline(role.inline), "AttachedManagedPolicies": _dump_attached(role.attached),
-                 "PermissionsBoundary": _dump_boundary(role.boundary), "MaxSessionDuration": role.max_session_duration,
-                 "Tags": _dump_tags(role.tags),
-                 "InstanceProfileList": [{"InstanceProfileName": p.name, "Path": p.path, "Arn": p.arn,
-                                          "InstanceProfileId": p.id, **({"CreateDate": p.create_date} if p.create_date
-                                                                        else {})} for p in role.instance_profiles]})
+    data.update(
+        {
+            "AssumeRolePolicyDocument": role.trust.source() if role.trust else None,
+            "RolePolicyList": _dump_inline(role.inline),
+            "AttachedManagedPolicies": _dump_attached(role.attached),
+            "PermissionsBoundary": _dump_boundary(role.boundary),
+            "MaxSessionDuration": role.max_session_duration,
+            "Tags": _dump_tags(role.tags),
+            "InstanceProfileList": [
+                {
+                    "InstanceProfileName": p.name,
+                    "Path": p.path,
+                    "Arn": p.arn,
+                    "InstanceProfileId": p.id,
+                    **({"CreateDate": p.create_date} if p.create_date else {}),
+                }
+                for p in role.instance_profiles
+            ],
+        }
+    )
     if role.description is not None:
         data["Description"] = role.description
     return data
@@ -701,11 +912,21 @@ def _dump_role(role: Role) -> dict:
 def _dump_managed(world: World, policy: ManagedPolicy) -> dict:
     attached = [e for e in world.all_principals() if policy.arn in e.attached]
     boundaries = [e for e in world.all_principals() if getattr(e, "boundary", None) == policy.arn]
-    data: dict[str, Any] = {"PolicyName": policy.name, "PolicyId": policy.id, "Arn": policy.arn, "Path": policy.path,
-                            "DefaultVersionId": policy.default_version_id, "AttachmentCount": len(attached),
-                            "PermissionsBoundaryUsageCount": len(boundaries), "IsAttachable": True}
-    for key, value in (("Description", policy.description), ("CreateDate", policy.create_date),
-                       ("UpdateDate", policy.update_date)):
+    data: dict[str, Any] = {
+        "PolicyName": policy.name,
+        "PolicyId": policy.id,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": policy.default_version_id,
+        "AttachmentCount": len(attached),
+        "PermissionsBoundaryUsageCount": len(boundaries),
+        "IsAttachable": True,
+    }
+    for key, value in (
+        ("Description", policy.description),
+        ("CreateDate", policy.create_date),
+        ("UpdateDate", policy.update_date),
+    ):
         if value is not None:
             data[key] = value
     data["PolicyVersionList"] = [_dump_version(v, policy.default_version_id) for v in policy.versions]
@@ -722,11 +943,14 @@ def _dump_resource(resource: Resource) -> dict:
 
 
 def _dump_organization(org: Organization) -> dict:
-    data: dict[str, Any] = {"id": org.id, "management_account": org.management_account, "root_id": org.root_id,
-                            "ous": [{"id": o.id, "name": o.name, "parent": o.parent, "accounts": list(o.accounts)}
-                                    for o in org.ous],
-                            "scps": [_dump_control_policy(s) for s in org.scps],
-                            "rcps": [_dump_control_policy(r) for r in org.rcps]}
+    data: dict[str, Any] = {
+        "id": org.id,
+        "management_account": org.management_account,
+        "root_id": org.root_id,
+        "ous": [{"id": o.id, "name": o.name, "parent": o.parent, "accounts": list(o.accounts)} for o in org.ous],
+        "scps": [_dump_control_policy(s) for s in org.scps],
+        "rcps": [_dump_control_policy(r) for r in org.rcps],
+    }
     if org.members is not None:
         data["accounts"] = list(org.members)
     return data
@@ -742,13 +966,18 @@ def _dump_session(session: Session) -> dict:
         value = getattr(session, key)
         if value is not None:
             data[key] = value
-    data.update({
-        "issued_at": format_iso(session.issued_at), "expires_at": format_iso(session.expires_at),
-        "session_policies": [{"name": d.name, "document": d.source()} for d in session.policies],
-        "policy_arns": list(session.policy_arns), "tags": _dump_tags(session.tags),
-        "transitive_tag_keys": list(session.transitive_tag_keys), "chained": session.chained,
-        "claims": json.loads(json.dumps(session.claims)),
-    })
+    data.update(
+        {
+            "issued_at": format_iso(session.issued_at),
+            "expires_at": format_iso(session.expires_at),
+            "session_policies": [{"name": d.name, "document": d.source()} for d in session.policies],
+            "policy_arns": list(session.policy_arns),
+            "tags": _dump_tags(session.tags),
+            "transitive_tag_keys": list(session.transitive_tag_keys),
+            "chained": session.chained,
+            "claims": json.loads(json.dumps(session.claims)),
+        }
+    )
     if session.mfa_auth_time is not None:
         data["mfa_authenticated_at"] = format_iso(session.mfa_auth_time)
     return data

@@ -28,23 +28,29 @@ from .principals import Caller
 # ---- quotas (§1.9, D-QUOTA, H unless marked) -------------------------------------------------------------------
 
 DEFAULT_QUOTAS: Final[dict[str, int]] = {
-    "RolesPerAccount": 1000,      # adjustable to 5,000
+    "RolesPerAccount": 1000,  # adjustable to 5,000
     "UsersPerAccount": 5000,
     "GroupsPerAccount": 300,
-    "PoliciesPerAccount": 1500,   # customer managed policies
-    "PoliciesPerRole": 10,        # attached managed policies; adjustable to 20 (⚠ F26)
+    "PoliciesPerAccount": 1500,  # customer managed policies
+    "PoliciesPerRole": 10,  # attached managed policies; adjustable to 20 (⚠ F26)
     "PoliciesPerUser": 10,
-    "PoliciesPerGroup": 10,       # not adjustable
+    "PoliciesPerGroup": 10,  # not adjustable
     "GroupsPerUser": 10,
 }
 MAX_QUOTAS: Final[dict[str, int]] = {
-    "RolesPerAccount": 5000, "UsersPerAccount": 5000, "GroupsPerAccount": 500, "PoliciesPerAccount": 5000,
-    "PoliciesPerRole": 20, "PoliciesPerUser": 20, "PoliciesPerGroup": 10, "GroupsPerUser": 10,
+    "RolesPerAccount": 5000,
+    "UsersPerAccount": 5000,
+    "GroupsPerAccount": 500,
+    "PoliciesPerAccount": 5000,
+    "PoliciesPerRole": 20,
+    "PoliciesPerUser": 20,
+    "PoliciesPerGroup": 10,
+    "GroupsPerUser": 10,
 }
 # Aggregate size of an entity's inline policies, whitespace not counted (§1.9, D-QUOTA, H).
 INLINE_SIZE_LIMITS: Final[dict[str, int]] = {"user": 2048, "group": 5120, "role": 10240}
-MAX_POLICY_VERSIONS: Final = 5                     # §1.9, D-QUOTA (H)
-MAX_EVENTS: Final = 5000                           # audit events kept per world (ours, not AWS's)
+MAX_POLICY_VERSIONS: Final = 5  # §1.9, D-QUOTA (H)
+MAX_EVENTS: Final = 5000  # audit events kept per world (ours, not AWS's)
 
 # The role inline policy AWS's "Revoke active sessions" writes (§5.9, D-REVOKE, H).
 REVOKE_POLICY_NAME: Final = "AWSRevokeOlderSessions"
@@ -57,8 +63,13 @@ RCP_SERVICES: Final = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
 
 # ---- names (§1.9, API-IAM, H; the rules themselves are ``names.py``'s) ------------------------------------------
 
-_NAME_RULES: Final[dict[str, str]] = {"role": "role_name", "user": "user_name", "group": "group_name",
-                                      "policy": "policy_name", "instance_profile": "instance_profile_name"}
+_NAME_RULES: Final[dict[str, str]] = {
+    "role": "role_name",
+    "user": "user_name",
+    "group": "group_name",
+    "policy": "policy_name",
+    "instance_profile": "instance_profile_name",
+}
 _IAM_ARN_RE: Final = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):([a-z-]+)/(.+)", re.ASCII)
 PARTITIONS: Final = ("aws", "aws-cn", "aws-us-gov")
 ACCOUNT_ID_RE: Final = re.compile(r"\d{12}", re.ASCII)
@@ -75,14 +86,15 @@ MSG_ALREADY_EXISTS: Final = "{kind} with name {name} already exists."
 MSG_POLICY_EXISTS: Final = "A policy called {name} already exists. Duplicate names are not allowed."
 MSG_QUOTA: Final = "Cannot exceed quota for {quota}: {limit}"
 MSG_INLINE_SIZE: Final = "Maximum policy size of {limit} bytes exceeded for {kind} {name}"
-MSG_VERSIONS: Final = ("A managed policy can have up to 5 versions. Before you create a new version, you must "
-                       "delete an existing version.")
+MSG_VERSIONS: Final = (
+    "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."
+)
 MSG_DETACH_FIRST: Final = "Cannot delete entity, must detach all policies first."
 MSG_DELETE_POLICIES_FIRST: Final = "Cannot delete entity, must delete policies first."
 MSG_PROFILE_FIRST: Final = "Cannot delete entity, must remove roles from instance profile first."
 MSG_POLICY_ATTACHED: Final = "Cannot delete a policy attached to entities."
 MSG_INVALID_PRINCIPAL: Final = 'Invalid principal in policy: "{type}":"{value}"'
-MSG_EXPIRED: Final = "The security token included in the request is expired"      # §5.9 (H)
+MSG_EXPIRED: Final = "The security token included in the request is expired"  # §5.9 (H)
 MSG_INVALID_TOKEN: Final = "The security token included in the request is invalid."  # noqa: S105 §5.9 (H)
 # Tag keys repeat case-insensitively (D-TAGS, H; IAM's TagRole text, OBS M).
 MSG_DUPLICATE_TAGS: Final = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
@@ -92,8 +104,13 @@ def check_text(rule: str, value: object, member: str | None = None) -> str:
     """Returns ``value`` if it is a string obeying ``names.RULES[rule]``; raises ``ParameterError`` in AWS's
     ``1 validation error detected: …`` form otherwise."""
     if not isinstance(value, str):
-        raise names.validation_error([names.constraint_failure(member or rule, "Member must be a string",
-                                                               None if value is None else str(value)[:100])])
+        raise names.validation_error(
+            [
+                names.constraint_failure(
+                    member or rule, "Member must be a string", None if value is None else str(value)[:100]
+                )
+            ]
+        )
     names.validate(rule, value, member=member)
     return value
 
@@ -215,16 +232,25 @@ class Document:
 
     __slots__ = ("_is_text", "_policy", "_text", "check_size", "kind", "managed", "name")
 
-    def __init__(self, source: str | Mapping, kind: str, name: str, *, managed: bool = False,
-                 lazy: bool = False, check_size: bool = True) -> None:
+    def __init__(
+        self,
+        source: str | Mapping,
+        kind: str,
+        name: str,
+        *,
+        managed: bool = False,
+        lazy: bool = False,
+        check_size: bool = True,
+    ) -> None:
         self.kind, self.name, self.managed, self.check_size = kind, name, managed, check_size
         self._is_text = isinstance(source, str)
         self._policy: Policy | None = None
         if self._is_text:
             self._text = _decode_document_text(source)
         if not lazy:
-            self._policy = parse_policy(self._text if self._is_text else source, kind, name=name,
-                                        managed=managed, check_size=check_size)
+            self._policy = parse_policy(
+                self._text if self._is_text else source, kind, name=name, managed=managed, check_size=check_size
+            )
         if not self._is_text:
             self._text = _dump_json(source)
 
@@ -232,8 +258,9 @@ class Document:
         """The parsed policy (parsed now if the world was loaded lazily). Raises ``PolicyError``."""
         if self._policy is None:
             source = self._text if self._is_text else json.loads(self._text)
-            self._policy = parse_policy(source, self.kind, name=self.name, managed=self.managed,
-                                        check_size=self.check_size)
+            self._policy = parse_policy(
+                source, self.kind, name=self.name, managed=self.managed, check_size=self.check_size
+            )
         return self._policy
 
     def source(self) -> str | dict:
@@ -258,8 +285,16 @@ def _dump_json(value: object) -> str:
         raise PolicyError("Syntax errors in policy.") from err
 
 
-def make_document(source: object, kind: str, name: str, where: str, *, managed: bool = False,
-                  lazy: bool = False, check_size: bool = True) -> Document:
+def make_document(
+    source: object,
+    kind: str,
+    name: str,
+    where: str,
+    *,
+    managed: bool = False,
+    lazy: bool = False,
+    check_size: bool = True,
+) -> Document:
     """Builds a ``Document`` from a JSON object or (URL-encoded) JSON text found at JSON path ``where``.
 
     Raises ``PolicyError`` whose ``json_path`` is ``where`` joined with the path inside the document.
@@ -278,8 +313,9 @@ def _relocate(err: EngineError, where: str) -> EngineError:
     """The same error with its document-relative JSON path (``$.Statement[0]``) placed under ``where``."""
     inner = err.json_path or "$"
     path = where + inner[1:] if inner.startswith("$") else f"{where}.{inner}"
-    return type(err)(err.message, code=err.code, json_path=path, line=err.line, column=err.column,
-                     http_status=err.http_status)
+    return type(err)(
+        err.message, code=err.code, json_path=path, line=err.line, column=err.column, http_status=err.http_status
+    )
 
 
 # ---- entities -----------------------------------------------------------------------------------------------------
@@ -406,13 +442,13 @@ class Account:
 
     id: str
     alias: str | None = None
-    users: dict[str, User] = field(default_factory=dict)         # lower-cased name -> user
+    users: dict[str, User] = field(default_factory=dict)  # lower-cased name -> user
     groups: dict[str, Group] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     policies: dict[str, ManagedPolicy] = field(default_factory=dict)  # ARN -> policy
-    resources: dict[str, Resource] = field(default_factory=dict)      # ARN -> resource
+    resources: dict[str, Resource] = field(default_factory=dict)  # ARN -> resource
     providers: dict[str, IdentityProvider] = field(default_factory=dict)
-    quotas: dict[str, int] = field(default_factory=dict)          # overrides of DEFAULT_QUOTAS
+    quotas: dict[str, int] = field(default_factory=dict)  # overrides of DEFAULT_QUOTAS
 
     def quota(self, name: str) -> int:
         """The quota in force for ``name`` (a key of ``DEFAULT_QUOTAS``)."""
@@ -448,7 +484,7 @@ class Organization:
     ous: list[OrganizationalUnit] = field(default_factory=list)
     scps: list[Scp] = field(default_factory=list)
     rcps: list[Scp] = field(default_factory=list)
-    members: list[str] | None = None   # None: every account of the world is a member
+    members: list[str] | None = None  # None: every account of the world is a member
 
     def is_member(self, account: str | None) -> bool:
         """True when ``account`` belongs to the organization."""
@@ -549,8 +585,9 @@ def arn_account(arn: str) -> str | None:
 def check_max_session_duration(value: object) -> int:
     """Returns a role's ``MaxSessionDuration`` if it is an integer of 3,600–43,200 s (§1.9, API-IAM, H)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise names.validation_error([names.constraint_failure("maxSessionDuration", names.NOT_A_NUMBER,
-                                                               str(value)[:100])])
+        raise names.validation_error(
+            [names.constraint_failure("maxSessionDuration", names.NOT_A_NUMBER, str(value)[:100])]
+        )
     names.validate("max_session_duration", value)
     return value
 
@@ -579,11 +616,25 @@ def catalogue_policy(arn: str) -> ManagedPolicy | None:
         else:
             kind = info.type if info.type in ("scp", "rcp") else "identity"
             # AWS's own policies are exempt from the customer quota of 6,144 characters (D-QUOTA, H).
-            doc = Document(document, kind, arn if kind == "identity" else info.name, managed=kind == "identity",
-                           lazy=True, check_size=False)
-            _CATALOGUE[arn] = ManagedPolicy(info.name, info.path, arn, _catalogue_policy_id(arn),
-                                            [PolicyVersion(info.version_id or "v1", doc)], info.version_id or "v1",
-                                            info.description, info.created, info.updated)
+            doc = Document(
+                document,
+                kind,
+                arn if kind == "identity" else info.name,
+                managed=kind == "identity",
+                lazy=True,
+                check_size=False,
+            )
+            _CATALOGUE[arn] = ManagedPolicy(
+                info.name,
+                info.path,
+                arn,
+                _catalogue_policy_id(arn),
+                [PolicyVersion(info.version_id or "v1", doc)],
+                info.version_id or "v1",
+                info.description,
+                info.created,
+                info.updated,
+            )
     return _CATALOGUE[arn]
 
 

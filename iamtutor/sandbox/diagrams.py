@@ -27,7 +27,7 @@ from .worlds import SandboxWorld
 
 # The engine's diagram module is not re-exported by ``iamtutor.engine`` yet: this is the one place it is imported.
 
-LARGE_WORLD = 150   # nodes past which the access graph starts collapsed
+LARGE_WORLD = 150  # nodes past which the access graph starts collapsed
 # Past these Graphviz takes seconds (issue 5: 1,000 nodes / 1,500 edges in 2–3 s), so only the table is shown.
 MAX_DRAWN_NODES, MAX_DRAWN_EDGES = 600, 1000
 DEPTHS = (1, 2, 3)
@@ -110,14 +110,22 @@ def node_links(sandbox: Sandbox, collapse: Sequence[str] = ()) -> Callable[[obje
     return link
 
 
-def access_drawing(loaded: SandboxWorld, *, focus: str | None = None, depth: int = 1, collapse: Sequence[str] = (),
-                   clusters: bool = True, link: Callable[[object], str | None] | None = None) -> Drawing:
+def access_drawing(
+    loaded: SandboxWorld,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    collapse: Sequence[str] = (),
+    clusters: bool = True,
+    link: Callable[[object], str | None] | None = None,
+) -> Drawing:
     """The sandbox's access graph drawn: allowed, "trusted but not permitted", reach and sessions.
 
     Raises the engine's ``ParameterError`` for an unknown focus or bad arguments; rendering never raises.
     """
-    found = engine.access_graph(loaded.world, focus=focus, depth=depth, collapse=tuple(collapse),
-                               parents=parents_of(loaded.sessions))
+    found = engine.access_graph(
+        loaded.world, focus=focus, depth=depth, collapse=tuple(collapse), parents=parents_of(loaded.sessions)
+    )
     title = _("Who can assume what, and what each role can reach")
     dots = [engine.to_dot(found, clusters=clusters, title=title, link=link)]
     if clusters:
@@ -125,13 +133,32 @@ def access_drawing(loaded: SandboxWorld, *, focus: str | None = None, depth: int
     rows = [_linked(row, found, link) for row in engine.edge_table(found)]
     caption = _access_caption(found, focus)
     if len(found.nodes) > MAX_DRAWN_NODES or len(found.edges) > MAX_DRAWN_EDGES:
-        problem = _("This graph has %(nodes)s boxes and %(edges)s arrows, too many to draw in good time. Focus on "
-                    "one identity, or collapse accounts or services; the table below lists every arrow.") % {
-            "nodes": len(found.nodes), "edges": len(found.edges)}
-        return Drawing("access", caption, None, problem, rows, dots[0], detailed=True, nodes=len(found.nodes),
-                       collapsed=found.collapsed, renderer=renderer.renderer().name)
-    return _draw("access", caption, dots, engine.expected_svg_ids(found), rows, detailed=True,
-                 nodes=len(found.nodes), collapsed=found.collapsed)
+        problem = _(
+            "This graph has %(nodes)s boxes and %(edges)s arrows, too many to draw in good time. Focus on "
+            "one identity, or collapse accounts or services; the table below lists every arrow."
+        ) % {"nodes": len(found.nodes), "edges": len(found.edges)}
+        return Drawing(
+            "access",
+            caption,
+            None,
+            problem,
+            rows,
+            dots[0],
+            detailed=True,
+            nodes=len(found.nodes),
+            collapsed=found.collapsed,
+            renderer=renderer.renderer().name,
+        )
+    return _draw(
+        "access",
+        caption,
+        dots,
+        engine.expected_svg_ids(found),
+        rows,
+        detailed=True,
+        nodes=len(found.nodes),
+        collapsed=found.collapsed,
+    )
 
 
 def _linked(row: dict, found, link: Callable[[object], str | None] | None) -> dict:
@@ -146,10 +173,20 @@ def _access_caption(found, focus: str | None) -> str:
     if focus:
         node = found.node(found.focus or "")
         counts.update(name=node.label.replace("\n", " ") if node else focus, depth=found.depth)
-        return _("Access around %(name)s, %(depth)s step(s) deep: %(nodes)s boxes, %(edges)s arrows. Solid arrows "
-                 "are allowed; dashed arrows are trusted but not permitted.") % counts
-    return _("Access in this sandbox: %(nodes)s boxes, %(edges)s arrows. Solid arrows are allowed; dashed arrows "
-             "are trusted but not permitted, and say what is missing.") % counts
+        return (
+            _(
+                "Access around %(name)s, %(depth)s step(s) deep: %(nodes)s boxes, %(edges)s arrows. Solid arrows "
+                "are allowed; dashed arrows are trusted but not permitted."
+            )
+            % counts
+        )
+    return (
+        _(
+            "Access in this sandbox: %(nodes)s boxes, %(edges)s arrows. Solid arrows are allowed; dashed arrows "
+            "are trusted but not permitted, and say what is missing."
+        )
+        % counts
+    )
 
 
 def role_drawing(sandbox: Sandbox, role_arn: str) -> Drawing:
@@ -166,19 +203,23 @@ def decision_drawing(decision: Decision, request: Request) -> Drawing:
     words = {"request": _("Request"), **engine.FLOW_NODES}
     rows = [{"from": words.get(a, a), "what": _("then"), "to": words.get(b, b)} for a, b in itertools.pairwise(path)]
     expected = {f"flow-{key}" for key in path} | {f"flow-{a}-{b}" for a, b in itertools.pairwise(path)}
-    caption = _("AWS's policy evaluation flowchart: the path this request took is highlighted, and the note names "
-                "the statement that decided it.")
+    caption = _(
+        "AWS's policy evaluation flowchart: the path this request took is highlighted, and the note names "
+        "the statement that decided it."
+    )
     return _draw("decision", caption, [engine.decision_dot(decision, request)], expected | {"flow-statement"}, rows)
 
 
-LESSON_KEYS = {"mental_model": "model", "sts_flow": "sts-flow"}   # element ids: "model-caption"…
+LESSON_KEYS = {"mental_model": "model", "sts_flow": "sts-flow"}  # element ids: "model-caption"…
 LESSON_CAPTIONS = {
     "mental_model": gettext_noop(
         "A person, workload or AWS service assumes a role; STS hands back temporary credentials; every request "
-        "made with them is checked against the role's permissions."),
+        "made with them is checked against the role's permissions."
+    ),
     "sts_flow": gettext_noop(
         "A caller asks STS to assume a role; STS checks the trust policy and issues temporary credentials; every "
-        "request signed with them is checked before it reaches the resource."),
+        "request signed with them is checked before it reaches the resource."
+    ),
 }
 
 
@@ -203,8 +244,9 @@ def _draw(key: str, caption: str, dots: list[str], expected: Iterable[str], rows
     problem = ""
     for position, dot in enumerate(dots):
         try:
-            return Drawing(svg=renderer.render_checked(dot, expected), problem="", dot=dot,
-                           simplified=position > 0, **base)
+            return Drawing(
+                svg=renderer.render_checked(dot, expected), problem="", dot=dot, simplified=position > 0, **base
+            )
         except renderer.RenderError as err:
             problem = err.reason
             if not _worth_retrying(err):

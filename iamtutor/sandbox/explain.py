@@ -46,8 +46,14 @@ class StsFailure:
         return str(LESSONS[self.lesson])
 
 
-def describe_failure(err: EngineError, *, kind: str = "user", claims: dict | None = None,
-                     trust_document: object = None, role_arn: str = "") -> StsFailure:
+def describe_failure(
+    err: EngineError,
+    *,
+    kind: str = "user",
+    claims: dict | None = None,
+    trust_document: object = None,
+    role_arn: str = "",
+) -> StsFailure:
     """``err`` as an ``StsFailure``. ``kind`` is the caller kind of the call (see ``identities.StsCall``);
     ``claims`` the web identity token sent; ``trust_document`` the role's stored trust policy."""
     failure = StsFailure(err.code, err.message)
@@ -56,8 +62,12 @@ def describe_failure(err: EngineError, *, kind: str = "user", claims: dict | Non
     elif isinstance(err, ParameterError):
         failure.sentences, failure.lesson = _parameter_sentences(err.message)
     elif isinstance(err, PolicyError):
-        failure.sentences = [_("The session policy must be a valid identity-style policy (no Principal), and a "
-                               "managed session policy must exist in the role's account or be AWS managed.")]
+        failure.sentences = [
+            _(
+                "The session policy must be a valid identity-style policy (no Principal), and a "
+                "managed session policy must exist in the role's account or be AWS managed."
+            )
+        ]
         failure.lesson = "step-7-chaining-session-policies"
     else:
         failure.sentences, failure.lesson = _other_sentences(err, kind, claims or {}, trust_document, role_arn)
@@ -71,14 +81,27 @@ def _access_denied(decision, request) -> tuple[list[str], str]:
     caller, trust = request.caller, request.resource_policy
     sentences = []
     if trust is None:
-        sentences.append(_("No role %(arn)s exists in this sandbox. AWS answers AccessDenied instead of saying so, "
-                           "so that nobody can find out which roles exist.") % {"arn": request.resource})
+        sentences.append(
+            _(
+                "No role %(arn)s exists in this sandbox. AWS answers AccessDenied instead of saying so, "
+                "so that nobody can find out which roles exist."
+            )
+            % {"arn": request.resource}
+        )
     elif request.action.lower() == "sts:tagsession":
-        sentences.append(_("You sent session tags, so the trust policy must also allow sts:TagSession for this "
-                           "caller — it does not."))
+        sentences.append(
+            _(
+                "You sent session tags, so the trust policy must also allow sts:TagSession for this "
+                "caller — it does not."
+            )
+        )
     elif request.action.lower() == "sts:setsourceidentity":
-        sentences.append(_("You sent a source identity, so the trust policy must also allow sts:SetSourceIdentity "
-                           "for this caller — it does not."))
+        sentences.append(
+            _(
+                "You sent a source identity, so the trust policy must also allow sts:SetSourceIdentity "
+                "for this caller — it does not."
+            )
+        )
     else:
         sentences.extend(_trust_sentences(trust, caller, request))
     sentences.extend(explain(decision, request))
@@ -90,9 +113,14 @@ def _trust_sentences(trust, caller, request) -> list[str]:
     named = [s for s in allows if _names_caller(s.principal, caller)]
     if not named:
         principals = sorted({p for s in allows for p in _principal_values(s.principal)})
-        return [_("The trust policy of %(role)s names %(named)s — not %(caller)s.") % {
-            "role": _role_name(request.resource), "named": ", ".join(principals) or _("nobody"),
-            "caller": caller.arn}]
+        return [
+            _("The trust policy of %(role)s names %(named)s — not %(caller)s.")
+            % {
+                "role": _role_name(request.resource),
+                "named": ", ".join(principals) or _("nobody"),
+                "caller": caller.arn,
+            }
+        ]
     conditions = [c for s in named for c in s.conditions]
     return _condition_sentences(conditions, lambda key: request.context.get(key.lower()))
 
@@ -101,8 +129,13 @@ def _names_caller(spec, caller) -> bool:
     """Whether a Principal element mentions this caller by any of the names a trust policy can use."""
     if spec.wildcard or "*" in spec.aws:
         return True
-    names = {caller.arn, caller.role_arn, caller.user_arn, caller.account,
-             f"arn:aws:iam::{caller.account}:root" if caller.account else None}
+    names = {
+        caller.arn,
+        caller.role_arn,
+        caller.user_arn,
+        caller.account,
+        f"arn:aws:iam::{caller.account}:root" if caller.account else None,
+    }
     return bool(names & set(spec.aws)) or caller.service in spec.service or caller.provider in spec.federated
 
 
@@ -115,10 +148,15 @@ def _condition_sentences(conditions, sent: Callable[[str], object]) -> list[str]
     for condition in conditions:
         value = sent(condition.key)
         shown = ", ".join(value) if isinstance(value, list | tuple) else value
-        sentences.append(_("The trust policy's condition %(operator)s %(key)s expects %(values)s; this call sent "
-                           "%(sent)s.") % {"operator": condition.operator, "key": condition.key,
-                                           "values": ", ".join(condition.values),
-                                           "sent": shown if shown else _("nothing")})
+        sentences.append(
+            _("The trust policy's condition %(operator)s %(key)s expects %(values)s; this call sent %(sent)s.")
+            % {
+                "operator": condition.operator,
+                "key": condition.key,
+                "values": ", ".join(condition.values),
+                "sent": shown if shown else _("nothing"),
+            }
+        )
     return sentences
 
 
@@ -141,40 +179,87 @@ def _role_name(arn: str) -> str:
 
 # (what the engine's message contains, plain sentence, lesson); several may apply to one message.
 PARAMETER_CASES = (
-    ("role chaining", gettext_lazy(
-        "This call is role chaining: a role session assuming another role. Chained sessions are capped at one "
-        "hour (3,600 seconds), whatever the role's MaxSessionDuration says."), "step-7-chaining-session-policies"),
-    ("MaxSessionDuration", gettext_lazy(
-        "You asked for a longer session than the role's MaxSessionDuration allows. The role's owner sets it "
-        "(1 to 12 hours); ask for fewer seconds or raise it on the role."), "step-4-temporary-credentials"),
-    ("'durationSeconds'", gettext_lazy(
-        "DurationSeconds must be a whole number from 900 (15 minutes) to 43,200 (12 hours)."),
-     "step-4-temporary-credentials"),
-    ("'roleSessionName'", gettext_lazy(
-        "A session name is 2 to 64 characters: letters, digits and + = , . @ _ - only, no spaces. It becomes "
-        "part of the session's ARN and of every CloudTrail event."), "step-4-temporary-credentials"),
-    ("'externalId'", gettext_lazy(
-        "An external ID is 2 to 1,224 characters: letters, digits and + = , . @ : / _ -."), "step-5-cross-account"),
-    ("'serialNumber'", gettext_lazy(
-        "The MFA serial number is the device's ARN, such as arn:aws:iam::111111111111:mfa/alice."), "step-3-trust"),
+    (
+        "role chaining",
+        gettext_lazy(
+            "This call is role chaining: a role session assuming another role. Chained sessions are capped at one "
+            "hour (3,600 seconds), whatever the role's MaxSessionDuration says."
+        ),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "MaxSessionDuration",
+        gettext_lazy(
+            "You asked for a longer session than the role's MaxSessionDuration allows. The role's owner sets it "
+            "(1 to 12 hours); ask for fewer seconds or raise it on the role."
+        ),
+        "step-4-temporary-credentials",
+    ),
+    (
+        "'durationSeconds'",
+        gettext_lazy("DurationSeconds must be a whole number from 900 (15 minutes) to 43,200 (12 hours)."),
+        "step-4-temporary-credentials",
+    ),
+    (
+        "'roleSessionName'",
+        gettext_lazy(
+            "A session name is 2 to 64 characters: letters, digits and + = , . @ _ - only, no spaces. It becomes "
+            "part of the session's ARN and of every CloudTrail event."
+        ),
+        "step-4-temporary-credentials",
+    ),
+    (
+        "'externalId'",
+        gettext_lazy("An external ID is 2 to 1,224 characters: letters, digits and + = , . @ : / _ -."),
+        "step-5-cross-account",
+    ),
+    (
+        "'serialNumber'",
+        gettext_lazy("The MFA serial number is the device's ARN, such as arn:aws:iam::111111111111:mfa/alice."),
+        "step-3-trust",
+    ),
     ("'tokenCode'", gettext_lazy("The MFA code is exactly six digits."), "step-3-trust"),
-    ("'policy'", gettext_lazy(
-        "An inline session policy may be at most 2,048 characters of plain text (tab, newline and the Latin-1 "
-        "range)."), "step-7-chaining-session-policies"),
-    ("'policyArns", gettext_lazy("At most 10 managed session policy ARNs may be passed."),
-     "step-7-chaining-session-policies"),
-    ("'sourceIdentity'", gettext_lazy(
-        "A source identity is 2 to 64 characters like a session name and must not start with aws:."),
-     "step-7-chaining-session-policies"),
-    ("transitive", gettext_lazy(
-        "Transitive tag keys must be keys of the tags you pass, and a key passed on transitively by the calling "
-        "session cannot be set again in the chain."), "step-7-chaining-session-policies"),
-    ("TransitiveTagKeys", gettext_lazy(
-        "Transitive tag keys must be keys of the tags you pass."), "step-7-chaining-session-policies"),
-    ("at 'key'", gettext_lazy("A tag key is 1 to 128 letters, digits, spaces and _ . : / = + - @."),
-     "step-7-chaining-session-policies"),
-    ("at 'value'", gettext_lazy("A tag value is up to 256 letters, digits, spaces and _ . : / = + - @."),
-     "step-7-chaining-session-policies"),
+    (
+        "'policy'",
+        gettext_lazy(
+            "An inline session policy may be at most 2,048 characters of plain text (tab, newline and the Latin-1 "
+            "range)."
+        ),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "'policyArns",
+        gettext_lazy("At most 10 managed session policy ARNs may be passed."),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "'sourceIdentity'",
+        gettext_lazy("A source identity is 2 to 64 characters like a session name and must not start with aws:."),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "transitive",
+        gettext_lazy(
+            "Transitive tag keys must be keys of the tags you pass, and a key passed on transitively by the calling "
+            "session cannot be set again in the chain."
+        ),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "TransitiveTagKeys",
+        gettext_lazy("Transitive tag keys must be keys of the tags you pass."),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "at 'key'",
+        gettext_lazy("A tag key is 1 to 128 letters, digits, spaces and _ . : / = + - @."),
+        "step-7-chaining-session-policies",
+    ),
+    (
+        "at 'value'",
+        gettext_lazy("A tag value is up to 256 letters, digits, spaces and _ . : / = + - @."),
+        "step-7-chaining-session-policies",
+    ),
     ("'roleArn'", gettext_lazy("The role ARN looks like arn:aws:iam::111111111111:role/NAME."), "step-3-trust"),
     ("is invalid", gettext_lazy("The role ARN looks like arn:aws:iam::111111111111:role/NAME."), "step-3-trust"),
 )
@@ -183,8 +268,9 @@ PARAMETER_CASES = (
 def _parameter_sentences(message: str) -> tuple[list[str], str]:
     found = [(str(sentence), lesson) for needle, sentence, lesson in PARAMETER_CASES if needle in message]
     if not found:
-        return [_("AWS checks every parameter before it looks at any policy; the message names the one at "
-                  "fault.")], "step-4-temporary-credentials"
+        return [
+            _("AWS checks every parameter before it looks at any policy; the message names the one at fault.")
+        ], "step-4-temporary-credentials"
     sentences = list(dict.fromkeys(sentence for sentence, _lesson in found))
     return sentences, found[0][1]
 
@@ -194,34 +280,80 @@ def _parameter_sentences(message: str) -> tuple[list[str], str]:
 
 # (AWS's error code or None for any, a fragment of the message or "", plain sentence, lesson); first match wins.
 OTHER_CASES = (
-    ("InvalidIdentityToken", "audience", gettext_lazy(
-        "The token's aud claim (%(aud)s) is not one of the client IDs registered on the OIDC provider. For GitHub "
-        "Actions the client ID is normally sts.amazonaws.com."), "step-6-services"),
-    ("InvalidIdentityToken", "", gettext_lazy(
-        "STS only accepts a well-formed token from an OIDC provider registered in the role's own account."),
-     "step-6-services"),
-    ("UnauthorizedOperation", "", gettext_lazy(
-        "Whoever launches the instance needs ec2:RunInstances, and iam:PassRole on the role; the message names the "
-        "permission that is missing."), "step-6-services"),
-    ("AccessDeniedException", "", gettext_lazy(
-        "Whoever creates the function needs lambda:CreateFunction, and iam:PassRole on the role; the message names "
-        "the permission that is missing."), "step-6-services"),
-    ("InvalidParameterValueException", "", gettext_lazy(
-        "The function's execution role must trust lambda.amazonaws.com in its trust policy."), "step-6-services"),
-    (None, "MultiFactorAuthentication", gettext_lazy(
-        "The MFA serial number must be a device registered to the calling user; alice's is "
-        "arn:aws:iam::111111111111:mfa/alice."), "step-3-trust"),
-    ("ExpiredToken", "", gettext_lazy(
-        "The session you chose has expired on the sandbox clock. Expired credentials stop working everywhere at "
-        "once; assume the role again to get new ones."), "step-4-temporary-credentials"),
-    ("PackedPolicyTooLarge", "", gettext_lazy(
-        "Session policies, managed policy ARNs and session tags are packed into the credentials, and their packed "
-        "form is limited. Send less."), "step-7-chaining-session-policies"),
+    (
+        "InvalidIdentityToken",
+        "audience",
+        gettext_lazy(
+            "The token's aud claim (%(aud)s) is not one of the client IDs registered on the OIDC provider. For GitHub "
+            "Actions the client ID is normally sts.amazonaws.com."
+        ),
+        "step-6-services",
+    ),
+    (
+        "InvalidIdentityToken",
+        "",
+        gettext_lazy(
+            "STS only accepts a well-formed token from an OIDC provider registered in the role's own account."
+        ),
+        "step-6-services",
+    ),
+    (
+        "UnauthorizedOperation",
+        "",
+        gettext_lazy(
+            "Whoever launches the instance needs ec2:RunInstances, and iam:PassRole on the role; the message names the "
+            "permission that is missing."
+        ),
+        "step-6-services",
+    ),
+    (
+        "AccessDeniedException",
+        "",
+        gettext_lazy(
+            "Whoever creates the function needs lambda:CreateFunction, and iam:PassRole on the role; the message names "
+            "the permission that is missing."
+        ),
+        "step-6-services",
+    ),
+    (
+        "InvalidParameterValueException",
+        "",
+        gettext_lazy("The function's execution role must trust lambda.amazonaws.com in its trust policy."),
+        "step-6-services",
+    ),
+    (
+        None,
+        "MultiFactorAuthentication",
+        gettext_lazy(
+            "The MFA serial number must be a device registered to the calling user; alice's is "
+            "arn:aws:iam::111111111111:mfa/alice."
+        ),
+        "step-3-trust",
+    ),
+    (
+        "ExpiredToken",
+        "",
+        gettext_lazy(
+            "The session you chose has expired on the sandbox clock. Expired credentials stop working everywhere at "
+            "once; assume the role again to get new ones."
+        ),
+        "step-4-temporary-credentials",
+    ),
+    (
+        "PackedPolicyTooLarge",
+        "",
+        gettext_lazy(
+            "Session policies, managed policy ARNs and session tags are packed into the credentials, and their packed "
+            "form is limited. Send less."
+        ),
+        "step-7-chaining-session-policies",
+    ),
 )
 
 
-def _other_sentences(err: EngineError, kind: str, claims: dict, trust_document: object,
-                     role_arn: str) -> tuple[list[str], str]:
+def _other_sentences(
+    err: EngineError, kind: str, claims: dict, trust_document: object, role_arn: str
+) -> tuple[list[str], str]:
     if kind == "web" and err.code == "AccessDenied":
         return _web_denied(claims, trust_document, role_arn), "step-6-services"
     for code, fragment, sentence, lesson in OTHER_CASES:
@@ -232,15 +364,25 @@ def _other_sentences(err: EngineError, kind: str, claims: dict, trust_document: 
 
 
 def _web_denied(claims: dict, trust_document: object, role_arn: str) -> list[str]:
-    sentences = [_("The token came from a trusted provider with the right audience, but the trust policy of "
-                   "%(role)s did not accept its claims. Conditions on the sub claim decide which repositories, "
-                   "branches or environments may assume the role.") % {"role": _role_name(role_arn)}]
+    sentences = [
+        _(
+            "The token came from a trusted provider with the right audience, but the trust policy of "
+            "%(role)s did not accept its claims. Conditions on the sub claim decide which repositories, "
+            "branches or environments may assume the role."
+        )
+        % {"role": _role_name(role_arn)}
+    ]
     try:
         trust = parse_policy(trust_document, "trust") if trust_document is not None else None
     except EngineError:
         trust = None
     if trust is None:
         return sentences
-    conditions = [c for s in trust.statements if s.effect == "Allow" for c in s.conditions
-                  if c.key.lower().startswith(GITHUB_KEY_PREFIX)]
-    return sentences + _condition_sentences(conditions, lambda key: claims.get(key[len(GITHUB_KEY_PREFIX):]))
+    conditions = [
+        c
+        for s in trust.statements
+        if s.effect == "Allow"
+        for c in s.conditions
+        if c.key.lower().startswith(GITHUB_KEY_PREFIX)
+    ]
+    return sentences + _condition_sentences(conditions, lambda key: claims.get(key[len(GITHUB_KEY_PREFIX) :]))

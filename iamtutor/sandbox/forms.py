@@ -75,7 +75,9 @@ class ImportForm(forms.Form):
         ),
     )
     account_id = forms.RegexField(
-        regex=r"^\d{12}$", required=False, label=_("Account id (for authorization details)"),
+        regex=r"^\d{12}$",
+        required=False,
+        label=_("Account id (for authorization details)"),
         help_text=_("Which account the authorization details belong to; 111111111111 if left empty."),
         error_messages={"invalid": _("An account id is exactly 12 digits.")},
     )

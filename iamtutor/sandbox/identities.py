@@ -32,8 +32,16 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_PROVIDER = "token.actions.githubusercontent.com"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 # The STS parameters each kind of caller can send; the others are named as ignored on the result.
-PARAMETERS = ("duration_seconds", "external_id", "mfa", "policy", "policy_arns", "tags", "transitive_tag_keys",
-              "source_identity")
+PARAMETERS = (
+    "duration_seconds",
+    "external_id",
+    "mfa",
+    "policy",
+    "policy_arns",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+)
 WEB_PARAMETERS = ("duration_seconds", "policy", "policy_arns")
 
 
@@ -44,7 +52,7 @@ class Choice:
     value: str
     label: str
     detail: str = ""
-    html_id: str = ""   # a unique id for the option's control, given by the list that holds it
+    html_id: str = ""  # a unique id for the option's control, given by the list that holds it
 
 
 @dataclass
@@ -55,10 +63,10 @@ class Identities:
     sessions: list[Choice] = field(default_factory=list)
     services: list[Choice] = field(default_factory=list)
     roles: list[Choice] = field(default_factory=list)
-    trust: dict[str, object] = field(default_factory=dict)       # role ARN -> trust policy document
-    instances: dict[str, dict] = field(default_factory=dict)      # choice value -> compute entry
+    trust: dict[str, object] = field(default_factory=dict)  # role ARN -> trust policy document
+    instances: dict[str, dict] = field(default_factory=dict)  # choice value -> compute entry
     functions: dict[str, dict] = field(default_factory=dict)
-    profiles: dict[str, str] = field(default_factory=dict)        # instance-profile ARN -> role ARN
+    profiles: dict[str, str] = field(default_factory=dict)  # instance-profile ARN -> role ARN
     learners_account: str = "111111111111"
 
     def identity_choices(self) -> list[tuple[str, str]]:
@@ -73,8 +81,14 @@ def identities_of(sandbox: Sandbox, now: datetime) -> Identities:
         _add_account(found, account)
     sessions = sandbox.sts_sessions.filter(expires_at__gt=now).only("session_id", "arn", "expires_at", "issued_at")
     for session in sessions.order_by("-issued_at", "-pk"):
-        found.sessions.append(Choice(f"session:{session.session_id}", session.arn, _time_left(session.expires_at, now),
-                                     f"identity-session-{len(found.sessions)}"))
+        found.sessions.append(
+            Choice(
+                f"session:{session.session_id}",
+                session.arn,
+                _time_left(session.expires_at, now),
+                f"identity-session-{len(found.sessions)}",
+            )
+        )
     return found
 
 
@@ -83,8 +97,14 @@ def _add_account(found: Identities, account: SandboxAccount) -> None:
     if account.is_learners:
         found.learners_account = account.account_id
     for user in document.get("UserDetailList", []):
-        found.users.append(Choice(f"user:{user['Arn']}", user["Arn"], _("long-term keys, account %s") % label,
-                                  f"identity-user-{len(found.users)}"))
+        found.users.append(
+            Choice(
+                f"user:{user['Arn']}",
+                user["Arn"],
+                _("long-term keys, account %s") % label,
+                f"identity-user-{len(found.users)}",
+            )
+        )
     for role in document.get("RoleDetailList", []):
         found.roles.append(Choice(role["Arn"], role["Arn"], role.get("Description") or ""))
         found.trust[role["Arn"]] = role.get("AssumeRolePolicyDocument")
@@ -93,14 +113,16 @@ def _add_account(found: Identities, account: SandboxAccount) -> None:
         value = f"ec2:{instance['arn']}"
         found.instances[value] = instance
         label_text = _("Launch the EC2 instance %(name)s") % {"name": instance.get("name") or instance["id"]}
-        found.services.append(Choice(value, label_text, instance.get("instance_profile", ""),
-                                     f"identity-service-{len(found.services)}"))
+        found.services.append(
+            Choice(value, label_text, instance.get("instance_profile", ""), f"identity-service-{len(found.services)}")
+        )
     for function in account.compute.get("functions", []):
         value = f"lambda:{function['arn']}"
         found.functions[value] = function
         label_text = _("Invoke the Lambda function %(name)s") % {"name": function["name"]}
-        found.services.append(Choice(value, label_text, function.get("role_arn", ""),
-                                     f"identity-service-{len(found.services)}"))
+        found.services.append(
+            Choice(value, label_text, function.get("role_arn", ""), f"identity-service-{len(found.services)}")
+        )
 
 
 def _time_left(expires_at: datetime, now: datetime) -> str:
@@ -136,12 +158,12 @@ def github_claims(repository: str, ref_type: str, ref: str, audience: str) -> di
 class StsCall:
     """One STS call as the learner asked for it: who calls, which role, and the parameters sent."""
 
-    kind: str                     # "user" | "session" | "ec2" | "lambda" | "web"
-    caller: str                   # engine caller reference (user ARN or session id; the launcher for services)
+    kind: str  # "user" | "session" | "ec2" | "lambda" | "web"
+    caller: str  # engine caller reference (user ARN or session id; the launcher for services)
     role_arn: str = ""
     session_name: str | None = None
     parameters: dict = field(default_factory=dict)
-    target: dict = field(default_factory=dict)   # the EC2 instance or Lambda function entry
+    target: dict = field(default_factory=dict)  # the EC2 instance or Lambda function entry
     claims: dict = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
@@ -159,8 +181,9 @@ class StsCall:
         if self.kind == "lambda":
             return lambda_execution_session(world, self.caller, self.target["name"], self.target["role_arn"])
         if self.kind == "web":
-            return assume_role_with_web_identity(world, self.provider_arn, self.role_arn, self.session_name,
-                                                 self.claims, **self.parameters)
+            return assume_role_with_web_identity(
+                world, self.provider_arn, self.role_arn, self.session_name, self.claims, **self.parameters
+            )
         return assume_role(world, self.caller, self.role_arn, self.session_name, **self.parameters)
 
 
@@ -172,13 +195,26 @@ def build_call(identities: Identities, data: dict) -> StsCall:
     if kind in ("ec2", "lambda"):
         target = (identities.instances if kind == "ec2" else identities.functions)[identity]
         role_arn = target.get("role_arn") or identities.profiles.get(target.get("instance_profile", ""), "")
-        return StsCall(kind, data["launched_by"].removeprefix("user:"), role_arn,
-                       target.get("id") or target.get("name"), target=target, ignored=sorted(sent))
+        return StsCall(
+            kind,
+            data["launched_by"].removeprefix("user:"),
+            role_arn,
+            target.get("id") or target.get("name"),
+            target=target,
+            ignored=sorted(sent),
+        )
     if kind == "web":
         claims = github_claims(data["repository"], data["ref_type"], data.get("ref", ""), data["audience"])
         kept = {k: v for k, v in sent.items() if k in WEB_PARAMETERS}
-        return StsCall(kind, "", data["role"], data.get("session_name") or None, kept, claims=claims,
-                       ignored=sorted(set(sent) - set(kept)))
+        return StsCall(
+            kind,
+            "",
+            data["role"],
+            data.get("session_name") or None,
+            kept,
+            claims=claims,
+            ignored=sorted(set(sent) - set(kept)),
+        )
     return StsCall(kind, ref, data["role"], data.get("session_name") or None, sent)
 
 
@@ -202,10 +238,17 @@ def run_call(sandbox: Sandbox, call: StsCall, identities: Identities) -> Outcome
         with changing(sandbox) as loaded:
             try:
                 result = call.run(loaded.world)
-            except EngineError as err:   # caught inside, so the save (and its CloudTrail event) still happens
-                return Outcome(call, failure=describe_failure(
-                    err, kind=call.kind, claims=call.claims, trust_document=identities.trust.get(call.role_arn),
-                    role_arn=call.role_arn))
+            except EngineError as err:  # caught inside, so the save (and its CloudTrail event) still happens
+                return Outcome(
+                    call,
+                    failure=describe_failure(
+                        err,
+                        kind=call.kind,
+                        claims=call.claims,
+                        trust_document=identities.trust.get(call.role_arn),
+                        role_arn=call.role_arn,
+                    ),
+                )
             if call.kind == "session":
                 loaded.parents[result["session_id"]] = call.caller
             return Outcome(call, result=result)

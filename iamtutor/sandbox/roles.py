@@ -32,8 +32,14 @@ from .forms import MAX_DOCUMENT_CHARS
 from .models import Sandbox, SandboxAccount
 
 MAX_PROBLEMS = 20
-ROLE_FIELDS = {"roleName": "name", "path": "path", "description": "description",
-               "maxSessionDuration": "max_session_duration", "tags": "tags", "policyName": "policy_name"}
+ROLE_FIELDS = {
+    "roleName": "name",
+    "path": "path",
+    "description": "description",
+    "maxSessionDuration": "max_session_duration",
+    "tags": "tags",
+    "policyName": "policy_name",
+}
 _MEMBER_RE = re.compile(r"at '([A-Za-z]+)")
 
 
@@ -42,15 +48,27 @@ _MEMBER_RE = re.compile(r"at '([A-Za-z]+)")
 
 def stored_roles(accounts: list[SandboxAccount]) -> list[tuple[SandboxAccount, list[dict]]]:
     """Per account (in order), its roles sorted by name, as rows for the roles list."""
-    return [(account, [_role_row(role) for role in sorted(account.document.get("RoleDetailList", []),
-                                                          key=lambda r: r["RoleName"].lower())])
-            for account in accounts]
+    return [
+        (
+            account,
+            [
+                _role_row(role)
+                for role in sorted(account.document.get("RoleDetailList", []), key=lambda r: r["RoleName"].lower())
+            ],
+        )
+        for account in accounts
+    ]
 
 
 def _role_row(role: dict) -> dict:
-    return { "name": role["RoleName"], "path": role.get("Path", "/"), "arn": role["Arn"],
-            "description": role.get("Description") or "", "max_session_duration": role.get("MaxSessionDuration", 3600),
-            "policy_count": len(role.get("RolePolicyList") or []) + len(role.get("AttachedManagedPolicies") or [])}
+    return {
+        "name": role["RoleName"],
+        "path": role.get("Path", "/"),
+        "arn": role["Arn"],
+        "description": role.get("Description") or "",
+        "max_session_duration": role.get("MaxSessionDuration", 3600),
+        "policy_count": len(role.get("RolePolicyList") or []) + len(role.get("AttachedManagedPolicies") or []),
+    }
 
 
 def find_role(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
@@ -119,8 +137,13 @@ class EditorReport:
 
 
 def _problem(err: EngineError) -> dict:
-    return {"code": err.code, "message": err.message, "line": err.line, "column": err.column,
-            "json_path": err.json_path}
+    return {
+        "code": err.code,
+        "message": err.message,
+        "line": err.line,
+        "column": err.column,
+        "json_path": err.json_path,
+    }
 
 
 def editor_report(text: str, kind: str, account_id: str, world: World | None = None) -> EditorReport:
@@ -130,7 +153,9 @@ def editor_report(text: str, kind: str, account_id: str, world: World | None = N
         return EditorReport()
     if len(text) > MAX_DOCUMENT_CHARS:
         too_long = _("The document is %(size)s characters long; requests are limited to %(limit)s.") % {
-            "size": f"{len(text):,}", "limit": f"{MAX_DOCUMENT_CHARS:,}"}
+            "size": f"{len(text):,}",
+            "limit": f"{MAX_DOCUMENT_CHARS:,}",
+        }
         return EditorReport(True, [{"code": "RequestTooLarge", "message": too_long}])
     problems = [_problem(p) for p in iter_policy_problems(text, kind)]
     if problems:
@@ -146,10 +171,18 @@ def editor_report(text: str, kind: str, account_id: str, world: World | None = N
 def _findings(text: str, kind: str, account_id: str) -> list[dict]:
     findings = check_policy(text, kind, account=account_id)
     slugs = _lesson_slugs({f.lesson for f in findings if f.lesson})
-    return [{"code": f.code, "severity": f.severity, "title": f.title, "detail": f.detail, "line": f.line,
-             "subject": f.subject,
-             "lesson_url": reverse("lessons:detail", args=[f.lesson]) if f.lesson in slugs else None}
-            for f in findings]
+    return [
+        {
+            "code": f.code,
+            "severity": f.severity,
+            "title": f.title,
+            "detail": f.detail,
+            "line": f.line,
+            "subject": f.subject,
+            "lesson_url": reverse("lessons:detail", args=[f.lesson]) if f.lesson in slugs else None,
+        }
+        for f in findings
+    ]
 
 
 def _lesson_slugs(wanted: set[str]) -> set[str]:
@@ -186,24 +219,39 @@ def trust_templates(accounts: list[SandboxAccount], account_id: str) -> dict[str
     own = next((a for a in accounts if a.account_id == account_id), accounts[0])
     others = [a.account_id for a in accounts if a.account_id != own.account_id] or ["999999999999"]
     user = next((u["Arn"] for a in [own, *accounts] for u in a.document.get("UserDetailList", [])), None)
-    provider = next((p["arn"] for a in [own, *accounts] for p in a.document.get("identity_providers", [])
-                     if p.get("type") == "oidc"), None)
+    provider = next(
+        (
+            p["arn"]
+            for a in [own, *accounts]
+            for p in a.document.get("identity_providers", [])
+            if p.get("type") == "oidc"
+        ),
+        None,
+    )
     root = f"arn:aws:iam::{own.account_id}:root"
     templates = {
         "user": _trust({"AWS": user or root}),
         "account": _trust({"AWS": root}),
-        "cross_account": _trust({"AWS": f"arn:aws:iam::{others[0]}:root"},
-                                condition={"StringEquals": {"sts:ExternalId": "choose-a-secret-id"}}),
+        "cross_account": _trust(
+            {"AWS": f"arn:aws:iam::{others[0]}:root"},
+            condition={"StringEquals": {"sts:ExternalId": "choose-a-secret-id"}},
+        ),
         "ec2": _trust({"Service": "ec2.amazonaws.com"}),
-        "lambda": _trust({"Service": "lambda.amazonaws.com"},
-                         condition={"StringEquals": {"aws:SourceAccount": own.account_id}}),
+        "lambda": _trust(
+            {"Service": "lambda.amazonaws.com"}, condition={"StringEquals": {"aws:SourceAccount": own.account_id}}
+        ),
         "mfa": _trust({"AWS": root}, condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
     }
     if provider:
         host = provider.split(":oidc-provider/", 1)[-1]
-        templates["github"] = _trust({"Federated": provider}, "sts:AssumeRoleWithWebIdentity", {
-            "StringEquals": {f"{host}:aud": "sts.amazonaws.com"},
-            "StringLike": {f"{host}:sub": "repo:example-org/app:ref:refs/heads/main"}})
+        templates["github"] = _trust(
+            {"Federated": provider},
+            "sts:AssumeRoleWithWebIdentity",
+            {
+                "StringEquals": {f"{host}:aud": "sts.amazonaws.com"},
+                "StringLike": {f"{host}:sub": "repo:example-org/app:ref:refs/heads/main"},
+            },
+        )
     return {key: templates[key] for key in TEMPLATE_LABELS if key in templates}
 
 
@@ -226,11 +274,15 @@ def trust_in_words(text: str, account_id: str) -> list[dict]:
     for statement in policy.statements:
         spec = statement.principal or statement.not_principal
         who = _principal_words(spec, account_id) if spec else []
-        described.append({
-            "allow": statement.effect == "Allow", "not_principal": statement.not_principal is not None,
-            "who": who, "actions": statement.actions or statement.not_actions or (),
-            "conditions": [f"{c.operator} {c.key} {', '.join(c.values)}" for c in statement.conditions],
-        })
+        described.append(
+            {
+                "allow": statement.effect == "Allow",
+                "not_principal": statement.not_principal is not None,
+                "who": who,
+                "actions": statement.actions or statement.not_actions or (),
+                "conditions": [f"{c.operator} {c.key} {', '.join(c.values)}" for c in statement.conditions],
+            }
+        )
     return described
 
 
@@ -305,29 +357,46 @@ def put_trust(world: World, arn: str, text: str, started_from: str) -> None:
 
 # ---- forms ---------------------------------------------------------------------------------------------------------
 
-_TOO_LONG = gettext_lazy("The document is %(show_value)s characters long; a request may carry at most "
-                         "%(limit_value)s. Shorten it.")
+_TOO_LONG = gettext_lazy(
+    "The document is %(show_value)s characters long; a request may carry at most %(limit_value)s. Shorten it."
+)
 
 
 def document_field(label: str) -> forms.CharField:
     """The editor's text: kept exactly as typed; the engine validates it when it is saved."""
-    return forms.CharField(label=label, strip=False, max_length=MAX_DOCUMENT_CHARS,
-                           error_messages={"max_length": _TOO_LONG},
-                           widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false", "autocomplete": "off",
-                                                       "class": "code", "data-policy-editor": ""}))
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=MAX_DOCUMENT_CHARS,
+        error_messages={"max_length": _TOO_LONG},
+        widget=forms.Textarea(
+            attrs={"rows": 16, "spellcheck": "false", "autocomplete": "off", "class": "code", "data-policy-editor": ""}
+        ),
+    )
 
 
 class RoleSettingsForm(forms.Form):
     """UpdateRole and tags: IAM's limits are the engine's to check, so its wording reaches the learner."""
 
-    description = forms.CharField(label=gettext_lazy("Description"), required=False, strip=False,
-                                  max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        required=False,
+        strip=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     max_session_duration = forms.IntegerField(
-        label=gettext_lazy("Maximum session duration (seconds)"), initial=3600,
-        help_text=gettext_lazy("From 3,600 (one hour) to 43,200 (12 hours). Chained sessions stay capped at one hour."))
-    tags = forms.CharField(label=gettext_lazy("Tags"), required=False, max_length=20_000,
-                           widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
-                           help_text=gettext_lazy("One tag per line, written key=value."))
+        label=gettext_lazy("Maximum session duration (seconds)"),
+        initial=3600,
+        help_text=gettext_lazy("From 3,600 (one hour) to 43,200 (12 hours). Chained sessions stay capped at one hour."),
+    )
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
+        help_text=gettext_lazy("One tag per line, written key=value."),
+    )
 
 
 class RoleForm(RoleSettingsForm):
@@ -335,10 +404,17 @@ class RoleForm(RoleSettingsForm):
 
     field_order = ["account", "name", "path", "description", "max_session_duration", "tags", "document"]
     account = forms.ChoiceField(label=gettext_lazy("Account"))
-    name = forms.CharField(label=gettext_lazy("Role name"), max_length=1000,
-                           help_text=gettext_lazy("Up to 64 letters, digits and + = , . @ _ -"))
-    path = forms.CharField(label=gettext_lazy("Path"), initial="/", max_length=1000,
-                           help_text=gettext_lazy("/ or a path such as /service-role/ (it becomes part of the ARN)."))
+    name = forms.CharField(
+        label=gettext_lazy("Role name"),
+        max_length=1000,
+        help_text=gettext_lazy("Up to 64 letters, digits and + = , . @ _ -"),
+    )
+    path = forms.CharField(
+        label=gettext_lazy("Path"),
+        initial="/",
+        max_length=1000,
+        help_text=gettext_lazy("/ or a path such as /service-role/ (it becomes part of the ARN)."),
+    )
     document = document_field(gettext_lazy("Trust policy"))
 
     def __init__(self, *args, accounts: list[SandboxAccount], **kwargs) -> None:
@@ -352,8 +428,11 @@ class TrustForm(forms.Form):
 
 
 class InlinePolicyForm(forms.Form):
-    policy_name = forms.CharField(label=gettext_lazy("Policy name"), max_length=1000,
-                                  help_text=gettext_lazy("Saving under an existing name replaces that policy."))
+    policy_name = forms.CharField(
+        label=gettext_lazy("Policy name"),
+        max_length=1000,
+        help_text=gettext_lazy("Saving under an existing name replaces that policy."),
+    )
     document = document_field(gettext_lazy("Permission policy"))
 
 

@@ -70,8 +70,13 @@ def replace_contents(sandbox: Sandbox, world: dict, compute: dict | None = None)
         document = dict(document)
         alias = document.pop("alias", "") or ""
         SandboxAccount.objects.create(
-            sandbox=sandbox, account_id=account_id, alias=alias, is_learners=position == 0, document=document,
-            compute=compute.get(account_id, {}), position=position,
+            sandbox=sandbox,
+            account_id=account_id,
+            alias=alias,
+            is_learners=position == 0,
+            document=document,
+            compute=compute.get(account_id, {}),
+            position=position,
         )
     Sandbox.objects.filter(pk=sandbox.pk).update(revision=F("revision") + 1, clock_offset=0)
     sandbox.refresh_from_db(fields=["revision", "clock_offset"])
@@ -138,7 +143,10 @@ class SandboxWorld:
             row = stored.get(account_id)
             if row is None:
                 SandboxAccount.objects.create(
-                    sandbox=self.sandbox, account_id=account_id, alias=alias, document=document,
+                    sandbox=self.sandbox,
+                    account_id=account_id,
+                    alias=alias,
+                    document=document,
                     position=len(stored),
                 )
             elif row.document != document or row.alias != alias:
@@ -205,8 +213,7 @@ def _organization_data(accounts: list[SandboxAccount]) -> dict | None:
         "management_account": organization.management_account_id,
         "accounts": [account.account_id for account in accounts if account.organization_id == organization.pk],
         "scps": [
-            {"name": scp.name, "targets": scp.targets, "document": scp.document}
-            for scp in organization.scps.all()
+            {"name": scp.name, "targets": scp.targets, "document": scp.document} for scp in organization.scps.all()
         ],
     }
 

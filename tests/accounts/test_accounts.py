@@ -19,16 +19,20 @@ def _login(client, username: str, password: str):
 
 
 def test_sign_up_creates_the_account_and_logs_in(client):
-    response = client.post(reverse("signup"), {"username": "dana", "email": "dana@example.com",
-                                               "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        reverse("signup"),
+        {"username": "dana", "email": "dana@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert response.status_code == 302
     assert User.objects.get(username="dana").email == "dana@example.com"
     assert client.get(reverse("home")).context["user"].username == "dana"
 
 
 def test_sign_up_keeps_what_was_typed_and_names_each_problem(client, alice):
-    response = client.post(reverse("signup"), {"username": "alice", "email": "alice@example.com",
-                                               "password1": "short", "password2": "other"})
+    response = client.post(
+        reverse("signup"),
+        {"username": "alice", "email": "alice@example.com", "password1": "short", "password2": "other"},
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert "username" in form.errors and "email" in form.errors and "password2" in form.errors
@@ -69,8 +73,14 @@ def test_password_change_requires_login_and_works(client, alice):
     url = reverse("password_change")
     assert client.get(url).status_code == 302
     client.force_login(alice)
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "a much better passphrase",
-                                 "new_password2": "a much better passphrase"})
+    response = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a much better passphrase",
+            "new_password2": "a much better passphrase",
+        },
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("a much better passphrase")
@@ -84,8 +94,10 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, alice):
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
     assert form_page.context["validlink"]
-    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": "a brand new passphrase",
-                                                            "new_password2": "a brand new passphrase"})
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("a brand new passphrase")
@@ -109,8 +121,9 @@ def test_instructor_command_names_unknown_users_and_changes_nothing(alice):
 def test_admin_action_makes_instructors(client, alice, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
     client.force_login(admin)
-    response = client.post(reverse("admin:auth_user_changelist"),
-                           {"action": "make_instructor", "_selected_action": [alice.pk]})
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "make_instructor", "_selected_action": [alice.pk]}
+    )
     assert response.status_code == 302
     assert is_instructor(User.objects.get(pk=alice.pk))
 

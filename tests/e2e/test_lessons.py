@@ -10,10 +10,22 @@ import pytest
 from tests.e2e.conftest import axe_violations
 
 PAGES = [
-    "/lessons/", "/lessons/deep-dive/", "/lessons/steps/1/", "/lessons/steps/3/", "/lessons/steps/3/test-out/",
-    "/lessons/worked/3/", "/lessons/myths/", "/lessons/quiz/", "/lessons/quiz/step-3-trust/",
-    "/lessons/quiz/under-the-hood/", "/lessons/review/", "/lessons/visual/", "/lessons/try-it/",
-    "/lessons/cheat-sheet/", "/lessons/progress/", "/lessons/step-3-trust/",
+    "/lessons/",
+    "/lessons/deep-dive/",
+    "/lessons/steps/1/",
+    "/lessons/steps/3/",
+    "/lessons/steps/3/test-out/",
+    "/lessons/worked/3/",
+    "/lessons/myths/",
+    "/lessons/quiz/",
+    "/lessons/quiz/step-3-trust/",
+    "/lessons/quiz/under-the-hood/",
+    "/lessons/review/",
+    "/lessons/visual/",
+    "/lessons/try-it/",
+    "/lessons/cheat-sheet/",
+    "/lessons/progress/",
+    "/lessons/step-3-trust/",
 ]
 
 

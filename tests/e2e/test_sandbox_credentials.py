@@ -75,7 +75,7 @@ def test_a_session_counts_down_expires_on_fast_forward_and_then_fails_with_expir
     assert "ExpiredToken" in alert.inner_text()
     assert "The security token included in the request is expired" in alert.inner_text()
     assert alert.get_by_role("link").get_attribute("href") == "/lessons/step-4-temporary-credentials/"
-    assert page.get_by_label("Action").input_value() == "s3:GetObject"   # nothing typed is lost
+    assert page.get_by_label("Action").input_value() == "s3:GetObject"  # nothing typed is lost
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Audit trail").click()

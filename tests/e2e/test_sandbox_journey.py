@@ -13,8 +13,11 @@ from playwright.sync_api import expect
 from iamtutor.sandbox.models import StsSession
 
 ALICE = "arn:aws:iam::111111111111:user/alice"
-BROKEN = ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Alow", "Principal": {"AWS": "'
-          + ALICE + '"}, "Action": "sts:AssumeRole"}\n  ]\n}')
+BROKEN = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Alow", "Principal": {"AWS": "'
+    + ALICE
+    + '"}, "Action": "sts:AssumeRole"}\n  ]\n}'
+)
 
 
 def test_create_fix_assume_count_down_expire_and_fail_with_expired_token(page):

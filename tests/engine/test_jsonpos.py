@@ -40,8 +40,18 @@ def _plain(value):
 class TestValues:
     @pytest.mark.parametrize(
         "text",
-        ['{}', '[]', '"s"', " 12 ", "-0.5e+3", "true", "null", '{"a": [1, 2, {"b": null}], "c": "x\\n\\u00e9"}',
-         '[[], {}, [{}]]', '\t{"k" :\r\n [ ] }\n'],
+        [
+            "{}",
+            "[]",
+            '"s"',
+            " 12 ",
+            "-0.5e+3",
+            "true",
+            "null",
+            '{"a": [1, 2, {"b": null}], "c": "x\\n\\u00e9"}',
+            "[[], {}, [{}]]",
+            '\t{"k" :\r\n [ ] }\n',
+        ],
     )
     def test_parses_like_the_standard_library(self, text):
         assert _plain(parse_json(text)) == json.loads(text)
@@ -66,8 +76,8 @@ class TestPositions:
         tree = parse_json(self.TEXT)
         assert isinstance(tree, JsonObject)
         key_offset, value_offset = tree.positions["Version"]
-        assert self.TEXT[key_offset:key_offset + 9] == '"Version"'
-        assert self.TEXT[value_offset:value_offset + 12] == '"2012-10-17"'
+        assert self.TEXT[key_offset : key_offset + 9] == '"Version"'
+        assert self.TEXT[value_offset : value_offset + 12] == '"2012-10-17"'
 
     def test_arrays_record_element_offsets(self):
         statements = parse_json(self.TEXT)["Statement"]

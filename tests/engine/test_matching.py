@@ -57,17 +57,37 @@ class TestGlob:
     # §1.4 D-ACT, §1.5 D-RES, §2.3 D-OPS StringLike (H): `*` any run incl. empty, `?` exactly one character,
     # whole-string match.
     CASES = [
-        ("*", "", True), ("*", "anything/at:all", True), ("", "", True), ("", "a", False),
-        ("abc", "abc", True), ("abc", "abcd", False), ("abc", "ABC", False),
-        ("a*", "a", True), ("a*", "abc", True), ("a*", "ba", False),
-        ("*c", "abc", True), ("*c", "cb", False),
-        ("a*c", "ac", True), ("a*c", "abbbc", True), ("a*c", "abcb", False),
-        ("a?c", "abc", True), ("a?c", "ac", False), ("a?c", "abbc", False),
-        ("?", "é", True), ("??", "é", False),
-        ("*a*b*", "xxaxxbxx", True), ("*a*b*", "xxbxxaxx", False),
-        ("a*b?c*d", "aXXbYcZZd", True), ("a*b?c*d", "abcd", False),
-        ("*ab*ab*", "abab", True), ("*ab*ab*", "aba", False), ("*aab", "aaab", True),
-        ("**", "", True), ("a**b", "ab", True), ("*?*", "", False), ("*?*", "x", True),
+        ("*", "", True),
+        ("*", "anything/at:all", True),
+        ("", "", True),
+        ("", "a", False),
+        ("abc", "abc", True),
+        ("abc", "abcd", False),
+        ("abc", "ABC", False),
+        ("a*", "a", True),
+        ("a*", "abc", True),
+        ("a*", "ba", False),
+        ("*c", "abc", True),
+        ("*c", "cb", False),
+        ("a*c", "ac", True),
+        ("a*c", "abbbc", True),
+        ("a*c", "abcb", False),
+        ("a?c", "abc", True),
+        ("a?c", "ac", False),
+        ("a?c", "abbc", False),
+        ("?", "é", True),
+        ("??", "é", False),
+        ("*a*b*", "xxaxxbxx", True),
+        ("*a*b*", "xxbxxaxx", False),
+        ("a*b?c*d", "aXXbYcZZd", True),
+        ("a*b?c*d", "abcd", False),
+        ("*ab*ab*", "abab", True),
+        ("*ab*ab*", "aba", False),
+        ("*aab", "aaab", True),
+        ("**", "", True),
+        ("a**b", "ab", True),
+        ("*?*", "", False),
+        ("*?*", "x", True),
     ]
 
     @pytest.mark.parametrize(("pattern", "value", "expected"), CASES)
@@ -191,8 +211,11 @@ class TestMatchResource:
         # the region wildcard does not swallow the account component (per-segment rule, M)
         ("arn:aws:ssm:*:parameter/x", "arn:aws:ssm:us-east-1:111111111111:parameter/x", False),
         # `*` in the resource part spans `:` as well as `/`
-        ("arn:aws:logs:us-east-1:111111111111:log-group:*",
-         "arn:aws:logs:us-east-1:111111111111:log-group:app:log-stream:s1", True),
+        (
+            "arn:aws:logs:us-east-1:111111111111:log-group:*",
+            "arn:aws:logs:us-east-1:111111111111:log-group:app:log-stream:s1",
+            True,
+        ),
         ("arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::b/${aws:username}/x", True),  # no substitution here
     ]
 
@@ -239,8 +262,10 @@ class TestMatchResource:
         assert compile_resource(None)("x") is False
 
     @settings(max_examples=400)
-    @given(st.lists(st.text("a*?:", max_size=4), min_size=1, max_size=7), st.lists(st.text("a:", max_size=3),
-                                                                               min_size=1, max_size=7))
+    @given(
+        st.lists(st.text("a*?:", max_size=4), min_size=1, max_size=7),
+        st.lists(st.text("a:", max_size=3), min_size=1, max_size=7),
+    )
     def test_match_resource_agrees_with_a_per_component_reference(self, pattern_parts, resource_parts):
         # §1.5 (D-RES, H; per-segment rule M; F4): reference built from the plain recursive glob
         pattern = ":".join(["arn", *pattern_parts])
@@ -304,12 +329,19 @@ ALICE = Caller("user", f"arn:aws:iam::{ACCOUNT}:user/dev/alice", ACCOUNT, unique
 ROOT = Caller("root", f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, unique_id=ACCOUNT)
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ops/Deploy"
 SESSION = Caller(
-    "assumed_role", f"arn:aws:sts::{ACCOUNT}:assumed-role/Deploy/deploy-1", ACCOUNT, role_arn=ROLE_ARN,
-    unique_id="AROADEPLOY000000001:deploy-1", session_name="deploy-1",
+    "assumed_role",
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/Deploy/deploy-1",
+    ACCOUNT,
+    role_arn=ROLE_ARN,
+    unique_id="AROADEPLOY000000001:deploy-1",
+    session_name="deploy-1",
 )
 FEDERATED = Caller(
-    "federated_user", f"arn:aws:sts::{ACCOUNT}:federated-user/bob", ACCOUNT,
-    user_arn=f"arn:aws:iam::{ACCOUNT}:user/bob", unique_id=f"{ACCOUNT}:bob",
+    "federated_user",
+    f"arn:aws:sts::{ACCOUNT}:federated-user/bob",
+    ACCOUNT,
+    user_arn=f"arn:aws:iam::{ACCOUNT}:user/bob",
+    unique_id=f"{ACCOUNT}:bob",
 )
 EC2 = Caller("service", "ec2.amazonaws.com", None, service="ec2.amazonaws.com")
 GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"

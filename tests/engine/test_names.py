@@ -76,8 +76,11 @@ def test_a_missing_required_value_must_not_be_null():
         ("policy_name", ["ReadOnly", "p" * 128], ["p" * 129, "a:b"]),
         ("instance_profile_name", ["web", "i" * 128], ["i" * 129, "a?"]),
         # §1.9 API-IAM (H): paths begin and end with '/', printable ASCII, 1–512
-        ("path", ["/", "/engineering/", "/a/b/", "/" + "x" * 510 + "/"],
-         ["", "a/", "/a", "/a b/", "/é/", "/" + "x" * 511 + "/"]),
+        (
+            "path",
+            ["/", "/engineering/", "/a/b/", "/" + "x" * 510 + "/"],
+            ["", "a/", "/a", "/a b/", "/é/", "/" + "x" * 511 + "/"],
+        ),
         ("policy_path", ["/", "/team-a/"], ["/a b/", "a/", "/a//"]),
         # §1.9 API-IAM (H): role description at most 1,000 characters
         ("role_description", ["", "d" * 1000], ["d" * 1001]),
@@ -135,7 +138,7 @@ class TestTags:
 
     def test_non_bmp_symbols_are_not_letters(self):
         assert tag_problems({"😀": "v"})
-        assert tag_problems({"𝔘nicode": "v"}) == []   # U+1D518 is a letter (Lu)
+        assert tag_problems({"𝔘nicode": "v"}) == []  # U+1D518 is a letter (Lu)
 
 
 def test_validation_message_counts():

@@ -1168,4 +1168,3 @@ def test_only_policy_errors_ever_escape(document, kind, as_text, managed):
 def test_random_text_never_raises_anything_else(text):
     for kind in ("identity", "trust", "resource"):
         assert all(isinstance(problem, PolicyError) for problem in iter_policy_problems(text, kind))
-

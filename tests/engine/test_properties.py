@@ -29,15 +29,26 @@ ALICE = f"arn:aws:iam::{A}:user/alice"
 APP = f"arn:aws:iam::{A}:role/App"
 SESSION = f"arn:aws:sts::{A}:assumed-role/App/s1"
 USER = Caller("user", ALICE, A, unique_id="AIDAEXAMPLEALICE00001")
-ROLE_SESSION = Caller("assumed_role", SESSION, A, role_arn=APP, unique_id="AROAEXAMPLEAPP000001:s1",
-                      session_name="s1")
+ROLE_SESSION = Caller("assumed_role", SESSION, A, role_arn=APP, unique_id="AROAEXAMPLEAPP000001:s1", session_name="s1")
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "ec2:RunInstances", "iam:CreateUser", "sqs:SendMessage"]
 ACTION_PATTERNS = ["*", "s3:*", "s3:Get*", "S3:getobject", "s3:?utObject", "ec2:*", "iam:*User", "sqs:SendMessage"]
-RESOURCES = ["arn:aws:s3:::b/k", "arn:aws:s3:::b", "arn:aws:iam::111111111111:user/x",
-             "arn:aws:sqs:us-east-1:111111111111:q", "*"]
-RESOURCE_PATTERNS = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::*", "arn:aws:s3:::b", "arn:aws:iam::111111111111:user/*",
-                     "arn:aws:sqs:*:111111111111:*", "arn:aws:s3:::${aws:username}/*"]
+RESOURCES = [
+    "arn:aws:s3:::b/k",
+    "arn:aws:s3:::b",
+    "arn:aws:iam::111111111111:user/x",
+    "arn:aws:sqs:us-east-1:111111111111:q",
+    "*",
+]
+RESOURCE_PATTERNS = [
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::b",
+    "arn:aws:iam::111111111111:user/*",
+    "arn:aws:sqs:*:111111111111:*",
+    "arn:aws:s3:::${aws:username}/*",
+]
 CONDITIONS: list[dict[str, Any] | None] = [
     None,
     {"StringEquals": {"aws:PrincipalTag/team": "blue"}},
@@ -54,8 +65,17 @@ CONDITIONS: list[dict[str, Any] | None] = [
     {"DateLessThan": {"aws:CurrentTime": "2026-06-30T00:00:00Z"}},
     {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/*"}},
 ]
-PRINCIPALS = ["*", {"AWS": "*"}, {"AWS": ALICE}, {"AWS": A}, {"AWS": f"arn:aws:iam::{A}:root"}, {"AWS": APP},
-              {"AWS": SESSION}, {"AWS": B}, {"Service": "ec2.amazonaws.com"}]
+PRINCIPALS = [
+    "*",
+    {"AWS": "*"},
+    {"AWS": ALICE},
+    {"AWS": A},
+    {"AWS": f"arn:aws:iam::{A}:root"},
+    {"AWS": APP},
+    {"AWS": SESSION},
+    {"AWS": B},
+    {"Service": "ec2.amazonaws.com"},
+]
 CONTEXT_ENTRIES = {
     "aws:PrincipalTag/team": st.sampled_from(["blue", "red"]),
     "aws:SecureTransport": st.booleans(),
@@ -101,12 +121,31 @@ def requests(draw: st.DrawFn, caller: Caller | None = None) -> Request:
     raw["aws:CurrentTime"] = "2026-01-01T09:00:00Z"
     raw["aws:PrincipalArn"] = ALICE if who is USER else APP
     return Request(
-        caller=who, action=draw(st.sampled_from(ACTIONS)), resource=draw(st.sampled_from(RESOURCES)),
-        resource_account=draw(st.sampled_from([None, None, B])), context=make_context(raw),
+        caller=who,
+        action=draw(st.sampled_from(ACTIONS)),
+        resource=draw(st.sampled_from(RESOURCES)),
+        resource_account=draw(st.sampled_from([None, None, B])),
+        context=make_context(raw),
         identity_policies=tuple(draw(st.lists(policies(), max_size=3))),
         resource_policy=draw(st.one_of(st.none(), policies("resource"))),
-        scps=draw(st.sampled_from([(), ((parse_policy({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}, "scp"),),)])),
+        scps=draw(
+            st.sampled_from(
+                [
+                    (),
+                    (
+                        (
+                            parse_policy(
+                                {
+                                    "Version": "2012-10-17",
+                                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                                },
+                                "scp",
+                            ),
+                        ),
+                    ),
+                ]
+            )
+        ),
     )
 
 
@@ -127,10 +166,14 @@ def test_an_added_deny_never_grants(request: Request, deny: Any) -> None:
 
 
 @PROPERTY_SETTINGS
-@given(requests(), st.lists(statements(principal=True), max_size=3),
-       st.lists(statements(effect="Deny", principal=True), min_size=1, max_size=2))
-def test_a_deny_added_to_the_resource_policy_never_grants(request: Request, base: list[dict],
-                                                          extra: list[dict]) -> None:
+@given(
+    requests(),
+    st.lists(statements(principal=True), max_size=3),
+    st.lists(statements(effect="Deny", principal=True), min_size=1, max_size=2),
+)
+def test_a_deny_added_to_the_resource_policy_never_grants(
+    request: Request, base: list[dict], extra: list[dict]
+) -> None:
     # §4.1 fact 1 D-EVAL (H).
     def resource_policy(body: list[dict]) -> Any:
         return parse_policy({"Version": "2012-10-17", "Statement": body}, "resource") if body else None
@@ -160,18 +203,53 @@ def test_a_session_policy_never_widens_access(request: Request, session_policies
 # ---- nothing but EngineError escapes -------------------------------------------------------------------------------
 
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                         st.text(max_size=20))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=25)
-policy_keys = st.sampled_from(["Version", "Id", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action",
-                               "NotAction", "Resource", "NotResource", "Condition", "AWS", "Service",
-                               "StringEquals", "ForAnyValue:StringLike", "Null", "aws:SourceIp"])
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=25,
+)
+policy_keys = st.sampled_from(
+    [
+        "Version",
+        "Id",
+        "Statement",
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "AWS",
+        "Service",
+        "StringEquals",
+        "ForAnyValue:StringLike",
+        "Null",
+        "aws:SourceIp",
+    ]
+)
 policy_like = st.recursive(
-    st.one_of(json_scalars, st.sampled_from(["2012-10-17", "Allow", "Deny", "*", "s3:GetObject",
-                                             "arn:aws:s3:::b/*", "${aws:username}", "sts:AssumeRole"])),
+    st.one_of(
+        json_scalars,
+        st.sampled_from(
+            [
+                "2012-10-17",
+                "Allow",
+                "Deny",
+                "*",
+                "s3:GetObject",
+                "arn:aws:s3:::b/*",
+                "${aws:username}",
+                "sts:AssumeRole",
+            ]
+        ),
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(policy_keys, inner, max_size=5)),
-    max_leaves=30)
+    max_leaves=30,
+)
 
 
 @PROPERTY_SETTINGS
@@ -188,8 +266,10 @@ def test_parsing_raises_only_engine_errors(document: Any, kind: str, managed: bo
 
 
 @PROPERTY_SETTINGS
-@given(st.sampled_from(["[" * 5000, '{"Statement":' * 3000, '"\\ud800"', "\x00", "{\"Version\": 1e999}"]),
-       st.sampled_from(POLICY_KINDS))
+@given(
+    st.sampled_from(["[" * 5000, '{"Statement":' * 3000, '"\\ud800"', "\x00", '{"Version": 1e999}']),
+    st.sampled_from(POLICY_KINDS),
+)
 def test_parsing_hostile_text_raises_only_engine_errors(text: str, kind: str) -> None:
     with contextlib.suppress(EngineError):
         parse_policy(text, kind)
@@ -197,19 +277,55 @@ def test_parsing_hostile_text_raises_only_engine_errors(text: str, kind: str) ->
 
 BASE_WORLD = {
     "clock": "2026-01-01T09:00:00Z",
-    "organization": {"id": "o-exampleorgid", "management_account": "333333333333",
-                     "scps": [{"name": "Full", "targets": [A], "document": {"Version": "2012-10-17", "Statement": [
-                         {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]},
-    "accounts": {A: {
-        "UserDetailList": [{"UserName": "alice", "Path": "/", "Arn": ALICE, "Tags": [{"Key": "team", "Value": "b"}],
-                            "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {
+    "organization": {
+        "id": "o-exampleorgid",
+        "management_account": "333333333333",
+        "scps": [
+            {
+                "name": "Full",
+                "targets": [A],
+                "document": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                },
+            }
+        ],
+    },
+    "accounts": {
+        A: {
+            "UserDetailList": [
+                {
+                    "UserName": "alice",
+                    "Path": "/",
+                    "Arn": ALICE,
+                    "Tags": [{"Key": "team", "Value": "b"}],
+                    "UserPolicyList": [
+                        {
+                            "PolicyName": "p",
+                            "PolicyDocument": {
                                 "Version": "2012-10-17",
-                                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}]}],
-        "RoleDetailList": [{"RoleName": "App", "Path": "/", "Arn": APP, "MaxSessionDuration": 3600,
-                            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                                {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}]}}],
-        "resources": [{"arn": "arn:aws:s3:::b", "tags": {"env": "prod"}}],
-    }, "333333333333": {}},
+                                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+                            },
+                        }
+                    ],
+                }
+            ],
+            "RoleDetailList": [
+                {
+                    "RoleName": "App",
+                    "Path": "/",
+                    "Arn": APP,
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}],
+                    },
+                }
+            ],
+            "resources": [{"arn": "arn:aws:s3:::b", "tags": {"env": "prod"}}],
+        },
+        "333333333333": {},
+    },
 }
 
 

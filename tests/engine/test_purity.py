@@ -23,8 +23,7 @@ _NO_DJANGO = "not any(m == 'django' or m.startswith('django.') for m in sys.modu
 def _python(code: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_importing_the_engine_loads_no_django() -> None:
@@ -33,8 +32,14 @@ def test_importing_the_engine_loads_no_django() -> None:
 
 
 def test_importing_every_engine_module_loads_no_django() -> None:
-    modules = sorted({f"iamtutor.engine.{p.relative_to(ENGINE).with_suffix('').as_posix().replace('/', '.')}"
-                      for p in ENGINE_FILES if p.name != "__init__.py"} - {"iamtutor.engine.__main__"})
+    modules = sorted(
+        {
+            f"iamtutor.engine.{p.relative_to(ENGINE).with_suffix('').as_posix().replace('/', '.')}"
+            for p in ENGINE_FILES
+            if p.name != "__init__.py"
+        }
+        - {"iamtutor.engine.__main__"}
+    )
     code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
     proc = _python(code + f"assert {_NO_DJANGO}, sorted(m for m in sys.modules if m.startswith('django'))")
     assert proc.returncode == 0, proc.stderr
@@ -52,8 +57,12 @@ def _imported_modules(tree: ast.AST) -> list[str]:
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
-                "import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             names.append(str(node.args[0].value))
     return names
 
@@ -66,6 +75,8 @@ def test_engine_file_has_no_django_import(path: Path) -> None:
 
 
 def test_the_ast_guard_catches_hidden_imports() -> None:
-    code = ("def f():\n    if x:\n        from django.conf import settings\n"
-            "import importlib\nimportlib.import_module('django')\n")
+    code = (
+        "def f():\n    if x:\n        from django.conf import settings\n"
+        "import importlib\nimportlib.import_module('django')\n"
+    )
     assert sorted(_imported_modules(ast.parse(code))) == ["django", "django.conf", "importlib"]

@@ -67,15 +67,16 @@ def _cases() -> list:
             cases.append(pytest.param(path, None, id=f"{path.name}::load", marks=_marks(path, None)))
             continue
         for index, step in enumerate(data.get("steps", [])):
-            cases.append(pytest.param(path, index, id=f"{path.name}::{step_title(step, index)}",
-                                      marks=_marks(path, index)))
+            cases.append(
+                pytest.param(path, index, id=f"{path.name}::{step_title(step, index)}", marks=_marks(path, index))
+            )
     return cases
 
 
 def _problems(path: Path, index: int | None) -> list[str]:
     code, lines = _check(path)
     prefix = f"{path}: "
-    scenario_level = [line for line in lines if line.startswith(prefix) and not line[len(prefix):].startswith("step ")]
+    scenario_level = [line for line in lines if line.startswith(prefix) and not line[len(prefix) :].startswith("step ")]
     if index is None:
         return [*scenario_level, *([] if code == 0 else [f"exit code {code}"])]
     mine = [line for line in lines if line.startswith(f"{prefix}step {index} (")]
@@ -114,12 +115,18 @@ def test_corpus_uses_the_named_cast_and_accounts() -> None:
         assert accounts <= allowed_accounts, path.name
 
 
-@pytest.mark.parametrize("name", ["eval_explicit_deny_beats_allow.json", "sts_expiry.json",
-                                  "valid_load_trust_with_resource.json"])
+@pytest.mark.parametrize(
+    "name", ["eval_explicit_deny_beats_allow.json", "sts_expiry.json", "valid_load_trust_with_resource.json"]
+)
 def test_scenario_passes_in_a_real_subprocess(name: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "iamtutor.engine", "simulate", str(SCENARIOS / name), "--check"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamtutor.engine", "simulate", str(SCENARIOS / name), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("ok: ")
 
@@ -168,7 +175,8 @@ class TestMatchExpected:
         actual = {"ok": False, "error": {"code": "AccessDenied", "message": "m"}}
         assert match_expected({"error": {"code": "AccessDenied"}}, actual) == []
         assert match_expected({"error": {"code": "ExpiredToken"}}, actual) == [
-            '$.error.code: expected "ExpiredToken", got "AccessDenied"']
+            '$.error.code: expected "ExpiredToken", got "AccessDenied"'
+        ]
 
     def test_missing_key_is_reported(self) -> None:
         assert match_expected({"reason": "x"}, {"ok": True}) == ['$.reason: missing (expected "x")']
@@ -202,19 +210,24 @@ class TestReadingScenarios:
         assert data["steps"] == []
         assert data["world"] == {"accounts": {"111111111111": {}}}
 
-    @pytest.mark.parametrize(("text", "path"), [
-        ("[]", "$"),
-        ('{"world": {}, "extra": 1}', "$.extra"),
-        ('{"steps": []}', "$.world"),
-        ('{"world": {}, "steps": {}}', "$.steps"),
-        ('{"world": {}, "steps": [1]}', "$.steps[0]"),
-        ('{"world": {}, "steps": [{"op": "fly"}]}', "$.steps[0].op"),
-        ('{"world": {}, "steps": [{"op": "request", "caller": "x", "action": "s3:GetObject"}]}',
-         "$.steps[0].resource"),
-        ('{"world": {}, "steps": [{"op": "advance_clock", "seconds": 1, "secs": 2}]}', "$.steps[0].secs"),
-        ('{"world": {}, "steps": [{"op": "advance_clock", "seconds": 1, "expect": []}]}', "$.steps[0].expect"),
-        ('{"world": {}, "expect_load_error": "x"}', "$.expect_load_error"),
-    ])
+    @pytest.mark.parametrize(
+        ("text", "path"),
+        [
+            ("[]", "$"),
+            ('{"world": {}, "extra": 1}', "$.extra"),
+            ('{"steps": []}', "$.world"),
+            ('{"world": {}, "steps": {}}', "$.steps"),
+            ('{"world": {}, "steps": [1]}', "$.steps[0]"),
+            ('{"world": {}, "steps": [{"op": "fly"}]}', "$.steps[0].op"),
+            (
+                '{"world": {}, "steps": [{"op": "request", "caller": "x", "action": "s3:GetObject"}]}',
+                "$.steps[0].resource",
+            ),
+            ('{"world": {}, "steps": [{"op": "advance_clock", "seconds": 1, "secs": 2}]}', "$.steps[0].secs"),
+            ('{"world": {}, "steps": [{"op": "advance_clock", "seconds": 1, "expect": []}]}', "$.steps[0].expect"),
+            ('{"world": {}, "expect_load_error": "x"}', "$.expect_load_error"),
+        ],
+    )
     def test_malformed_scenarios_name_the_place(self, text: str, path: str) -> None:
         with pytest.raises(WorldError) as info:
             parse_scenario_text(text)
@@ -227,8 +240,17 @@ class TestReadingScenarios:
 
     def test_every_operation_of_world_format_is_known(self) -> None:
         # world-format.md "Operations", plus get_session_token and audit_events (extensions, see README).
-        assert {"assume_role", "assume_role_with_web_identity", "request", "get_caller_identity", "advance_clock",
-                "set_clock", "revoke_sessions", "put_policy", "delete_policy"} <= set(STEP_KEYS)
+        assert {
+            "assume_role",
+            "assume_role_with_web_identity",
+            "request",
+            "get_caller_identity",
+            "advance_clock",
+            "set_clock",
+            "revoke_sessions",
+            "put_policy",
+            "delete_policy",
+        } <= set(STEP_KEYS)
 
     def test_step_titles_fall_back_to_op_and_id(self) -> None:
         assert step_title({"op": "request", "title": "t"}, 0) == "t"

@@ -68,7 +68,7 @@ def test_a_malformed_file_is_rejected_naming_file_and_line_and_nothing_changes(c
 
 
 def test_html_in_lesson_markdown_is_not_passed_through(content_dir):
-    _write(content_dir, "01.md", GOOD + '\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n')
+    _write(content_dir, "01.md", GOOD + "\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n")
     call_command("load_lessons")
     html = Lesson.objects.get(slug="trust").body_html
     assert "<script" not in html and "&lt;script&gt;" in html  # shown as text, never run
@@ -123,8 +123,12 @@ QUESTIONS = """\
 
 def _write_all(root: Path) -> None:
     _write(root, "03-trust.md", STEP)
-    for name, text in {"predictions.yaml": PREDICTIONS, "myths.yaml": MYTHS, "questions.yaml": QUESTIONS,
-                       "cards.yaml": "- {id: c1, step: 3, front: F, back: B}\n"}.items():
+    for name, text in {
+        "predictions.yaml": PREDICTIONS,
+        "myths.yaml": MYTHS,
+        "questions.yaml": QUESTIONS,
+        "cards.yaml": "- {id: c1, step: 3, front: F, back: B}\n",
+    }.items():
         (root / "en" / name).write_text(text)
 
 
@@ -192,7 +196,14 @@ def test_the_shipped_content_loads_every_kind(loaded):
     from lessons.models import Card, Myth, PolicyExample, Prediction, Question, TryIt
 
     assert Question.objects.count() >= 40 and set(Question.objects.values_list("type", flat=True)) == {
-        "single", "multiple", "truefalse", "ordering", "spot_line", "numeric", "policy_reading"}
+        "single",
+        "multiple",
+        "truefalse",
+        "ordering",
+        "spot_line",
+        "numeric",
+        "policy_reading",
+    }
     assert Myth.objects.count() >= 10 and Card.objects.count() >= 30 and Prediction.objects.count() >= 5
     assert PolicyExample.objects.filter(key="step3-trust-alice", kind="trust").exists()
     assert TryIt.objects.filter(step=3).exists()

@@ -34,9 +34,15 @@ def test_progress_moves_to_the_account_at_log_in(loaded, client, alice):
 
 def test_progress_moves_to_the_account_at_sign_up(loaded, client, django_user_model):
     _study_anonymously(client)
-    client.post("/accounts/signup/", {"username": "dana", "email": "dana@example.com",
-                                      "password1": "a long and careful passphrase",
-                                      "password2": "a long and careful passphrase"})
+    client.post(
+        "/accounts/signup/",
+        {
+            "username": "dana",
+            "email": "dana@example.com",
+            "password1": "a long and careful passphrase",
+            "password2": "a long and careful passphrase",
+        },
+    )
     dana = django_user_model.objects.get(username="dana")
     assert Commitment.objects.filter(learner__user=dana).count() == 1
 

@@ -15,8 +15,9 @@ def _q(kind: str, **data):
 
 
 def _opts(*spec):
-    return [SimpleNamespace(key=key, text=key.upper(), correct=correct, explanation=f"why {key}")
-            for key, correct in spec]
+    return [
+        SimpleNamespace(key=key, text=key.upper(), correct=correct, explanation=f"why {key}") for key, correct in spec
+    ]
 
 
 def _answer(question, options, query: str):

@@ -47,8 +47,12 @@ def test_a_missed_item_comes_back_sooner_than_a_remembered_one():
 
 @pytest.mark.parametrize(
     ("correct", "confidence", "rating"),
-    [(False, "sure", Rating.Again), (True, "guessing", Rating.Hard), (True, "think_so", Rating.Good),
-     (True, "sure", Rating.Easy)],
+    [
+        (False, "sure", Rating.Again),
+        (True, "guessing", Rating.Hard),
+        (True, "think_so", Rating.Good),
+        (True, "sure", Rating.Easy),
+    ],
 )
 def test_a_mini_prediction_is_graded_by_correctness_and_confidence(correct, confidence, rating):
     assert review.rating_for(correct, confidence) == rating

@@ -8,10 +8,22 @@ import pytest
 from lessons.models import Commitment, MythAnswer, Prediction, QuizAttempt, ReviewState
 
 PAGES = [
-    "/lessons/", "/lessons/deep-dive/", "/lessons/steps/3/", "/lessons/steps/1/", "/lessons/steps/3/test-out/",
-    "/lessons/worked/3/", "/lessons/myths/", "/lessons/quiz/", "/lessons/quiz/step-3-trust/",
-    "/lessons/quiz/under-the-hood/", "/lessons/review/", "/lessons/visual/", "/lessons/try-it/",
-    "/lessons/cheat-sheet/", "/lessons/progress/", "/lessons/overview/",
+    "/lessons/",
+    "/lessons/deep-dive/",
+    "/lessons/steps/3/",
+    "/lessons/steps/1/",
+    "/lessons/steps/3/test-out/",
+    "/lessons/worked/3/",
+    "/lessons/myths/",
+    "/lessons/quiz/",
+    "/lessons/quiz/step-3-trust/",
+    "/lessons/quiz/under-the-hood/",
+    "/lessons/review/",
+    "/lessons/visual/",
+    "/lessons/try-it/",
+    "/lessons/cheat-sheet/",
+    "/lessons/progress/",
+    "/lessons/overview/",
 ]
 PREDICT = {"choice": "trust-check", "confidence": "sure"}
 
@@ -55,8 +67,9 @@ def test_committing_stores_the_prediction_and_reveals_the_answer(loaded, alice_c
 
 
 def test_htmx_gets_the_reveal_fragment(loaded, client):
-    response = client.post("/lessons/steps/3/predict/", {"choice": "any-user", "confidence": "guessing"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        "/lessons/steps/3/predict/", {"choice": "any-user", "confidence": "guessing"}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
     assert "Not quite." in body and "Only principals that the role" in body
@@ -137,8 +150,11 @@ def test_ordering_questions_work_without_javascript_through_position_selects(loa
 
 def test_the_worked_example_is_checked_as_parsed_json(loaded, client):
     wrong = client.post("/lessons/worked/3/", {"answer": '{"AWS": "arn:aws:iam::111111111111:user/bob"}'})
-    right = client.post("/lessons/worked/3/", {"answer": '{"AWS": ["arn:aws:iam::111111111111:user/alice"]}'},
-                        headers={"HX-Request": "true"})
+    right = client.post(
+        "/lessons/worked/3/",
+        {"answer": '{"AWS": ["arn:aws:iam::111111111111:user/alice"]}'},
+        headers={"HX-Request": "true"},
+    )
     assert "Not the same policy yet." in wrong.content.decode()
     assert "Right: that is the same policy" in right.content.decode() and "<html" not in right.content.decode()
 
@@ -174,8 +190,17 @@ def test_the_cheat_sheet_has_a_print_stylesheet(loaded, client):
     assert "/* Lessons */" in css and ".cheat-sheet pre" in css.split("/* Lessons */")[1]
 
 
-@pytest.mark.parametrize("path", ["/lessons/steps/3/", "/lessons/myths/", "/lessons/quiz/step-3-trust/",
-                                  "/lessons/progress/", "/lessons/review/", "/lessons/deep-dive/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lessons/steps/3/",
+        "/lessons/myths/",
+        "/lessons/quiz/step-3-trust/",
+        "/lessons/progress/",
+        "/lessons/review/",
+        "/lessons/deep-dive/",
+    ],
+)
 def test_busy_pages_use_a_bounded_number_of_queries(loaded, alice_client, django_assert_max_num_queries, path):
     alice_client.post("/lessons/steps/3/predict/", PREDICT)
     alice_client.post("/lessons/steps/3/read/")

@@ -48,8 +48,10 @@ def _github(client, sandbox, **token) -> str:
 def _chain_target(sandbox) -> str:
     """A role whose trust policy names the ReportsReader role, with a 12-hour MaxSessionDuration."""
     loaded = SandboxWorld.load(sandbox)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": READER},
-                                                     "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": READER}, "Action": "sts:AssumeRole"}],
+    }
     role = loaded.world.create_role("111111111111", "ChainTarget", trust, max_session_duration=43200)
     loaded.save()
     return role.arn
@@ -61,8 +63,14 @@ def _chain_target(sandbox) -> str:
 def test_the_owner_sees_every_kind_of_identity(alice_client, alice_sandbox):
     page = alice_client.get(_url(alice_sandbox)).content.decode()
     assert page.count("<h1") == 1
-    for text in (ALICE, CAROL, "Launch the EC2 instance web-server-1", "Invoke the Lambda function report-builder",
-                 "GitHub Actions", "<legend>"):
+    for text in (
+        ALICE,
+        CAROL,
+        "Launch the EC2 instance web-server-1",
+        "Invoke the Lambda function report-builder",
+        "GitHub Actions",
+        "<legend>",
+    ):
         assert text in page
 
 
@@ -75,8 +83,9 @@ def test_an_anonymous_owner_can_assume(client):
 
 def test_a_stranger_gets_404_and_nothing_happens(mallory_client, alice_sandbox):
     assert mallory_client.get(_url(alice_sandbox)).status_code == 404
-    response = mallory_client.post(_url(alice_sandbox), {"identity": f"user:{ALICE}", "role": READER,
-                                                         "session_name": "stolen"})
+    response = mallory_client.post(
+        _url(alice_sandbox), {"identity": f"user:{ALICE}", "role": READER, "session_name": "stolen"}
+    )
     assert response.status_code == 404
     assert not AuditEvent.objects.exists() and not StsSession.objects.exists()
 
@@ -97,8 +106,10 @@ def test_alice_assumes_reports_reader_and_the_session_is_stored(alice_client, al
 def test_bob_is_refused_and_told_the_trust_policy_names_alice(alice_client, alice_sandbox):
     # §5.2 step 2: the trust policy must allow the caller (D-TRUST)
     page = _call(alice_client, alice_sandbox, f"user:{BOB}")
-    assert ("AccessDenied: User: arn:aws:iam::111111111111:user/bob is not authorized to perform: sts:AssumeRole "
-            "on resource: arn:aws:iam::111111111111:role/ReportsReader") in page.replace("</code>", "")
+    assert (
+        "AccessDenied: User: arn:aws:iam::111111111111:user/bob is not authorized to perform: sts:AssumeRole "
+        "on resource: arn:aws:iam::111111111111:role/ReportsReader"
+    ) in page.replace("</code>", "")
     assert f"The trust policy of ReportsReader names {ALICE} — not {BOB}." in page
     assert "/lessons/step-3-trust/" in page and 'role="alert"' in page
     assert AuditEvent.objects.get(sandbox=alice_sandbox).error_code == "AccessDenied"
@@ -112,8 +123,9 @@ def test_a_role_that_does_not_exist_is_access_denied(alice_client, alice_sandbox
 
 def test_a_longer_session_than_max_session_duration_is_refused(alice_client, alice_sandbox):
     page = _call(alice_client, alice_sandbox, f"user:{ALICE}", duration_seconds="7200")
-    assert "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration" in page.replace("</code>",
-                                                                                                          "")
+    assert "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration" in page.replace(
+        "</code>", ""
+    )
     assert "/lessons/step-4-temporary-credentials/" in page
 
 
@@ -124,10 +136,11 @@ def test_mfa_with_a_device_of_someone_else_is_refused_and_with_alices_own_it_wor
 
 
 def test_session_tags_need_tag_session_in_the_trust_policy(alice_client, alice_sandbox):
-    page = _call(alice_client, alice_sandbox, f"user:{ALICE}", tag_key_0="project", tag_value_0="q3",
-                 tag_transitive_0="on")
+    page = _call(
+        alice_client, alice_sandbox, f"user:{ALICE}", tag_key_0="project", tag_value_0="q3", tag_transitive_0="on"
+    )
     assert "not authorized to perform: sts:TagSession" in page and "must also allow sts:TagSession" in page
-    assert 'value="project"' in page   # nothing typed is lost
+    assert 'value="project"' in page  # nothing typed is lost
 
 
 # ---- cross-account with an external ID ----------------------------------------------------------------------
@@ -176,7 +189,7 @@ def test_alice_launches_the_instance_and_ec2_names_the_session_after_it(alice_cl
     # §5.11, D-EC2 (H): the instance's session is named after the instance id
     page = _call(alice_client, alice_sandbox, EC2, "", launched_by=f"user:{ALICE}", external_id="ignored-here")
     assert "arn:aws:sts::111111111111:assumed-role/WebServerRole/i-0a1b2c3d4e5f60718" in page
-    assert "external_id" in page   # named as not sent
+    assert "external_id" in page  # named as not sent
     assert StsSession.objects.get().data["service"] == "ec2.amazonaws.com"
 
 
@@ -209,8 +222,9 @@ def test_a_github_token_for_another_repository_is_refused(alice_client, alice_sa
     # §5.8 (H): the trust policy's conditions on the token's claims decide
     page = _github(alice_client, alice_sandbox, repository="someone-else/app")
     assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in page
-    assert ("expects repo:example-org/app:ref:refs/heads/main; this call sent "
-            "repo:someone-else/app:ref:refs/heads/main") in page
+    assert (
+        "expects repo:example-org/app:ref:refs/heads/main; this call sent repo:someone-else/app:ref:refs/heads/main"
+    ) in page
     assert AuditEvent.objects.get().error_code == "AccessDenied"
 
 
@@ -233,8 +247,9 @@ def test_with_htmx_the_panel_swaps_in_place(alice_client, alice_sandbox):
     assert page.startswith('\n<div id="assume-panel">') and "<html" not in page and "AccessDenied" in page
 
 
-def test_the_page_needs_a_fixed_number_of_queries_with_200_sessions(alice_client, alice_sandbox,
-                                                                    django_assert_max_num_queries):
+def test_the_page_needs_a_fixed_number_of_queries_with_200_sessions(
+    alice_client, alice_sandbox, django_assert_max_num_queries
+):
     loaded = SandboxWorld.load(alice_sandbox)
     for n in range(200):
         assume_role(loaded.world, ALICE, READER, f"s-{n}", duration_seconds=900)
@@ -251,15 +266,16 @@ def test_a_huge_session_policy_is_refused_with_a_clear_message(alice_client, ali
     page = _call(alice_client, alice_sandbox, f"user:{ALICE}", policy=policy)
     # §5.1 (H): a session policy is at most 2,048 characters; the form refuses it before STS is called
     assert "Member must have length less than or equal to 2048" in page and 'id="id_policy_error"' in page
-    assert policy in page   # nothing typed is lost
+    assert policy in page  # nothing typed is lost
     page = _call(alice_client, alice_sandbox, f"user:{ALICE}", policy="x" * 200_000)
     error = page.split('id="id_policy_error">')[1].split("</span>")[0]
     assert "Member must have length less than or equal to 131072" in error and "STS issued" not in page
 
 
 def test_a_script_in_the_session_name_is_a_validation_error_shown_escaped(alice_client, alice_sandbox):
-    response = alice_client.post(_url(alice_sandbox), {"identity": f"user:{ALICE}", "role": READER,
-                                                       "session_name": "<script>alert(1)</script>"})
+    response = alice_client.post(
+        _url(alice_sandbox), {"identity": f"user:{ALICE}", "role": READER, "session_name": "<script>alert(1)</script>"}
+    )
     page = response.content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "at &#x27;roleSessionName&#x27; failed to satisfy constraint" in page
@@ -287,16 +303,34 @@ def test_the_result_links_to_the_credentials_page(alice_client, alice_sandbox):
     assert reverse("sandbox:credentials", args=[alice_sandbox.pk]) in page
 
 
-@pytest.mark.parametrize(("error", "sentence", "lesson"), [
-    (StsError("The role defined for the function cannot be assumed by Lambda.",
-              code="InvalidParameterValueException"), "must trust lambda.amazonaws.com", "step-6-services"),
-    (StsError("Packed policy consumes 130% of allotted space, please use smaller policy.",
-              code="PackedPolicyTooLarge"), "packed form is limited", "step-7-chaining-session-policies"),
-    (ParameterError("2 validation errors detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: "
-                    "Member must have length greater than or equal to 2; Value '5' at 'durationSeconds' failed to "
-                    "satisfy constraint: Member must have value greater than or equal to 900"),
-     "from 900 (15 minutes)", "step-4-temporary-credentials"),
-])
+@pytest.mark.parametrize(
+    ("error", "sentence", "lesson"),
+    [
+        (
+            StsError(
+                "The role defined for the function cannot be assumed by Lambda.", code="InvalidParameterValueException"
+            ),
+            "must trust lambda.amazonaws.com",
+            "step-6-services",
+        ),
+        (
+            StsError(
+                "Packed policy consumes 130% of allotted space, please use smaller policy.", code="PackedPolicyTooLarge"
+            ),
+            "packed form is limited",
+            "step-7-chaining-session-policies",
+        ),
+        (
+            ParameterError(
+                "2 validation errors detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: "
+                "Member must have length greater than or equal to 2; Value '5' at 'durationSeconds' failed to "
+                "satisfy constraint: Member must have value greater than or equal to 900"
+            ),
+            "from 900 (15 minutes)",
+            "step-4-temporary-credentials",
+        ),
+    ],
+)
 def test_each_known_failure_gets_a_plain_sentence_and_a_lesson(error, sentence, lesson):
     failure = describe_failure(error)
     assert failure.code == error.code and failure.message == error.message

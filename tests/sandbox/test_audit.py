@@ -63,8 +63,9 @@ def test_filter_errors_only(alice_client, busy_sandbox):
 
 
 def test_htmx_swaps_only_the_table(alice_client, busy_sandbox):
-    response = alice_client.get(reverse("sandbox:audit", args=[busy_sandbox.pk]), {"errors_only": "on"},
-                                headers={"HX-Request": "true"})
+    response = alice_client.get(
+        reverse("sandbox:audit", args=[busy_sandbox.pk]), {"errors_only": "on"}, headers={"HX-Request": "true"}
+    )
     page = response.content.decode()
     assert page.lstrip().startswith('<section id="audit-events"') and "<html" not in page
     assert "1 event matches." in page
@@ -100,14 +101,25 @@ def test_an_anonymous_owner_reads_the_trail_and_a_stranger_gets_404(mallory_clie
 
 
 def test_500_events_are_paginated_50_a_page_with_bounded_queries(
-        alice_client, busy_sandbox, django_assert_max_num_queries):
+    alice_client, busy_sandbox, django_assert_max_num_queries
+):
     template = AuditEvent.objects.filter(sandbox=busy_sandbox).first()
     start = timezone.now()
-    AuditEvent.objects.bulk_create([
-        AuditEvent(sandbox=busy_sandbox, event_id=f"e{n}", event_time=start - timedelta(seconds=n),
-                   event_name=template.event_name, event_source=template.event_source,
-                   principal_arn=template.principal_arn, error_code=template.error_code, data=template.data)
-        for n in range(497)])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                sandbox=busy_sandbox,
+                event_id=f"e{n}",
+                event_time=start - timedelta(seconds=n),
+                event_name=template.event_name,
+                event_source=template.event_source,
+                principal_arn=template.principal_arn,
+                error_code=template.error_code,
+                data=template.data,
+            )
+            for n in range(497)
+        ]
+    )
     with django_assert_max_num_queries(8):
         response = _events(alice_client, busy_sandbox, page="2")
     assert len(response.context["rows"]) == 50 and response.context["page"].paginator.num_pages == 10

@@ -27,8 +27,14 @@ def _assume(sandbox, seconds: int = 900) -> str:
 
 
 def _form(caller: str, action: str = "s3:GetObject", resource: str = Q1, **extra) -> dict:
-    data = {"caller": caller, "action": action, "resource": resource, "resource_arn": "",
-            "context-TOTAL_FORMS": "4", "context-INITIAL_FORMS": "0"}
+    data = {
+        "caller": caller,
+        "action": action,
+        "resource": resource,
+        "resource_arn": "",
+        "context-TOTAL_FORMS": "4",
+        "context-INITIAL_FORMS": "0",
+    }
     for index in range(4):
         data[f"context-{index}-key"] = data[f"context-{index}-value"] = ""
     data.update(extra)
@@ -86,8 +92,14 @@ def test_implicit_deny_has_aws_wording_and_no_matched_statement(alice_client, al
 
 def test_explicit_deny_names_the_deny_statement(alice_client, alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
-    loaded.world.put_inline_policy(READER, "NoSecondQuarter", {"Version": "2012-10-17", "Statement": [
-        {"Sid": "NotQ2", "Effect": "Deny", "Action": "s3:GetObject", "Resource": Q2}]})
+    loaded.world.put_inline_policy(
+        READER,
+        "NoSecondQuarter",
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "NotQ2", "Effect": "Deny", "Action": "s3:GetObject", "Resource": Q2}],
+        },
+    )
     loaded.save()
     key = _assume(alice_sandbox)
     card = _post(alice_client, alice_sandbox, _form(key, resource=Q2)).context["card"]
@@ -148,9 +160,21 @@ def test_context_keys_reach_the_request_and_caller_keys_are_flagged(alice_client
 
 def test_a_condition_key_the_request_lacks_is_listed_as_missing(alice_client, alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
-    loaded.world.put_inline_policy(BOB, "FromTheOffice", {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-         "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]})
+    loaded.world.put_inline_policy(
+        BOB,
+        "FromTheOffice",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+                }
+            ],
+        },
+    )
     loaded.save()
     card = _post(alice_client, alice_sandbox, _form(BOB)).context["card"]
     assert card["outcome"] == "implicitDeny" and card["missing_context"] == ("aws:SourceIp",)
@@ -164,16 +188,22 @@ def test_autocomplete_returns_catalogue_actions(alice_client, alice_sandbox):
 
 
 def test_policy_lines_mark_each_statement_whole():
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {"Sid": "B", "Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": "*"}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Sid": "B", "Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": "*"},
+        ],
+    }
     lines = policy_lines(document, {1: "match"})
     marked = [line["text"].strip() for line in lines if line["match"]]
     assert marked[0] == "{" and marked[-1] == "}" and '"Sid": "B",' in marked and '"Sid": "A",' not in marked
     assert [line["number"] for line in lines] == list(range(1, len(lines) + 1))
-    assert "\n".join(line["text"] for line in lines).replace(" ", "").replace("\n", "") == \
-        '{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},' \
+    assert (
+        "\n".join(line["text"] for line in lines).replace(" ", "").replace("\n", "")
+        == '{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},'
         '{"Sid":"B","Effect":"Deny","Action":["s3:DeleteObject"],"Resource":"*"}]}'
+    )
 
 
 def test_policy_lines_handle_a_single_statement_object():
@@ -183,6 +213,14 @@ def test_policy_lines_handle_a_single_statement_object():
 
 def test_evaluation_steps_follow_aws_order_and_mark_the_path():
     steps = evaluation_steps(("deny", "rcp", "scp", "resource", "identity", "implicit_deny"))
-    assert [s["id"] for s in steps] == ["deny", "rcp", "scp", "resource", "identity", "boundary", "session",
-                                        "implicit_deny"]
+    assert [s["id"] for s in steps] == [
+        "deny",
+        "rcp",
+        "scp",
+        "resource",
+        "identity",
+        "boundary",
+        "session",
+        "implicit_deny",
+    ]
     assert [s["position"] for s in steps] == [1, 2, 3, 4, 5, None, None, 6]

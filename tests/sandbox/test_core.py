@@ -48,8 +48,15 @@ def test_a_second_create_returns_the_same_sandbox(alice_client, alice):
 
 def test_signing_up_moves_the_anonymous_sandbox_to_the_new_account(client, django_user_model):
     client.post(reverse("sandbox:create"))
-    client.post(reverse("signup"), {"username": "dana", "email": "dana@example.com",
-                                    "password1": "a long passphrase here", "password2": "a long passphrase here"})
+    client.post(
+        reverse("signup"),
+        {
+            "username": "dana",
+            "email": "dana@example.com",
+            "password1": "a long passphrase here",
+            "password2": "a long passphrase here",
+        },
+    )
     sandbox = Sandbox.objects.get()
     assert sandbox.owner == django_user_model.objects.get(username="dana")
     assert client.get(sandbox.get_absolute_url()).status_code == 200
@@ -116,8 +123,20 @@ def test_a_lost_update_is_refused(alice_sandbox):
 
 def test_export_then_import_is_lossless(alice_client, alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
-    loaded.world.create_role("111111111111", "Extra", {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:user/bob"}, "Action": "sts:AssumeRole"}]})
+    loaded.world.create_role(
+        "111111111111",
+        "Extra",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111111111111:user/bob"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+    )
     loaded.save()
     exported = alice_client.get(reverse("sandbox:export", args=[alice_sandbox.pk]))
     assert exported["Content-Disposition"].startswith("attachment;")
@@ -132,8 +151,21 @@ def test_export_then_import_is_lossless(alice_client, alice_sandbox):
 
 
 def test_import_of_a_broken_file_names_the_place_and_changes_nothing(alice_client, alice_sandbox):
-    bad = {"accounts": {"111111111111": {"RoleDetailList": [{"RoleName": "X", "AssumeRolePolicyDocument": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}}]}}}
+    bad = {
+        "accounts": {
+            "111111111111": {
+                "RoleDetailList": [
+                    {
+                        "RoleName": "X",
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}],
+                        },
+                    }
+                ]
+            }
+        }
+    }
     upload = SimpleUploadedFile("bad.json", json.dumps(bad).encode(), content_type="application/json")
     response = alice_client.post(reverse("sandbox:import", args=[alice_sandbox.pk]), {"file": upload})
     page = response.content.decode()
@@ -148,13 +180,26 @@ def test_import_of_text_that_is_not_json_is_explained(alice_client, alice_sandbo
 
 
 def test_import_of_authorization_details(alice_client, alice_sandbox):
-    details = {"UserDetailList": [{"UserName": "erin", "Path": "/", "Arn": "arn:aws:iam::333333333333:user/erin",
-                                   "UserId": "AIDAEXAMPLEERIN000001", "UserPolicyList": [], "GroupList": [],
-                                   "AttachedManagedPolicies": []}],
-               "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+    details = {
+        "UserDetailList": [
+            {
+                "UserName": "erin",
+                "Path": "/",
+                "Arn": "arn:aws:iam::333333333333:user/erin",
+                "UserId": "AIDAEXAMPLEERIN000001",
+                "UserPolicyList": [],
+                "GroupList": [],
+                "AttachedManagedPolicies": [],
+            }
+        ],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
     upload = SimpleUploadedFile("details.json", json.dumps(details).encode(), content_type="application/json")
-    response = alice_client.post(reverse("sandbox:import", args=[alice_sandbox.pk]),
-                                 {"file": upload, "account_id": "333333333333"})
+    response = alice_client.post(
+        reverse("sandbox:import", args=[alice_sandbox.pk]), {"file": upload, "account_id": "333333333333"}
+    )
     assert response.context["preview"][0]["account_id"] == "333333333333"
 
 
@@ -188,5 +233,6 @@ def test_the_starting_world_loads_in_the_engine_and_teaches_each_step():
     # Step 1–3: alice cannot read the reports herself, but may become ReportsReader, which can.
     assert not world.request(ALICE, "s3:GetObject", "arn:aws:s3:::reports-111111111111/q1.csv").allowed
     session = assume_role(world, ALICE, READER, "alice-reads")
-    assert world.request(session["credentials"]["AccessKeyId"], "s3:GetObject",
-                         "arn:aws:s3:::reports-111111111111/q1.csv").allowed
+    assert world.request(
+        session["credentials"]["AccessKeyId"], "s3:GetObject", "arn:aws:s3:::reports-111111111111/q1.csv"
+    ).allowed

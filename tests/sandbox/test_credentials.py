@@ -33,8 +33,14 @@ def _forward(client, sandbox, minutes: int) -> None:
 
 
 def _outcome(client, sandbox, key: str) -> str:
-    data = {"caller": key, "action": "s3:GetObject", "resource": Q1, "resource_arn": "",
-            "context-TOTAL_FORMS": "0", "context-INITIAL_FORMS": "0"}
+    data = {
+        "caller": key,
+        "action": "s3:GetObject",
+        "resource": Q1,
+        "resource_arn": "",
+        "context-TOTAL_FORMS": "0",
+        "context-INITIAL_FORMS": "0",
+    }
     return client.post(reverse("sandbox:console", args=[sandbox.pk]), data).context["card"]["outcome"]
 
 
@@ -80,21 +86,29 @@ def test_revoke_denies_older_sessions_while_a_newer_one_works(alice_client, alic
     # §5.9 D-REVOKE: AWSRevokeOlderSessions denies sessions whose aws:TokenIssueTime is before the revocation.
     assert _outcome(alice_client, alice_sandbox, older) == "explicitDeny"
     assert _outcome(alice_client, alice_sandbox, newer) == "allowed"
-    role = next(r for r in alice_sandbox.accounts.get(is_learners=True).document["RoleDetailList"]
-                if r["RoleName"] == "ReportsReader")
+    role = next(
+        r
+        for r in alice_sandbox.accounts.get(is_learners=True).document["RoleDetailList"]
+        if r["RoleName"] == "ReportsReader"
+    )
     assert "AWSRevokeOlderSessions" in [p["PolicyName"] for p in role["RolePolicyList"]]
 
 
 def test_revoke_with_htmx_answers_in_place(alice_client, alice_sandbox):
-    response = alice_client.post(reverse("sandbox:credentials_revoke", args=[alice_sandbox.pk]),
-                                 {"role_arn": READER}, headers={"HX-Request": "true"})
+    response = alice_client.post(
+        reverse("sandbox:credentials_revoke", args=[alice_sandbox.pk]),
+        {"role_arn": READER},
+        headers={"HX-Request": "true"},
+    )
     page = response.content.decode()
     assert page.lstrip().startswith('<section id="revoke-sessions"') and 'role="status"' in page
 
 
 def test_revoke_of_an_unknown_role_is_refused_with_the_choices_kept(alice_client, alice_sandbox):
-    response = alice_client.post(reverse("sandbox:credentials_revoke", args=[alice_sandbox.pk]),
-                                 {"role_arn": "arn:aws:iam::111111111111:role/Nope"})
+    response = alice_client.post(
+        reverse("sandbox:credentials_revoke", args=[alice_sandbox.pk]),
+        {"role_arn": "arn:aws:iam::111111111111:role/Nope"},
+    )
     assert response.status_code == 400 and 'aria-invalid="true"' in response.content.decode()
 
 
@@ -102,8 +116,7 @@ def test_the_timeline_places_every_session_and_marks_chained_ones(alice_client, 
     _assume(alice_sandbox, seconds=3600, name="first")
     _forward(alice_client, alice_sandbox, 60)
     _assume(alice_sandbox, seconds=900, name="second")
-    StsSession.objects.filter(arn__endswith="/second").update(
-        parent=StsSession.objects.get(arn__endswith="/first"))
+    StsSession.objects.filter(arn__endswith="/second").update(parent=StsSession.objects.get(arn__endswith="/first"))
     second = StsSession.objects.get(arn__endswith="/second")
     second.data = {**second.data, "chained": True}
     second.save()
@@ -133,14 +146,26 @@ def test_an_anonymous_owner_sees_the_page_and_a_stranger_gets_404_everywhere(mal
 
 
 def test_the_page_needs_a_bounded_number_of_queries_for_200_sessions(
-        alice_client, alice_sandbox, django_assert_max_num_queries):
+    alice_client, alice_sandbox, django_assert_max_num_queries
+):
     _assume(alice_sandbox)
     template = StsSession.objects.get()
-    StsSession.objects.bulk_create([
-        StsSession(sandbox=alice_sandbox, session_id=f"S{n}", access_key_id=f"ASIA{n:016d}", arn=template.arn,
-                   role_arn=template.role_arn, parent=template, issued_at=template.issued_at - timedelta(minutes=n),
-                   expires_at=template.expires_at - timedelta(minutes=n), data={**template.data, "id": f"S{n}"})
-        for n in range(199)])
+    StsSession.objects.bulk_create(
+        [
+            StsSession(
+                sandbox=alice_sandbox,
+                session_id=f"S{n}",
+                access_key_id=f"ASIA{n:016d}",
+                arn=template.arn,
+                role_arn=template.role_arn,
+                parent=template,
+                issued_at=template.issued_at - timedelta(minutes=n),
+                expires_at=template.expires_at - timedelta(minutes=n),
+                data={**template.data, "id": f"S{n}"},
+            )
+            for n in range(199)
+        ]
+    )
     with django_assert_max_num_queries(8):
         response = alice_client.get(reverse("sandbox:credentials", args=[alice_sandbox.pk]))
     assert len(response.context["rows"]) == 200

@@ -113,8 +113,16 @@ def test_carol_may_assume_partner_audit_with_the_external_id(alice_client, alice
 def test_a_trusted_but_unpermitted_principal_is_dashed_and_names_the_missing_piece(alice_client, alice_sandbox):
     # Trusting the account (not bob by name) needs bob's own sts:AssumeRole permission too, which he lacks.
     with changing(alice_sandbox) as loaded:
-        loaded.world.create_role(ME, "AnyoneHere", {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ME}:root"}, "Action": "sts:AssumeRole"}]})
+        loaded.world.create_role(
+            ME,
+            "AnyoneHere",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ME}:root"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+        )
     drawing = alice_client.get(_url(alice_sandbox, focus=BOB)).context["drawing"]
     edge = _edges(drawing.rows)[(BOB, f"arn:aws:iam::{ME}:role/AnyoneHere")]
     assert not edge["allowed"] and edge["missing"] == "identity policy"
@@ -124,19 +132,29 @@ def test_a_trusted_but_unpermitted_principal_is_dashed_and_names_the_missing_pie
 def test_sessions_show_their_time_left_and_chains(alice_sandbox, alice_client):
     with changing(alice_sandbox) as loaded:
         world = loaded.world
-        world.put_inline_policy(READER, "Chain", {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})
-        world.create_role(ME, "Next", {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": READER}, "Action": "sts:AssumeRole"}]})
+        world.put_inline_policy(
+            READER,
+            "Chain",
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]},
+        )
+        world.create_role(
+            ME,
+            "Next",
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": READER}, "Action": "sts:AssumeRole"}],
+            },
+        )
         first = assume_role(world, ALICE, READER, "first")
-    with changing(alice_sandbox) as loaded:   # a session row must exist before a chained one can point to it
+    with changing(alice_sandbox) as loaded:  # a session row must exist before a chained one can point to it
         world = loaded.world
         second = assume_role(world, first["session_id"], f"arn:aws:iam::{ME}:role/Next", "second")
         loaded.parents[second["session_id"]] = first["session_id"]
     rows = alice_client.get(_url(alice_sandbox)).context["drawing"].rows
     chains = [row for row in rows if row["kind"] == "chain"]
-    assert [(c["from_id"], c["to_id"]) for c in chains] == [(f"session:{first['session_id']}",
-                                                             f"session:{second['session_id']}")]
+    assert [(c["from_id"], c["to_id"]) for c in chains] == [
+        (f"session:{first['session_id']}", f"session:{second['session_id']}")
+    ]
     assert any("left" in row["from"] for row in rows if row["kind"] == "session_of")
 
 
@@ -183,11 +201,25 @@ def test_a_large_world_starts_collapsed_and_says_how_to_expand(alice_client, ali
 
 def test_hostile_condition_values_stay_text_and_odd_names_link(alice_client, alice_sandbox):
     with changing(alice_sandbox) as loaded:
-        loaded.world.create_role(ME, "a+b=c,d.e@f-g", {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": CAROL}, "Action": "sts:AssumeRole",
-             "Condition": {"StringEquals": {"sts:ExternalId": HOSTILE},
-                           "StringLike": {"sts:RoleSessionName": HOSTILE}}}]},
-            tags=[{"Key": "team", "Value": "a+b=c:d/e@f"}])
+        loaded.world.create_role(
+            ME,
+            "a+b=c,d.e@f-g",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": CAROL},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {
+                            "StringEquals": {"sts:ExternalId": HOSTILE},
+                            "StringLike": {"sts:RoleSessionName": HOSTILE},
+                        },
+                    }
+                ],
+            },
+            tags=[{"Key": "team", "Value": "a+b=c:d/e@f"}],
+        )
     response = alice_client.get(_url(alice_sandbox))
     page, drawing = response.content.decode(), response.context["drawing"]
     assert drawing.svg and not drawing.simplified, drawing.problem
@@ -247,8 +279,11 @@ def test_layout_trouble_falls_back_to_no_clusters_and_says_so(alice_client, alic
 
 
 def test_when_even_the_simple_layout_fails_the_table_stays(alice_client, alice_sandbox, monkeypatch):
-    monkeypatch.setattr(renderer, "render", lambda *a, **k: (_ for _ in ()).throw(
-        renderer.RenderError("Graphviz failed: Error: trouble in init_rank")))
+    monkeypatch.setattr(
+        renderer,
+        "render",
+        lambda *a, **k: (_ for _ in ()).throw(renderer.RenderError("Graphviz failed: Error: trouble in init_rank")),
+    )
     response = alice_client.get(_url(alice_sandbox))
     assert response.context["drawing"].svg is None and "trouble in init_rank" in response.content.decode()
     assert TABLE in response.content.decode()
@@ -284,9 +319,16 @@ def test_the_role_page_draws_the_roles_neighbourhood_after_it_has_shown(alice_cl
 
 
 def test_the_console_draws_the_decisions_path(alice_client, alice_sandbox):
-    response = alice_client.post(reverse("sandbox:console", args=[alice_sandbox.pk]), {
-        "caller": BOB, "action": "s3:GetObject", "resource": "arn:aws:s3:::reports-111111111111/q1.csv",
-        "context-TOTAL_FORMS": "0", "context-INITIAL_FORMS": "0"})
+    response = alice_client.post(
+        reverse("sandbox:console", args=[alice_sandbox.pk]),
+        {
+            "caller": BOB,
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::reports-111111111111/q1.csv",
+            "context-TOTAL_FORMS": "0",
+            "context-INITIAL_FORMS": "0",
+        },
+    )
     drawing = response.context["card"]["diagram"]
     assert drawing.svg and 'id="flow&#45;statement"' in drawing.svg and 'lit"' in drawing.svg
     assert drawing.rows[-1]["to"] == engine.FLOW_NODES["implicit_deny"]
@@ -298,7 +340,8 @@ def test_the_home_page_draws_the_engines_mental_model(client):
     drawing = response.context["drawing"]
     assert drawing.svg and 'id="lesson&#45;creds"' in drawing.svg
     assert [(r["from"], r["what"], r["to"]) for r in drawing.rows] == [
-        (a, label, b) for a, b, label in engine.lesson_edges("mental_model")]
+        (a, label, b) for a, b, label in engine.lesson_edges("mental_model")
+    ]
 
 
 def test_hostile_names_cannot_reach_the_world_and_hostile_labels_cannot_break_the_dot():

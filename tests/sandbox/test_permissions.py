@@ -26,11 +26,20 @@ SAMPLE_KWARGS = {
 def _sandbox_urls(sandbox) -> list[str]:
     loaded = SandboxWorld.load(sandbox)
     key = loaded.world.create_access_key("arn:aws:iam::111111111111:user/alice")
-    loaded.world.create_policy("111111111111", "Shared", {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]})
+    loaded.world.create_policy(
+        "111111111111",
+        "Shared",
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]},
+    )
     loaded.save()
-    event = AuditEvent.objects.create(sandbox=sandbox, event_id="e", event_time=sandbox.created, event_name="X",
-                                      event_source="sts.amazonaws.com", data={})
+    event = AuditEvent.objects.create(
+        sandbox=sandbox,
+        event_id="e",
+        event_time=sandbox.created,
+        event_name="X",
+        event_source="sts.amazonaws.com",
+        data={},
+    )
     found = []
     for pattern in urls.urlpatterns:
         route = str(pattern.pattern)

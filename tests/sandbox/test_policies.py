@@ -18,8 +18,10 @@ HTMX = {"HX-Request": "true"}
 
 
 def document(action: str = "s3:GetObject", sid: str = "Read") -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": "*"}]}, indent=2)
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": sid, "Effect": "Allow", "Action": action, "Resource": "*"}]},
+        indent=2,
+    )
 
 
 def url(name: str, sandbox: Sandbox, *args) -> str:
@@ -33,8 +35,10 @@ def stored_policy(sandbox: Sandbox, name: str) -> dict | None:
 
 @pytest.fixture
 def with_policy(alice_client, alice_sandbox):
-    alice_client.post(url("policy_new", alice_sandbox), {"account": ME, "policy_name": "ReadAll", "path": "/",
-                                                         "description": "", "document": document()})
+    alice_client.post(
+        url("policy_new", alice_sandbox),
+        {"account": ME, "policy_name": "ReadAll", "path": "/", "description": "", "document": document()},
+    )
     return alice_sandbox
 
 
@@ -56,16 +60,20 @@ def test_creating_a_policy_lists_it(alice_client, with_policy):
 
 
 def test_a_managed_policy_over_6144_characters_is_refused(alice_client, alice_sandbox):
-    page = alice_client.post(url("policy_new", alice_sandbox), {
-        "account": ME, "policy_name": "Huge", "path": "/", "document": document(sid="S" * 6200)},
-        headers=HTMX).content.decode()
+    page = alice_client.post(
+        url("policy_new", alice_sandbox),
+        {"account": ME, "policy_name": "Huge", "path": "/", "document": document(sid="S" * 6200)},
+        headers=HTMX,
+    ).content.decode()
     assert "LimitExceeded" in page and 'id="policy-form"' in page and "<html" not in page
     assert stored_policy(alice_sandbox, "Huge") is None
 
 
 def test_a_policy_name_with_markup_is_refused_and_escaped(alice_client, alice_sandbox):
-    page = alice_client.post(url("policy_new", alice_sandbox), {
-        "account": ME, "policy_name": "<b>x</b>", "path": "/", "document": document()}).content.decode()
+    page = alice_client.post(
+        url("policy_new", alice_sandbox),
+        {"account": ME, "policy_name": "<b>x</b>", "path": "/", "document": document()},
+    ).content.decode()
     assert "at &#x27;policyName&#x27;" in page and "<b>x</b>" not in page
 
 

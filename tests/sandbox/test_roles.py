@@ -38,9 +38,19 @@ def url(name: str, sandbox: Sandbox, *args) -> str:
 
 
 def role_urls(sandbox: Sandbox, name: str = "ReportsReader") -> dict[str, str]:
-    return {n: url(n, sandbox, ME, name) for n in ("role", "role_trust", "role_delete", "role_inline",
-                                                   "role_inline_delete", "role_attach", "role_detach",
-                                                   "role_boundary_remove")}
+    return {
+        n: url(n, sandbox, ME, name)
+        for n in (
+            "role",
+            "role_trust",
+            "role_delete",
+            "role_inline",
+            "role_inline_delete",
+            "role_attach",
+            "role_detach",
+            "role_boundary_remove",
+        )
+    }
 
 
 def trust_form(client, sandbox: Sandbox, name: str = "ReportsReader") -> dict:
@@ -98,8 +108,9 @@ def test_the_list_shows_the_roles_of_both_accounts_with_their_paths(alice_client
     assert url("role", alice_sandbox, ME, "ReportBuilderRole") in page
 
 
-def test_the_list_of_50_roles_takes_a_bounded_number_of_queries(alice_client, alice_sandbox,
-                                                                django_assert_max_num_queries):
+def test_the_list_of_50_roles_takes_a_bounded_number_of_queries(
+    alice_client, alice_sandbox, django_assert_max_num_queries
+):
     with changing(alice_sandbox) as loaded:
         for i in range(50):
             loaded.world.create_role(ME, f"Role{i:02}", trust({"AWS": ALICE}))
@@ -112,13 +123,23 @@ def test_the_list_of_50_roles_takes_a_bounded_number_of_queries(alice_client, al
 
 
 def new_role(**changes) -> dict:
-    return {"account": ME, "name": "Deployer", "path": "/", "description": "", "max_session_duration": "3600",
-            "tags": "", "document": trust({"AWS": ALICE}), **changes}
+    return {
+        "account": ME,
+        "name": "Deployer",
+        "path": "/",
+        "description": "",
+        "max_session_duration": "3600",
+        "tags": "",
+        "document": trust({"AWS": ALICE}),
+        **changes,
+    }
 
 
 def test_creating_a_role_with_every_setting(alice_client, alice_sandbox):
-    response = alice_client.post(url("role_new", alice_sandbox), new_role(
-        path="/ci/", description="Deploys the site", max_session_duration="7200", tags="team=web\nstage=prod"))
+    response = alice_client.post(
+        url("role_new", alice_sandbox),
+        new_role(path="/ci/", description="Deploys the site", max_session_duration="7200", tags="team=web\nstage=prod"),
+    )
     assert response.url == url("role", alice_sandbox, ME, "Deployer")
     role = stored_role(alice_sandbox, "Deployer")
     assert role["Arn"] == f"arn:aws:iam::{ME}:role/ci/Deployer" and role["MaxSessionDuration"] == 7200
@@ -141,18 +162,23 @@ def test_a_name_with_markup_is_refused_in_iams_words_and_escaped(alice_client, a
 
 def test_a_description_with_markup_is_stored_and_shown_escaped(alice_client, alice_sandbox):
     alice_client.post(url("role_new", alice_sandbox), new_role(description="<script>alert(1)</script>"))
-    for page in (alice_client.get(url("role", alice_sandbox, ME, "Deployer")).content.decode(),
-                 alice_client.get(url("roles", alice_sandbox)).content.decode()):
+    for page in (
+        alice_client.get(url("role", alice_sandbox, ME, "Deployer")).content.decode(),
+        alice_client.get(url("roles", alice_sandbox)).content.decode(),
+    ):
         assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"max_session_duration": "100"}, "max_session_duration", "greater than or equal to 3600"),
-    ({"max_session_duration": "50000"}, "max_session_duration", "less than or equal to 43200"),
-    ({"path": "no-slashes"}, "path", "at &#x27;path&#x27;"),
-    ({"tags": "<x>=1"}, "tags", "tags.1.member.key"),
-    ({"name": "ReportsReader"}, None, "Role with name ReportsReader already exists."),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"max_session_duration": "100"}, "max_session_duration", "greater than or equal to 3600"),
+        ({"max_session_duration": "50000"}, "max_session_duration", "less than or equal to 43200"),
+        ({"path": "no-slashes"}, "path", "at &#x27;path&#x27;"),
+        ({"tags": "<x>=1"}, "tags", "tags.1.member.key"),
+        ({"name": "ReportsReader"}, None, "Role with name ReportsReader already exists."),
+    ],
+)
 def test_iams_rules_are_the_engines_and_land_on_their_field(alice_client, alice_sandbox, changes, field, words):
     page = alice_client.post(url("role_new", alice_sandbox), new_role(**changes)).content.decode()
     assert words in page
@@ -165,7 +191,7 @@ def test_a_trust_policy_naming_a_missing_user_is_an_invalid_principal(alice_clie
     text = trust({"AWS": f"arn:aws:iam::{ME}:user/zed"})
     page = alice_client.post(url("role_new", alice_sandbox), new_role(document=text)).content.decode()
     assert "Invalid principal in policy: &quot;AWS&quot;:&quot;arn:aws:iam::111111111111:user/zed&quot;" in page
-    assert "user/zed" in page.split("<textarea name=\"document\"", 1)[1]  # what was typed is kept
+    assert "user/zed" in page.split('<textarea name="document"', 1)[1]  # what was typed is kept
 
 
 def test_the_roles_per_account_quota_is_shown(alice_client, alice_sandbox):
@@ -216,8 +242,10 @@ def test_saving_a_trust_policy_with_htmx_returns_the_fragment(alice_client, alic
 
 
 def test_a_syntax_error_is_shown_with_line_and_column_and_the_text_is_kept(alice_client, alice_sandbox):
-    text = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Alow", "Principal": {"AWS": "*"},' \
-           ' "Action": "sts:AssumeRole"}]\n}'
+    text = (
+        '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Alow", "Principal": {"AWS": "*"},'
+        ' "Action": "sts:AssumeRole"}]\n}'
+    )
     data = trust_form(alice_client, alice_sandbox) | {"document": text}
     page = alice_client.post(url("role_trust", alice_sandbox, ME, "ReportsReader"), data).content.decode()
     assert "MalformedPolicyDocument" in page and "line 3, column 28" in page and 'role="alert"' in page
@@ -240,20 +268,23 @@ def test_two_tabs_the_second_save_is_refused_with_both_versions(alice_client, al
     first = trust({"AWS": f"arn:aws:iam::{ME}:user/bob"})
     alice_client.post(url("role_trust", alice_sandbox, ME, "ReportsReader"), started | {"document": first})
     mine = trust({"Service": "ec2.amazonaws.com"})
-    page = alice_client.post(url("role_trust", alice_sandbox, ME, "ReportsReader"),
-                             started | {"document": mine}).content.decode()
+    page = alice_client.post(
+        url("role_trust", alice_sandbox, ME, "ReportsReader"), started | {"document": mine}
+    ).content.decode()
     assert "was changed elsewhere" in page and "Your version (not saved)" in page and "The version stored now" in page
     assert "user/bob" in page and "ec2.amazonaws.com" in page
     assert stored_role(alice_sandbox, "ReportsReader")["AssumeRolePolicyDocument"] == first
     # Having seen both, saving again replaces the stored version on purpose.
     version = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
-    alice_client.post(url("role_trust", alice_sandbox, ME, "ReportsReader"), started | {"version": version,
-                                                                                         "document": mine})
+    alice_client.post(
+        url("role_trust", alice_sandbox, ME, "ReportsReader"), started | {"version": version, "document": mine}
+    )
     assert stored_role(alice_sandbox, "ReportsReader")["AssumeRolePolicyDocument"] == mine
 
 
-def test_a_concurrent_save_of_the_sandbox_asks_to_try_again_and_keeps_the_text(alice_client, alice_sandbox,
-                                                                                monkeypatch):
+def test_a_concurrent_save_of_the_sandbox_asks_to_try_again_and_keeps_the_text(
+    alice_client, alice_sandbox, monkeypatch
+):
     data = trust_form(alice_client, alice_sandbox) | {"document": trust({"Service": "ec2.amazonaws.com"})}
 
     def someone_else_saved(self):
@@ -272,10 +303,13 @@ def test_inserting_a_template_into_the_trust_editor_without_javascript(alice_cli
 
 
 def test_live_validation_lists_every_problem_with_its_line(alice_client, alice_sandbox):
-    text = '{\n "Version": "2012-10-17",\n "Statement": [{"Effect": "Alow", "Principal": {"AWS": "*"},' \
-           ' "Action": "sts:AssumeRole", "Resource": "*"}]\n}'
-    page = alice_client.post(url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME},
-                             headers=HTMX).content.decode()
+    text = (
+        '{\n "Version": "2012-10-17",\n "Statement": [{"Effect": "Alow", "Principal": {"AWS": "*"},'
+        ' "Action": "sts:AssumeRole", "Resource": "*"}]\n}'
+    )
+    page = alice_client.post(
+        url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME}, headers=HTMX
+    ).content.decode()
     assert "<html" not in page and "2 problems" in page
     assert page.count('data-line="3"') == 2 and "Has prohibited field Resource" in page
 
@@ -283,19 +317,28 @@ def test_live_validation_lists_every_problem_with_its_line(alice_client, alice_s
 def test_live_validation_shows_findings_as_warnings_linked_to_their_lesson(alice_client, alice_sandbox):
     from lessons.models import Lesson
 
-    Lesson.objects.create(slug="step-5-cross-account", order=5, title="Cross-account", summary="s",
-                          body_html="", source_path="x", source_hash="x")
+    Lesson.objects.create(
+        slug="step-5-cross-account",
+        order=5,
+        title="Cross-account",
+        summary="s",
+        body_html="",
+        source_path="x",
+        source_hash="x",
+    )
     text = trust({"AWS": f"arn:aws:iam::{PARTNER}:root"})
-    page = alice_client.post(url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME},
-                             headers=HTMX).content.decode()
+    page = alice_client.post(
+        url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME}, headers=HTMX
+    ).content.decode()
     assert "IAM would accept this document." in page and "without an external ID" in page
     assert reverse("lessons:detail", args=["step-5-cross-account"]) in page
 
 
 def test_live_validation_reports_principals_that_do_not_exist(alice_client, alice_sandbox):
     text = trust({"AWS": f"arn:aws:iam::{ME}:user/zed"})
-    page = alice_client.post(url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME},
-                             headers=HTMX).content.decode()
+    page = alice_client.post(
+        url("role_validate", alice_sandbox), {"document": text, "kind": "trust", "account": ME}, headers=HTMX
+    ).content.decode()
     assert "Invalid principal in policy" in page
 
 
@@ -306,8 +349,9 @@ def test_validation_without_htmx_is_a_page_of_its_own(alice_client, alice_sandbo
 
 @pytest.mark.parametrize("text", ["[" * 10_000, '{"a":' * 10_000 + "1" + "}" * 10_000])
 def test_deeply_nested_json_is_a_located_problem_not_a_crash(alice_client, alice_sandbox, text):
-    page = alice_client.post(url("role_validate", alice_sandbox), {"document": text, "kind": "trust"},
-                             headers=HTMX).content.decode()
+    page = alice_client.post(
+        url("role_validate", alice_sandbox), {"document": text, "kind": "trust"}, headers=HTMX
+    ).content.decode()
     assert "MalformedPolicyDocument" in page
     data = trust_form(alice_client, alice_sandbox) | {"document": text}
     response = alice_client.post(url("role_trust", alice_sandbox, ME, "ReportsReader"), data)
@@ -347,8 +391,14 @@ def test_settings_refused_by_iams_rules_keep_the_role_and_the_text(alice_client,
 
 
 def identity_policy(resource: str = "*", padding: int = 0) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "S" * max(1, padding), "Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "S" * max(1, padding), "Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}
+            ],
+        }
+    )
 
 
 def test_adding_editing_and_deleting_an_inline_policy(alice_client, alice_sandbox):
@@ -366,8 +416,9 @@ def test_the_inline_aggregate_quota_is_shown_on_the_document(alice_client, alice
     # §1.9 D-QUOTA: a role's inline policies together hold at most 10,240 characters.
     urls = role_urls(alice_sandbox)
     alice_client.post(urls["role_inline"], {"policy_name": "Big1", "document": identity_policy(padding=9000)})
-    page = alice_client.post(urls["role_inline"], {"policy_name": "Big2",
-                                                   "document": identity_policy(padding=2000)}).content.decode()
+    page = alice_client.post(
+        urls["role_inline"], {"policy_name": "Big2", "document": identity_policy(padding=2000)}
+    ).content.decode()
     assert "Maximum policy size of 10240 bytes exceeded for role ReportsReader" in page
     assert 'id="id_document_error"' in page
 
@@ -382,9 +433,19 @@ def test_searching_the_catalogue_works_as_a_plain_get_and_with_htmx(alice_client
 
 def test_attaching_detaching_and_the_ten_policy_quota(alice_client, alice_sandbox):
     urls = role_urls(alice_sandbox)
-    names = ["AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess", "IAMReadOnlyAccess",
-             "AmazonSQSReadOnlyAccess", "AmazonSNSReadOnlyAccess", "AWSLambda_ReadOnlyAccess", "ReadOnlyAccess",
-             "CloudWatchReadOnlyAccess", "AmazonRDSReadOnlyAccess", "AmazonVPCReadOnlyAccess"]
+    names = [
+        "AmazonS3ReadOnlyAccess",
+        "AmazonEC2ReadOnlyAccess",
+        "AmazonDynamoDBReadOnlyAccess",
+        "IAMReadOnlyAccess",
+        "AmazonSQSReadOnlyAccess",
+        "AmazonSNSReadOnlyAccess",
+        "AWSLambda_ReadOnlyAccess",
+        "ReadOnlyAccess",
+        "CloudWatchReadOnlyAccess",
+        "AmazonRDSReadOnlyAccess",
+        "AmazonVPCReadOnlyAccess",
+    ]
     for name in names[:10]:
         response = alice_client.post(urls["role_attach"], {"policy_arn": f"arn:aws:iam::aws:policy/{name}"})
         assert response.status_code == 302, response.content.decode()[-2000:]
@@ -395,8 +456,9 @@ def test_attaching_detaching_and_the_ten_policy_quota(alice_client, alice_sandbo
 
 
 def test_a_policy_that_does_not_exist_cannot_be_attached(alice_client, alice_sandbox):
-    page = alice_client.post(role_urls(alice_sandbox)["role_attach"],
-                             {"policy_arn": "arn:aws:iam::aws:policy/Nope"}).content.decode()
+    page = alice_client.post(
+        role_urls(alice_sandbox)["role_attach"], {"policy_arn": "arn:aws:iam::aws:policy/Nope"}
+    ).content.decode()
     assert "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable." in page
 
 
@@ -448,8 +510,7 @@ def test_role_names_ignore_case_and_paths_show(alice_client, alice_sandbox):
     assert "arn:aws:iam::111111111111:role/service-role/ReportBuilderRole" in page
 
 
-def test_the_role_page_takes_a_bounded_number_of_queries(alice_client, alice_sandbox,
-                                                         django_assert_max_num_queries):
+def test_the_role_page_takes_a_bounded_number_of_queries(alice_client, alice_sandbox, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         alice_client.get(url("role", alice_sandbox, ME, "ReportsReader"))
 

@@ -34,8 +34,9 @@ def test_loading_a_try_it_world_creates_the_sandbox_and_shows_the_task(client):
     response = client.post(reverse("sandbox:tryit_load", args=[3]))
     sandbox = Sandbox.objects.get()
     assert response.url == reverse("sandbox:task", args=[sandbox.pk])
-    assert "ReportReader" in {r["RoleName"] for r in sandbox.accounts.get(account_id="111111111111")
-                                                               .document["RoleDetailList"]}
+    assert "ReportReader" in {
+        r["RoleName"] for r in sandbox.accounts.get(account_id="111111111111").document["RoleDetailList"]
+    }
     page = client.get(response.url).content.decode()
     assert "alice gets AccessDenied" in page and "Check my work" in page
 

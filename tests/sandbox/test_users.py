@@ -57,8 +57,12 @@ def test_a_stranger_gets_404_on_every_users_url(mallory_client, alice_sandbox):
     key.save()
     for name, args in (("users", ()), ("user_new", ()), ("user", (ME, "alice"))):
         assert mallory_client.get(_url(name, alice_sandbox, *args)).status_code == 404
-    for name, args in (("user_new", ()), ("user_policy", (ME, "alice")), ("user_key_new", (ME, "bob")),
-                       ("user_key_delete", (ME, "bob", key_id))):
+    for name, args in (
+        ("user_new", ()),
+        ("user_policy", (ME, "alice")),
+        ("user_key_new", (ME, "bob")),
+        ("user_key_delete", (ME, "bob", key_id)),
+    ):
         assert mallory_client.post(_url(name, alice_sandbox, *args), {"action": "put"}).status_code == 404
     assert len(_user(alice_sandbox, ME, "bob")["AccessKeys"]) == 1
 
@@ -81,8 +85,9 @@ def test_the_users_list_needs_a_fixed_number_of_queries(alice_client, alice_sand
 
 
 def test_creating_a_user_in_the_partner_account(alice_client, alice_sandbox):
-    response = alice_client.post(_url("user_new", alice_sandbox), {"account": PARTNER, "name": "dave",
-                                                                    "path": "/auditors/"})
+    response = alice_client.post(
+        _url("user_new", alice_sandbox), {"account": PARTNER, "name": "dave", "path": "/auditors/"}
+    )
     assert response.url == _url("user", alice_sandbox, PARTNER, "dave")
     assert _user(alice_sandbox, PARTNER, "dave")["Arn"] == f"arn:aws:iam::{PARTNER}:user/auditors/dave"
 
@@ -97,20 +102,23 @@ def test_a_bad_user_name_gets_iams_wording_and_keeps_what_was_typed(alice_client
 
 
 def test_a_bad_path_is_refused(alice_client, alice_sandbox):
-    page = alice_client.post(_url("user_new", alice_sandbox), {"account": ME, "name": "dave", "path": "team"}
-                             ).content.decode()
+    page = alice_client.post(
+        _url("user_new", alice_sandbox), {"account": ME, "name": "dave", "path": "team"}
+    ).content.decode()
     assert "at &#x27;path&#x27;" in page and 'id="id_path_error"' in page
 
 
 def test_user_names_are_unique_ignoring_case(alice_client, alice_sandbox):
-    page = alice_client.post(_url("user_new", alice_sandbox), {"account": ME, "name": "ALICE", "path": "/"}
-                             ).content.decode()
+    page = alice_client.post(
+        _url("user_new", alice_sandbox), {"account": ME, "name": "ALICE", "path": "/"}
+    ).content.decode()
     assert "EntityAlreadyExists: User with name ALICE already exists." in page
 
 
 def test_with_htmx_the_list_swaps_in_place(alice_client, alice_sandbox):
-    response = alice_client.post(_url("user_new", alice_sandbox), {"account": ME, "name": "erin", "path": "/"},
-                                 headers=HX)
+    response = alice_client.post(
+        _url("user_new", alice_sandbox), {"account": ME, "name": "erin", "path": "/"}, headers=HX
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "<html" not in page
     assert page.startswith('\n<div id="users-panel">') and ">erin</a>" in page and 'role="status"' in page
@@ -121,8 +129,9 @@ def test_with_htmx_the_list_swaps_in_place(alice_client, alice_sandbox):
 
 def test_an_inline_policy_is_validated_by_the_engine_then_saved(alice_client, alice_sandbox):
     url = _url("user_policy", alice_sandbox, ME, "bob")
-    page = alice_client.post(url, {"action": "put", "name": "ReadQ1", "document": '{"Version": "2012-10-17"'}
-                             ).content.decode()
+    page = alice_client.post(
+        url, {"action": "put", "name": "ReadQ1", "document": '{"Version": "2012-10-17"'}
+    ).content.decode()
     assert "MalformedPolicyDocument" in page and "ReadQ1" in page
     response = alice_client.post(url, {"action": "put", "name": "ReadQ1", "document": READ_Q1})
     assert response.status_code == 302
@@ -133,8 +142,9 @@ def test_an_inline_policy_is_validated_by_the_engine_then_saved(alice_client, al
 
 def test_attaching_an_aws_managed_policy_from_the_catalogue(alice_client, alice_sandbox):
     url = _url("user_policy", alice_sandbox, ME, "bob")
-    page = alice_client.post(url, {"action": "attach", "managed_name": "AmazonS3ReadOnlyAcess"},
-                             headers=HX).content.decode()
+    page = alice_client.post(
+        url, {"action": "attach", "managed_name": "AmazonS3ReadOnlyAcess"}, headers=HX
+    ).content.decode()
     assert "No AWS managed policy is named AmazonS3ReadOnlyAcess." in page and "AmazonS3ReadOnlyAccess" in page
     alice_client.post(url, {"action": "attach", "managed_name": "AmazonS3ReadOnlyAccess"})
     attached = _user(alice_sandbox, ME, "bob")["AttachedManagedPolicies"]
@@ -153,8 +163,7 @@ def test_attaching_a_customer_managed_policy_of_the_account(alice_client, alice_
 
 
 def test_managed_policy_names_are_suggested_while_typing(alice_client, alice_sandbox):
-    response = alice_client.get(_url("user", alice_sandbox, ME, "bob"), {"managed_name": "AmazonS3Read"},
-                                headers=HX)
+    response = alice_client.get(_url("user", alice_sandbox, ME, "bob"), {"managed_name": "AmazonS3Read"}, headers=HX)
     assert '<option value="AmazonS3ReadOnlyAccess">' in response.content.decode()
 
 

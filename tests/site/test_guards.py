@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,8 +13,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES_WITHOUT_ARGUMENTS = ["home", "lessons:index", "login", "signup", "password_reset", "password_reset_done",
-                           "password_reset_complete"]
+PAGES_WITHOUT_ARGUMENTS = [
+    "home",
+    "lessons:index",
+    "login",
+    "signup",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_complete",
+]
 
 
 @pytest.mark.django_db
@@ -68,3 +77,11 @@ def test_no_template_or_page_loads_anything_from_another_site():
     for path in [*ROOT.glob("templates/**/*.html")]:
         text = path.read_text()
         assert not re.search(r"""(src|href)=["']https?://""", text), path
+
+
+def test_code_is_lint_clean_and_ruff_formatted():
+    """`make lint` holds on every commit: ruff's checks pass and `ruff format` would change nothing."""
+    ruff = Path(sys.executable).with_name("ruff")
+    for args in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
+        result = subprocess.run([str(ruff), *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"ruff {args[0]}:\n{result.stdout}{result.stderr}"

@@ -28,12 +28,30 @@ PROBE = (
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL",
-                                                              "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
-                                                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "iamtutor.settings"
-    return subprocess.run([sys.executable, *args], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _settings(env: dict[str, str]) -> dict:
@@ -51,8 +69,13 @@ def test_defaults_are_sqlite_and_local_memory_cache():
 
 
 def test_database_url_and_redis_url_move_data_cache_sessions_and_rate_limits():
-    values = _settings({"DEBUG": "true", "DATABASE_URL": "postgres://u@db.internal:5432/iamtutor",
-                        "REDIS_URL": "redis://cache.internal:6379/1"})
+    values = _settings(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": "postgres://u@db.internal:5432/iamtutor",
+            "REDIS_URL": "redis://cache.internal:6379/1",
+        }
+    )
     assert values["db"] == "django.db.backends.postgresql"
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["sessions"] == "django.contrib.sessions.backends.cache"
@@ -82,8 +105,10 @@ def test_without_a_secret_key_production_refuses_to_start_and_says_why():
 def test_secret_key_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("from-a-file-" + "k" * 50 + "\n")
-    done = _run(["-c", "import django; from django.conf import settings; django.setup(); print(settings.SECRET_KEY)"],
-                {"DEBUG": "false", "SECRET_KEY_FILE": str(secret)})
+    done = _run(
+        ["-c", "import django; from django.conf import settings; django.setup(); print(settings.SECRET_KEY)"],
+        {"DEBUG": "false", "SECRET_KEY_FILE": str(secret)},
+    )
     assert done.stdout.strip() == "from-a-file-" + "k" * 50
 
 

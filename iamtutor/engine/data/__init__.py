@@ -53,26 +53,26 @@ class ManagedPolicyInfo:
     updated: str | None
 
 
-class _Action(NamedTuple):         # a named tuple: 22,000 of them are built on first use
-    name: str                       # canonical "s3:GetObject"
-    access_level: str               # list | read | write | tagging | permissions-management
+class _Action(NamedTuple):  # a named tuple: 22,000 of them are built on first use
+    name: str  # canonical "s3:GetObject"
+    access_level: str  # list | read | write | tagging | permissions-management
     resource_types: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Service:
     name: str
-    actions: dict[str, _Action]     # lower-cased action name (without prefix) -> action
-    resources: dict[str, str]       # resource type -> ARN format
+    actions: dict[str, _Action]  # lower-cased action name (without prefix) -> action
+    resources: dict[str, str]  # resource type -> ARN format
 
 
 @dataclass(frozen=True, slots=True)
 class _ActionCatalogue:
     source: dict[str, str]
-    services: dict[str, _Service]              # lower-cased prefix -> service
-    sorted_lower: tuple[str, ...]              # every "service:action", lower-cased, sorted
-    canonical: dict[str, str]                  # lower-cased "service:action" -> canonical spelling
-    key_types: dict[str, str]                  # lower-cased exact condition key -> type
+    services: dict[str, _Service]  # lower-cased prefix -> service
+    sorted_lower: tuple[str, ...]  # every "service:action", lower-cased, sorted
+    canonical: dict[str, str]  # lower-cased "service:action" -> canonical spelling
+    key_types: dict[str, str]  # lower-cased exact condition key -> type
     key_templates: tuple[tuple[str, str], ...]  # (glob, type) for keys with ${…} parts
 
 
@@ -80,8 +80,8 @@ class _ActionCatalogue:
 class _PolicyCatalogue:
     source: dict[str, str]
     by_arn: dict[str, dict]
-    sorted_names: tuple[str, ...]              # lower-cased names, sorted
-    sorted_arns: tuple[str, ...]               # the ARN of each name above
+    sorted_names: tuple[str, ...]  # lower-cased names, sorted
+    sorted_arns: tuple[str, ...]  # the ARN of each name above
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -199,9 +199,14 @@ def managed_policy_info(arn: str) -> ManagedPolicyInfo | None:
     if entry is None:
         return None
     return ManagedPolicyInfo(
-        name=entry["name"], arn=entry["arn"], type=entry["type"], path=entry["path"],
-        description=entry["description"], version_id=entry["version"],
-        created=entry["created"], updated=entry["updated"],
+        name=entry["name"],
+        arn=entry["arn"],
+        type=entry["type"],
+        path=entry["path"],
+        description=entry["description"],
+        version_id=entry["version"],
+        created=entry["created"],
+        updated=entry["updated"],
     )
 
 
@@ -227,8 +232,9 @@ def managed_policy_names(prefix: str = "", limit: int = 50, *, type: str | None 
     if not isinstance(prefix, str):
         return []
     catalogue = _policies()
-    entries = (catalogue.by_arn[catalogue.sorted_arns[i]]
-               for i in _prefix_range(catalogue.sorted_names, prefix.lower()))
+    entries = (
+        catalogue.by_arn[catalogue.sorted_arns[i]] for i in _prefix_range(catalogue.sorted_names, prefix.lower())
+    )
     return [e["name"] for e in itertools.islice((e for e in entries if type in (None, e["type"])), limit)]
 
 

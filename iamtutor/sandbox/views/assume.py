@@ -33,28 +33,47 @@ class AssumeForm(forms.Form):
     applies AWS's own limits, so its wording is what the learner reads."""
 
     identity = forms.CharField(label=_("Call STS as"), max_length=2200)
-    launched_by = forms.ChoiceField(label=_("Launched or created by"), required=False,
-                                    help_text=_("The user who needs ec2:RunInstances or lambda:CreateFunction, "
-                                                "and iam:PassRole on the role."))
+    launched_by = forms.ChoiceField(
+        label=_("Launched or created by"),
+        required=False,
+        help_text=_("The user who needs ec2:RunInstances or lambda:CreateFunction, and iam:PassRole on the role."),
+    )
     repository = forms.CharField(label=_("Repository (owner/name)"), required=False, max_length=201)
-    ref_type = forms.ChoiceField(label=_("The run is for"), required=False, initial="branch", choices=[
-        ("branch", _("a branch")), ("environment", _("an environment")), ("pull_request", _("a pull request"))])
+    ref_type = forms.ChoiceField(
+        label=_("The run is for"),
+        required=False,
+        initial="branch",
+        choices=[
+            ("branch", _("a branch")),
+            ("environment", _("an environment")),
+            ("pull_request", _("a pull request")),
+        ],
+    )
     ref = forms.CharField(label=_("Branch or environment name"), required=False, max_length=255)
     audience = forms.CharField(label=_("Audience (aud)"), required=False, max_length=255, initial=DEFAULT_AUDIENCE)
     role = forms.ChoiceField(label=_("Role"), required=False)
-    role_arn = forms.CharField(label=_("…or type a role ARN"), required=False, max_length=4096,
-                               help_text=_("A typed ARN wins over the list. A role that does not exist gets "
-                                           "AWS's AccessDenied."))
-    session_name = forms.CharField(label=_("Session name (RoleSessionName)"), required=False, max_length=512,
-                                   strip=False)
-    duration_seconds = forms.IntegerField(label=_("Duration in seconds"), required=False,
-                                          help_text=_("Empty means AWS's default of 3,600 seconds."))
+    role_arn = forms.CharField(
+        label=_("…or type a role ARN"),
+        required=False,
+        max_length=4096,
+        help_text=_("A typed ARN wins over the list. A role that does not exist gets AWS's AccessDenied."),
+    )
+    session_name = forms.CharField(
+        label=_("Session name (RoleSessionName)"), required=False, max_length=512, strip=False
+    )
+    duration_seconds = forms.IntegerField(
+        label=_("Duration in seconds"), required=False, help_text=_("Empty means AWS's default of 3,600 seconds.")
+    )
     external_id = forms.CharField(label=_("External ID"), required=False, max_length=4096)
     mfa_serial = forms.CharField(label=_("MFA device serial number"), required=False, max_length=512)
     mfa_code = forms.CharField(label=_("MFA code"), required=False, max_length=32)
     policy = PolicyDocumentField(kind="session", label=_("Inline session policy (JSON)"), required=False)
-    policy_arns = forms.CharField(label=_("Managed session policy ARNs, one per line"), required=False,
-                                  max_length=30_000, widget=forms.Textarea(attrs={"rows": 3, "class": "code"}))
+    policy_arns = forms.CharField(
+        label=_("Managed session policy ARNs, one per line"),
+        required=False,
+        max_length=30_000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
+    )
     source_identity = forms.CharField(label=_("Source identity"), required=False, max_length=512)
 
     def __init__(self, identities: Identities, sandbox: Sandbox, *args, **kwargs) -> None:
@@ -147,9 +166,15 @@ def assume(request: HttpRequest, pk) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         outcome = run_call(sandbox, build_call(identities, form.cleaned_data), identities)
         if outcome.result is not None:
-            identities = identities_of(sandbox, sandbox_now(sandbox))   # the new session can be chained from
-    context = {"sandbox": sandbox, "form": form, "identities": identities, "outcome": outcome,
-               "selected": form["identity"].value(), "credentials_url": credentials_url(sandbox)}
+            identities = identities_of(sandbox, sandbox_now(sandbox))  # the new session can be chained from
+    context = {
+        "sandbox": sandbox,
+        "form": form,
+        "identities": identities,
+        "outcome": outcome,
+        "selected": form["identity"].value(),
+        "credentials_url": credentials_url(sandbox),
+    }
     template = "sandbox/assume.html#panel" if request.htmx else "sandbox/assume.html"
     return render(request, template, context)
 

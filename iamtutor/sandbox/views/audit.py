@@ -25,14 +25,21 @@ class AuditFilterForm(forms.Form):
     """GET filters; every field is optional and an empty form shows everything."""
 
     event_name = forms.CharField(
-        label=_("Event name"), required=False, max_length=128,
+        label=_("Event name"),
+        required=False,
+        max_length=128,
         help_text=_("Exact name, e.g. AssumeRole or GetObject."),
-        widget=forms.TextInput(attrs={"list": "audit-event-names", "autocomplete": "off", "class": "code-input"}))
+        widget=forms.TextInput(attrs={"list": "audit-event-names", "autocomplete": "off", "class": "code-input"}),
+    )
     identity = forms.CharField(
-        label=_("Identity"), required=False, max_length=2048,
+        label=_("Identity"),
+        required=False,
+        max_length=2048,
         help_text=_("Part of the caller's ARN, e.g. user/alice or ReportsReader."),
-        widget=forms.TextInput(attrs={"list": "audit-identities", "autocomplete": "off", "spellcheck": "false",
-                                      "class": "code-input"}))
+        widget=forms.TextInput(
+            attrs={"list": "audit-identities", "autocomplete": "off", "spellcheck": "false", "class": "code-input"}
+        ),
+    )
     errors_only = forms.BooleanField(label=_("Errors only"), required=False)
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
@@ -66,9 +73,12 @@ def audit(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _row(event: AuditEvent) -> dict:
-    return {"event": event, "json": json.dumps(event.data, indent=2, ensure_ascii=False),
-            "url": reverse("sandbox:audit_event", args=[event.sandbox_id, event.pk]),
-            "summary": gettext("JSON of %(name)s") % {"name": event.event_name}}
+    return {
+        "event": event,
+        "json": json.dumps(event.data, indent=2, ensure_ascii=False),
+        "url": reverse("sandbox:audit_event", args=[event.sandbox_id, event.pk]),
+        "summary": gettext("JSON of %(name)s") % {"name": event.event_name},
+    }
 
 
 @require_GET

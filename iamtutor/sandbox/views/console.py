@@ -31,12 +31,20 @@ from ..forms import engine_validation_error
 from ..models import Sandbox, StsSession
 from ..worlds import ConcurrentChange, changing, sandbox_now
 
-CONTEXT_ROWS = 4          # blank key/value rows offered on a fresh form
-MAX_CONTEXT_ROWS = 20     # request-size limit for the context keys of one request
+CONTEXT_ROWS = 4  # blank key/value rows offered on a fresh form
+MAX_CONTEXT_ROWS = 20  # request-size limit for the context keys of one request
 AUTOCOMPLETE_LIMIT = 25
 LESSON_SLUG = "step-4-temporary-credentials"
-SUGGESTED_KEYS = ("aws:SourceIp", "aws:MultiFactorAuthPresent", "aws:SecureTransport", "aws:RequestedRegion",
-                  "aws:SourceVpc", "aws:CurrentTime", "s3:prefix", "sts:ExternalId")
+SUGGESTED_KEYS = (
+    "aws:SourceIp",
+    "aws:MultiFactorAuthPresent",
+    "aws:SecureTransport",
+    "aws:RequestedRegion",
+    "aws:SourceVpc",
+    "aws:CurrentTime",
+    "s3:prefix",
+    "sts:ExternalId",
+)
 FINAL_NODES = ("allow", "explicit_deny", "implicit_deny")
 OUTCOMES = {
     "allowed": (gettext_lazy("Allowed"), "✓"),
@@ -46,10 +54,12 @@ OUTCOMES = {
 TOKEN_ERRORS = {
     "ExpiredToken": gettext_lazy(
         "These temporary credentials are past their expiry time on the sandbox clock, so AWS refuses them "
-        "before it looks at any policy. Assume the role again to get fresh credentials."),
+        "before it looks at any policy. Assume the role again to get fresh credentials."
+    ),
     "InvalidClientTokenId": gettext_lazy(
         "AWS does not know these credentials (or the access key is inactive), so it refuses the request "
-        "before it looks at any policy."),
+        "before it looks at any policy."
+    ),
 }
 _PLACEHOLDER = re.compile(r'^(\s*)("Statement": )?"\\u0000(\d+)"(,?)$')
 
@@ -59,17 +69,30 @@ class ConsoleForm(forms.Form):
 
     caller = forms.ChoiceField(label=gettext_lazy("Identity"))
     action = forms.CharField(
-        label=gettext_lazy("Action"), max_length=256,
+        label=gettext_lazy("Action"),
+        max_length=256,
         help_text=gettext_lazy("A service-prefixed action such as s3:GetObject; suggestions appear as you type."),
-        widget=forms.TextInput(attrs={"list": "action-options", "autocomplete": "off", "spellcheck": "false",
-                                      "class": "code-input", "hx-trigger": "input changed delay:250ms",
-                                      "hx-target": "#action-options", "hx-swap": "innerHTML",
-                                      "hx-sync": "this:replace"}))
+        widget=forms.TextInput(
+            attrs={
+                "list": "action-options",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "class": "code-input",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#action-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
     resource = forms.ChoiceField(label=gettext_lazy("Resource"), required=False)
     resource_arn = forms.CharField(
-        label=gettext_lazy("Or type a resource ARN"), max_length=2048, required=False,
+        label=gettext_lazy("Or type a resource ARN"),
+        max_length=2048,
+        required=False,
         help_text=gettext_lazy('Used instead of the list when filled in. "*" means no particular resource.'),
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "class": "code-input"}))
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "class": "code-input"}),
+    )
 
     def __init__(self, *args, callers: list, resources: list, actions_url: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -88,11 +111,18 @@ class ConsoleForm(forms.Form):
 class ContextRowForm(forms.Form):
     """One request context key and its value (repeat a key for a multivalued key)."""
 
-    key = forms.CharField(label=gettext_lazy("Condition key"), max_length=256, required=False,
-                          widget=forms.TextInput(attrs={"list": "context-keys", "spellcheck": "false",
-                                                        "class": "code-input"}))
-    value = forms.CharField(label=gettext_lazy("Value"), max_length=1024, required=False,
-                            widget=forms.TextInput(attrs={"spellcheck": "false", "class": "code-input"}))
+    key = forms.CharField(
+        label=gettext_lazy("Condition key"),
+        max_length=256,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "context-keys", "spellcheck": "false", "class": "code-input"}),
+    )
+    value = forms.CharField(
+        label=gettext_lazy("Value"),
+        max_length=1024,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "class": "code-input"}),
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -101,8 +131,9 @@ class ContextRowForm(forms.Form):
         return data
 
 
-ContextFormSet = forms.formset_factory(ContextRowForm, extra=CONTEXT_ROWS, max_num=MAX_CONTEXT_ROWS,
-                                       validate_max=True, absolute_max=MAX_CONTEXT_ROWS)
+ContextFormSet = forms.formset_factory(
+    ContextRowForm, extra=CONTEXT_ROWS, max_num=MAX_CONTEXT_ROWS, validate_max=True, absolute_max=MAX_CONTEXT_ROWS
+)
 
 
 # ---- views -------------------------------------------------------------------------------------------------------
@@ -118,8 +149,14 @@ def console(request: HttpRequest, pk) -> HttpResponse:
     card = None
     if data is not None and form.is_valid() and rows.is_valid():
         card = _run(sandbox, form, _context(rows))
-    context = {"sandbox": sandbox, "form": form, "rows": rows, "card": card,
-               "suggested_keys": SUGGESTED_KEYS, "action_names": []}
+    context = {
+        "sandbox": sandbox,
+        "form": form,
+        "rows": rows,
+        "card": card,
+        "suggested_keys": SUGGESTED_KEYS,
+        "action_names": [],
+    }
     template = "sandbox/console.html#panel" if request.htmx else "sandbox/console.html"
     invalid = data is not None and card is None
     return render(request, template, context, status=400 if invalid and not request.htmx else 200)
@@ -157,8 +194,10 @@ def _decide(world: World, caller: str, action: str, resource: str, context: dict
     except StsError as err:
         return token_error_card(err)
     evaluated = world.build_request(world.identify(caller), action, resource, context)
-    return {**decision_card(world, decision, evaluated, context),
-            "diagram": diagrams.decision_drawing(decision, evaluated)}
+    return {
+        **decision_card(world, decision, evaluated, context),
+        "diagram": diagrams.decision_drawing(decision, evaluated),
+    }
 
 
 def _context(rows) -> dict:
@@ -183,28 +222,42 @@ def decision_card(world: World, decision: Decision, request, typed_context: dict
     """Everything ``partials/decision.html`` shows for ``decision`` of the engine ``request``."""
     label, icon = OUTCOMES[decision.outcome]
     return {
-        "outcome": decision.outcome, "label": label, "icon": icon, "reason": decision.reason,
-        "explanation": explain(decision, request), "policies": _matched_policies(world, decision, request),
-        "missing_context": decision.missing_context, "path": evaluation_steps(decision.path),
+        "outcome": decision.outcome,
+        "label": label,
+        "icon": icon,
+        "reason": decision.reason,
+        "explanation": explain(decision, request),
+        "policies": _matched_policies(world, decision, request),
+        "missing_context": decision.missing_context,
+        "path": evaluation_steps(decision.path),
         "ignored_keys": _ignored_keys(typed_context or {}, request.context),
-        "action": request.action, "resource": request.resource, "caller": request.caller.arn,
+        "action": request.action,
+        "resource": request.resource,
+        "caller": request.caller.arn,
     }
 
 
 def token_error_card(err: EngineError) -> dict:
     """The card for credentials AWS refuses outright: its code, its message and a plain sentence."""
-    return {"error": {"code": err.code, "message": err.message,
-                      "plain": TOKEN_ERRORS.get(err.code or "", ""),
-                      "lesson_url": reverse("lessons:detail", args=[LESSON_SLUG])}}
+    return {
+        "error": {
+            "code": err.code,
+            "message": err.message,
+            "plain": TOKEN_ERRORS.get(err.code or "", ""),
+            "lesson_url": reverse("lessons:detail", args=[LESSON_SLUG]),
+        }
+    }
 
 
 def evaluation_steps(path_nodes: tuple[str, ...]) -> list[dict]:
     """AWS's evaluation order as steps, each marked with its position in the path the decision took."""
     flow = FLOW_NODES
     position = {node: index for index, node in enumerate(path_nodes, start=1)}
-    return [{"id": node, "text": text, "position": position.get(node)}
-            for node, text in flow.items()
-            if node in position or node not in (*FINAL_NODES, "no_authorization")]
+    return [
+        {"id": node, "text": text, "position": position.get(node)}
+        for node, text in flow.items()
+        if node in position or node not in (*FINAL_NODES, "no_authorization")
+    ]
 
 
 def _ignored_keys(typed: dict, context) -> list[str]:
@@ -221,8 +274,9 @@ def _matched_policies(world: World, decision: Decision, request) -> list[dict]:
     """Each policy with a matched statement: its text with the matched statements' lines marked."""
     groups: dict[tuple, dict] = {}
     for matched in decision.matched:
-        group = groups.setdefault((matched.source, matched.policy), {
-            "source": matched.source, "name": matched.policy, "statements": []})
+        group = groups.setdefault(
+            (matched.source, matched.policy), {"source": matched.source, "name": matched.policy, "statements": []}
+        )
         group["statements"].append(matched)
     for group in groups.values():
         policy = _request_policy(request, group["source"], group["name"])
@@ -309,17 +363,30 @@ def _choices(sandbox: Sandbox) -> dict:
     accounts = list(sandbox.accounts.all())
     sessions = list(sandbox.sts_sessions.only("access_key_id", "arn", "expires_at", "issued_at"))
     now = sandbox_now(sandbox)
-    users = [(user["Arn"], f"{user['UserName']} ({account.alias or account.account_id})")
-             for account in accounts for user in account.document.get("UserDetailList", [])]
+    users = [
+        (user["Arn"], f"{user['UserName']} ({account.alias or account.account_id})")
+        for account in accounts
+        for user in account.document.get("UserDetailList", [])
+    ]
     keys = [(s.access_key_id, _session_label(s, now)) for s in sessions]
     callers = [(_("Users"), users)] + ([(_("Sessions (by access key)"), keys)] if keys else [])
-    resources = [(resource["arn"], resource["arn"]) for account in accounts
-                 for resource in account.document.get("resources", []) if resource.get("arn")]
+    resources = [
+        (resource["arn"], resource["arn"])
+        for account in accounts
+        for resource in account.document.get("resources", [])
+        if resource.get("arn")
+    ]
     roles = [(role["Arn"], role["Arn"]) for account in accounts for role in account.document.get("RoleDetailList", [])]
-    targets = [(_("Resources"), resources), (_("Roles (for sts:AssumeRole)"), roles),
-               ("*", _("* (no particular resource)"))]
-    return {"callers": callers, "resources": targets,
-            "actions_url": reverse("sandbox:console_actions", args=[sandbox.pk])}
+    targets = [
+        (_("Resources"), resources),
+        (_("Roles (for sts:AssumeRole)"), roles),
+        ("*", _("* (no particular resource)")),
+    ]
+    return {
+        "callers": callers,
+        "resources": targets,
+        "actions_url": reverse("sandbox:console_actions", args=[sandbox.pk]),
+    }
 
 
 def _session_label(session: StsSession, now) -> str:

@@ -25,8 +25,8 @@ from ..forms import ClockForm
 from ..models import Sandbox, StsSession
 from ..worlds import ConcurrentChange, changing, sandbox_now
 
-CHAIN_CAP = timedelta(hours=1)   # STS caps a role-chained session at one hour (§5.3, D-TERMS, H)
-AXIS_WIDTH = 1000                # the timeline's SVG user units; bars scale to the page width
+CHAIN_CAP = timedelta(hours=1)  # STS caps a role-chained session at one hour (§5.3, D-TERMS, H)
+AXIS_WIDTH = 1000  # the timeline's SVG user units; bars scale to the page width
 
 
 class RevokeForm(forms.Form):
@@ -50,7 +50,7 @@ def credentials(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 def credentials_revoke(request: HttpRequest, pk) -> HttpResponse:
-    """"Revoke active sessions" on a role: the AWSRevokeOlderSessions inline policy, written by the engine."""
+    """ "Revoke active sessions" on a role: the AWSRevokeOlderSessions inline policy, written by the engine."""
     sandbox = get_sandbox(request, pk)
     form = RevokeForm(request.POST, roles=_roles(sandbox))
     done = form.is_valid() and _revoke(sandbox, form)
@@ -58,8 +58,9 @@ def credentials_revoke(request: HttpRequest, pk) -> HttpResponse:
         context = {"sandbox": sandbox, "revoke_form": form, "revoked": form.cleaned_data["role_arn"] if done else None}
         return render(request, "sandbox/credentials.html#revoke", context)
     if done:
-        messages.success(request, _("Sessions of %(role)s issued before now are revoked.")
-                         % {"role": form.cleaned_data["role_arn"]})
+        messages.success(
+            request, _("Sessions of %(role)s issued before now are revoked.") % {"role": form.cleaned_data["role_arn"]}
+        )
         return redirect("sandbox:credentials", sandbox.pk)
     context = sessions_context(sandbox) | {"clock_form": ClockForm(), "revoke_form": form}
     return render(request, "sandbox/credentials.html", context, status=400)
@@ -84,11 +85,17 @@ def sessions_context(sandbox: Sandbox) -> dict:
     sessions = list(sandbox.sts_sessions.select_related("parent").defer("parent__data"))
     axis = _axis(sessions, now)
     rows = [session_row(session, now, axis) for session in sessions]
-    return {"sandbox": sandbox, "now": now, "now_iso": iso(now), "rows": rows,
-            "active": [row for row in rows if not row["expired"]], "axis": axis,
-            "active_rows": active_rows(rows, reverse("sandbox:console", args=[sandbox.pk])),
-            "timeline_items": timeline_items(rows, axis) if axis else "",
-            "session_table_rows": table_rows(rows)}
+    return {
+        "sandbox": sandbox,
+        "now": now,
+        "now_iso": iso(now),
+        "rows": rows,
+        "active": [row for row in rows if not row["expired"]],
+        "axis": axis,
+        "active_rows": active_rows(rows, reverse("sandbox:console", args=[sandbox.pk])),
+        "timeline_items": timeline_items(rows, axis) if axis else "",
+        "session_table_rows": table_rows(rows),
+    }
 
 
 # The session lists can hold hundreds of rows. They are built here, every value escaped, because the template
@@ -103,57 +110,117 @@ def _fill(template: str, values) -> str:
 
 def _join(separator: str, template: str, rows) -> SafeString:
     return SafeString(separator.join(_fill(template, values) for values in rows))  # every value escaped in _fill
+
+
 def active_rows(rows: list[dict], console_url: str) -> SafeString:
     """The ``<tr>``s of the active sessions, each with its countdown ``<time data-expires>`` and a link that
     opens the request console with the session chosen (its id lets htmx keep focus across a refresh)."""
     badge = format_html(' <span class="badge">{}</span>', _("chained: 1 hour at most"))
     use = _("Make a request with it")
-    return _join("\n", (
-        '<tr><th scope="row">{}<br><code>{}</code><br><a id="use-{}" href="{}?caller={}">{}</a></th>'
-        '<td><code>{}</code>{}</td><td><code>{}</code></td>'
-        '<td>{}</td><td><time datetime="{}">{}</time></td><td><time datetime="{}">{}</time>{}</td>'
-        '<td><time class="countdown" datetime="PT{}S" data-expires="{}">{}</time></td></tr>'), (
-        (row["name"], row["key"], row["key"], console_url, row["key"], use, row["arn"], _user_id(row),
-         row["role_arn"] or "—",
-         mark_safe(_fill("<code>{}</code>", (row["parent"],))) if row["parent"] else "—",  # noqa: S308
-         row["issued_iso"], row["issued"],
-         row["expires_iso"], row["expires"], badge if row["chained"] else "", row["seconds_left"],
-         row["expires_iso"], row["time_left"])
-        for row in rows if not row["expired"]))
+    return _join(
+        "\n",
+        (
+            '<tr><th scope="row">{}<br><code>{}</code><br><a id="use-{}" href="{}?caller={}">{}</a></th>'
+            "<td><code>{}</code>{}</td><td><code>{}</code></td>"
+            '<td>{}</td><td><time datetime="{}">{}</time></td><td><time datetime="{}">{}</time>{}</td>'
+            '<td><time class="countdown" datetime="PT{}S" data-expires="{}">{}</time></td></tr>'
+        ),
+        (
+            (
+                row["name"],
+                row["key"],
+                row["key"],
+                console_url,
+                row["key"],
+                use,
+                row["arn"],
+                _user_id(row),
+                row["role_arn"] or "—",
+                mark_safe(_fill("<code>{}</code>", (row["parent"],))) if row["parent"] else "—",  # noqa: S308
+                row["issued_iso"],
+                row["issued"],
+                row["expires_iso"],
+                row["expires"],
+                badge if row["chained"] else "",
+                row["seconds_left"],
+                row["expires_iso"],
+                row["time_left"],
+            )
+            for row in rows
+            if not row["expired"]
+        ),
+    )
 
 
 def timeline_items(rows: list[dict], axis: dict) -> SafeString:
     """The ``<li>``s of the timeline: a text label, then the bar as SVG with a ``<title>`` on the shared axis."""
     words = {True: _("expired"), False: _("active")}
     chained = format_html(' <span class="badge">{}</span>', _("chained, capped at 1 hour"))
-    return _join("\n", (
-        '<li class="timeline-row"><span class="timeline-label">{} · {} → {} '
-        '<span class="badge {}">{}</span>{}</span>'
-        '<svg class="timeline-bar" viewBox="0 0 {} 14" preserveAspectRatio="none" role="img" aria-labelledby="bar-{}">'
-        '<title id="bar-{}">{} ({})</title><rect class="tl-track" x="0" y="0" width="{}" height="14"></rect>'
-        '<rect class="{}" x="{}" y="2" width="{}" height="10"></rect>{}'
-        '<line class="tl-now" x1="{}" x2="{}" y1="0" y2="14"></line></svg></li>'), (
-        (row["name"], row["issued_short"], row["expires_short"], "badge-bad" if row["expired"] else "badge-ok",
-         words[row["expired"]], chained if row["chained"] else "", axis["width"], row["pk"], row["pk"], row["title"],
-         words[row["expired"]], axis["width"], _bar_class(row), row["bar"]["x"], row["bar"]["width"], _cap(row),
-         axis["now_x"], axis["now_x"])
-        for row in rows))
+    return _join(
+        "\n",
+        (
+            '<li class="timeline-row"><span class="timeline-label">{} · {} → {} '
+            '<span class="badge {}">{}</span>{}</span>'
+            '<svg class="timeline-bar" viewBox="0 0 {} 14" preserveAspectRatio="none" role="img" '
+            'aria-labelledby="bar-{}">'
+            '<title id="bar-{}">{} ({})</title><rect class="tl-track" x="0" y="0" width="{}" height="14"></rect>'
+            '<rect class="{}" x="{}" y="2" width="{}" height="10"></rect>{}'
+            '<line class="tl-now" x1="{}" x2="{}" y1="0" y2="14"></line></svg></li>'
+        ),
+        (
+            (
+                row["name"],
+                row["issued_short"],
+                row["expires_short"],
+                "badge-bad" if row["expired"] else "badge-ok",
+                words[row["expired"]],
+                chained if row["chained"] else "",
+                axis["width"],
+                row["pk"],
+                row["pk"],
+                row["title"],
+                words[row["expired"]],
+                axis["width"],
+                _bar_class(row),
+                row["bar"]["x"],
+                row["bar"]["width"],
+                _cap(row),
+                axis["now_x"],
+                axis["now_x"],
+            )
+            for row in rows
+        ),
+    )
 
 
 def table_rows(rows: list[dict]) -> SafeString:
     """The ``<tr>``s of the timeline's table: the same facts as text."""
     chained = {True: _("yes (capped at 1 hour)"), False: _("no")}
     status = {True: format_html('<strong class="status-expired">{}</strong>', _("Expired")), False: _("Active")}
-    return _join("\n", (
-        '<tr><th scope="row">{} <code>{}</code></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'), (
-        (row["name"], row["key"], row["issued"], row["expires"], row["lifetime"], chained[row["chained"]],
-         status[row["expired"]])
-        for row in rows))
+    return _join(
+        "\n",
+        ('<tr><th scope="row">{} <code>{}</code></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'),
+        (
+            (
+                row["name"],
+                row["key"],
+                row["issued"],
+                row["expires"],
+                row["lifetime"],
+                chained[row["chained"]],
+                status[row["expired"]],
+            )
+            for row in rows
+        ),
+    )
 
 
 def _user_id(row: dict) -> SafeString | str:
-    return mark_safe(_fill('<br><span class="help">UserId <code>{}</code></span>', (row["user_id"],))) \
-        if row["user_id"] else ""  # noqa: S308 (escaped in _fill)
+    return (
+        mark_safe(_fill('<br><span class="help">UserId <code>{}</code></span>', (row["user_id"],)))  # noqa: S308 (escaped in _fill)
+        if row["user_id"]
+        else ""
+    )
 
 
 def _bar_class(row: dict) -> str:
@@ -163,8 +230,7 @@ def _bar_class(row: dict) -> str:
 def _cap(row: dict) -> SafeString | str:
     """The mark where STS's one-hour cap falls on a chained session's bar."""
     cap = row["bar"]["cap"]
-    return mark_safe(_fill('<line class="tl-cap" x1="{}" x2="{}" y1="0" y2="14"></line>', (cap, cap))) \
-        if cap else ""  # noqa: S308 (escaped in _fill)
+    return mark_safe(_fill('<line class="tl-cap" x1="{}" x2="{}" y1="0" y2="14"></line>', (cap, cap))) if cap else ""  # noqa: S308 (escaped in _fill)
 
 
 def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
@@ -174,25 +240,42 @@ def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
     name = session.arn.split(":assumed-role/", 1)[-1]
     issued, expires = session.issued_at.astimezone(UTC), session.expires_at.astimezone(UTC)
     row = {
-        "pk": str(session.pk), "name": name, "key": session.access_key_id, "arn": session.arn,
-        "role_arn": session.role_arn, "user_id": f"{data['role_id']}:{data.get('session_name', '')}"
-        if data.get("role_id") else "", "chained": chained, "expired": left <= 0, "seconds_left": str(max(left, 0)),
-        "time_left": countdown_text(left), "lifetime": countdown_text(int((expires - issued).total_seconds())),
-        "issued_iso": iso(issued), "expires_iso": iso(expires), "issued": f"{issued:%Y-%m-%d %H:%M:%S}",
-        "expires": f"{expires:%Y-%m-%d %H:%M:%S}", "issued_short": f"{issued:%H:%M}",
+        "pk": str(session.pk),
+        "name": name,
+        "key": session.access_key_id,
+        "arn": session.arn,
+        "role_arn": session.role_arn,
+        "user_id": f"{data['role_id']}:{data.get('session_name', '')}" if data.get("role_id") else "",
+        "chained": chained,
+        "expired": left <= 0,
+        "seconds_left": str(max(left, 0)),
+        "time_left": countdown_text(left),
+        "lifetime": countdown_text(int((expires - issued).total_seconds())),
+        "issued_iso": iso(issued),
+        "expires_iso": iso(expires),
+        "issued": f"{issued:%Y-%m-%d %H:%M:%S}",
+        "expires": f"{expires:%Y-%m-%d %H:%M:%S}",
+        "issued_short": f"{issued:%H:%M}",
         "expires_short": f"{expires:%H:%M}",
         "parent": f"{session.parent.arn.split(':assumed-role/', 1)[-1]} · {session.parent.access_key_id}"
-        if session.parent else "",
+        if session.parent
+        else "",
     }
     row["title"] = _("%(name)s: issued %(issued)s, expires %(expires)s") % {
-        "name": name, "issued": row["issued"], "expires": row["expires"]}
+        "name": name,
+        "issued": row["issued"],
+        "expires": row["expires"],
+    }
     # Escape each text once here; the three lists below reuse the values without escaping them again.
     # SafeString directly: mark_safe's lazy-aware wrapper costs more than the escaping itself here.
     row = {key: SafeString(html.escape(value)) if isinstance(value, str) else value for key, value in row.items()}
     if axis is not None:
         start = axis["x"](issued)
-        row["bar"] = {"x": f"{start:g}", "width": f"{max(axis['x'](expires) - start, 2):g}",
-                      "cap": f"{axis['x'](issued + CHAIN_CAP):g}" if chained else None}
+        row["bar"] = {
+            "x": f"{start:g}",
+            "width": f"{max(axis['x'](expires) - start, 2):g}",
+            "cap": f"{axis['x'](issued + CHAIN_CAP):g}" if chained else None,
+        }
     return row
 
 

@@ -29,36 +29,61 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 class DiagramForm(forms.Form):
     """What to draw: everything, or one node's neighbourhood; which accounts or services to fold; the layout."""
 
-    focus = forms.CharField(label=_("Focus on"), required=False, max_length=2100,
-                            help_text=_("Show only what is near one identity, role or resource."))
-    depth = forms.TypedChoiceField(label=_("Steps around the focus"), choices=[(d, d) for d in adapter.DEPTHS],
-                                   coerce=int, initial=1, required=False, empty_value=1)
-    collapse = forms.MultipleChoiceField(label=_("Collapse into one box"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    focus = forms.CharField(
+        label=_("Focus on"),
+        required=False,
+        max_length=2100,
+        help_text=_("Show only what is near one identity, role or resource."),
+    )
+    depth = forms.TypedChoiceField(
+        label=_("Steps around the focus"),
+        choices=[(d, d) for d in adapter.DEPTHS],
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,
+    )
+    collapse = forms.MultipleChoiceField(
+        label=_("Collapse into one box"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     layout = forms.ChoiceField(
-        label=_("Layout"), initial="clusters", required=False, widget=forms.RadioSelect,
-        choices=[("clusters", _("Accounts drawn as boxes")), ("flat", _("No account boxes (simpler layout)"))])
+        label=_("Layout"),
+        initial="clusters",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("clusters", _("Accounts drawn as boxes")), ("flat", _("No account boxes (simpler layout)"))],
+    )
 
     def __init__(self, data, *, world: World) -> None:
         super().__init__(data, initial={"collapse": adapter.default_collapse(world)})
-        self.fields["focus"].widget = forms.Select(choices=focus_choices(world, (data or {}).get("focus")),
-                                                   attrs={"aria-describedby": "id_focus_helptext"})
-        self.fields["collapse"].choices = [(a.id, f"{_('account')} {a.id} {a.alias or ''}".strip())
-                                           for a in world.accounts.values()]
+        self.fields["focus"].widget = forms.Select(
+            choices=focus_choices(world, (data or {}).get("focus")), attrs={"aria-describedby": "id_focus_helptext"}
+        )
+        self.fields["collapse"].choices = [
+            (a.id, f"{_('account')} {a.id} {a.alias or ''}".strip()) for a in world.accounts.values()
+        ]
         self.fields["collapse"].choices += [(s, f"{_('service')} {s}") for s in adapter.services(world)]
 
     def refuse_focus(self, err: ParameterError) -> None:
         """The engine knows no such node: the error goes on the field, announced and tied to it."""
         self.add_error("focus", engine_validation_error(err))
-        self.fields["focus"].widget.attrs.update({"aria-describedby": "id_focus_helptext id_focus_error",
-                                                  "aria-invalid": "true"})
+        self.fields["focus"].widget.attrs.update(
+            {"aria-describedby": "id_focus_helptext id_focus_error", "aria-invalid": "true"}
+        )
 
     def options(self) -> dict:
         """The drawing's arguments: the cleaned choices, or the defaults (large worlds start collapsed)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {
-            "focus": "", "depth": 1, "collapse": self.initial["collapse"], "layout": "clusters"}
-        return {"focus": data["focus"] or None, "depth": data["depth"], "collapse": tuple(data["collapse"]),
-                "clusters": data["layout"] != "flat"}
+        data = (
+            self.cleaned_data
+            if self.is_bound and self.is_valid()
+            else {"focus": "", "depth": 1, "collapse": self.initial["collapse"], "layout": "clusters"}
+        )
+        return {
+            "focus": data["focus"] or None,
+            "depth": data["depth"],
+            "collapse": tuple(data["collapse"]),
+            "clusters": data["layout"] != "flat",
+        }
 
 
 def focus_choices(world: World, current: str | None) -> list:
@@ -96,8 +121,14 @@ def access_diagram(request: HttpRequest, pk) -> HttpResponse:
             return _file(adapter.download(drawing, fmt), fmt)
         except RenderError as err:
             download_problem = err.reason
-    context = {"sandbox": sandbox, "form": form, "drawing": drawing, "download_problem": download_problem,
-               **_download_links(request, sandbox), "large": options["collapse"] and not form.is_bound}
+    context = {
+        "sandbox": sandbox,
+        "form": form,
+        "drawing": drawing,
+        "download_problem": download_problem,
+        **_download_links(request, sandbox),
+        "large": options["collapse"] and not form.is_bound,
+    }
     template = "sandbox/diagrams.html#diagram-panel" if request.htmx else "sandbox/diagrams.html"
     return render(request, template, context)
 

@@ -51,8 +51,14 @@ def overview(request: HttpRequest, pk) -> HttpResponse:
     sessions = sandbox.sts_sessions.aggregate(
         active=Count("pk", filter=Q(expires_at__gt=now)), expired=Count("pk", filter=Q(expires_at__lte=now))
     )
-    context = {"sandbox": sandbox, "accounts": sandbox.accounts.all(), "now": now, "sessions": sessions,
-               "recent_events": sandbox.events.all()[:5], "clock_form": ClockForm()}
+    context = {
+        "sandbox": sandbox,
+        "accounts": sandbox.accounts.all(),
+        "now": now,
+        "sessions": sessions,
+        "recent_events": sandbox.events.all()[:5],
+        "clock_form": ClockForm(),
+    }
     return render(request, "sandbox/overview.html", context)
 
 
@@ -159,16 +165,24 @@ def _read_upload(raw: bytes, account_id: str | None) -> tuple[dict, dict]:
 
 def _strip_runtime(world: dict) -> dict:
     """An imported world starts with no sessions and no events; the clock is the sandbox's own."""
-    return {"partition": world.get("partition", "aws"), "accounts": world["accounts"],
-            **({"organization": world["organization"]} if world.get("organization") else {})}
+    return {
+        "partition": world.get("partition", "aws"),
+        "accounts": world["accounts"],
+        **({"organization": world["organization"]} if world.get("organization") else {}),
+    }
 
 
 def _preview(world: dict) -> list[dict]:
     return [
-        {"account_id": account_id, "alias": document.get("alias", ""),
-         "users": len(document.get("UserDetailList", [])), "groups": len(document.get("GroupDetailList", [])),
-         "roles": len(document.get("RoleDetailList", [])), "policies": len(document.get("Policies", [])),
-         "resources": len(document.get("resources", []))}
+        {
+            "account_id": account_id,
+            "alias": document.get("alias", ""),
+            "users": len(document.get("UserDetailList", [])),
+            "groups": len(document.get("GroupDetailList", [])),
+            "roles": len(document.get("RoleDetailList", [])),
+            "policies": len(document.get("Policies", [])),
+            "resources": len(document.get("resources", [])),
+        }
         for account_id, document in world["accounts"].items()
     ]
 

@@ -39,8 +39,7 @@ def policy_list(request: HttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
     policies = [(account, policy) for account in accounts for policy in account.document.get("Policies", [])]
-    return render_part(request, "sandbox/policy_list.html", "policies",
-                       {"sandbox": sandbox, "policies": policies})
+    return render_part(request, "sandbox/policy_list.html", "policies", {"sandbox": sandbox, "policies": policies})
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,14 +50,26 @@ def policy_new(request: HttpRequest, pk) -> HttpResponse:
     form = logic.ManagedPolicyForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if apply_change(sandbox, form, lambda world: world.create_policy(
-                data["account"], data["policy_name"], data["document"], path=data["path"],
-                description=data["description"] or None), "document"):
+        if apply_change(
+            sandbox,
+            form,
+            lambda world: world.create_policy(
+                data["account"],
+                data["policy_name"],
+                data["document"],
+                path=data["path"],
+                description=data["description"] or None,
+            ),
+            "document",
+        ):
             url = reverse("sandbox:policy", args=[sandbox.pk, data["account"], data["policy_name"]])
             return done(request, url, _("The policy %(name)s was created.") % {"name": data["policy_name"]})
     account_id = request.POST.get("account") or accounts[0].account_id
-    context = {"sandbox": sandbox, "form": form,
-               **editor_context(accounts, account_id, form["document"].value() or "", "identity")}
+    context = {
+        "sandbox": sandbox,
+        "form": form,
+        **editor_context(accounts, account_id, form["document"].value() or "", "identity"),
+    }
     return render_part(request, "sandbox/policy_new.html", "policy-form", context)
 
 
@@ -68,11 +79,24 @@ def policy_detail(request: HttpRequest, pk, account_id: str, name: str) -> HttpR
     sandbox = get_sandbox(request, pk)
     account, policy = find_policy(sandbox, account_id, name)
     form = logic.PolicyVersionForm(request.POST or None, initial={"document": default_text(policy)})
-    if request.method == "POST" and form.is_valid() and apply_change(sandbox, form, lambda world: world.put_policy(
-            "managed", policy["Arn"], document=form.cleaned_data["document"]), "document"):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and apply_change(
+            sandbox,
+            form,
+            lambda world: world.put_policy("managed", policy["Arn"], document=form.cleaned_data["document"]),
+            "document",
+        )
+    ):
         return done(request, request.path, _("A new version of %(name)s is now the default.") % {"name": name})
-    context = {"sandbox": sandbox, "account": account, "policy": policy, "form": form,
-               **editor_context([account], account_id, form["document"].value() or "", "identity")}
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "policy": policy,
+        "form": form,
+        **editor_context([account], account_id, form["document"].value() or "", "identity"),
+    }
     return render_part(request, "sandbox/policy_detail.html", "version-form", context)
 
 
@@ -83,11 +107,19 @@ def policy_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpR
     account, policy = find_policy(sandbox, account_id, name)
     form = forms.Form(request.POST)
     if apply_change(sandbox, form, lambda world: world.delete_policy("managed", policy["Arn"])):
-        return done(request, reverse("sandbox:policies", args=[sandbox.pk]),
-                    _("The policy %(name)s was deleted.") % {"name": policy["PolicyName"]})
-    context = {"sandbox": sandbox, "account": account, "policy": policy, "delete_form": form,
-               "form": logic.PolicyVersionForm(initial={"document": default_text(policy)}),
-               **editor_context([account], account_id, default_text(policy), "identity")}
+        return done(
+            request,
+            reverse("sandbox:policies", args=[sandbox.pk]),
+            _("The policy %(name)s was deleted.") % {"name": policy["PolicyName"]},
+        )
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "policy": policy,
+        "delete_form": form,
+        "form": logic.PolicyVersionForm(initial={"document": default_text(policy)}),
+        **editor_context([account], account_id, default_text(policy), "identity"),
+    }
     return render_part(request, "sandbox/policy_detail.html", "delete", context)
 
 

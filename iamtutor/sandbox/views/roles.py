@@ -35,8 +35,9 @@ def render_part(request: HttpRequest, template: str, part: str, context: dict) -
     return render(request, f"{template}#{part}" if request.htmx else template, context)
 
 
-def apply_change(sandbox: Sandbox, form: forms.Form, change: Callable[[World], object],
-                 field: str | None = None) -> bool:
+def apply_change(
+    sandbox: Sandbox, form: forms.Form, change: Callable[[World], object], field: str | None = None
+) -> bool:
     """Runs ``change`` on the sandbox's world and saves it; a refusal becomes an error on ``form``."""
     try:
         with changing(sandbox) as loaded:
@@ -46,8 +47,13 @@ def apply_change(sandbox: Sandbox, form: forms.Form, change: Callable[[World], o
         form.add_error(target if target in form.fields else None, engine_validation_error(err))
         return False
     except ConcurrentChange:
-        form.add_error(None, _("This sandbox was changed in another tab or window while you worked, so nothing was "
-                               "saved. Your text is still here: check it and save again."))
+        form.add_error(
+            None,
+            _(
+                "This sandbox was changed in another tab or window while you worked, so nothing was "
+                "saved. Your text is still here: check it and save again."
+            ),
+        )
         return False
     return True
 
@@ -66,8 +72,7 @@ def role_list(request: HttpRequest, pk) -> HttpResponse:
     """Every role of both accounts (one query for the accounts: roles live in their documents)."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
-    return render(request, "sandbox/roles.html", {"sandbox": sandbox,
-                                                  "groups": logic.stored_roles(accounts)})
+    return render(request, "sandbox/roles.html", {"sandbox": sandbox, "groups": logic.stored_roles(accounts)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,9 +95,14 @@ def role_new(request: HttpRequest, pk) -> HttpResponse:
 
 def create_role(data: dict) -> Callable[[World], object]:
     return lambda world: world.create_role(
-        data["account"], data["name"], data["document"], path=data["path"],
-        description=data["description"] or None, max_session_duration=data["max_session_duration"],
-        tags=logic.parse_tags(data["tags"]))
+        data["account"],
+        data["name"],
+        data["document"],
+        path=data["path"],
+        description=data["description"] or None,
+        max_session_duration=data["max_session_duration"],
+        tags=logic.parse_tags(data["tags"]),
+    )
 
 
 def insert_template(form: forms.Form, accounts: list[SandboxAccount], account_id: str | None, key: str) -> dict:
@@ -106,12 +116,17 @@ def insert_template(form: forms.Form, accounts: list[SandboxAccount], account_id
     return {"inserted": logic.TEMPLATE_LABELS[key], "previous_text": previous if previous.strip() else ""}
 
 
-def editor_context(accounts: list[SandboxAccount], account_id: str, text: str, kind: str,
-                   world: World | None = None) -> dict:
+def editor_context(
+    accounts: list[SandboxAccount], account_id: str, text: str, kind: str, world: World | None = None
+) -> dict:
     """What the shared policy editor needs: its report and, for trust policies, the templates."""
     templates = logic.trust_templates(accounts, account_id) if kind == "trust" else {}
-    return {"report": logic.editor_report(text, kind, account_id, world), "editor_kind": kind,
-            "editor_account": account_id, "templates": logic.template_choices(templates)}
+    return {
+        "report": logic.editor_report(text, kind, account_id, world),
+        "editor_kind": kind,
+        "editor_account": account_id,
+        "templates": logic.template_choices(templates),
+    }
 
 
 # ---- the role page -------------------------------------------------------------------------------------------------
@@ -121,16 +136,27 @@ def role_context(sandbox: Sandbox, account: SandboxAccount, role: dict, **forms_
     """Everything the role page shows, from the stored role; forms given replace the fresh ones."""
     accounts = list(sandbox.accounts.all())
     trust_text = logic.document_text(role["AssumeRolePolicyDocument"])
-    settings = logic.RoleSettingsForm(initial={
-        "description": role.get("Description") or "", "max_session_duration": role.get("MaxSessionDuration", 3600),
-        "tags": logic.tags_text(role.get("Tags"))})
+    settings = logic.RoleSettingsForm(
+        initial={
+            "description": role.get("Description") or "",
+            "max_session_duration": role.get("MaxSessionDuration", 3600),
+            "tags": logic.tags_text(role.get("Tags")),
+        }
+    )
     trust = logic.TrustForm(initial={"document": trust_text, "version": logic.text_version(trust_text)})
-    context = {"sandbox": sandbox, "account": account, "role": role, "settings_form": settings,
-               "trust_form": trust, "inline": [(p["PolicyName"], logic.document_text(p["PolicyDocument"]))
-                                               for p in role.get("RolePolicyList") or []],
-               "trust_words": logic.trust_in_words(trust_text, account.account_id),
-               # Drawn only when the template shows it (the full page, not a fragment).
-               **forms_}
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "role": role,
+        "settings_form": settings,
+        "trust_form": trust,
+        "inline": [
+            (p["PolicyName"], logic.document_text(p["PolicyDocument"])) for p in role.get("RolePolicyList") or []
+        ],
+        "trust_words": logic.trust_in_words(trust_text, account.account_id),
+        # Drawn only when the template shows it (the full page, not a fragment).
+        **forms_,
+    }
     text = context["trust_form"]["document"].value() or ""
     context.update(editor_context(accounts, account.account_id, text, "trust"))
     return context
@@ -144,13 +170,21 @@ def role_detail(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
     if request.method == "GET":
         return render(request, "sandbox/role_detail.html", role_context(sandbox, account, role))
     form = logic.RoleSettingsForm(request.POST)
-    if form.is_valid() and apply_change(sandbox, form, lambda world: logic.update_role(
-            world, role["Arn"], description=form.cleaned_data["description"],
+    if form.is_valid() and apply_change(
+        sandbox,
+        form,
+        lambda world: logic.update_role(
+            world,
+            role["Arn"],
+            description=form.cleaned_data["description"],
             max_session_duration=form.cleaned_data["max_session_duration"],
-            tags=logic.parse_tags(form.cleaned_data["tags"]))):
+            tags=logic.parse_tags(form.cleaned_data["tags"]),
+        ),
+    ):
         return done(request, request.path, _("The role's settings were saved."))
-    return render_part(request, "sandbox/role_detail.html", "settings",
-                       role_context(sandbox, account, role, settings_form=form))
+    return render_part(
+        request, "sandbox/role_detail.html", "settings", role_context(sandbox, account, role, settings_form=form)
+    )
 
 
 @require_POST
@@ -176,8 +210,9 @@ def save_trust(request: HttpRequest, sandbox: Sandbox, form: logic.TrustForm, ar
     """Saves the form's trust policy; on a two-tab conflict both versions come back for the page."""
     text = form.cleaned_data["document"]
     try:
-        saved = apply_change(sandbox, form, lambda world: logic.put_trust(world, arn, text,
-                                                                          form.cleaned_data["version"]), "document")
+        saved = apply_change(
+            sandbox, form, lambda world: logic.put_trust(world, arn, text, form.cleaned_data["version"]), "document"
+        )
     except logic.TrustConflict as conflict:
         form.data = form.data.copy()
         form.data["version"] = logic.text_version(conflict.stored)
@@ -198,8 +233,12 @@ def role_validate(request: HttpRequest, pk) -> HttpResponse:
     insert = request.POST.get("insert")
     extra = insert_template(form, loaded.accounts, account_id, insert) if insert else {}
     text = (form["document"].value() or "") if request.method == "POST" else ""
-    context = {"sandbox": sandbox, "form": form, **extra,
-               **editor_context(loaded.accounts, account_id, text, kind, loaded.world)}
+    context = {
+        "sandbox": sandbox,
+        "form": form,
+        **extra,
+        **editor_context(loaded.accounts, account_id, text, kind, loaded.world),
+    }
     if request.htmx:
         return render(request, "sandbox/partials/policy_editor.html#report", context)
     return render(request, "sandbox/role_validate.html", context)
@@ -231,13 +270,28 @@ def role_inline(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
     chosen = request.GET.get("policy", "")
     initial = {"policy_name": chosen, "document": logic.document_text(existing[chosen])} if chosen in existing else {}
     form = logic.InlinePolicyForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and apply_change(sandbox, form, lambda world: world.put_policy(
-            "inline", role["Arn"], name=form.cleaned_data["policy_name"], document=form.cleaned_data["document"]),
-            "document"):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and apply_change(
+            sandbox,
+            form,
+            lambda world: world.put_policy(
+                "inline", role["Arn"], name=form.cleaned_data["policy_name"], document=form.cleaned_data["document"]
+            ),
+            "document",
+        )
+    ):
         message = _("The inline policy %(name)s was saved.") % {"name": form.cleaned_data["policy_name"]}
         return done(request, logic.role_url("sandbox:role", sandbox, account_id, role["RoleName"]), message)
-    context = {"sandbox": sandbox, "account": account, "role": role, "form": form, "editing": chosen in existing,
-               **editor_context([account], account_id, form["document"].value() or "", "identity")}
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "role": role,
+        "form": form,
+        "editing": chosen in existing,
+        **editor_context([account], account_id, form["document"].value() or "", "identity"),
+    }
     return render_part(request, "sandbox/role_inline.html", "inline-form", context)
 
 
@@ -247,12 +301,24 @@ def role_inline_delete(request: HttpRequest, pk, account_id: str, name: str) -> 
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
     policy = request.POST.get("policy_name", "")
-    return permissions_change(request, sandbox, account, role, lambda world: world.delete_policy(
-        "inline", role["Arn"], name=policy), _("The inline policy %(name)s was deleted.") % {"name": policy})
+    return permissions_change(
+        request,
+        sandbox,
+        account,
+        role,
+        lambda world: world.delete_policy("inline", role["Arn"], name=policy),
+        _("The inline policy %(name)s was deleted.") % {"name": policy},
+    )
 
 
-def permissions_change(request: HttpRequest, sandbox: Sandbox, account: SandboxAccount, role: dict,
-                       change: Callable[[World], object], message: str) -> HttpResponse:
+def permissions_change(
+    request: HttpRequest,
+    sandbox: Sandbox,
+    account: SandboxAccount,
+    role: dict,
+    change: Callable[[World], object],
+    message: str,
+) -> HttpResponse:
     """Detach, delete inline, set or remove the boundary: then the role page (or its permissions part)."""
     form = forms.Form(request.POST)
     changed = apply_change(sandbox, form, change)
@@ -261,8 +327,9 @@ def permissions_change(request: HttpRequest, sandbox: Sandbox, account: SandboxA
         return redirect(logic.role_url("sandbox:role", sandbox, account.account_id, role["RoleName"]))
     if changed:
         account, role = logic.find_role(sandbox, account.account_id, role["RoleName"])
-    context = role_context(sandbox, account, role, permissions_form=form,
-                           permissions_message=message if changed else "")
+    context = role_context(
+        sandbox, account, role, permissions_form=form, permissions_message=message if changed else ""
+    )
     return render_part(request, "sandbox/role_detail.html", "permissions", context)
 
 
@@ -280,24 +347,35 @@ def role_attach(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
         change = lambda world: world.put_policy(kind, role["Arn"], policy_arn=arn)  # noqa: E731
         if form.is_valid() and apply_change(sandbox, form, change):
             message = _("%(arn)s is now the permissions boundary.") if boundary else _("%(arn)s was attached.")
-            return done(request, logic.role_url("sandbox:role", sandbox, account_id, role["RoleName"]),
-                        message % {"arn": arn})
+            return done(
+                request, logic.role_url("sandbox:role", sandbox, account_id, role["RoleName"]), message % {"arn": arn}
+            )
     else:
         form = logic.AttachForm()
     query = request.GET.get("q", "")[:128]
-    context = {"sandbox": sandbox, "account": account, "role": role, "form": form, "query": query,
-               "results": search_policies(account, query)}
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "role": role,
+        "form": form,
+        "query": query,
+        "results": search_policies(account, query),
+    }
     return render_part(request, "sandbox/role_attach.html", "results", context)
 
 
 def search_policies(account: SandboxAccount, query: str) -> list[dict]:
     """Customer managed policies of the role's account, then AWS managed ones, whose names start with
     ``query`` (case-insensitive); the catalogue answers for AWS's."""
-    customer = [{"name": p["PolicyName"], "arn": p["Arn"], "aws": False}
-                for p in account.document.get("Policies", [])
-                if p["PolicyName"].lower().startswith(query.lower())]
-    aws = [{"name": n, "arn": managed_policy_arn(n), "aws": True}
-           for n in managed_policy_names(query, SEARCH_LIMIT, type="iam")]
+    customer = [
+        {"name": p["PolicyName"], "arn": p["Arn"], "aws": False}
+        for p in account.document.get("Policies", [])
+        if p["PolicyName"].lower().startswith(query.lower())
+    ]
+    aws = [
+        {"name": n, "arn": managed_policy_arn(n), "aws": True}
+        for n in managed_policy_names(query, SEARCH_LIMIT, type="iam")
+    ]
     return (customer + aws)[:SEARCH_LIMIT]
 
 
@@ -307,8 +385,14 @@ def role_detach(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
     arn = request.POST.get("policy_arn", "")
-    return permissions_change(request, sandbox, account, role, lambda world: world.put_policy(
-        "detach", role["Arn"], policy_arn=arn), _("%(arn)s was detached.") % {"arn": arn})
+    return permissions_change(
+        request,
+        sandbox,
+        account,
+        role,
+        lambda world: world.put_policy("detach", role["Arn"], policy_arn=arn),
+        _("%(arn)s was detached.") % {"arn": arn},
+    )
 
 
 @require_POST
@@ -316,8 +400,14 @@ def role_boundary_remove(request: HttpRequest, pk, account_id: str, name: str) -
     """DeleteRolePermissionsBoundary."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
-    return permissions_change(request, sandbox, account, role, lambda world: world.delete_policy(
-        "boundary", role["Arn"]), _("The permissions boundary was removed."))
+    return permissions_change(
+        request,
+        sandbox,
+        account,
+        role,
+        lambda world: world.delete_policy("boundary", role["Arn"]),
+        _("The permissions boundary was removed."),
+    )
 
 
 _ROLE = "<uuid:pk>/roles/<str:account_id>/<str:name>/"

@@ -26,8 +26,9 @@ def load(request: HttpRequest, step: int) -> HttpResponse:
     remember(request, sandbox)
     replace_contents(sandbox, tryit.world)
     request.session[TASK_KEY] = step
-    messages.success(request, _("Step %(step)s's world is loaded. Your task: %(task)s") % {"step": step,
-                                                                                      "task": tryit.task})
+    messages.success(
+        request, _("Step %(step)s's world is loaded. Your task: %(task)s") % {"step": step, "task": tryit.task}
+    )
     return redirect("sandbox:task", sandbox.pk)
 
 
@@ -50,8 +51,9 @@ def check(sandbox, tryit: TryIt) -> list[dict]:
     outcome = run_scenario(scenario)
     if outcome.load_error:
         return [{"title": _("Loading your world"), "passed": False, "detail": outcome.load_error.get("message", "")}]
-    return [{"title": step.title, "passed": not step.failures, "detail": "; ".join(step.failures)}
-            for step in outcome.steps]
+    return [
+        {"title": step.title, "passed": not step.failures, "detail": "; ".join(step.failures)} for step in outcome.steps
+    ]
 
 
 def _tryit(step: int) -> TryIt:

@@ -31,8 +31,12 @@ from ..worlds import ConcurrentChange, changing
 
 MANAGED_SUGGESTIONS = 20
 # Which field an inline-policy error belongs to, by a fragment of AWS's code or message.
-POLICY_ERROR_FIELDS = {"'policyName'": "name", "NoSuchEntity": "name", "MalformedPolicyDocument": "document",
-                       "LimitExceeded": "document"}
+POLICY_ERROR_FIELDS = {
+    "'policyName'": "name",
+    "NoSuchEntity": "name",
+    "MalformedPolicyDocument": "document",
+    "LimitExceeded": "document",
+}
 MSG_CONFLICT = gettext_lazy("Your sandbox changed in another tab meanwhile, so nothing was saved. Please try again.")
 
 
@@ -40,10 +44,18 @@ class UserForm(forms.Form):
     """CreateUser: IAM checks the name and path (the engine words the errors as AWS does)."""
 
     account = forms.ChoiceField(label=gettext_lazy("Account"))
-    name = forms.CharField(label=gettext_lazy("User name"), max_length=256,
-                           help_text=gettext_lazy("Up to 64 letters, digits and + = , . @ _ -"))
-    path = forms.CharField(label=gettext_lazy("Path"), max_length=1024, required=False, initial="/",
-                           help_text=gettext_lazy("Starts and ends with /, for example /engineering/."))
+    name = forms.CharField(
+        label=gettext_lazy("User name"),
+        max_length=256,
+        help_text=gettext_lazy("Up to 64 letters, digits and + = , . @ _ -"),
+    )
+    path = forms.CharField(
+        label=gettext_lazy("Path"),
+        max_length=1024,
+        required=False,
+        initial="/",
+        help_text=gettext_lazy("Starts and ends with /, for example /engineering/."),
+    )
 
     def __init__(self, sandbox: Sandbox, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,9 +69,13 @@ class PolicyForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
     name = forms.CharField(label=gettext_lazy("Policy name"), required=False, max_length=256)
     document = PolicyDocumentField(kind="identity", label=gettext_lazy("Policy document (JSON)"), required=False)
-    managed_name = forms.CharField(label=gettext_lazy("AWS managed policy name"), required=False, max_length=256,
-                                   widget=forms.TextInput(attrs={"list": "managed-names", "autocomplete": "off"}),
-                                   help_text=gettext_lazy("For example AmazonS3ReadOnlyAccess."))
+    managed_name = forms.CharField(
+        label=gettext_lazy("AWS managed policy name"),
+        required=False,
+        max_length=256,
+        widget=forms.TextInput(attrs={"list": "managed-names", "autocomplete": "off"}),
+        help_text=gettext_lazy("For example AmazonS3ReadOnlyAccess."),
+    )
     policy = forms.CharField(label=gettext_lazy("Customer managed policy"), required=False, max_length=2048)
 
     def clean(self) -> dict:
@@ -82,13 +98,17 @@ class PolicyForm(forms.Form):
         arn = name if name.startswith("arn:") else managed_policy_arn(name)
         if arn is None:
             close = ", ".join(managed_policy_names(name[:4], 5, type="iam"))
-            self.add_error("managed_name", _("No AWS managed policy is named %(name)s.") % {"name": name}
-                           + (" " + _("Similar names: %(names)s.") % {"names": close} if close else ""))
+            self.add_error(
+                "managed_name",
+                _("No AWS managed policy is named %(name)s.") % {"name": name}
+                + (" " + _("Similar names: %(names)s.") % {"names": close} if close else ""),
+            )
         return arn or ""
 
 
-def change_world(sandbox: Sandbox, form: forms.Form, change: Callable[[World], object],
-                 fields: dict[str, str]) -> tuple[bool, object]:
+def change_world(
+    sandbox: Sandbox, form: forms.Form, change: Callable[[World], object], fields: dict[str, str]
+) -> tuple[bool, object]:
     """Runs one IAM change and saves it; an engine error becomes a form error on the field its message
     names (``fields`` maps a message fragment to a field name) and nothing is saved."""
     try:
@@ -124,9 +144,12 @@ def user_new(request: HttpRequest, pk) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        ok, created = change_world(sandbox, form, lambda w: w.create_user(
-            data["account"], data["name"], path=data["path"] or "/"), {"'userName'": "name", "'path'": "path",
-                                                                       "EntityAlreadyExists": "name"})
+        ok, created = change_world(
+            sandbox,
+            form,
+            lambda w: w.create_user(data["account"], data["name"], path=data["path"] or "/"),
+            {"'userName'": "name", "'path'": "path", "EntityAlreadyExists": "name"},
+        )
         if ok and not request.htmx:
             return redirect("sandbox:user", sandbox.pk, created.account, created.name)
         form = UserForm(sandbox) if ok else form
@@ -139,14 +162,24 @@ def user_new(request: HttpRequest, pk) -> HttpResponse:
 
 def _detail_context(sandbox: Sandbox, account_id: str, name: str, **extra) -> dict:
     account, user = find_user(sandbox, account_id, name)
-    keys = [{"id": k["AccessKeyId"], "status": k.get("Status", "Active"), "created": k.get("CreateDate")}
-            for k in user.get("AccessKeys", [])]   # never the secret
-    inline = [{"name": p["PolicyName"], "text": json.dumps(p["PolicyDocument"], indent=2)}
-              for p in user.get("UserPolicyList", [])]
-    context = {"sandbox": sandbox, "account": account, "user": user, "keys": keys, "inline": inline,
-               "customer_policies": account.document.get("Policies", []),
-               "inline_form": PolicyForm(initial={"action": "put"}),
-               "attach_form": PolicyForm(initial={"action": "attach"})}
+    keys = [
+        {"id": k["AccessKeyId"], "status": k.get("Status", "Active"), "created": k.get("CreateDate")}
+        for k in user.get("AccessKeys", [])
+    ]  # never the secret
+    inline = [
+        {"name": p["PolicyName"], "text": json.dumps(p["PolicyDocument"], indent=2)}
+        for p in user.get("UserPolicyList", [])
+    ]
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "user": user,
+        "keys": keys,
+        "inline": inline,
+        "customer_policies": account.document.get("Policies", []),
+        "inline_form": PolicyForm(initial={"action": "put"}),
+        "attach_form": PolicyForm(initial={"action": "attach"}),
+    }
     context.update(extra)
     return context
 
@@ -155,7 +188,7 @@ def _detail_context(sandbox: Sandbox, account_id: str, name: str, **extra) -> di
 def user(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """A user's groups, tags, MFA devices, policies and access keys (never a secret key)."""
     sandbox = get_sandbox(request, pk)
-    if request.htmx and "managed_name" in request.GET:   # suggestions while typing an AWS managed policy name
+    if request.htmx and "managed_name" in request.GET:  # suggestions while typing an AWS managed policy name
         names = managed_policy_names(request.GET["managed_name"][:128], MANAGED_SUGGESTIONS, type="iam")
         return render(request, "sandbox/user_detail.html#managed-names", {"managed_names": names})
     return render(request, "sandbox/user_detail.html", _detail_context(sandbox, account_id, name))
@@ -169,10 +202,15 @@ def user_policy(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
     form = PolicyForm(request.POST)
     inline = request.POST.get("action") in ("put", "delete")
     if form.is_valid():
-        change_world(sandbox, form, _policy_change(arn, form.cleaned_data), POLICY_ERROR_FIELDS if inline else
-                     {"NoSuchEntity": "policy", "LimitExceeded": "policy"})
-    context = _detail_context(sandbox, account_id, name,
-                              **({"inline_form" if inline else "attach_form": form} if form.errors else {}))
+        change_world(
+            sandbox,
+            form,
+            _policy_change(arn, form.cleaned_data),
+            POLICY_ERROR_FIELDS if inline else {"NoSuchEntity": "policy", "LimitExceeded": "policy"},
+        )
+    context = _detail_context(
+        sandbox, account_id, name, **({"inline_form" if inline else "attach_form": form} if form.errors else {})
+    )
     if request.htmx:
         return render(request, "sandbox/user_detail.html#policies", context)
     if form.errors:
@@ -228,6 +266,7 @@ urlpatterns = [
     path("<uuid:pk>/users/<str:account_id>/<str:name>/", user, name="user"),
     path("<uuid:pk>/users/<str:account_id>/<str:name>/policies/", user_policy, name="user_policy"),
     path("<uuid:pk>/users/<str:account_id>/<str:name>/keys/new/", user_key_new, name="user_key_new"),
-    path("<uuid:pk>/users/<str:account_id>/<str:name>/keys/<str:key_id>/delete/", user_key_delete,
-         name="user_key_delete"),
+    path(
+        "<uuid:pk>/users/<str:account_id>/<str:name>/keys/<str:key_id>/delete/", user_key_delete, name="user_key_delete"
+    ),
 ]

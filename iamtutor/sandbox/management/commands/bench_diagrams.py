@@ -25,8 +25,10 @@ from iamtutor.sandbox.worlds import starting_world
 UNCACHED_MS, CACHED_MS = 2000, 10
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 ASSUME_ANY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
-READ_S3 = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}
+READ_S3 = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}],
+}
 
 
 def big_world(users: int = 400, roles: int = 100) -> World:
@@ -98,9 +100,11 @@ class Command(BaseCommand):
     def _bench(self, label: str, world: World, graph, arguments: dict) -> None:
         found = graph.access_graph(world, **arguments)
         if len(found.nodes) > diagrams.MAX_DRAWN_NODES or len(found.edges) > diagrams.MAX_DRAWN_EDGES:
-            self.stdout.write(f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges — past the drawing limit "
-                              f"({diagrams.MAX_DRAWN_NODES} nodes / {diagrams.MAX_DRAWN_EDGES} edges): the page shows "
-                              "the table and asks for a focus or a collapse")
+            self.stdout.write(
+                f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges — past the drawing limit "
+                f"({diagrams.MAX_DRAWN_NODES} nodes / {diagrams.MAX_DRAWN_EDGES} edges): the page shows "
+                "the table and asks for a focus or a collapse"
+            )
             return
         dot = graph.to_dot(found)
         expected = graph.expected_svg_ids(found)

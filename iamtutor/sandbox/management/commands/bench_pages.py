@@ -23,8 +23,10 @@ from iamtutor.sandbox.worlds import SandboxWorld, create_sandbox
 
 BUDGET_MS = 50
 ALICE = "arn:aws:iam::111111111111:user/alice"
-TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}],
+}
 
 
 class _Rollback(Exception):
@@ -44,8 +46,10 @@ class Command(BaseCommand):
                 raise _Rollback
         except _Rollback:
             pass
-        self.stdout.write(f"{'page':<24}{'cpu median ms':>14}{'cpu p90 ms':>11}{'wall median ms':>15}{'queries':>9}"
-                          f"  within {BUDGET_MS} ms")
+        self.stdout.write(
+            f"{'page':<24}{'cpu median ms':>14}{'cpu p90 ms':>11}{'wall median ms':>15}{'queries':>9}"
+            f"  within {BUDGET_MS} ms"
+        )
         for name, cpu, cpu_p90, wall, queries in rows:
             verdict = "yes" if cpu < BUDGET_MS else "NO"
             self.stdout.write(f"{name:<24}{cpu:>14.1f}{cpu_p90:>11.1f}{wall:>15.1f}{queries:>9}  {verdict}")
@@ -75,8 +79,13 @@ class Command(BaseCommand):
         for n in range(45):
             loaded.world.create_role("111111111111", f"BenchRole{n:02d}", TRUST)
         for n in range(200):
-            assume_role(loaded.world, ALICE, "arn:aws:iam::111111111111:role/ReportsReader", f"bench-{n}",
-                        duration_seconds=900 + n * 10)
+            assume_role(
+                loaded.world,
+                ALICE,
+                "arn:aws:iam::111111111111:role/ReportsReader",
+                f"bench-{n}",
+                duration_seconds=900 + n * 10,
+            )
         loaded.save()
         return sandbox
 
