@@ -1,15 +1,18 @@
-"""The visual mode's diagrams: DOT built with the ``graphviz`` package (which quotes every label) from the
-nodes and edges of ``diagrams.yaml``, drawn to SVG by ``iamtutor.lib.graphviz``, each with its table."""
+"""The lessons' diagrams: the nodes and edges of ``diagrams.yaml`` (stored as ``Diagram`` rows) drawn by the
+engine's generic ``diagram_dot`` and ``iamtutor.lib.graphviz``, each with its table. The content says what a
+diagram shows; this module only adds the colours and finds the one the home page draws."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import graphviz as gv
-
+from iamtutor import engine
 from iamtutor.lib import graphviz as renderer
 
+from . import modes
 from .models import Diagram
+
+MENTAL_MODEL = "mental-model"  # the diagram the home page draws
 
 # Fill colours by node kind: light pastels that keep dark text readable (the SVG sits on a light panel).
 KIND_FILL = {
@@ -24,21 +27,13 @@ KIND_FILL = {
 
 
 def diagram_dot(diagram: Diagram) -> str:
-    """DOT source for ``diagram``; labels go through ``graphviz``'s quoting, so no label can break the graph."""
-    graph = gv.Digraph(
-        diagram.key,
-        graph_attr={"rankdir": diagram.direction, "bgcolor": "transparent", "fontname": "Helvetica", "pad": "0.2"},
-    )
-    graph.attr("node", shape="box", style="rounded,filled", color="#2f5fb3", fontname="Helvetica")
-    graph.attr("edge", color="#555555", fontname="Helvetica", fontsize="11")
-    ids = {node["id"]: f"n{index}" for index, node in enumerate(diagram.nodes)}
-    for node in diagram.nodes:
-        graph.node(
-            ids[node["id"]], label=gv.escape(node["label"]), fillcolor=KIND_FILL.get(node.get("kind", ""), "#eef4ff")
-        )
-    for edge in diagram.edges:
-        graph.edge(ids[edge["from"]], ids[edge["to"]], label=gv.escape(edge.get("label", "")))
-    return graph.source
+    """DOT source for ``diagram``, by the engine: every label escaped, every element id unique to the diagram."""
+    return engine.diagram_dot(diagram.key, diagram.nodes, diagram.edges, direction=diagram.direction, fills=KIND_FILL)
+
+
+def stored(key: str) -> Diagram | None:
+    """The loaded diagram ``key`` in the current language, or None before ``load_lessons`` has run."""
+    return Diagram.objects.filter(language=modes.language(), key=key).first()
 
 
 @dataclass(frozen=True)
@@ -52,8 +47,7 @@ class Drawn:
 
 
 def draw(diagram: Diagram) -> Drawn:
-    labels = {node["id"]: node["label"] for node in diagram.nodes}
-    rows = [(labels[e["from"]], labels[e["to"]], e.get("label", "")) for e in diagram.edges]
+    rows = engine.diagram_edges(diagram.nodes, diagram.edges)
     try:
         return Drawn(diagram, renderer.render_svg(diagram_dot(diagram)), None, rows)
     except renderer.RenderError as exc:

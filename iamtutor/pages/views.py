@@ -13,13 +13,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from iamtutor.sandbox.diagrams import lesson_drawing
+from lessons import diagrams
 
 log = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The front page, with the lesson's mental model drawn by the engine (and as a table)."""
-    return render(request, "pages/home.html", {"drawing": lesson_drawing("mental_model")})
+    """The front page, with the lesson content's mental model drawn (and as a table) once lessons are loaded."""
+    diagram = diagrams.stored(diagrams.MENTAL_MODEL)
+    return render(request, "pages/home.html", {"drawing": lesson_drawing(diagram) if diagram else None})
 
 
 @require_GET

@@ -16,11 +16,12 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from iamtutor import engine
 from iamtutor.engine import Decision, Request, World
 from iamtutor.lib import graphviz as renderer
+from lessons.diagrams import diagram_dot as lesson_dot
+from lessons.models import Diagram
 
 from .models import Sandbox, StsSession
 from .worlds import SandboxWorld
@@ -210,25 +211,11 @@ def decision_drawing(decision: Decision, request: Request) -> Drawing:
     return _draw("decision", caption, [engine.decision_dot(decision, request)], expected | {"flow-statement"}, rows)
 
 
-LESSON_KEYS = {"mental_model": "model", "sts_flow": "sts-flow"}  # element ids: "model-caption"…
-LESSON_CAPTIONS = {
-    "mental_model": gettext_noop(
-        "A person, workload or AWS service assumes a role; STS hands back temporary credentials; every request "
-        "made with them is checked against the role's permissions."
-    ),
-    "sts_flow": gettext_noop(
-        "A caller asks STS to assume a role; STS checks the trust policy and issues temporary credentials; every "
-        "request signed with them is checked before it reaches the resource."
-    ),
-}
-
-
-def lesson_drawing(name: str) -> Drawing:
-    """A lesson diagram (``mental_model`` or ``sts_flow``) drawn, with its table."""
-    edges = engine.lesson_edges(name)
-    rows = [{"from": a, "what": label, "to": b} for a, b, label in edges]
-    expected = {f"e-{index}" for index in range(len(edges))}
-    return _draw(LESSON_KEYS[name], _(LESSON_CAPTIONS[name]), [engine.lesson_dot(name)], expected, rows)
+def lesson_drawing(diagram: Diagram) -> Drawing:
+    """A diagram of the lesson content (such as the home page's mental model) drawn by the engine, with its table."""
+    expected = engine.diagram_svg_ids(diagram.key, diagram.nodes, diagram.edges)
+    rows = [{"from": a, "what": label, "to": b} for a, b, label in engine.diagram_edges(diagram.nodes, diagram.edges)]
+    return _draw(diagram.key, diagram.caption or diagram.title, [lesson_dot(diagram)], expected, rows)
 
 
 # ---- drawing: check, fall back, never fail --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Access diagrams (``iamtutor/engine/graph.py``): the graph is the evaluator's answer, drawn safely.
+"""Access diagrams (``iamtutor/engine/graph/``): the graph is the evaluator's answer, drawn safely.
 
 The assume edges are checked pair by pair against ``assume_role`` run on a deep copy of each scenario world
 (iam-reference.md §5.2: who may assume a role); the missing pieces against the rules of §4.1/§5.2; the DOT
@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from iamtutor.engine import World, assume_role, assume_role_with_web_identity, get_session_token
-from iamtutor.engine import graph as graph_module
 from iamtutor.engine.errors import EngineError, ParameterError
 from iamtutor.engine.evaluate import FLOW_NODES
 from iamtutor.engine.graph import (
@@ -32,14 +31,19 @@ from iamtutor.engine.graph import (
     Node,
     access_graph,
     decision_dot,
+    diagram_dot,
+    diagram_edges,
+    diagram_svg_ids,
     edge_ids,
     edge_table,
     expected_svg_ids,
-    lesson_dot,
-    lesson_edges,
     node_svg_id,
     to_dot,
 )
+from iamtutor.engine.graph.builder import Builder
+from iamtutor.engine.graph.principals import SESSION_NAME
+from iamtutor.engine.graph.reshape import fold, neighbourhood
+from iamtutor.engine.graph.trust_conditions import supply as supply_keys
 from iamtutor.engine.scenario import run_steps
 from iamtutor.engine.world_model import Session
 from tests.engine.bench_graph import scale_world
@@ -120,7 +124,7 @@ def sts_says(world: World, node: Node, role_arn: str, supplied: tuple[tuple[str,
         keys.pop("aws:multifactorauthpresent")
         found = world.find_user(node.id)
         options["mfa"] = {"serial": found.mfa_devices[0] if found else f"arn:aws:iam::{node.account}:mfa/x"}
-    session_name = keys.pop("sts:rolesessionname", (None, graph_module.SESSION_NAME))[1]
+    session_name = keys.pop("sts:rolesessionname", (None, SESSION_NAME))[1]
     try:
         if node.kind == "oidc_provider":
             provider = world.accounts[node.account].providers[node.id]
@@ -198,19 +202,19 @@ def test_the_graph_changes_nothing_in_the_world() -> None:
 def test_cached_trust_requests_equal_a_fresh_build() -> None:
     # The builder reuses one request per caller and role account; it must be the request STS would build.
     world = scenario_world("sts_external_id")
-    builder = graph_module._Builder(world, {})
+    builder = Builder(world, {})
     builder.build()
     principal = next(p for p in builder.principals if p.node.kind == "user")
     role_obj = world.find_role("arn:aws:iam::111111111111:role/Audit")
     statements = list(role_obj.trust.policy().statements)
-    supply = graph_module._supply(principal, statements)
-    extra = {"sts:RoleSessionName": graph_module.SESSION_NAME, **supply.extra}
+    supply = supply_keys(principal, statements)
+    extra = {"sts:RoleSessionName": SESSION_NAME, **supply.extra}
     fresh = world.build_request(principal.ident, "sts:AssumeRole", role_obj.arn, supply.context or None, extra=extra)
-    assert builder._trust_request(principal, role_obj, supply) == fresh
+    assert builder.trust.request(principal, role_obj, supply) == fresh
     plain = world.build_request(
-        principal.ident, "sts:AssumeRole", role_obj.arn, extra={"sts:RoleSessionName": graph_module.SESSION_NAME}
+        principal.ident, "sts:AssumeRole", role_obj.arn, extra={"sts:RoleSessionName": SESSION_NAME}
     )
-    assert builder._trust_request(principal, role_obj) == plain
+    assert builder.trust.request(principal, role_obj) == plain
 
 
 # ---- dashed edges name the missing piece ---------------------------------------------------------------------
@@ -576,12 +580,12 @@ def test_focus_keeps_the_neighbourhood_within_depth() -> None:
 def test_focus_computes_the_same_neighbourhood_as_the_whole_graph() -> None:
     # Focus evaluates only the roles near the focus; the result must be the whole graph's neighbourhood.
     world = scale_world(60, seed=11)
-    whole = graph_module._Builder(world, {}).build()
+    whole = Builder(world, {}).build()
     some = [n.id for n in whole.nodes][::13]  # users, roles, resources, a session
     some += [n.id for n in whole.nodes if n.kind in ("service", "account_root")][:3]
     for focus in [*some, f"account:{A}"]:  # the last one exists only once the account's edges are folded
         for depth in (1, 2, 3):
-            expected = graph_module._neighbourhood(graph_module._fold(whole, 5, focus), focus, depth)
+            expected = neighbourhood(fold(whole, 5, focus), focus, depth)
             assert access_graph(world, focus=focus, depth=depth) == expected, (focus, depth)
 
 
@@ -836,25 +840,48 @@ def test_decision_diagram_names_the_deciding_statement() -> None:
     assert "Decided by Deny statement 2 of p0" in decision_dot(denied, request).replace("\\n", " ")
 
 
-# ---- lesson diagrams -----------------------------------------------------------------------------------------
+# ---- hand-drawn diagrams (the lessons' content, drawn by the engine) --------------------------------------------
+
+DRAWN_NODES = [
+    {"id": "a", "label": "alice", "kind": "principal"},
+    {"id": "r", "label": HOSTILE[2] + " " + HOSTILE[3], "kind": "role"},
+    {"id": "s", "label": "a session whose label is long enough to be wrapped onto several lines"},
+]
+DRAWN_EDGES = [
+    {"from": "a", "to": "r", "label": HOSTILE[0]},
+    {"from": "r", "to": "s", "label": ""},
+    {"from": "s", "to": "a", "label": "signs requests"},
+]
 
 
-@pytest.mark.parametrize("name", ["mental_model", "sts_flow"])
-def test_lesson_diagrams_draw_the_edges_of_their_text_alternative(name: str) -> None:
-    source = lesson_dot(name)
-    edges = lesson_edges(name)
-    assert source.count(" -> ") == len(edges) >= 3
-    if DOT:
-        svg = render(source, "dot")
-        assert {f"e-{i}" for i in range(len(edges))} <= svg_ids(svg)
+@pytest.mark.parametrize("renderer", ["dot", "wasm"])
+def test_a_diagram_draws_every_node_and_edge_safely_with_ids_unique_to_it(renderer: str) -> None:
+    source = diagram_dot("model", DRAWN_NODES, DRAWN_EDGES, direction="LR", fills={"role": "#e8f5e9"})
+    assert source.count(" -> ") == len(DRAWN_EDGES) and "rankdir=LR" in source and "#e8f5e9" in source
+    svg = render(source, renderer)
+    expected = diagram_svg_ids("model", DRAWN_NODES, DRAWN_EDGES)
+    assert expected == {"model-n0", "model-n1", "model-n2", "model-e0", "model-e1", "model-e2"}
+    assert expected | {"model-graph"} <= svg_ids(svg)
+    assert not re.search(r"<\s*script", svg, re.IGNORECASE) and "&lt;script&gt;" in svg
 
 
-def test_sts_flow_shows_the_temporary_credentials() -> None:
-    # §5.1 (D-IDS, H): temporary access keys start with ASIA and come with a session token and an expiration.
-    labels = " ".join(f"{a} {b}" for a, b, _ in lesson_edges("sts_flow"))
-    assert "ASIA" in labels and "SessionToken" in labels and "Expiration" in labels
+def test_a_diagrams_table_has_one_row_per_edge_with_the_node_labels() -> None:
+    assert diagram_edges(DRAWN_NODES, DRAWN_EDGES) == [
+        ("alice", DRAWN_NODES[1]["label"], HOSTILE[0]),
+        (DRAWN_NODES[1]["label"], DRAWN_NODES[2]["label"], ""),
+        (DRAWN_NODES[2]["label"], "alice", "signs requests"),
+    ]
 
 
-def test_unknown_lesson_diagram_names_the_valid_ones() -> None:
-    with pytest.raises(ParameterError, match="mental_model, sts_flow"):
-        lesson_dot("nope")
+def test_a_diagram_wraps_long_labels() -> None:
+    source = diagram_dot("model", DRAWN_NODES, DRAWN_EDGES)
+    assert "a session whose label is long\\nenough to be wrapped onto\\nseveral lines" in source
+
+
+def test_a_diagram_edge_naming_no_node_or_a_bad_direction_is_a_parameter_error() -> None:
+    with pytest.raises(ParameterError, match="names no node 'x'"):
+        diagram_dot("d", DRAWN_NODES, [{"from": "a", "to": "x", "label": ""}])
+    with pytest.raises(ParameterError, match="names no node 'x'"):
+        diagram_edges(DRAWN_NODES, [{"from": "x", "to": "a"}])
+    with pytest.raises(ParameterError, match="TB, LR, BT, RL"):
+        diagram_dot("d", DRAWN_NODES, DRAWN_EDGES, direction="UP")

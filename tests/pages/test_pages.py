@@ -6,6 +6,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from iamtutor import engine
+from lessons.models import Diagram
+
 pytestmark = pytest.mark.django_db
 
 
@@ -18,19 +21,33 @@ def test_home_says_what_the_site_teaches_and_starts_the_lesson(client):
     assert "Trust policies" in page
 
 
-def test_home_shows_the_mental_model_as_a_drawing_and_as_a_table(client):
-    page = client.get(reverse("home")).content.decode()
+def test_home_shows_the_lessons_mental_model_as_a_drawing_and_as_a_table(loaded, client):
+    response = client.get(reverse("home"))
+    page = response.content.decode()
     assert "<svg" in page
-    assert 'role="img"' in page and 'aria-labelledby="model-caption"' in page
-    assert "<table>" in page and "Temporary credentials" in page
+    assert 'role="img"' in page and 'aria-labelledby="mental-model-caption"' in page
+    assert "<table>" in page and "STS issues temporary credentials" in page
+    # The drawing is the lesson content's diagram, drawn by the engine: one row per edge of diagrams.yaml.
+    drawing = response.context["drawing"]
+    diagram = Diagram.objects.get(language="en", key="mental-model")
+    assert [(r["from"], r["what"], r["to"]) for r in drawing.rows] == [
+        (a, label, b) for a, b, label in engine.diagram_edges(diagram.nodes, diagram.edges)
+    ]
+    assert drawing.svg and 'id="mental&#45;model&#45;n0"' in drawing.svg
 
 
-def test_home_says_why_the_drawing_is_missing_when_no_renderer_exists(client, settings):
+def test_home_says_why_the_drawing_is_missing_when_no_renderer_exists(loaded, client, settings):
     settings.GRAPHVIZ_RENDERER = "none"
     page = client.get(reverse("home")).content.decode()
     assert "<svg" not in page
     assert "Diagrams are switched off on this server" in page
     assert "<table>" in page
+
+
+def test_home_works_before_the_lessons_are_loaded(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["drawing"] is None and "The picture to keep in mind" not in response.content.decode()
 
 
 def test_healthz_is_ok_when_the_database_answers(client, settings):

@@ -335,15 +335,6 @@ def test_the_console_draws_the_decisions_path(alice_client, alice_sandbox):
     assert "data:image/svg+xml;base64," in response.content.decode()
 
 
-def test_the_home_page_draws_the_engines_mental_model(client):
-    response = client.get(reverse("home"))
-    drawing = response.context["drawing"]
-    assert drawing.svg and 'id="lesson&#45;creds"' in drawing.svg
-    assert [(r["from"], r["what"], r["to"]) for r in drawing.rows] == [
-        (a, label, b) for a, b, label in engine.lesson_edges("mental_model")
-    ]
-
-
 def test_hostile_names_cannot_reach_the_world_and_hostile_labels_cannot_break_the_dot():
     # IAM names allow only [\w+=,.@-]: the engine refuses the rest, so they never reach a diagram.
     world = SandboxWorld.load(create_sandbox()).world

@@ -1,0 +1,201 @@
+"""Walks a world once to build its whole access graph: the nodes, the principals, then every edge.
+
+Owns the nodes (users, roles, identity providers, services and outside accounts trust policies name,
+resources, live sessions), the account clusters and the order of everything. The edges come from
+``trust.py`` (assume) and ``reach.py`` (reach); ``near.py`` narrows the work for a focused graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..errors import EngineError
+from ..world import World
+from ..world_model import Identity, Role, Session
+from .model import AccessGraph, Cluster, Edge, Node
+from .near import Near
+from .principals import FEDERATED_ACTIONS, Principal, outside_account, outside_caller, role_identity
+from .reach import Reach
+from .trust import TrustEdges
+
+
+class Builder:
+    """Walks a world once: nodes, principals, then the edges every (principal, role) pair earns."""
+
+    def __init__(self, world: World, parents: Mapping[str, str]) -> None:
+        self.world = world
+        self.parents = parents
+        self.now = world.clock.now()
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.clusters: dict[str, Cluster] = {}
+        self.principals: list[Principal] = []
+        self.index: dict[str, list[int]] = {}
+        self.roles: list[tuple[Role, Principal]] = []
+        self.resource_allows: dict[str, list] = {}
+        self.trust = TrustEdges(world, self.principals, self.index)
+
+    def build(self, near: tuple[str, int] | None = None) -> AccessGraph:
+        """The whole graph; with ``near`` = (focus, depth) only the edges of roles within reach of the focus
+        in the graph of candidate pairs — a superset of the true neighbourhood, so folding and focusing the
+        result give what they would give on the whole graph (``test_graph`` checks it)."""
+        for account_id in sorted(self.world.accounts):
+            self._account(account_id)
+        self._named_principals()
+        resources = self._resources()
+        session_edges = self._sessions()
+        plans = {role.arn: self.trust.plan(role) for role, _ in self.roles}
+        roles, targets = (None, None) if near is None else Near(self, plans, resources, session_edges).roles(*near)
+        for role, _ in self.roles:
+            if roles is None or role.arn in roles:
+                self.edges.extend(self.trust.edges(role, plans[role.arn]))
+        for role, principal in self.roles:
+            if roles is None or role.arn in roles:
+                Reach(self, role, principal.ident, resources).run(targets)
+        self.edges.extend(session_edges)
+        return AccessGraph(self._ordered_nodes(), tuple(self.edges), self._ordered_clusters())
+
+    def add_node(self, node: Node) -> Node:
+        """Adds (or replaces) ``node``; returns it."""
+        self.nodes[node.id] = node
+        return node
+
+    def _ordered_nodes(self) -> tuple[Node, ...]:
+        """Nodes in the order they were made, the "any resource" nodes (made on demand) last in one order."""
+        stars = sorted(n for n in self.nodes if n.startswith("resource:*:"))
+        nodes = [n for k, n in self.nodes.items() if not k.startswith("resource:*:")]
+        return (*nodes, *(self.nodes[k] for k in stars))
+
+    def _ordered_clusters(self) -> tuple[Cluster, ...]:
+        """The world's accounts by id, then the outside accounts by id."""
+        return tuple(self.clusters[k] for k in sorted(self.clusters, key=lambda k: (self.clusters[k].external, k)))
+
+    # -- nodes and principals
+
+    def _account(self, account_id: str) -> None:
+        account = self.world.accounts[account_id]
+        label = f"{account_id} ({account.alias})" if account.alias else account_id
+        self.clusters[account_id] = Cluster(account_id, f"account {label}")
+        for user in sorted(account.users.values(), key=lambda u: u.name.lower()):
+            node = self.add_node(Node(user.arn, "user", user.name, account_id, user.name, user.arn, user.arn))
+            ident = self.world.identify(user.arn)
+            self._principal(Principal(node, ident, mfa=bool(user.mfa_devices)), user.arn, user.id)
+        for role in sorted(account.roles.values(), key=lambda r: r.name.lower()):
+            node = self.add_node(Node(role.arn, "role", role.name, account_id, role.name, role.arn, role.arn))
+            principal = Principal(node, role_identity(self.world, role), mfa=True)
+            self._principal(principal, role.arn, role.id)
+            self.roles.append((role, principal))
+        for provider in sorted(account.providers.values(), key=lambda p: p.arn):
+            self._provider(provider.arn, provider.type, provider.url, tuple(provider.audiences))
+
+    def _provider(self, arn: str, kind: str, url: str, audiences: tuple[str, ...]) -> None:
+        node_kind = "oidc_provider" if kind == "oidc" else "saml_provider"
+        account = arn.split(":")[4]
+        node = self.add_node(Node(arn, node_kind, url, account, url, arn, arn))
+        ident = self.world.identify(f"web_identity:{arn}")
+        claims_url = url if kind == "oidc" else None
+        action = FEDERATED_ACTIONS[node_kind]
+        self._principal(Principal(node, ident, action, claims_url=claims_url, audiences=audiences), "fed:" + arn)
+
+    def _principal(self, principal: Principal, *keys: str | None) -> None:
+        position = len(self.principals)
+        self.principals.append(principal)
+        account = principal.node.account
+        by_account = principal.node.kind in ("user", "role", "account_root")
+        for key in (*keys, f"acct:{account}" if by_account else None):
+            if key:
+                self.index.setdefault(key, []).append(position)
+
+    def _named_principals(self) -> None:
+        """Services and outside accounts that trust policies name become principals too."""
+        for role, _ in self.roles:
+            trust = role.trust.policy() if role.trust else None
+            for statement in trust.statements if trust else ():
+                spec = statement.principal
+                for service in spec.service if spec else ():
+                    self._service(service)
+                for entry in spec.aws if spec else ():
+                    self._outside(entry)
+
+    def _service(self, name: str) -> None:
+        name = name.lower()
+        key = "svc:" + name
+        if key in self.index:
+            return
+        try:
+            ident = self.world.identify(f"service:{name}")
+        except EngineError:
+            return
+        detail = f"AWS service principal {name}"
+        node = self.add_node(Node(f"service:{name}", "service", name, None, name, detail=detail))
+        self._principal(Principal(node, ident), key)
+
+    def _outside(self, entry: str) -> None:
+        """An account id or root ARN of an account outside the world: its account decides who may come."""
+        account = outside_account(entry)
+        if account is None or account in self.world.accounts or f"acct:{account}" in self.index:
+            return
+        self.clusters[account] = Cluster(account, f"account {account} (outside this world)", external=True)
+        arn = f"arn:{self.world.partition}:iam::{account}:root"
+        detail = f"Principals of account {account}, which is not part of this world"
+        node = self.add_node(
+            Node(f"account:{account}", "account_root", f"account {account}", account, account, arn, detail)
+        )
+        caller = outside_caller(arn, account)
+        self._principal(Principal(node, Identity(caller), external=True), f"acct:{account}")
+
+    # -- resources and sessions
+
+    def _resources(self) -> list[Node]:
+        found = []
+        for account_id in sorted(self.world.accounts):
+            for arn in sorted(self.world.accounts[account_id].resources):
+                found.append(self.add_node(_resource_node(account_id, arn)))
+        return found
+
+    def _sessions(self) -> list[Edge]:
+        """Nodes for the live sessions; returns their ``session_of`` and ``chain`` edges."""
+        edges = []
+        active = {sid: s for sid, s in sorted(self.world.sessions.items()) if s.expires_at > self.now}
+        for sid, session in active.items():
+            left = int((session.expires_at - self.now).total_seconds())
+            self.add_node(_session_node(sid, session, left))
+            owner = session.role_arn if session.kind == "assumed_role" else session.user_arn
+            if owner in self.nodes:
+                edges.append(Edge(f"session:{sid}", owner, "session_of"))  # type: ignore[arg-type]
+        for sid in active:
+            parent = self.parents.get(sid)
+            if parent in active:
+                edges.append(Edge(f"session:{parent}", f"session:{sid}", "chain"))
+        return edges
+
+
+def _resource_node(account_id: str, arn: str) -> Node:
+    service = arn.split(":")[2].lower()
+    name = arn.split(":", 5)[5] or arn
+    return Node(f"resource:{arn}", "resource_group", name, account_id, arn, arn, f"{service} resource {arn}", service)
+
+
+def _session_node(sid: str, session: Session, left: int) -> Node:
+    """A live session, labelled with its name and the time it has left."""
+    label = f"{session.session_name or sid}\n{_duration(left)} left"
+    detail = _session_detail(session, left)
+    return Node(f"session:{sid}", "session", label, session.account, sid, session.arn, detail, expires_in=left)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _session_detail(session: Session, left: int) -> str:
+    via = [
+        f"by {session.service}" if session.service else "",
+        "with MFA" if session.mfa_authenticated else "",
+        "chained" if session.chained else "",
+        f"via {session.federated_provider}" if session.federated_provider else "",
+    ]
+    extras = ", ".join(v for v in via if v)
+    return f"{session.arn}, expires in {_duration(left)}" + (f" ({extras})" if extras else "")

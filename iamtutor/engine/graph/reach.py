@@ -1,0 +1,266 @@
+"""The reach edges: what a session of each role can do to the world's resources, summarised by access level.
+
+Owns which (resource, action) pairs are worth probing — narrowed by cheap necessary conditions — and the
+summary per service (list, read, write…, or admin). Whether each probe is allowed is always ``evaluate``'s
+answer for a request built by ``World.build_request``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Final
+
+from ..data import access_level, expand_action_pattern
+from ..evaluate import Request, evaluate
+from ..matching import match_principal, match_resource
+from ..policy import Statement
+from ..world_model import Identity, Role
+from .model import LEVELS, Edge, Node
+from .trust import has_action
+
+if TYPE_CHECKING:
+    from .builder import Builder
+
+_PROBES_PER_LEVEL: Final = 3  # actions tried per service and access level
+
+
+class Reach:
+    """The reach edges of one role: probes a small action set per service and access level through ``evaluate``.
+
+    Which (resource, action) pairs to probe is narrowed by cheap necessary conditions (an Allow statement
+    naming the service, a resource pattern that can match, a resource policy naming the role); whether each
+    probe is allowed is always the evaluator's answer for a request built by ``World.build_request``.
+    """
+
+    def __init__(self, builder: Builder, role: Role, ident: Identity, resources: list[Node]) -> None:
+        self.builder, self.role, self.ident, self.resources = builder, role, ident, resources
+        self.policies = builder.world.identity_policies(ident)
+        self.allows = [s for p in self.policies for s in p.statements if s.effect == "Allow"]
+        self.ranks: dict[str, int] = {}
+        self.limits: tuple[list[Statement], list[list[Statement]]] | None = None
+
+    def run(self, targets: set[str] | None = None) -> None:
+        """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
+        everything = self._everywhere()
+        for resource in self.resources:
+            if (everything and resource.account == self.role.account) or (
+                targets is not None and resource.id not in targets
+            ):
+                continue  # implied by the "admin on *" edge, or outside the neighbourhood
+            statements = self.granting(resource)
+            levels = self._levels(resource.service or "", _probe_arns(resource.arn), statements) if statements else ()
+            if levels:
+                self._edge(resource.id, ((resource.service or "", levels),))
+
+    def granting(self, resource: Node) -> list[Statement]:
+        """The Allow statements that could grant on ``resource`` — a resource-policy statement naming the role,
+        or an identity statement naming the service whose Resource can match (both across accounts) — which
+        is a grant's necessary condition; the actions worth probing come from them."""
+        granted_there = self._resource_allows(resource.arn)  # type: ignore[arg-type]
+        if resource.account != self.role.account and not granted_there:
+            return []  # cross-account needs the resource's own policy too (§4.1 fact 7)
+        arns = _probe_arns(resource.arn)  # type: ignore[arg-type]
+        found = [
+            s
+            for s in self.allows
+            if _names_service(s, resource.service or "")
+            and (s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns))
+        ]
+        return found + granted_there if found or granted_there else []
+
+    def reaches_anything(self) -> bool:
+        """Whether an Allow statement names every resource (``Resource: "*"`` or a NotResource)."""
+        return any(_on_any_resource(s) for s in self.allows)
+
+    def _rank(self, action: str) -> int:
+        """0 for an action every limiting policy (boundary, each SCP level) allows and no Deny names, else 1 or
+        2: probes that can succeed come first, so a few probes find an allowed action when there is one."""
+        found = self.ranks.get(action)
+        if found is None:
+            denies, layers = self._limits()
+            if any(has_action(s, action) for s in denies):
+                found = 2
+            else:
+                found = 0 if all(any(has_action(s, action) for s in layer) for layer in layers) else 1
+            self.ranks[action] = found
+        return found
+
+    def _limits(self) -> tuple[list[Statement], list[list[Statement]]]:
+        """(every Deny statement that applies to the role's sessions, the Allow statements of each limiting layer)."""
+        if self.limits is None:
+            request = self.builder.world.build_request(self.ident, "sts:GetCallerIdentity", "*")
+            layers = [[*([request.boundary] if request.boundary else [])], *[list(level) for level in request.scps]]
+            policies = [*self.policies, *(p for layer in layers for p in layer)]
+            denies = [s for p in policies for s in p.statements if s.effect == "Deny"]
+            allows = [[s for p in layer for s in p.statements if s.effect == "Allow"] for layer in layers if layer]
+            self.limits = (denies, allows)
+        return self.limits
+
+    def _everywhere(self) -> bool:
+        """The edge to "any resource (*)": services granted on ``Resource: "*"``; True for admin on everything."""
+        star = [s for s in self.allows if _on_any_resource(s)]
+        if not star:
+            return False
+        services = {p.split(":", 1)[0].lower() for s in star for p in (s.actions or ()) if ":" in p}
+        if any(s.not_actions is not None or "*" in (s.actions or ()) for s in star):
+            if self._admin_everywhere():
+                return True
+            services |= self._limited_services()  # "*" capped by a boundary or SCP: the services they name
+        access = []
+        for service in sorted(services):
+            if "*" not in service and "?" not in service:
+                levels = self._levels(service, ("*",), star)
+                if levels:
+                    access.append((service, levels))
+        if access:
+            self._edge(self._star_node(), tuple(access))
+        return False
+
+    def _admin_everywhere(self) -> bool:
+        """Adds the "admin on any resource" edge when ``evaluate`` allows every action on everything."""
+        if not evaluate(self.builder.world.build_request(self.ident, "*", "*")).allowed:
+            return False
+        denies = self._limits()[0]
+        self._edge(self._star_node(), (("*", ("admin except denies" if denies else "admin",)),))
+        return True
+
+    def _limited_services(self) -> set[str]:
+        """The services the limiting layers (boundary, SCPs) name: the ones worth asking about."""
+        return {
+            p.split(":", 1)[0].lower()
+            for layer in self._limits()[1]
+            for s in layer
+            for p in (s.actions or ())
+            if ":" in p
+        }
+
+    def _star_node(self) -> str:
+        node_id = f"resource:*:{self.role.account}"
+        if node_id not in self.builder.nodes:
+            self.builder.add_node(
+                Node(
+                    node_id,
+                    "resource_group",
+                    "any resource (*)",
+                    self.role.account,
+                    "*",
+                    None,
+                    'Grants on "Resource": "*" in this account',
+                )
+            )
+        return node_id
+
+    def _resource_allows(self, arn: str) -> list[Statement]:
+        """Allow statements of the resource's policy that name this role's sessions (a grant's precondition)."""
+        cache = self.builder.resource_allows
+        if arn not in cache:
+            policy, _ = self.builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
+            cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
+        caller = self.ident.caller
+        return [s for s in cache[arn] if match_principal(s.principal, caller)]  # type: ignore[arg-type]
+
+    def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
+        """Access levels of ``service`` that ``evaluate`` allows on any of ``arns``; "admin" when all are, the
+        service's wildcard action is too and no Deny statement names the service."""
+        probes = _probe_actions(service, statements, self._rank)
+        if not probes:
+            return ()
+        first = next(iter(probes.values()))[0]
+        requests = [self.builder.world.build_request(self.ident, first, arn) for arn in arns]
+        allowed = tuple(
+            level for level, actions in probes.items() if any(_allowed(r, a) for a in actions for r in requests)
+        )
+        every = set(_catalogue_levels(service))
+        if (
+            every
+            and every <= set(allowed)
+            and not any(_names_service(s, service) for s in self._limits()[0])
+            and any(_allowed(r, f"{service}:*") for r in requests)
+        ):
+            return ("admin",)  # every level, the wildcard action itself, and no Deny carving anything out
+        return allowed
+
+    def _edge(self, target: str, access: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        self.builder.edges.append(Edge(self.role.arn, target, "reach", access=access))
+
+
+def _on_any_resource(statement: Statement) -> bool:
+    return statement.not_resources is not None or "*" in (statement.resources or ())
+
+
+def _allowed(r: Request, action: str) -> bool:
+    """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
+    return evaluate(
+        Request(
+            r.caller,
+            action,
+            r.resource,
+            r.resource_account,
+            r.context,
+            r.identity_policies,
+            r.boundary,
+            r.session_policies,
+            r.scps,
+            r.rcps,
+            r.resource_policy,
+            r.resource_is_trust,
+        )
+    ).allowed
+
+
+def _probe_arns(arn: str) -> tuple[str, ...]:
+    """A resource and, for an S3 bucket, its objects (``bucket/*``), which most S3 grants name."""
+    parts = arn.split(":", 5)
+    bucket = len(parts) == 6 and parts[2] == "s3" and parts[5] and "/" not in parts[5]
+    return (arn, arn + "/*") if bucket else (arn,)
+
+
+def _names_service(statement: Statement, service: str) -> bool:
+    if statement.actions is None:
+        return True  # NotAction: could allow anything
+    return any(p == "*" or p.split(":", 1)[0].lower() in (service, "*") for p in statement.actions)
+
+
+def _probe_actions(service: str, statements: list[Statement], rank: Callable[[str], int]) -> dict[str, tuple[str, ...]]:
+    """Per access level, the few actions worth asking about: those the statements name (every action of the
+    level for ``*`` and NotAction grants), the ones ``rank`` puts first when there are more than a few."""
+    named, wild = _named_actions(service, statements)
+    probes = {}
+    for level in LEVELS:
+        pool = list(dict.fromkeys(named.get(level, ())))
+        if wild:
+            pool = list(dict.fromkeys(pool + list(_catalogue_levels(service).get(level, ()))))
+        if len(pool) > _PROBES_PER_LEVEL:
+            pool.sort(key=rank)  # stable: policy order among equals
+        if pool:
+            probes[level] = tuple(pool[:_PROBES_PER_LEVEL])
+    return probes
+
+
+def _named_actions(service: str, statements: list[Statement]) -> tuple[dict[str, list[str]], bool]:
+    """(the actions of ``service`` the statements name, by access level; whether one names every service)."""
+    named: dict[str, list[str]] = {}
+    wild = False
+    for statement in statements:
+        for pattern in statement.actions if statement.actions is not None else ("*",):
+            prefix = pattern.split(":", 1)[0].lower()
+            if pattern == "*" or prefix == "*":
+                wild = True
+            elif prefix == service:
+                for action in _expand(pattern):
+                    named.setdefault(access_level(action) or "", []).append(action)
+    return named, wild
+
+
+@cache
+def _expand(pattern: str) -> tuple[str, ...]:
+    return tuple(expand_action_pattern(pattern))
+
+
+@cache
+def _catalogue_levels(service: str) -> dict[str, tuple[str, ...]]:
+    levels: dict[str, list[str]] = {}
+    for action in expand_action_pattern(f"{service}:*"):
+        levels.setdefault(access_level(action) or "", []).append(action)
+    return {level: tuple(actions) for level, actions in levels.items() if level in LEVELS}
