@@ -38,7 +38,7 @@ class Builder:
     def build(self, near: tuple[str, int] | None = None) -> AccessGraph:
         """The whole graph; with ``near`` = (focus, depth) only the edges of roles within reach of the focus
         in the graph of candidate pairs — a superset of the true neighbourhood, so folding and focusing the
-        result give what they would give on the whole graph (``test_graph`` checks it)."""
+        result give what they would give on the whole graph (``test_reshape.py`` checks it)."""
         for account_id in sorted(self.world.accounts):
             self._account(account_id)
         self._named_principals()

@@ -115,7 +115,8 @@ class TrustEdges:
         """The request STS evaluates for this caller and role (``sts._assume_role``). Besides the role's ARN and
         trust policy only its account and tags enter it, so one request per (account, tags) is built and
         reused with those replaced, and supplied keys are laid over its context as ``build_request`` lays
-        ``context`` and ``extra`` over the rest (``test_graph`` checks both against a fresh build)."""
+        ``context`` and ``extra`` over the rest (``tests/engine/graph/test_trust.py`` checks both against a
+        fresh build)."""
         request = self._base_request(principal, role)
         context = request.context
         if keys is not None:
