@@ -81,13 +81,9 @@ class TrustEdges:
         return sorted(found)
 
     def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
-        """The edge for one pair: evaluated plainly, then with the keys that satisfy the trust's conditions."""
+        """The edge for one pair, or None when the trust does not let this principal in at all."""
         statements = [s for s, _ in named]
-        decision = evaluate(self.request(principal, role))
-        trust_said_no = decision.denied_by in ("trust", "resource")
-        keys = supply(principal, statements) if trust_said_no and not _allows(decision, principal) else None
-        if keys is not None and keys.pairs:
-            decision = evaluate(self.request(principal, role, keys))
+        decision, keys = self._decide(principal, role, statements)
         allowed = _allows(decision, principal)
         trusted_as = _trusted_as(named)
         missing = None if allowed else _missing(decision, principal, keys, trusted_as)
@@ -110,6 +106,16 @@ class TrustEdges:
             trusted_as=trusted_as,
             external=principal.external,
         )
+
+    def _decide(self, principal: Principal, role: Role, statements: list[Statement]) -> tuple[Decision, Supply | None]:
+        """``evaluate``'s decision for the pair: plainly, then — when the trust said no — again with the keys that
+        satisfy its conditions (returned too, None when not tried)."""
+        decision = evaluate(self.request(principal, role))
+        trust_said_no = decision.denied_by in ("trust", "resource")
+        keys = supply(principal, statements) if trust_said_no and not _allows(decision, principal) else None
+        if keys is not None and keys.pairs:
+            decision = evaluate(self.request(principal, role, keys))
+        return decision, keys
 
     def request(self, principal: Principal, role: Role, keys: Supply | None = None) -> Request:
         """The request STS evaluates for this caller and role (``sts._assume_role``). Besides the role's ARN and
