@@ -56,6 +56,14 @@ def _cache_ok() -> bool:
         return False
 
 
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """The friendly 400 page. Unlike Django's own handler it is not wrapped in ``requires_csrf_token``, whose
+    CSRF check reads ``request.POST`` again: for a body Django refused to parse (a form sent in a charset
+    other than UTF-8) that raises the same error a second time, inside the handler, and the visitor got a 500.
+    Nothing here touches the request's body."""
+    return render(request, "400.html", status=400)
+
+
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
