@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or process_view (the CSRF check reads the body): refuses an oversized body unread.
+    "iamtutor.lib.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -247,9 +249,20 @@ STORAGES = {
     },
 }
 
-# Request-size limits: policies are small; anything bigger than this is refused before a view runs.
+# Request-size limits: policies are small; anything bigger is refused before a view runs, and before the
+# body is read (iamtutor.lib.limits): form fields up to DATA_UPLOAD_MAX_MEMORY_SIZE, each uploaded file up to
+# MAX_UPLOAD_BYTES (the sandbox import's limit), a whole request body up to MAX_REQUEST_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
+if MAX_UPLOAD_BYTES < 1:
+    raise ImproperlyConfigured(f"MAX_UPLOAD_BYTES must be 1 or more, not {MAX_UPLOAD_BYTES}.")
+MAX_REQUEST_BYTES = max(DATA_UPLOAD_MAX_MEMORY_SIZE, MAX_UPLOAD_BYTES) + 65_536  # room for multipart framing
+FILE_UPLOAD_HANDLERS = [
+    "iamtutor.lib.limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security headers ----------------------------------------------------------------------------------------
 # A strict Content-Security-Policy (Django 6's middleware): our own files only, no inline script or style
