@@ -156,3 +156,13 @@ def test_log_in_throttling_counts_by_the_address_the_trusted_proxies_report():
     )
     assert _run(["-c", probe], {"DEBUG": "true", "TRUSTED_PROXY_COUNT": "1"}).stdout.strip() == "203.0.113.5"
     assert _run(["-c", probe], {"DEBUG": "true"}).stdout.strip() == "10.0.0.2"
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme():
+    import re
+
+    source = (ROOT / "iamtutor" / "settings.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = set(re.findall(r'(?:env_\w+|os\.environ\.get)\(\s*"([A-Z_]+)"', source))
+    assert {"TRUSTED_PROXY_COUNT", "LOGIN_ADDRESS_FAILURE_LIMIT", "MAX_UPLOAD_BYTES"} <= names
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
