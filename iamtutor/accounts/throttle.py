@@ -65,14 +65,22 @@ class CacheHandler(_AddressLimit, AxesCacheHandler):
 
     def user_login_failed(self, sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
         if request is not None and self._counts(request, credentials):
-            key, timeout = _address_key(request), get_cache_timeout(request)
+            key, timeout = _address_key(request.axes_ip_address), get_cache_timeout(request)
             if not self.cache.add(key, 1, timeout=timeout):
                 self.cache.incr(key)
                 self.cache.touch(key, timeout=timeout)
         super().user_login_failed(sender, credentials, request, **kwargs)
 
     def address_failures(self, request: HttpRequest) -> int:
-        return self.cache.get(_address_key(request), 0)
+        return self.cache.get(_address_key(request.axes_ip_address), 0)
+
+    def reset_attempts(self, *, ip_address: str | None = None, username: str | None = None, **kwargs) -> int:
+        """``axes_reset_ip`` also lifts the address's own pause. (A cache cannot list its keys, so with Redis
+        axes has no "reset everything": ``axes_reset`` works with the database store only.)"""
+        count = super().reset_attempts(ip_address=ip_address, username=username, **kwargs)
+        if ip_address is not None and self.cache.delete(_address_key(ip_address)):
+            count += 1
+        return count
 
     def _counts(self, request: HttpRequest, credentials: dict) -> bool:
         """Whether axes itself records this failure (it does not for allow-listed clients, nor, when so
@@ -83,5 +91,5 @@ class CacheHandler(_AddressLimit, AxesCacheHandler):
         return bool(request.axes_ip_address) and (settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT or not locked)
 
 
-def _address_key(request: HttpRequest) -> str:
-    return "axes-address-" + sha256(request.axes_ip_address.encode()).hexdigest()
+def _address_key(ip_address: str) -> str:
+    return "axes-address-" + sha256(ip_address.encode()).hexdigest()

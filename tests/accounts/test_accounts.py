@@ -248,3 +248,12 @@ def test_admin_action_makes_instructors(client, alice, django_user_model):
 def test_carol_the_instructor_has_the_permission_and_alice_does_not(carol, alice):
     assert is_instructor(carol)
     assert not is_instructor(alice)
+
+
+def test_resetting_an_address_lifts_its_spraying_pause(client, alice, settings, axes_handler):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for n in range(3):
+        _login(client, f"user{n}", "guess")
+    assert _login(client, "alice", PASSWORD).status_code == 429
+    call_command("axes_reset_ip", "127.0.0.1")
+    assert _login(client, "alice", PASSWORD).status_code == 302
