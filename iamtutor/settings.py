@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or process_view (the CSRF check reads the body): refuses an oversized body unread.
+    "iamtutor.lib.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -161,11 +163,11 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_HANDLER = "iamtutor.accounts.throttle.CacheHandler"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "iamtutor"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+    AXES_HANDLER = "iamtutor.accounts.throttle.DatabaseHandler"
 
 # --- Accounts ---------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -182,15 +184,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Failed-login throttling (django-axes): five failures for one user name from one address lock that pair
-# out for 15 minutes; the locked-out page says so plainly (accounts.views.locked_out).
+# Failed-login throttling (django-axes, with iamtutor.accounts.throttle's handlers): five failures for one
+# user name from one address pause that pair for 15 minutes; fifty failures from one address, whatever the
+# user names, pause that address (password spraying). The locked-out page says which (accounts.views).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "iamtutor.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+for _name, _value in [
+    ("LOGIN_FAILURE_LIMIT", AXES_FAILURE_LIMIT),
+    ("LOGIN_ADDRESS_FAILURE_LIMIT", LOGIN_ADDRESS_FAILURE_LIMIT),
+    ("LOGIN_COOLOFF_MINUTES", LOGIN_COOLOFF_MINUTES),
+]:
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more, not {_value}.")
+
+# The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT = n proxies in front, the n-th entry from
+# the right of X-Forwarded-For (iamtutor.lib.clientip). Log-in throttling counts by it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+AXES_CLIENT_IP_CALLABLE = "iamtutor.lib.clientip.client_ip"
 
 # Email (password resets). Development prints messages to the console; production sends through SMTP.
 if env_bool("EMAIL_SMTP", not DEBUG):
@@ -231,9 +249,20 @@ STORAGES = {
     },
 }
 
-# Request-size limits: policies are small; anything bigger than this is refused before a view runs.
+# Request-size limits: policies are small; anything bigger is refused before a view runs, and before the
+# body is read (iamtutor.lib.limits): form fields up to DATA_UPLOAD_MAX_MEMORY_SIZE, each uploaded file up to
+# MAX_UPLOAD_BYTES (the sandbox import's limit), a whole request body up to MAX_REQUEST_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
+if MAX_UPLOAD_BYTES < 1:
+    raise ImproperlyConfigured(f"MAX_UPLOAD_BYTES must be 1 or more, not {MAX_UPLOAD_BYTES}.")
+MAX_REQUEST_BYTES = max(DATA_UPLOAD_MAX_MEMORY_SIZE, MAX_UPLOAD_BYTES) + 65_536  # room for multipart framing
+FILE_UPLOAD_HANDLERS = [
+    "iamtutor.lib.limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security headers ----------------------------------------------------------------------------------------
 # A strict Content-Security-Policy (Django 6's middleware): our own files only, no inline script or style

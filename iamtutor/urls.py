@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "iamtutor.pages.views.bad_request"
 handler404 = "iamtutor.pages.views.not_found"
 handler500 = "iamtutor.pages.views.server_error"

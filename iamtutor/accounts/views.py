@@ -1,11 +1,15 @@
 """Sign-up and the locked-out page; log in/out and password changes are Django's own views."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from .emails import send_signup_note
 from .forms import SignUpForm
+from .throttle import ADDRESS_PAUSE
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -14,7 +18,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        send_signup_note(request, user, form.cleaned_data["email"], form.email_owner)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! We have sent a short note to the email address you gave."))
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -22,5 +28,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """What django-axes shows after too many failed log-ins: a clear message with status 429, never a 500."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    context = {"minutes": minutes, "limit": settings.AXES_FAILURE_LIMIT}
+    if getattr(request, "login_pause", None) == ADDRESS_PAUSE:
+        context = {"minutes": minutes, "limit": settings.LOGIN_ADDRESS_FAILURE_LIMIT, "whole_address": True}
+    else:
+        context = {"minutes": minutes, "limit": settings.AXES_FAILURE_LIMIT, "whole_address": False}
     return render(request, "registration/locked_out.html", context, status=429)

@@ -18,13 +18,24 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from xml.parsers import expat
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
 DOT_TIMEOUT_SECONDS = 20
 _SVG_ID = re.compile(r'\sid="([^"]*)"')
-_SCRIPTY = re.compile(r"<\s*script|\son[a-z]+\s*=|javascript:|<\s*foreignObject", re.IGNORECASE)
+# What may never reach a page inside an inline SVG: elements that run script, embed other documents or
+# restyle/animate attributes (an <animate> can turn a link into javascript:), event-handler attributes, and
+# links other than web and mail ones. Checked on the parsed SVG, so label text may hold any characters.
+_FORBIDDEN_ELEMENTS = frozenset(
+    {"script", "foreignobject", "style", "iframe", "embed", "object", "handler", "listener"}
+    | {"set", "animate", "animatemotion", "animatetransform", "discard"}
+)
+_LINK_ATTRIBUTES = frozenset({"href", "src", "action", "formaction"})
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
 class RenderError(Exception):
@@ -187,6 +198,44 @@ def _render_wasm(dot_source: str, fmt: str) -> bytes:
         raise RenderError(f"Graphviz (WebAssembly) failed: {exc}") from None
 
 
+class _UnsafeSvg(Exception):
+    pass
+
+
 def _check_svg(svg: bytes) -> None:
-    if _SCRIPTY.search(svg.decode("utf-8", errors="replace")):
-        raise RenderError("The drawing contained script, so it was not shown.")
+    """Parses ``svg`` (no entity declarations, no external documents) and refuses script in its structure."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = _refuse_entity
+    parser.StartElementHandler = _check_element
+    try:
+        parser.Parse(svg, True)
+    except _UnsafeSvg:
+        raise RenderError("The drawing contained script, so it was not shown.") from None
+    except expat.ExpatError as exc:
+        raise RenderError(f"Graphviz's drawing could not be read as SVG ({expat.errors.messages[exc.code]}).") from None
+
+
+def _refuse_entity(*args) -> None:
+    raise _UnsafeSvg("entity declaration")
+
+
+def _check_element(name: str, attributes: dict[str, str]) -> None:
+    if _local(name) in _FORBIDDEN_ELEMENTS:
+        raise _UnsafeSvg(name)
+    for attribute, value in attributes.items():
+        local = _local(attribute)
+        if local.startswith("on") or (local in _LINK_ATTRIBUTES and not _safe_link(value)):
+            raise _UnsafeSvg(attribute)
+
+
+def _local(name: str) -> str:
+    """``http://www.w3.org/1999/xlink href`` → ``href``, lower-cased (HTML matches these names in any case)."""
+    return name.rpartition(" ")[2].rpartition(":")[2].lower()
+
+
+def _safe_link(value: str) -> bool:
+    """Relative links, fragments and web or mail links; browsers ignore blanks and control characters in
+    a scheme (``java\tscript:``), so they are dropped before looking."""
+    scheme = _SCHEME.match(_INVISIBLE.sub("", value).lower())
+    return scheme is None or scheme.group(1) in _SAFE_SCHEMES

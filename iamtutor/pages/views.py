@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from iamtutor.lib.limits import UploadTooLarge, too_large
 from iamtutor.sandbox.diagrams import lesson_drawing
 from lessons import diagrams
 
@@ -56,6 +57,16 @@ def _cache_ok() -> bool:
     except Exception:
         log.warning("healthz: cache check failed", exc_info=True)
         return False
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """The friendly 400 page. Unlike Django's own handler it is not wrapped in ``requires_csrf_token``, whose
+    CSRF check reads ``request.POST`` again: for a body Django refused to parse (a form sent in a charset
+    other than UTF-8) that raises the same error a second time, inside the handler, and the visitor got a 500.
+    Nothing here touches the request's body. An upload stopped for its size gets the 413 page instead."""
+    if isinstance(exception, UploadTooLarge):
+        return too_large(request)
+    return render(request, "400.html", status=400)
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

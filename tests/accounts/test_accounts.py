@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
@@ -31,12 +33,43 @@ def test_sign_up_creates_the_account_and_logs_in(client):
 def test_sign_up_keeps_what_was_typed_and_names_each_problem(client, alice):
     response = client.post(
         reverse("signup"),
-        {"username": "alice", "email": "alice@example.com", "password1": "short", "password2": "other"},
+        {"username": "alice", "email": "not an address", "password1": "short", "password2": "other"},
     )
     assert response.status_code == 200
     form = response.context["form"]
     assert "username" in form.errors and "email" in form.errors and "password2" in form.errors
-    assert b'value="alice@example.com"' in response.content
+    assert b'value="not an address"' in response.content
+
+
+def _sign_up(client, username: str, email: str):
+    data = {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD}
+    return client.post(reverse("signup"), data, follow=True)
+
+
+def test_sign_up_with_a_registered_email_looks_the_same_as_with_a_new_one(client, alice, django_user_model):
+    fresh = _sign_up(client, "dana", "dana@example.com")
+    client.post(reverse("logout"))
+    taken = _sign_up(client, "erin", "ALICE@example.com")
+    # Whoever types an address learns nothing about it: same status, same page, same words.
+    assert [r[1] for r in fresh.redirect_chain] == [r[1] for r in taken.redirect_chain] == [302]
+    csrf = re.compile(r'"x-csrftoken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
+    assert csrf.sub("", fresh.content.decode().replace("dana", "erin")) == csrf.sub("", taken.content.decode())
+    assert taken.context["user"].username == "erin"
+    # The address stays with its owner (password resets go to one account), and she is told by email.
+    assert django_user_model.objects.get(username="erin").email == ""
+    welcome, note = mail.outbox
+    assert welcome.to == ["dana@example.com"] and "dana is ready" in welcome.body
+    assert note.to == ["ALICE@example.com"]
+    assert "erin" in note.body and "your account alice" in note.body and "/accounts/password/reset/" in note.body
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_sign_up(client, settings, monkeypatch, django_user_model):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("iamtutor.accounts.emails.send_mail", refuse)
+    assert _sign_up(client, "dana", "dana@example.com").status_code == 200
+    assert django_user_model.objects.filter(username="dana").exists()
 
 
 def test_log_in_and_log_out(client, alice):
@@ -67,6 +100,90 @@ def test_the_lockout_is_per_user_name_so_others_can_still_log_in(client, alice, 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _login(client, "alice", "guess")
     assert _login(client, "bob", PASSWORD).status_code == 302
+
+
+# The deployment README documents: one TLS proxy in front (TRUSTED_PROXY_COUNT=1) that appends the address
+# it received each request from to X-Forwarded-For, so every request reaches the site from the proxy.
+PROXY = "10.0.0.2"
+
+
+def _login_via_proxy(client, client_address: str, username: str, password: str, forged: str = ""):
+    forwarded = f"{forged}, {client_address}" if forged else client_address
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+@pytest.fixture(params=["database", "cache"])
+def axes_handler(request, settings):
+    """Runs a throttling test with both of axes' stores: the database (the default) and the cache (Redis)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    if request.param == "database":
+        yield request.param
+        return
+    default = settings.AXES_HANDLER
+    settings.AXES_HANDLER = "iamtutor.accounts.throttle.CacheHandler"
+    AxesProxyHandler.get_implementation(force=True)
+    yield request.param
+    settings.AXES_HANDLER = default
+    AxesProxyHandler.get_implementation(force=True)
+
+
+def test_behind_the_proxy_a_guesser_locks_out_only_their_own_address(client, alice, settings, axes_handler):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login_via_proxy(client, "203.0.113.66", "alice", "guess")
+    assert _login_via_proxy(client, "203.0.113.66", "alice", PASSWORD).status_code == 429
+    # Alice, elsewhere, behind the same proxy, still logs in.
+    assert _login_via_proxy(client, "198.51.100.7", "alice", PASSWORD).status_code == 302
+
+
+def test_behind_the_proxy_a_forged_forwarded_for_entry_does_not_dodge_the_lockout(client, alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # The client writes its own X-Forwarded-For entry; the proxy appends the real address after it.
+        _login_via_proxy(client, "203.0.113.66", "alice", "guess", forged=f"192.0.2.{n}")
+    assert _login_via_proxy(client, "203.0.113.66", "alice", PASSWORD, forged="192.0.2.200").status_code == 429
+
+
+def test_password_spraying_from_one_address_is_paused_across_user_names(client, alice, settings, axes_handler):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    for n in range(11):  # three guesses at each of four names: no single name reaches its own limit
+        assert _login(client, f"user{n % 4}", "Summer2026!").status_code == 200
+    response = _login(client, "user3", "Summer2026!")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "across several accounts" in page and "15 minutes" in page
+    # From that address even the right password for any name waits until the pause ends.
+    assert _login(client, "alice", PASSWORD).status_code == 429
+    # Another address is not affected.
+    assert (
+        client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="192.0.2.9").status_code
+        == 302
+    )
+
+
+def test_a_success_does_not_clear_an_address_s_failures_at_other_names(client, alice, settings, axes_handler):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    for n in range(5):
+        _login(client, f"user{n}", "guess")
+    assert _login(client, "alice", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert _login(client, "user9", "guess").status_code == 429
+
+
+def test_a_class_behind_one_address_is_not_paused_by_a_few_typos(client, settings, django_user_model):
+    names = [f"student{n}" for n in range(20)]
+    for name in names:
+        django_user_model.objects.create_user(name, f"{name}@example.com", PASSWORD)
+        _login(client, name, "typo")
+        client.post(reverse("logout"))
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT > 20
+    assert _login(client, names[0], PASSWORD).status_code == 302
 
 
 def test_password_change_requires_login_and_works(client, alice):
@@ -131,3 +248,12 @@ def test_admin_action_makes_instructors(client, alice, django_user_model):
 def test_carol_the_instructor_has_the_permission_and_alice_does_not(carol, alice):
     assert is_instructor(carol)
     assert not is_instructor(alice)
+
+
+def test_resetting_an_address_lifts_its_spraying_pause(client, alice, settings, axes_handler):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for n in range(3):
+        _login(client, f"user{n}", "guess")
+    assert _login(client, "alice", PASSWORD).status_code == 429
+    call_command("axes_reset_ip", "127.0.0.1")
+    assert _login(client, "alice", PASSWORD).status_code == 302

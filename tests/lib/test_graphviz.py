@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -64,9 +65,64 @@ def test_broken_dot_source_in_webassembly_is_a_render_error(settings):
         graphviz.render("digraph { a -> ", "svg")
 
 
-def test_svg_holding_script_is_refused():
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<a xlink:href="javascript:alert(1)"><text>x</text></a>',
+        '<a href=" JavaScript:alert(1)"><text>x</text></a>',
+        '<a xlink:href="java&#9;script:alert(1)"><text>x</text></a>',
+        '<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;"><text>x</text></a>',
+        "<script>alert(1)</script>",
+        "<g><SCRIPT>alert(1)</SCRIPT></g>",
+        "<foreignObject><div>x</div></foreignObject>",
+        '<g onload="alert(1)"><text>x</text></g>',
+        '<text onClick="alert(1)">x</text>',
+        '<a href="#n-a"><set attributeName="href" to="javascript:alert(1)"/></a>',
+        "<style>text { fill: red }</style>",
+    ],
+)
+def test_svg_holding_script_is_refused(body):
     with pytest.raises(graphviz.RenderError, match="contained script"):
-        graphviz._check_svg(b'<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>')
+        graphviz._check_svg(f"{SVG_OPEN}{body}</svg>".encode())
+
+
+def test_svg_declaring_entities_is_refused_before_expanding_them():
+    bomb = '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    with pytest.raises(graphviz.RenderError, match="contained script"):
+        graphviz._check_svg(f"{bomb}{SVG_OPEN}<text>&b;</text></svg>".encode())
+
+
+def test_svg_that_is_not_xml_is_refused_with_a_reason():
+    with pytest.raises(graphviz.RenderError, match="could not be read as SVG"):
+        graphviz._check_svg(b"<svg><g></svg>")
+
+
+@pytest.mark.parametrize(
+    "href", ["#n-a", "/sandbox/1/roles/", "https://docs.aws.amazon.com/IAM/", "mailto:a@b.example"]
+)
+def test_svg_with_page_and_web_links_passes(href):
+    graphviz._check_svg(f'{SVG_OPEN}<a xlink:href="{href}" href="{href}"><text>x</text></a></svg>'.encode())
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "x onclick=1",
+        "<script>alert(1)</script>",
+        "javascript:alert(1)",
+        "<foreignObject> onload=x",
+        'aws:SourceIp = "x onmouseover=alert(1)"',
+    ],
+)
+def test_label_text_may_hold_anything_and_still_draws(settings, label):
+    # A trust condition's value is label text: escaped by Graphviz, it is text, not structure.
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    source = f'digraph {{ a [id="n-a" label={json.dumps(label)}]; }}'
+    svg = graphviz.render_checked(source, {"n-a"})
+    assert "<script" not in svg and "onclick=" not in svg.replace("x onclick=1", "")
 
 
 def test_second_render_of_the_same_source_comes_from_the_cache(settings, monkeypatch):

@@ -101,3 +101,27 @@ def test_a_stale_form_gets_a_clear_csrf_page(db):
     response = Client(enforce_csrf_checks=True).post(reverse("signup"), {"username": "x"})
     assert response.status_code == 403
     assert "Please send the form again" in response.content.decode()
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "utf-16", "bogus-8"])
+@pytest.mark.parametrize("url_name", ["login", "signup", "home"])
+def test_a_form_in_an_unsupported_charset_gets_the_friendly_400_not_a_500(db, charset, url_name):
+    # A real browser session: the CSRF cookie and header are right, so the CSRF check reads request.POST,
+    # which Django refuses for non-UTF-8 forms; a charset Python does not know is treated as UTF-8.
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get(reverse("login"))
+    token = client.cookies["csrftoken"].value
+    response = client.generic(
+        "POST",
+        reverse(url_name),
+        b"username=dana&password=x",
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    if charset == "bogus-8":
+        assert response.status_code in {200, 405}
+    else:
+        assert response.status_code == 400
+        assert "could not be read" in response.content.decode()

@@ -79,7 +79,7 @@ def test_database_url_and_redis_url_move_data_cache_sessions_and_rate_limits():
     assert values["db"] == "django.db.backends.postgresql"
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["sessions"] == "django.contrib.sessions.backends.cache"
-    assert values["axes"] == "axes.handlers.cache.AxesCacheHandler"
+    assert values["axes"] == "iamtutor.accounts.throttle.CacheHandler"
 
 
 def test_hosts_and_origins_are_comma_separated_lists():
@@ -131,3 +131,38 @@ def test_check_deploy_is_clean_with_production_variables():
     done = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT must be 1 or more"),
+        ({"LOGIN_ADDRESS_FAILURE_LIMIT": "0"}, "LOGIN_ADDRESS_FAILURE_LIMIT must be 1 or more"),
+    ],
+)
+def test_throttling_values_that_would_switch_it_off_or_mislead_it_are_refused(env, message):
+    done = _run(["-c", PROBE], {"DEBUG": "true", **env})
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
+def test_log_in_throttling_counts_by_the_address_the_trusted_proxies_report():
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "from django.test import RequestFactory; from axes.helpers import get_client_ip_address; "
+        "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.2', HTTP_X_FORWARDED_FOR='192.0.2.1, 203.0.113.5'); "
+        "print(get_client_ip_address(r))"
+    )
+    assert _run(["-c", probe], {"DEBUG": "true", "TRUSTED_PROXY_COUNT": "1"}).stdout.strip() == "203.0.113.5"
+    assert _run(["-c", probe], {"DEBUG": "true"}).stdout.strip() == "10.0.0.2"
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme():
+    import re
+
+    source = (ROOT / "iamtutor" / "settings.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = set(re.findall(r'(?:env_\w+|os\.environ\.get)\(\s*"([A-Z_]+)"', source))
+    assert {"TRUSTED_PROXY_COUNT", "LOGIN_ADDRESS_FAILURE_LIMIT", "MAX_UPLOAD_BYTES"} <= names
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
