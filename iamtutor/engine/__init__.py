@@ -25,6 +25,7 @@ from .graph import (
 )
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
 from .principals import Caller
+from .refs import PolicyRef, ResolvedStatement, StatementRef, resolve_statement
 from .scenario import normalise_scenario, run_scenario, run_steps
 from .sts import (
     assume_role,
@@ -53,8 +54,11 @@ __all__ = [
     "ParameterError",
     "Policy",
     "PolicyError",
+    "PolicyRef",
     "Request",
+    "ResolvedStatement",
     "Statement",
+    "StatementRef",
     "StsError",
     "World",
     "WorldError",
@@ -78,6 +82,7 @@ __all__ = [
     "normalise_scenario",
     "parse_policy",
     "policy_size",
+    "resolve_statement",
     "revoke_sessions",
     "run_scenario",
     "run_steps",
