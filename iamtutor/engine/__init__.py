@@ -23,6 +23,7 @@ from .graph import (
     lesson_edges,
     to_dot,
 )
+from .matching import Arn, match_principal, parse_arn
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
 from .principals import Caller
 from .refs import PolicyRef, ResolvedStatement, StatementRef, resolve_statement
@@ -42,6 +43,7 @@ __all__ = [
     "FINDINGS",
     "FLOW_NODES",
     "AccessGraph",
+    "Arn",
     "Caller",
     "Cluster",
     "Decision",
@@ -79,7 +81,9 @@ __all__ = [
     "launch_instance",
     "lesson_dot",
     "lesson_edges",
+    "match_principal",
     "normalise_scenario",
+    "parse_arn",
     "parse_policy",
     "policy_size",
     "resolve_statement",

@@ -29,6 +29,7 @@ from iamtutor.engine import (
     StsError,
     World,
     explain,
+    parse_arn,
     resolve_statement,
 )
 from iamtutor.engine.data import action_names
@@ -356,7 +357,8 @@ def _choices(sandbox: Sandbox) -> dict:
 
 def _session_label(session: StsSession, now) -> str:
     state = _("expired") if session.expires_at <= now else _("active")
-    name = session.arn.split(":assumed-role/", 1)[-1]
+    arn = parse_arn(session.arn)
+    name = arn.resource_id if arn is not None else session.arn
     return f"{name} · {session.access_key_id} ({state})"
 
 
