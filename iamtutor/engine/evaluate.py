@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from . import explain
-from .conditions import conditions_match, substitute_variables
+from .conditions import conditions_match, substitute_resource_variables
 from .errors import EngineError, ParameterError
-from .matching import match_action, match_principal, match_resource
+from .matching import match_action, match_principal, match_resource, parse_arn
 from .policy import Policy, PrincipalSpec, Statement
 from .principals import Caller
 from .refs import StatementRef
@@ -225,7 +225,7 @@ class _Compiled:
         if self.variables and "${" in pattern:
             if context is None:
                 return False
-            pattern = substitute_variables(pattern, context, for_glob=True)
+            pattern = substitute_resource_variables(pattern, context)  # only after the fifth colon (D-VARS)
             if pattern is None:  # an unresolved variable matches nothing (§2.2, D-VARS)
                 return False
             escaped = True
@@ -454,10 +454,20 @@ def _grant(request: Request, action_key: str, ev: _Evidence) -> _Route:
     same = request.resource_account is None or request.resource_account == caller.account
     if not same:
         return _cross_account(kinds, principal, ev.resource_source)
-    if request.resource_is_trust:
+    if request.resource_is_trust or _on_kms_key(request.resource, action_key):
         gated = action_key in _ASSUME_ROLE_ACTIONS and request.boundary is not None
         return _same_account_trust(kinds, principal, gated, ev.resource_source)
     return _same_account(kinds, principal)
+
+
+def _on_kms_key(resource: str, action_key: str) -> bool:
+    """A KMS action on a KMS key: its key policy must allow, with or without a policy in the request. Every
+    key has exactly one key policy, and "without permission from the key policy, IAM policies that allow
+    permissions have no effect" (AWS KMS DG, "Key policies in AWS KMS", H)."""
+    if not action_key.startswith("kms:"):
+        return False
+    arn = parse_arn(resource)
+    return arn is not None and arn.service == "kms" and arn.resource_type == "key"
 
 
 def _strongest(kinds: set[str | None]) -> str | None:
