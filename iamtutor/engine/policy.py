@@ -128,18 +128,21 @@ class Policy:
     cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     ref: PolicyRef | None = field(default=None, compare=False, hash=False)
 
-    def with_ref(self, ref: PolicyRef) -> Policy:
-        """This policy as the world policy ``ref``: the same statements, matched statements naming ``ref``.
+    def tagged(self, kind: str, owner: str = "", name: str = "", version: str | None = None) -> Policy:
+        """This policy as the world policy ``PolicyRef(kind, owner, name, version)``: the same statements,
+        with matched statements naming that reference.
 
         A stored document has one id, so the tagged copy is made once and kept (with its own evaluator
-        index) in this policy's cache.
+        index) in this policy's cache; later calls compare four strings and build nothing.
         """
-        if self.ref == ref:
+        key = (kind, owner, name, version)
+        found = self.cache.get("tagged")
+        if found is not None and found[0] == key:
+            return found[1]
+        if self.ref is not None and self.ref == PolicyRef(*key):
             return self
-        tagged = self.cache.get("tagged")
-        if tagged is None or tagged.ref != ref:
-            tagged = replace(self, ref=ref, cache={})
-            self.cache["tagged"] = tagged
+        tagged = replace(self, ref=PolicyRef(*key), cache={})
+        self.cache["tagged"] = (key, tagged)
         return tagged
 
     @property

@@ -21,7 +21,6 @@ from .ids import IdSource
 from .matching import match_resource
 from .policy import Policy
 from .principals import Caller
-from .refs import PolicyRef
 from .world_iam import IamChanges
 from .world_io import WorldLoader, account_from_details, dump_world
 from .world_model import (
@@ -438,7 +437,7 @@ class World(IamChanges):
 
     def _entity_policies(self, entity: IamEntity) -> list[Policy]:
         """The entity's inline and attached policies, each tagged with its stable id (``refs.PolicyRef``)."""
-        policies = [d.policy().with_ref(PolicyRef("inline", entity.arn, name)) for name, d in entity.inline.items()]
+        policies = [d.policy().tagged("inline", entity.arn, name) for name, d in entity.inline.items()]
         for arn in entity.attached:
             policy = self.managed_policy(arn, entity.account)
             if policy is not None:
@@ -500,12 +499,12 @@ class World(IamChanges):
         """(the resource-based policy that governs ``action`` on ``resource``, whether it is a trust policy)."""
         if action.lower() in _TRUST_ACTIONS:
             role = self.find_role(resource)
-            trust = role.trust.policy().with_ref(PolicyRef("trust", role.arn)) if role and role.trust else None
+            trust = role.trust.policy().tagged("trust", role.arn) if role and role.trust else None
             return trust, True
         if split_iam_arn(resource) is not None:
             return None, False
         entry, _, _ = self._resource_entries(resource)
-        policy = entry.policy.policy().with_ref(PolicyRef("resource", entry.arn)) if entry and entry.policy else None
+        policy = entry.policy.policy().tagged("resource", entry.arn) if entry and entry.policy else None
         # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
         return policy, policy is not None and action.lower().startswith("kms:")
 
@@ -543,9 +542,7 @@ class World(IamChanges):
             context=make_context(raw),
             identity_policies=self.identity_policies(ident),
             boundary=self.boundary(ident),
-            session_policies=tuple(
-                d.policy().with_ref(PolicyRef("session", session.id, d.name)) for d in session.policies
-            )
+            session_policies=tuple(d.policy().tagged("session", session.id, d.name) for d in session.policies)
             if session
             else (),
             scps=self._principal_scps(ident),
@@ -600,18 +597,17 @@ class World(IamChanges):
 
 def _managed_policy(policy: ManagedPolicy) -> Policy:
     """The default version of a managed policy, tagged with its ARN and version id."""
-    ref = PolicyRef("managed", name=policy.arn, version=policy.default_version_id)
-    return policy.document().policy().with_ref(ref)
+    return policy.document().policy().tagged("managed", name=policy.arn, version=policy.default_version_id)
 
 
 def _control_policy(scp: Scp, kind: str) -> Policy:
-    return scp.document.policy().with_ref(PolicyRef(kind, name=scp.name))
+    return scp.document.policy().tagged(kind, name=scp.name)
 
 
 def _default_control_policy(kind: str) -> Policy:
     """AWS's ``FullAWSAccess`` SCP or ``RCPFullAWSAccess`` RCP, named by its ARN."""
     arn = RCP_FULL_AWS_ACCESS_ARN if kind == "rcp" else FULL_AWS_ACCESS_ARN
-    return full_aws_access(kind).with_ref(PolicyRef(kind, name=arn))
+    return full_aws_access(kind).tagged(kind, name=arn)
 
 
 def invalid_token() -> StsError:

@@ -158,8 +158,8 @@ def test_a_policy_parsed_on_its_own_has_no_reference_and_the_decision_keeps_its_
 def test_tagging_a_policy_is_done_once_per_document():
     policy = parse_policy(doc(allow("s3:*")), "identity")
     ref = PolicyRef("inline", ALICE, "p0")
-    tagged = policy.with_ref(ref)
-    assert tagged is policy.with_ref(ref) and tagged.with_ref(ref) is tagged
+    tagged = policy.tagged("inline", ALICE, "p0")
+    assert tagged is policy.tagged("inline", ALICE, "p0") and tagged.tagged("inline", ALICE, "p0") is tagged
     assert tagged == policy and tagged.ref == ref and policy.ref is None
 
 
