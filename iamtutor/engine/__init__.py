@@ -24,8 +24,10 @@ from .graph import (
     expected_svg_ids,
     to_dot,
 )
+from .matching import Arn, match_principal, parse_arn
 from .policy import Policy, Statement, iter_policy_problems, parse_policy, policy_size
 from .principals import Caller
+from .refs import PolicyRef, ResolvedStatement, StatementRef, resolve_statement
 from .scenario import normalise_scenario, run_scenario, run_steps
 from .sts import (
     assume_role,
@@ -42,6 +44,7 @@ __all__ = [
     "FINDINGS",
     "FLOW_NODES",
     "AccessGraph",
+    "Arn",
     "Caller",
     "Cluster",
     "Decision",
@@ -54,8 +57,11 @@ __all__ = [
     "ParameterError",
     "Policy",
     "PolicyError",
+    "PolicyRef",
     "Request",
+    "ResolvedStatement",
     "Statement",
+    "StatementRef",
     "StsError",
     "World",
     "WorldError",
@@ -77,9 +83,12 @@ __all__ = [
     "iter_policy_problems",
     "lambda_execution_session",
     "launch_instance",
+    "match_principal",
     "normalise_scenario",
+    "parse_arn",
     "parse_policy",
     "policy_size",
+    "resolve_statement",
     "revoke_sessions",
     "run_scenario",
     "run_steps",

@@ -174,6 +174,37 @@ def substitute_variables(text: str, context: Context, *, for_glob: bool = False)
     return _fill(_template(text), context, for_glob)
 
 
+_ARN_HEAD_COLONS = 5  # arn:partition:service:region:account: — the resource part follows the fifth colon
+
+
+def variable_before_resource_part(pattern: str) -> bool:
+    """Whether an ARN ``pattern`` has a policy variable before its fifth colon (partition, service, region or
+    account field), where AWS does not substitute it (IAM UG, "Variables and tags", D-VARS, H)."""
+    if not isinstance(pattern, str) or not pattern.startswith("arn:"):
+        return False
+    parts = pattern.split(":", _ARN_HEAD_COLONS)
+    return "${" in ":".join(parts[:_ARN_HEAD_COLONS])
+
+
+def substitute_resource_variables(pattern: str, context: Context) -> str | None:
+    """``substitute_variables(pattern, context, for_glob=True)`` for a ``Resource``/``NotResource`` entry.
+
+    AWS replaces policy variables only in the resource part of an ARN, after the fifth colon; a variable
+    written before it stays literal text (IAM UG, "Variables and tags": you can't use a variable to replace
+    parts of the ARN before the fifth colon, D-VARS, H), so such a pattern cannot match a real ARN there.
+    Returns None when a substituted variable has no value and no default. Never raises.
+    """
+    if not variable_before_resource_part(pattern):
+        return substitute_variables(pattern, context, for_glob=True)
+    parts = pattern.split(":", _ARN_HEAD_COLONS)
+    head = ":".join(parts[:_ARN_HEAD_COLONS])
+    tail = parts[_ARN_HEAD_COLONS] if len(parts) > _ARN_HEAD_COLONS else None
+    if tail is None:
+        return _escape_backslashes(head)
+    filled = substitute_variables(tail, context, for_glob=True)
+    return None if filled is None else _escape_backslashes(head) + ":" + filled
+
+
 # ------------------------------------------------------------------------------------------ operators
 
 

@@ -8,15 +8,16 @@ condition operators ``conditions.py``'s, and every sentence about the decision `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from . import explain
-from .conditions import conditions_match, substitute_variables
+from .conditions import conditions_match, substitute_resource_variables
 from .errors import EngineError, ParameterError
-from .matching import match_action, match_principal, match_resource
+from .matching import match_action, match_principal, match_resource, parse_arn
 from .policy import Policy, PrincipalSpec, Statement
 from .principals import Caller
+from .refs import StatementRef
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -99,7 +100,11 @@ class Request:
 @dataclass(frozen=True, slots=True)
 class MatchedStatement:
     """A statement that applied to the request; ``principal_match`` says how a resource policy named the
-    caller (``direct`` / ``role`` / ``account``, §4.1 fact 6) and is None for other policy types."""
+    caller (``direct`` / ``role`` / ``account``, §4.1 fact 6) and is None for other policy types.
+
+    ``ref`` is the statement's stable id in the world (``refs.StatementRef``, resolvable with
+    ``resolve_statement``); None when the policy was parsed on its own rather than read from a world.
+    """
 
     source: str
     policy: str | None
@@ -109,6 +114,7 @@ class MatchedStatement:
     json_path: str
     principal_match: str | None = None
     line: int | None = None
+    ref: StatementRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +123,9 @@ class Decision:
 
     ``denied_by`` names the policy type responsible for a deny (a ``MatchedStatement.source`` value);
     ``grant`` how an allow came about (``direct``/``role``/``account`` resource-policy grant, ``identity``,
-    or ``no_authorization``); ``level`` the 0-based SCP/RCP level that had no Allow.
+    or ``no_authorization``); ``level`` the 0-based SCP/RCP level that had no Allow; ``request`` the
+    ``Request`` that was decided (not part of equality), so a caller can word the decision without
+    building the request again.
     """
 
     outcome: str
@@ -128,6 +136,7 @@ class Decision:
     reason: str
     grant: str | None = None
     level: int | None = None
+    request: Request | None = field(default=None, compare=False, repr=False)
 
     @property
     def allowed(self) -> bool:
@@ -166,6 +175,7 @@ class _Compiled:
         "pad_short",
         "patterns",
         "policy_name",
+        "policy_ref",
         "resource_negated",
         "statement",
         "variables",
@@ -174,6 +184,7 @@ class _Compiled:
     def __init__(self, statement: Statement, policy: Policy) -> None:
         self.statement = statement
         self.policy_name = policy.name
+        self.policy_ref = policy.ref
         self.allow = statement.effect == "Allow"
         self.conditions = statement.conditions
         self.variables = policy.variables_enabled
@@ -191,7 +202,8 @@ class _Compiled:
         found = self._matched.get(key)
         if found is None:
             s = self.statement
-            found = MatchedStatement(source, self.policy_name, s.sid, s.effect, s.index, s.json_path, kind, s.line)
+            ref = StatementRef(self.policy_ref, s.index, s.sid) if self.policy_ref is not None else None
+            found = MatchedStatement(source, self.policy_name, s.sid, s.effect, s.index, s.json_path, kind, s.line, ref)
             self._matched[key] = found
         return found
 
@@ -213,7 +225,7 @@ class _Compiled:
         if self.variables and "${" in pattern:
             if context is None:
                 return False
-            pattern = substitute_variables(pattern, context, for_glob=True)
+            pattern = substitute_resource_variables(pattern, context)  # only after the fifth colon (D-VARS)
             if pattern is None:  # an unresolved variable matches nothing (§2.2, D-VARS)
                 return False
             escaped = True
@@ -422,7 +434,7 @@ def _decision(
         if outcome == "allowed"
         else explain.denial_message(outcome, denied_by, request)
     )
-    return Decision(outcome, matched, missing, path, denied_by, reason, grant, level)
+    return Decision(outcome, matched, missing, path, denied_by, reason, grant, level, request)
 
 
 # Each route returns (grant or None, flowchart nodes after "scp", policy type that denied or None).
@@ -442,10 +454,20 @@ def _grant(request: Request, action_key: str, ev: _Evidence) -> _Route:
     same = request.resource_account is None or request.resource_account == caller.account
     if not same:
         return _cross_account(kinds, principal, ev.resource_source)
-    if request.resource_is_trust:
+    if request.resource_is_trust or _on_kms_key(request.resource, action_key):
         gated = action_key in _ASSUME_ROLE_ACTIONS and request.boundary is not None
         return _same_account_trust(kinds, principal, gated, ev.resource_source)
     return _same_account(kinds, principal)
+
+
+def _on_kms_key(resource: str, action_key: str) -> bool:
+    """A KMS action on a KMS key: its key policy must allow, with or without a policy in the request. Every
+    key has exactly one key policy, and "without permission from the key policy, IAM policies that allow
+    permissions have no effect" (AWS KMS DG, "Key policies in AWS KMS", H)."""
+    if not action_key.startswith("kms:"):
+        return False
+    arn = parse_arn(resource)
+    return arn is not None and arn.service == "kms" and arn.resource_type == "key"
 
 
 def _strongest(kinds: set[str | None]) -> str | None:

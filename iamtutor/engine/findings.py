@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from iamtutor.engine import data, matching
 from iamtutor.engine import policy as policy_module
+from iamtutor.engine.conditions import variable_before_resource_part
 from iamtutor.engine.errors import ParameterError
 from iamtutor.engine.policy import POLICY_KINDS, Condition, Policy, PrincipalSpec, Statement
 
@@ -121,6 +122,25 @@ FINDINGS: dict[str, FindingInfo] = {
         "Here the text is compared literally, dollar sign and braces included.",
         "pitfalls",
         "§1.2, §2.4 D-VER, D-VARS, D-AA (H)",
+    ),
+    "VARIABLE_BEFORE_RESOURCE_PART": _info(
+        "error",
+        "Policy variable before the resource part of an ARN",
+        "AWS replaces policy variables only in the resource part of an ARN, after the fifth colon. A "
+        "variable in the partition, service, region or account field stays literal text, so this ARN "
+        "matches no real resource; write the account or region out, or use a condition such as "
+        "aws:ResourceAccount.",
+        "pitfalls",
+        "§2.4 D-VARS; IAM User Guide, Variables and tags: no policy variable before the fifth colon (H)",
+    ),
+    "ALLOW_WITH_NOT_PRINCIPAL": _info(
+        "error",
+        "Allow with NotPrincipal",
+        'AWS supports NotPrincipal only with "Effect": "Deny"; the IAM User Guide calls it not supported '
+        "with Allow. To grant everyone but a few principals, name the principals you trust, or allow "
+        '"*" with a condition on aws:PrincipalArn.',
+        "pitfalls",
+        "§1.6 D-NOTPRIN; IAM User Guide, NotPrincipal: using it with Allow is not supported (H)",
     ),
     # --- security warnings: the policy allows more than it probably should -------------------------
     "TRUST_ANY_PRINCIPAL": _info(
@@ -576,6 +596,8 @@ def _not_element_findings(check: _Check, statement: Statement) -> Iterator[Findi
 
 
 def _principal_findings(check: _Check, statement: Statement) -> Iterator[Finding]:
+    if statement.not_principal is not None and statement.effect == "Allow":
+        yield check.at_statement("ALLOW_WITH_NOT_PRINCIPAL", statement, "NotPrincipal", "NotPrincipal")
     for element, spec in (("Principal", statement.principal), ("NotPrincipal", statement.not_principal)):
         for value in _principal_values(spec):
             if "*" in value and value != "*":
@@ -734,8 +756,13 @@ def _duplicate_key_findings(check: _Check, statement: Statement) -> Iterator[Fin
 
 
 def _variable_findings(check: _Check, statement: Statement) -> Iterator[Finding]:
-    """Policy variables in a document whose Version does not enable them (§1.2, §2.4)."""
+    """Policy variables that are not substituted: in a document whose Version does not enable them
+    (§1.2, §2.4), or before the fifth colon of a resource ARN (§2.4)."""
     if check.policy.variables_enabled:
+        for element, values in (("Resource", statement.resources), ("NotResource", statement.not_resources)):
+            for value in values or ():
+                if variable_before_resource_part(value):
+                    yield check.at_statement("VARIABLE_BEFORE_RESOURCE_PART", statement, element, value)
         return
     for element, values in (("Resource", statement.resources), ("NotResource", statement.not_resources)):
         for value in values or ():

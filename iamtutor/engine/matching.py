@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -203,6 +204,43 @@ def match_action(pattern: str, action: str) -> bool:
     if not isinstance(pattern, str) or not isinstance(action, str):
         return False
     return _compile_glob(pattern, True, False)(action)
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    """The six fields of an ARN, ``arn:partition:service:region:account:resource`` (§1.5, D-RES, H).
+
+    ``resource`` keeps its own colons and slashes (``role/path/Name``, ``assumed-role/Role/session``).
+    """
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def resource_type(self) -> str:
+        """The resource part up to its first ``/`` or ``:`` (``role``, ``assumed-role``, ``user``…)."""
+        return re.split(r"[/:]", self.resource, maxsplit=1)[0]
+
+    @property
+    def resource_id(self) -> str:
+        """The resource part after its type (``Role/session`` of ``assumed-role/Role/session``); the whole
+        resource part when it has no type (an S3 bucket)."""
+        parts = re.split(r"[/:]", self.resource, maxsplit=1)
+        return parts[1] if len(parts) == 2 else self.resource
+
+    @property
+    def name(self) -> str:
+        """The last segment of the resource part: a role's or user's name without its path."""
+        return re.split(r"[/:]", self.resource)[-1]
+
+
+def parse_arn(value: object) -> Arn | None:
+    """``value`` as an ``Arn``, or None when it is not a string of six colon-separated fields."""
+    parts = _arn_components(value) if isinstance(value, str) else None
+    return Arn(*parts[1:]) if parts is not None else None
 
 
 def _arn_components(value: str) -> list[str] | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import unquote
 
@@ -39,6 +39,7 @@ from iamtutor.engine._grammar import Analysis, Checker, Stage, StatementDraft, s
 from iamtutor.engine._grammar_tables import BASE_OPERATORS, IAM_KINDS, INVALID_PRINCIPAL, SYNTAX_ERROR
 from iamtutor.engine.errors import PolicyError
 from iamtutor.engine.names import MAX_LENGTH, PATTERN, constraint_failure, validation_message
+from iamtutor.engine.refs import PolicyRef
 
 __all__ = [
     "BASE_OPERATORS",
@@ -113,8 +114,9 @@ class Policy:
     """A validated policy document of one ``kind``.
 
     ``name`` labels the policy in explanations (a managed policy ARN, an inline policy name, "trust
-    policy"); ``text`` keeps the source as given, for highlighting; ``cache`` is the evaluator's private
-    index and takes no part in equality.
+    policy"); ``text`` keeps the source as given, for highlighting; ``ref`` is the policy's stable id in a
+    world (``refs.PolicyRef``; None for a policy parsed on its own), which the evaluator copies into each
+    matched statement; ``cache`` is the evaluator's private index. Neither takes part in equality.
     """
 
     kind: str
@@ -124,6 +126,24 @@ class Policy:
     name: str | None = None
     text: str | None = None
     cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    ref: PolicyRef | None = field(default=None, compare=False, hash=False)
+
+    def tagged(self, kind: str, owner: str = "", name: str = "", version: str | None = None) -> Policy:
+        """This policy as the world policy ``PolicyRef(kind, owner, name, version)``: the same statements,
+        with matched statements naming that reference.
+
+        A stored document has one id, so the tagged copy is made once and kept (with its own evaluator
+        index) in this policy's cache; later calls compare four strings and build nothing.
+        """
+        key = (kind, owner, name, version)
+        found = self.cache.get("tagged")
+        if found is not None and found[0] == key:
+            return found[1]
+        if self.ref is not None and self.ref == PolicyRef(*key):
+            return self
+        tagged = replace(self, ref=PolicyRef(*key), cache={})
+        self.cache["tagged"] = (key, tagged)
+        return tagged
 
     @property
     def variables_enabled(self) -> bool:

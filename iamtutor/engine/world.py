@@ -24,14 +24,15 @@ from .principals import Caller
 from .world_iam import IamChanges
 from .world_io import WorldLoader, account_from_details, dump_world
 from .world_model import (
+    FULL_AWS_ACCESS_ARN,
     MAX_EVENTS,
     MSG_EXPIRED,
     MSG_INVALID_TOKEN,
     PARTITIONS,
+    RCP_FULL_AWS_ACCESS_ARN,
     RCP_SERVICES,
     Account,
     Clock,
-    Document,
     Group,
     IamEntity,
     Identity,
@@ -39,6 +40,7 @@ from .world_model import (
     Organization,
     Resource,
     Role,
+    Scp,
     Session,
     User,
     arn_account,
@@ -422,31 +424,32 @@ class World(IamChanges):
     def identity_policies(self, ident: Identity) -> tuple[Policy, ...]:
         """The caller's identity-based policies: a user's own and its groups', or a session's role's (§4.2)."""
         if ident.user is not None and ident.caller.type == "user":
-            docs = self._entity_documents(ident.user)
+            policies = self._entity_policies(ident.user)
             account = self.accounts[ident.user.account]
             for group_name in ident.user.groups:
                 group = account.groups.get(group_name.lower())
                 if group is not None:
-                    docs.extend(self._entity_documents(group))
-            return tuple(d.policy() for d in docs)
+                    policies.extend(self._entity_policies(group))
+            return tuple(policies)
         if ident.role is not None:
-            return tuple(d.policy() for d in self._entity_documents(ident.role))
+            return tuple(self._entity_policies(ident.role))
         return ()
 
-    def _entity_documents(self, entity: IamEntity) -> list[Document]:
-        docs = list(entity.inline.values())
+    def _entity_policies(self, entity: IamEntity) -> list[Policy]:
+        """The entity's inline and attached policies, each tagged with its stable id (``refs.PolicyRef``)."""
+        policies = [d.policy().tagged("inline", entity.arn, name) for name, d in entity.inline.items()]
         for arn in entity.attached:
             policy = self.managed_policy(arn, entity.account)
             if policy is not None:
-                docs.append(policy.document())
-        return docs
+                policies.append(_managed_policy(policy))
+        return policies
 
     def boundary(self, ident: Identity) -> Policy | None:
         """The permissions boundary of the caller's user or role, if one is set."""
         entity = ident.user if ident.caller.type == "user" else ident.role
         arn = getattr(entity, "boundary", None)
         policy = self.managed_policy(arn, entity.account) if arn and entity else None
-        return policy.document().policy() if policy else None
+        return _managed_policy(policy) if policy else None
 
     def scp_levels(self, account: str | None, *, service_linked: bool = False) -> tuple[tuple[Policy, ...], ...]:
         """SCPs per level (root → OUs → account) for a principal of ``account`` (§1.8, D-SCP).
@@ -459,8 +462,8 @@ class World(IamChanges):
             return ()
         levels = []
         for node in [*org.parents(account), account]:  # type: ignore[list-item]
-            attached = tuple(s.document.policy() for s in org.scps if node in s.targets)
-            levels.append(attached or (full_aws_access(),))
+            attached = tuple(_control_policy(s, "scp") for s in org.scps if node in s.targets)
+            levels.append(attached or (_default_control_policy("scp"),))
         return tuple(levels)
 
     def rcp_levels(self, account: str | None, action: str) -> tuple[tuple[Policy, ...], ...]:
@@ -482,8 +485,8 @@ class World(IamChanges):
             return ()
         levels = []
         for node in [*org.parents(account), account]:  # type: ignore[list-item]
-            attached = tuple(r.document.policy() for r in org.rcps if node in r.targets)
-            levels.append((*attached, full_aws_access("rcp")))
+            attached = tuple(_control_policy(r, "rcp") for r in org.rcps if node in r.targets)
+            levels.append((*attached, _default_control_policy("rcp")))
         return tuple(levels)
 
     def _principal_scps(self, ident: Identity) -> tuple[tuple[Policy, ...], ...]:
@@ -496,11 +499,12 @@ class World(IamChanges):
         """(the resource-based policy that governs ``action`` on ``resource``, whether it is a trust policy)."""
         if action.lower() in _TRUST_ACTIONS:
             role = self.find_role(resource)
-            return (role.trust.policy() if role and role.trust else None), True
+            trust = role.trust.policy().tagged("trust", role.arn) if role and role.trust else None
+            return trust, True
         if split_iam_arn(resource) is not None:
             return None, False
-        policy_entry, _, _ = self._resource_entries(resource)
-        policy = policy_entry.policy.policy() if policy_entry and policy_entry.policy else None
+        entry, _, _ = self._resource_entries(resource)
+        policy = entry.policy.policy().tagged("resource", entry.arn) if entry and entry.policy else None
         # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
         return policy, policy is not None and action.lower().startswith("kms:")
 
@@ -538,7 +542,9 @@ class World(IamChanges):
             context=make_context(raw),
             identity_policies=self.identity_policies(ident),
             boundary=self.boundary(ident),
-            session_policies=tuple(d.policy() for d in session.policies) if session else (),
+            session_policies=tuple(d.policy().tagged("session", session.id, d.name) for d in session.policies)
+            if session
+            else (),
             scps=self._principal_scps(ident),
             rcps=self.rcp_levels(owner, action),
             resource_policy=resource_policy,
@@ -587,6 +593,21 @@ class World(IamChanges):
         self.events.append(event)
         if len(self.events) > MAX_EVENTS:
             del self.events[: len(self.events) - MAX_EVENTS]
+
+
+def _managed_policy(policy: ManagedPolicy) -> Policy:
+    """The default version of a managed policy, tagged with its ARN and version id."""
+    return policy.document().policy().tagged("managed", name=policy.arn, version=policy.default_version_id)
+
+
+def _control_policy(scp: Scp, kind: str) -> Policy:
+    return scp.document.policy().tagged(kind, name=scp.name)
+
+
+def _default_control_policy(kind: str) -> Policy:
+    """AWS's ``FullAWSAccess`` SCP or ``RCPFullAWSAccess`` RCP, named by its ARN."""
+    arn = RCP_FULL_AWS_ACCESS_ARN if kind == "rcp" else FULL_AWS_ACCESS_ARN
+    return full_aws_access(kind).tagged(kind, name=arn)
 
 
 def invalid_token() -> StsError:

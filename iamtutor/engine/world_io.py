@@ -521,6 +521,8 @@ class WorldLoader:
         if not arn.startswith("arn:") or arn.count(":") < 5:
             raise _fail(f"{path}.arn", "Expected a resource ARN.")
         policy = body.get("policy")
+        if policy is None:
+            policy = default_key_policy(arn)
         document = (
             None
             if policy is None
@@ -679,6 +681,31 @@ _SESSION_TEXT: Final = (
 _OPTIONAL_SESSION_TEXT: Final = frozenset(
     {"role_arn", "role_id", "user_arn", "session_name", "source_identity", "federated_provider", "service"}
 )
+
+
+def default_key_policy(arn: str) -> dict | None:
+    """The key policy KMS gives a key created without one, for a KMS key ARN; None for any other ARN.
+
+    A KMS key always has exactly one key policy (AWS KMS DG, "Key policies in AWS KMS", H); CreateKey without
+    a policy applies one statement letting the owning account's root use every KMS action on the key, which
+    is what lets IAM policies grant access to it (AWS KMS DG, "Default key policy", H).
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("key/") or not parts[4].isdigit():
+        return None
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{parts[1]}:iam::{parts[4]}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
 
 
 def _account_id(value: object) -> str:

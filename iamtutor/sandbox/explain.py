@@ -16,7 +16,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from iamtutor.engine import EngineError, ParameterError, PolicyError, StsError, explain, parse_policy
+from iamtutor.engine import (
+    EngineError,
+    ParameterError,
+    PolicyError,
+    StsError,
+    explain,
+    match_principal,
+    parse_arn,
+    parse_policy,
+)
 
 LESSONS = {
     "step-3-trust": gettext_lazy("Step 3: How roles are assumed and trusted"),
@@ -110,7 +119,7 @@ def _access_denied(decision, request) -> tuple[list[str], str]:
 
 def _trust_sentences(trust, caller, request) -> list[str]:
     allows = [s for s in trust.statements if s.effect == "Allow" and s.principal is not None]
-    named = [s for s in allows if _names_caller(s.principal, caller)]
+    named = [s for s in allows if match_principal(s.principal, caller) is not None]
     if not named:
         principals = sorted({p for s in allows for p in _principal_values(s.principal)})
         return [
@@ -123,20 +132,6 @@ def _trust_sentences(trust, caller, request) -> list[str]:
         ]
     conditions = [c for s in named for c in s.conditions]
     return _condition_sentences(conditions, lambda key: request.context.get(key.lower()))
-
-
-def _names_caller(spec, caller) -> bool:
-    """Whether a Principal element mentions this caller by any of the names a trust policy can use."""
-    if spec.wildcard or "*" in spec.aws:
-        return True
-    names = {
-        caller.arn,
-        caller.role_arn,
-        caller.user_arn,
-        caller.account,
-        f"arn:aws:iam::{caller.account}:root" if caller.account else None,
-    }
-    return bool(names & set(spec.aws)) or caller.service in spec.service or caller.provider in spec.federated
 
 
 def _principal_values(spec) -> Iterable[str]:
@@ -172,7 +167,8 @@ def _denied_lesson(request) -> str:
 
 
 def _role_name(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
+    parsed = parse_arn(arn)
+    return parsed.name if parsed is not None else arn
 
 
 # ---- parameter rules AWS checks before anything else -------------------------------------------------------

@@ -1265,3 +1265,40 @@ def test_parsed_policies_decide_like_built_ones_and_report_lines():
     tp = parse_policy(trust_doc, "trust", name="trust policy of Deploy")
     assert outcome(assume(ALICE, tp)) == ("implicitDeny", "identity")
     assert evaluate(assume(ALICE, tp, identity_policies=(ident(allow("sts:AssumeRole")),))).grant == "account"
+
+
+class TestAwsFacts:
+    """Rules where the engine used to differ from AWS, each backed by AWS's documentation."""
+
+    def test_a_variable_before_the_fifth_colon_is_not_substituted(self):
+        """IAM User Guide, "IAM policy elements: Variables and tags", Where you can use policy variables
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): a variable can
+        replace only the resource part of an ARN, after the fifth colon; before it (service, region or
+        account) it is not substituted, so the written text matches no real ARN (§2.4, D-VARS, H)."""
+        queue = "arn:aws:sqs:us-east-1:111111111111:orders"
+        context = make_context({"aws:PrincipalAccount": A, "aws:username": "orders"})
+        for pattern in (
+            "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:*",
+            "arn:aws:${aws:username}:us-east-1:111111111111:*",
+        ):
+            request = req(
+                user(), "sqs:SendMessage", queue, context=context, identity_policies=(ident(allow("*", pattern)),)
+            )
+            assert outcome(request) == ("implicitDeny", "identity"), pattern
+        after = ident(allow("*", "arn:aws:sqs:us-east-1:111111111111:${aws:username}"))
+        assert evaluate(req(user(), "sqs:SendMessage", queue, context=context, identity_policies=(after,))).allowed
+
+    def test_a_kms_key_without_a_key_policy_is_denied_whatever_iam_allows(self):
+        """AWS KMS Developer Guide, "Key policies in AWS KMS"
+        (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): every KMS key has exactly
+        one key policy, and "without permission from the key policy, IAM policies that allow permissions have
+        no effect" (§4.1 fact 5, H). A request that reaches the evaluator with no key policy is denied."""
+        key = "arn:aws:kms:us-east-1:111111111111:key/k1"
+        identity = (ident(allow("kms:*")),)
+        assert outcome(req(user(), "kms:Decrypt", key, identity_policies=identity)) == ("implicitDeny", "resource")
+        # Not a key: KMS actions on "*" (ListKeys) and aliases are authorised by IAM policies alone.
+        assert evaluate(req(user(), "kms:ListKeys", "*", identity_policies=identity)).allowed
+        root = policy("resource", allow("kms:*", "*", principal=aws(f"arn:aws:iam::{A}:root")))
+        with_key_policy = req(user(), "kms:Decrypt", key, identity_policies=identity, resource_policy=root)
+        assert evaluate(with_key_policy).allowed
+        assert not evaluate(replace(with_key_policy, identity_policies=())).allowed

@@ -367,6 +367,33 @@ CASES = [
         ),
         {},
     ),
+    # §2.4 D-VARS (H). IAM User Guide, "IAM policy elements: Variables and tags", Where you can use policy
+    # variables (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): variables
+    # work only in the resource part of an ARN, after the fifth colon, not in the service or account fields.
+    (
+        "VARIABLE_BEFORE_RESOURCE_PART",
+        "identity",
+        _doc(_stmt(Action="sqs:SendMessage", Resource="arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:*")),
+        _doc(_stmt(Action="sqs:SendMessage", Resource="arn:aws:sqs:us-east-1:111111111111:${aws:username}-*")),
+        {},
+    ),
+    # §1.6 D-NOTPRIN (H). IAM User Guide, "AWS JSON policy elements: NotPrincipal"
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html):
+    # "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+    (
+        "ALLOW_WITH_NOT_PRINCIPAL",
+        "resource",
+        _doc(_stmt(NotPrincipal={"AWS": "arn:aws:iam::111111111111:user/bob"}, Action="s3:GetObject", Resource="*")),
+        _doc(
+            {
+                "Effect": "Deny",
+                "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:user/bob"},
+                "Action": "s3:GetObject",
+                "Resource": "*",
+            }
+        ),
+        {},
+    ),
     # §1.5 D-NOTRES (H)
     (
         "ALLOW_WITH_NOT_RESOURCE",

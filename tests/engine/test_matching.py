@@ -15,6 +15,7 @@ from iamtutor.engine.matching import (
     match_arn,
     match_principal,
     match_resource,
+    parse_arn,
 )
 from iamtutor.engine.policy import PrincipalSpec
 from iamtutor.engine.principals import Caller
@@ -426,3 +427,42 @@ class TestMatchPrincipal:
 
     def test_non_string_entries_are_ignored(self):
         assert match_principal(PrincipalSpec(aws=(None, 5, ACCOUNT)), ALICE) == "account"
+
+
+@pytest.mark.parametrize(
+    ("value", "fields", "resource_type", "resource_id", "name"),
+    [
+        (
+            "arn:aws:iam::111111111111:role/team/Deploy",
+            ("aws", "iam", "", "111111111111", "role/team/Deploy"),
+            "role",
+            "team/Deploy",
+            "Deploy",
+        ),
+        (
+            "arn:aws:sts::111111111111:assumed-role/Reader/work",
+            ("aws", "sts", "", "111111111111", "assumed-role/Reader/work"),
+            "assumed-role",
+            "Reader/work",
+            "work",
+        ),
+        (
+            "arn:aws:lambda:us-east-1:111111111111:function:build",
+            ("aws", "lambda", "us-east-1", "111111111111", "function:build"),
+            "function",
+            "build",
+            "build",
+        ),
+        ("arn:aws:s3:::reports", ("aws", "s3", "", "", "reports"), "reports", "reports", "reports"),
+    ],
+)
+def test_parse_arn_splits_the_six_fields_and_keeps_the_resource_whole(value, fields, resource_type, resource_id, name):
+    # §1.5 D-RES (H): arn:partition:service:region:account-id:resource, the resource part keeping its colons.
+    arn = parse_arn(value)
+    assert (arn.partition, arn.service, arn.region, arn.account, arn.resource) == fields
+    assert (arn.resource_type, arn.resource_id, arn.name) == (resource_type, resource_id, name)
+
+
+@pytest.mark.parametrize("value", ["", "arn:aws:s3", "not:an:arn:at:all:x", None, 7])
+def test_parse_arn_refuses_what_is_not_an_arn(value):
+    assert parse_arn(value) is None

@@ -108,6 +108,17 @@ def test_explicit_deny_names_the_deny_statement(alice_client, alice_sandbox):
     assert denies == [("NoSecondQuarter", "NotQ2")]
 
 
+def test_a_trust_policy_statement_is_shown_in_the_role_s_trust_policy(alice_client, alice_sandbox):
+    # The decision names the statement (kind, owner, index); the card reads the document the world stores.
+    card = _post(alice_client, alice_sandbox, _form(ALICE, action="sts:AssumeRole", resource=READER)).context["card"]
+    assert card["outcome"] == "allowed"
+    trust = next(p for p in card["policies"] if p["source"] == "trust")
+    assert trust["name"] == f"trust policy of {READER}"
+    assert {m.ref.policy.owner for m in trust["statements"]} == {READER}
+    marked = "\n".join(line["text"] for line in trust["lines"] if line["match"])
+    assert '"Effect": "Allow"' in marked and "sts:AssumeRole" in marked
+
+
 def test_a_request_with_an_expired_session_fails_with_expired_token(alice_client, alice_sandbox):
     key = _assume(alice_sandbox, seconds=900)
     Sandbox.objects.filter(pk=alice_sandbox.pk).update(clock_offset=901)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,7 +21,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from iamtutor.engine import FLOW_NODES, Decision, EngineError, ParameterError, StsError, World, explain
+from iamtutor.engine import (
+    FLOW_NODES,
+    Decision,
+    EngineError,
+    ParameterError,
+    StsError,
+    World,
+    explain,
+    parse_arn,
+    resolve_statement,
+)
 from iamtutor.engine.data import action_names
 
 from .. import diagrams
@@ -193,11 +202,7 @@ def _decide(world: World, caller: str, action: str, resource: str, context: dict
         decision = world.request(caller, action, resource, context)
     except StsError as err:
         return token_error_card(err)
-    evaluated = world.build_request(world.identify(caller), action, resource, context)
-    return {
-        **decision_card(world, decision, evaluated, context),
-        "diagram": diagrams.decision_drawing(decision, evaluated),
-    }
+    return {**decision_card(world, decision, context), "diagram": diagrams.decision_drawing(decision, decision.request)}
 
 
 def _context(rows) -> dict:
@@ -218,8 +223,9 @@ def _context(rows) -> dict:
 # ---- the decision card (shared partial: templates/sandbox/partials/decision.html) ---------------------------------
 
 
-def decision_card(world: World, decision: Decision, request, typed_context: dict | None = None) -> dict:
-    """Everything ``partials/decision.html`` shows for ``decision`` of the engine ``request``."""
+def decision_card(world: World, decision: Decision, typed_context: dict | None = None) -> dict:
+    """Everything ``partials/decision.html`` shows for ``decision`` (made by ``world``)."""
+    request = decision.request
     label, icon = OUTCOMES[decision.outcome]
     return {
         "outcome": decision.outcome,
@@ -227,7 +233,7 @@ def decision_card(world: World, decision: Decision, request, typed_context: dict
         "icon": icon,
         "reason": decision.reason,
         "explanation": explain(decision, request),
-        "policies": _matched_policies(world, decision, request),
+        "policies": matched_policies(world, decision),
         "missing_context": decision.missing_context,
         "path": evaluation_steps(decision.path),
         "ignored_keys": _ignored_keys(typed_context or {}, request.context),
@@ -270,64 +276,24 @@ def _ignored_keys(typed: dict, context) -> list[str]:
     return ignored
 
 
-def _matched_policies(world: World, decision: Decision, request) -> list[dict]:
-    """Each policy with a matched statement: its text with the matched statements' lines marked."""
+def matched_policies(world: World, decision: Decision) -> list[dict]:
+    """Each policy with a matched statement, in the order matched: its source (how the evaluator read it),
+    name, statements and its text with the matched statements' lines marked (``[]`` when the world no
+    longer holds it, or the policy was not read from a world)."""
     groups: dict[tuple, dict] = {}
     for matched in decision.matched:
+        policy = matched.ref.policy if matched.ref is not None else matched.policy
         group = groups.setdefault(
-            (matched.source, matched.policy), {"source": matched.source, "name": matched.policy, "statements": []}
+            (matched.source, policy), {"source": matched.source, "name": matched.policy, "statements": [], "lines": []}
         )
         group["statements"].append(matched)
     for group in groups.values():
-        policy = _request_policy(request, group["source"], group["name"])
-        document = _document_of(world, policy) if policy is not None else None
-        marks = {m.index: m for m in group["statements"]}
-        group["lines"] = policy_lines(document, marks) if isinstance(document, dict) else []
+        first = group["statements"][0]
+        resolved = resolve_statement(world, first.ref) if first.ref is not None else None
+        if resolved is not None:
+            group["name"] = resolved.name
+            group["lines"] = policy_lines(resolved.document, {m.index: m for m in group["statements"]})
     return list(groups.values())
-
-
-def _request_policy(request, source: str, name: str | None):
-    """The parsed policy of ``request`` that a matched statement came from."""
-    candidates: list = []
-    if source == "identity":
-        candidates = list(request.identity_policies)
-    elif source == "boundary":
-        candidates = [request.boundary]
-    elif source == "session":
-        candidates = list(request.session_policies)
-    elif source in ("scp", "rcp"):
-        candidates = [p for level in getattr(request, f"{source}s") for p in level]
-    elif source in ("trust", "resource"):
-        candidates = [request.resource_policy]
-    return next((p for p in candidates if p is not None and p.name == name), None)
-
-
-def _document_of(world: World, policy) -> dict | None:
-    """The policy as written: its own text, the managed policy by ARN, or the world document it came from."""
-    if policy.text:
-        return json.loads(policy.text)
-    if (policy.name or "").startswith("arn:"):
-        managed = world.managed_policy(policy.name)
-        return managed.document().source() if managed else None
-    for document in _world_documents(world):
-        if document.name == policy.name and document.policy() is policy:
-            return document.source()
-    return None
-
-
-def _world_documents(world: World) -> Iterator:
-    """Every stored policy document of the world that is not a managed policy."""
-    for account in world.accounts.values():
-        for entity in (*account.users.values(), *account.groups.values(), *account.roles.values()):
-            yield from entity.inline.values()
-            if getattr(entity, "trust", None) is not None:
-                yield entity.trust
-        yield from (resource.policy for resource in account.resources.values() if resource.policy)
-    for session in world.sessions.values():
-        yield from session.policies
-    organization = world.organization
-    if organization is not None:
-        yield from (scp.document for scp in (*organization.scps, *organization.rcps))
 
 
 def policy_lines(document: dict, marks: dict) -> list[dict]:
@@ -391,7 +357,8 @@ def _choices(sandbox: Sandbox) -> dict:
 
 def _session_label(session: StsSession, now) -> str:
     state = _("expired") if session.expires_at <= now else _("active")
-    name = session.arn.split(":assumed-role/", 1)[-1]
+    arn = parse_arn(session.arn)
+    name = arn.resource_id if arn is not None else session.arn
     return f"{name} · {session.access_key_id} ({state})"
 
 
