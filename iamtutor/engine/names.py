@@ -130,7 +130,7 @@ def constraint_failure(member: str, constraint: str, value: object = _OMITTED) -
     """
     if value is _OMITTED:
         return f"Value at '{member}' failed to satisfy constraint: {constraint}"
-    shown = "null" if value is None else f"'{_as_text(value)}'"
+    shown = "null" if value is None else f"'{as_text(value)}'"
     return f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
 
 
@@ -161,7 +161,7 @@ def problems(rule: str, value: object, *, member: str | None = None, required: b
         return [constraint_failure(name, NOT_NULL, None)] if required else []
     if isinstance(spec, NumberRule):
         return _number_problems(spec, name, value)
-    return _text_problems(spec, name, _as_text(value))
+    return _text_problems(spec, name, as_text(value))
 
 
 def validate(rule: str, value: object, *, member: str | None = None, required: bool = True) -> None:
@@ -266,8 +266,9 @@ def _number_problems(spec: NumberRule, member: str, value: object) -> list[str]:
     return []
 
 
-def _as_text(value: object) -> str:
-    """A parameter as the text AWS would receive; values that cannot be printed become a placeholder."""
+def as_text(value: object) -> str:
+    """A parameter as the text AWS would receive; values that cannot be printed (an integer over 4,300
+    digits, an object whose ``str`` fails) become a placeholder such as ``<int>``. Use it to echo input."""
     if isinstance(value, str):
         return value
     try:

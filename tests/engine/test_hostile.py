@@ -28,12 +28,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamtutor.engine import EngineError, ParameterError, PolicyError, World, WorldError
+from iamtutor.engine import EngineError, ParameterError, PolicyError, World, WorldError, assume_role
 from iamtutor.engine import fuzz as fuzzing
 from iamtutor.engine.cli import main
 from iamtutor.engine.policy import iter_policy_problems, parse_policy
 from iamtutor.engine.scenario import parse_scenario_text
-from tests.engine.world_builders import A, account, allow, doc, make_world, role, trust
+from tests.engine.world_builders import A, account, allow, doc, make_world, role, trust, user
 
 ROLE_PATH = f"accounts.{A}.RoleDetailList[0]"
 TRUST = trust({"Service": "ec2.amazonaws.com"})
@@ -397,6 +397,43 @@ def test_cli_refuses_hostile_files_with_exit_1_and_a_located_message(
     printed = out.getvalue() + err.getvalue()
     assert printed and "Traceback" not in printed
     printed.encode("utf-8")
+
+
+BIG = 10**5000  # str() of it raises ValueError (Python's 4,300-digit conversion limit)
+ALICE_ARN = f"arn:aws:iam::{A}:user/alice"
+APP_ARN = f"arn:aws:iam::{A}:role/app"
+HOSTILE_CALLS = {
+    "create-role-huge-int-name": lambda w: w.create_role(A, BIG, TRUST),
+    "create-role-huge-int-path": lambda w: w.create_role(A, "x", TRUST, path=BIG),
+    "create-role-huge-int-description": lambda w: w.create_role(A, "x", TRUST, description=BIG),
+    "create-role-huge-int-account": lambda w: w.create_role(BIG, "x", TRUST),
+    "create-role-nul-account": lambda w: w.create_role("1\x00", "x", TRUST),
+    "create-role-huge-max-session-duration": lambda w: w.create_role(A, "x", TRUST, max_session_duration=BIG),
+    "create-role-huge-int-tag": lambda w: w.create_role(A, "x", TRUST, tags={"a": BIG}),
+    "clock-set-huge-int": lambda w: w.clock.set(BIG),
+    "clock-advance-huge-int": lambda w: w.clock.advance(BIG),
+    "request-huge-int-context-value": lambda w: w.request(
+        ALICE_ARN, "s3:GetObject", "arn:aws:s3:::b", context={"a": BIG}
+    ),
+    "request-huge-int-action": lambda w: w.request(ALICE_ARN, BIG, "arn:aws:s3:::b"),
+    "assume-role-huge-duration": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", duration_seconds=BIG),
+    "assume-role-huge-int-arn": lambda w: assume_role(w, ALICE_ARN, BIG, "s1"),
+    "assume-role-nul-arn": lambda w: assume_role(w, ALICE_ARN, f"arn:aws:iam::{A}:role/a\x00pp", "s1"),
+    "assume-role-deep-session-policy": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", policy="[" * 10000),
+    "assume-role-huge-external-id": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", external_id=BIG),
+}
+
+
+@pytest.mark.parametrize("call", HOSTILE_CALLS.values(), ids=HOSTILE_CALLS.keys())
+def test_hostile_call_arguments_are_refused_with_an_engine_error(call) -> None:
+    # Before: str() of a 5,000-digit integer raised ValueError inside check_text, World.account, Clock.set
+    # and the request context.
+    world = make_world(
+        {A: account(users=[user("alice", doc(allow("sts:AssumeRole")))], roles=[role("app", trust({"AWS": A}))])}
+    )
+    with pytest.raises(EngineError) as caught:
+        call(world)
+    assert_storable(caught.value)
 
 
 # ---- 3. the fuzz target -------------------------------------------------------------------------------------
