@@ -61,7 +61,7 @@ _STRINGS: Final = (
     "x" * 3000, "arn:aws:iam::111111111111:role/" + "a" * 64, "o-exampleorgid", "r-ab12", "ou-ab12-11111111",
 )  # fmt: skip
 _NUMBERS: Final = (
-    0, 1, -1, 3600, 43200, 2**31, 2**63, 10**30, 10**400, -(10**400), 0.5, -0.0, 1e308, 1e-308, float("nan"),
+    0, 1, -1, 3600, 43200, 2**31, 2**63, 10**30, 10**400, -(10**400), 10**5000, 0.5, -0.0, 1e308, 1e-308, float("nan"),
     float("inf"), float("-inf"), True, False,
 )  # fmt: skip
 _TEXT_SNIPPETS: Final = (
@@ -106,7 +106,7 @@ class FuzzReport:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-# ---- targets: each takes one generated document and returns "loaded" or "refused", or raises --------------------
+# ---- targets: the entry points a document goes through; each loads, is refused (EngineError) or crashes -----------
 
 
 def _policy_target(document: object, kind: str) -> Iterator[tuple[str, Callable[[], object]]]:

@@ -330,6 +330,8 @@ HOSTILE_WORLDS = {
         AssumeRolePolicyDocument={"Version": "2012-10-17", "Statement": _nested(2000)}
     ),
     "5000-digit-max-session-duration": world_with_role(MaxSessionDuration=10**5000),
+    "5000-digit-role-name": world_with_role(RoleName=10**5000),
+    "5000-digit-tag-value": world_with_role(Tags=[{"Key": "k", "Value": 10**5000}]),
     "5000-digit-quota": {"accounts": {A: account(quotas={"RolesPerAccount": 10**5000})}},
     "nan-max-session-duration": world_with_role(MaxSessionDuration=float("nan")),
     "infinite-event-number": {"accounts": {}, "events": [{"at": float("inf")}]},
