@@ -7,7 +7,7 @@ HOST  ?= 127.0.0.1
 PORT  ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	@interp=$$(scripts/find-python) || exit 1; \
@@ -43,6 +43,12 @@ bench: setup
 	DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DEBUG=true $(PY) manage.py bench_pages
 	DEBUG=true $(PY) manage.py bench_diagrams
+
+# Generated documents through the policy parser and world loader; fails if any escapes as a crash.
+FUZZ_COUNT ?= 100000
+FUZZ_SEED  ?= 1
+fuzz: setup
+	$(PY) -m iamtutor.engine fuzz --count $(FUZZ_COUNT) --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles

@@ -1,8 +1,9 @@
-"""The engine's command line: ``simulate``, ``validate`` and ``bench`` (world-format.md "CLI").
+"""The engine's command line: ``simulate``, ``validate``, ``bench`` and ``fuzz`` (world-format.md "CLI").
 
 Owns argument parsing, reading files, printing JSON or reports, and exit codes: 0 success, 1 failed
-expectations, an invalid policy or a world that fails to load, 2 usage errors. Running scenarios is
-``scenario.py``'s, validating policies ``policy.py``'s, measuring ``bench.py``'s. Standard library only.
+expectations, an invalid policy, a world that fails to load or a fuzz crash, 2 usage errors. Running
+scenarios is ``scenario.py``'s, validating policies ``policy.py``'s, measuring ``bench.py``'s, fuzzing
+``fuzz.py``'s. Standard library only.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure the engine's speed and memory")
     bench.add_argument("--json", action="store_true", help="print machine-readable JSON")
     bench.add_argument("--quick", action="store_true", help="smaller workloads, for a smoke test")
+    fuzz = commands.add_parser("fuzz", help="feed generated documents to the policy parser and world loader")
+    fuzz.add_argument("--count", type=int, default=100_000, help="documents to generate (default 100000)")
+    fuzz.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    fuzz.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return parser
 
 
@@ -77,6 +82,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         return simulate(args.file, check=args.check, seed=args.seed, out=out, err=err)
     if args.command == "validate":
         return validate(args.file, args.kind, managed=args.managed, out=out, err=err)
+    if args.command == "fuzz":
+        return fuzz(count=args.count, seed=args.seed, as_json=args.json, out=out, err=err)
     return bench(as_json=args.json, quick=args.quick, out=out)
 
 
@@ -168,6 +175,19 @@ def bench(*, as_json: bool, quick: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ---- fuzz --------------------------------------------------------------------------------------------------------
+
+
+def fuzz(*, count: int, seed: int, as_json: bool, out: TextIO, err: TextIO) -> int:
+    """``fuzz [--count N] [--seed S] [--json]``: runs ``fuzz.py``'s generator; exit 1 if anything crashed."""
+    from .fuzz import format_report, report_dict
+    from .fuzz import fuzz as run_fuzz
+
+    report = run_fuzz(count, seed, progress=None if as_json else err)
+    out.write(json.dumps(report_dict(report), indent=2) + "\n" if as_json else format_report(report))
+    return EXIT_OK if report.crashed == 0 else EXIT_FAILED
+
+
 # ---- files -------------------------------------------------------------------------------------------------------
 
 
@@ -186,4 +206,4 @@ def read_text(path: str) -> str:
     return text
 
 
-__all__ = ["bench", "build_parser", "main", "read_text", "render_results", "simulate", "validate"]
+__all__ = ["bench", "build_parser", "fuzz", "main", "read_text", "render_results", "simulate", "validate"]

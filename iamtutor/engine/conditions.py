@@ -67,7 +67,10 @@ def _context_value(key: str, value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int | float | Decimal):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # an integer over Python's 4,300-digit conversion limit
+            raise ParameterError(f"Context value for key '{key}' is a number too long to compare.") from None
     if isinstance(value, datetime):
         return format_iso(value)
     raise ParameterError(

@@ -7,7 +7,18 @@ Nothing else escapes the engine: callers catch ``EngineError`` and show ``code``
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# NUL and unpaired surrogates: a message echoing them could be neither stored (PostgreSQL) nor sent (UTF-8).
+_UNPRINTABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _printable(message: str) -> str:
+    """``message`` with NUL and unpaired surrogates written as ``\\u0000`` escapes."""
+    if not isinstance(message, str) or _UNPRINTABLE.search(message) is None:
+        return message
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
 
 
 class EngineError(Exception):
@@ -33,10 +44,11 @@ class EngineError(Exception):
         column: int | None = None,
         http_status: int | None = None,
     ) -> None:
+        message = _printable(message)
         super().__init__(message)
         self.code = code or self.default_code
         self.message = message
-        self.json_path = json_path
+        self.json_path = _printable(json_path) if json_path else json_path
         self.line = line
         self.column = column
         self.http_status = http_status or self.default_status

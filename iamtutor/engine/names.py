@@ -25,6 +25,7 @@ NOT_NULL = "Member must not be null"
 NOT_A_NUMBER = "Member must be a number"
 NO_AWS_PREFIX = "Member must not start with 'aws:'"  # SourceIdentity rule, API-STS (H for the rule)
 NOT_ACCOUNT_ID = "Member must not be a 12-digit number"  # account alias rule, API-IAM (H for the rule)
+NO_UNSTORABLE = "Member must not contain the character {char} (at position {n})"  # ours: NUL, lone surrogates
 
 _OMITTED = object()  # marks a value AWS does not echo (documents, secrets)
 
@@ -39,6 +40,7 @@ class TextRule:
     pattern: str | None = None
     matches: Callable[[str], bool] | None = None
     also: Callable[[str], str | None] | None = None  # one more rule: returns a constraint sentence
+    allowed: Callable[[str], bool] | None = None  # per-character test of a character-class pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,12 @@ _POLICY_PATH = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
 _TAG_KEY = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
 _TAG_VALUE = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 _ACCOUNT_ALIAS = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
+# Role descriptions: TAB, LF, CR, printable ASCII and U+00A1-U+00FF (UpdateRoleDescription/CreateRole, API-IAM, H).
+_DESCRIPTION = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+
+
+def _description_char(char: str) -> bool:
+    return char in "\t\n\r" or " " <= char <= "~" or "\xa1" <= char <= "\xff"
 
 
 def _text(member: str, lo: int | None, hi: int | None, pattern: str | None = None, **kw) -> TextRule:
@@ -95,7 +103,8 @@ RULES: dict[str, TextRule | NumberRule] = {
     "instance_profile_name": _text("instanceProfileName", 1, 128, _NAME),
     "path": _text("path", 1, 512, _PATH),
     "policy_path": _text("path", 1, 512, _POLICY_PATH),
-    "role_description": _text("description", None, 1000),
+    "role_description": _text("description", None, 1000, _DESCRIPTION, allowed=_description_char),
+    "policy_description": _text("description", None, 1000),  # CreatePolicy: no pattern (API-IAM, H)
     "tag_key": _text("key", 1, 128, _TAG_KEY, matches=_tag_text),
     "tag_value": _text("value", 0, 256, _TAG_VALUE, matches=_tag_text),
     "role_session_name": _text("roleSessionName", 2, 64, _SESSION_NAME),
@@ -121,7 +130,7 @@ def constraint_failure(member: str, constraint: str, value: object = _OMITTED) -
     """
     if value is _OMITTED:
         return f"Value at '{member}' failed to satisfy constraint: {constraint}"
-    shown = "null" if value is None else f"'{_as_text(value)}'"
+    shown = "null" if value is None else f"'{as_text(value)}'"
     return f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
 
 
@@ -152,7 +161,7 @@ def problems(rule: str, value: object, *, member: str | None = None, required: b
         return [constraint_failure(name, NOT_NULL, None)] if required else []
     if isinstance(spec, NumberRule):
         return _number_problems(spec, name, value)
-    return _text_problems(spec, name, _as_text(value))
+    return _text_problems(spec, name, as_text(value))
 
 
 def validate(rule: str, value: object, *, member: str | None = None, required: bool = True) -> None:
@@ -192,6 +201,37 @@ def tag_problems(tags: Mapping[str, object] | Iterable[tuple[str, object]], *, m
     return failures
 
 
+def first_bad_character(text: str, allowed: Callable[[str], bool]) -> int | None:
+    """Index of the first character of ``text`` that ``allowed`` refuses, or that no IAM field accepts."""
+    for index, char in enumerate(text):
+        if not allowed(char) or _UNSTORABLE.match(char):
+            return index
+    return None
+
+
+def unstorable_character(text: str) -> int | None:
+    """Index of the first NUL or unpaired surrogate in ``text``, or None.
+
+    No IAM pattern admits either (API-IAM, H); besides, PostgreSQL's text and jsonb cannot hold NUL, and
+    UTF-8 cannot encode a surrogate, so such text could be neither stored nor shown.
+    """
+    found = _UNSTORABLE.search(text)
+    return None if found is None else found.start()
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def character_label(char: str) -> str:
+    """``U+0000``: a character named by its code point, safe to print whatever it is."""
+    return f"U+{ord(char):04X}"
+
+
+def character_message(field: str, text: str, index: int) -> str:
+    """``Description contains a character IAM does not accept (U+0000) at position 2.`` (1-based)."""
+    return f"{field} contains a character IAM does not accept ({character_label(text[index])}) at position {index + 1}."
+
+
 def _text_problems(spec: TextRule, member: str, value: str) -> list[str]:
     failures = []
     if spec.min_length is not None and len(value) < spec.min_length:
@@ -199,7 +239,16 @@ def _text_problems(spec: TextRule, member: str, value: str) -> list[str]:
     if spec.max_length is not None and len(value) > spec.max_length:
         failures.append(constraint_failure(member, MAX_LENGTH.format(n=spec.max_length), value))
     if spec.matches is not None and not spec.matches(value):
-        failures.append(constraint_failure(member, PATTERN.format(pattern=spec.pattern), value))
+        constraint = PATTERN.format(pattern=spec.pattern)
+        bad = first_bad_character(value, spec.allowed) if spec.allowed else None
+        if bad is not None:  # ours, not AWS's: name the character, as the text may not show it
+            constraint += f" (the character {character_label(value[bad])} at position {bad + 1} is not accepted)"
+        failures.append(constraint_failure(member, constraint, value))
+    bad = unstorable_character(value) if spec.matches is None else None
+    if bad is not None:  # ours: a field without a pattern still cannot hold NUL or a lone surrogate
+        failures.append(
+            constraint_failure(member, NO_UNSTORABLE.format(char=character_label(value[bad]), n=bad + 1), value)
+        )
     broken = spec.also(value) if spec.also else None
     if broken:
         failures.append(constraint_failure(member, broken, value))
@@ -217,8 +266,9 @@ def _number_problems(spec: NumberRule, member: str, value: object) -> list[str]:
     return []
 
 
-def _as_text(value: object) -> str:
-    """A parameter as the text AWS would receive; values that cannot be printed become a placeholder."""
+def as_text(value: object) -> str:
+    """A parameter as the text AWS would receive; values that cannot be printed (an integer over 4,300
+    digits, an object whose ``str`` fails) become a placeholder such as ``<int>``. Use it to echo input."""
     if isinstance(value, str):
         return value
     try:

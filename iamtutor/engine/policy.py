@@ -38,7 +38,14 @@ from iamtutor.engine import _jsonpos
 from iamtutor.engine._grammar import Analysis, Checker, Stage, StatementDraft, split_operator
 from iamtutor.engine._grammar_tables import BASE_OPERATORS, IAM_KINDS, INVALID_PRINCIPAL, SYNTAX_ERROR
 from iamtutor.engine.errors import PolicyError
-from iamtutor.engine.names import MAX_LENGTH, PATTERN, constraint_failure, validation_message
+from iamtutor.engine.names import (
+    MAX_LENGTH,
+    PATTERN,
+    character_message,
+    constraint_failure,
+    unstorable_character,
+    validation_message,
+)
 from iamtutor.engine.refs import PolicyRef
 
 __all__ = [
@@ -277,16 +284,53 @@ def _load(document: object, kind: str, check_size: bool) -> tuple[str | None, ob
     if isinstance(document, Mapping):
         if kind in IAM_KINDS:
             _check_mapping_characters(document, kind)
+        _check_decoded_text(document)
         return None, document
     text = _document_text(document)
     _check_request_limits(text, kind, check_size)
     try:
-        return text, _jsonpos.loads(text)
+        tree = _jsonpos.loads(text)
     except _jsonpos.JsonSyntaxError as exc:
         if kind in IAM_KINDS:
             _check_characters(text, kind)  # a raw control character is the API's error, not a syntax error
         line, column = _jsonpos.line_and_column(text, exc.offset)
         raise PolicyError(SYNTAX_ERROR, json_path=exc.path, line=line, column=column) from None
+    if "\\u" in text or unstorable_character(text) is not None:  # only escapes or raw text can hold them
+        _check_decoded_text(tree)
+    return text, tree
+
+
+def _check_decoded_text(tree: object) -> None:
+    """Refuses a NUL or unpaired surrogate in any key or string once JSON escapes are decoded (``"\\u0000"``).
+
+    The raw text passed IAM's character set (§1.1), but the decoded value breaks it, and no database can
+    store it (ours: AWS's handling of such escapes is not documented). Iterative, so depth cannot hurt.
+    """
+    stack: list[tuple[object, str]] = [(tree, "$")]
+    seen: set[int] = set()  # a mapping built in Python may hold itself; later stages refuse the cycle
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            _refuse_unstorable(value, path, path)
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    _refuse_unstorable(key, path, "A key")
+                    stack.append((item, f"{path}.{key}"))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+
+
+def _refuse_unstorable(text: str, path: str, what: str) -> None:
+    index = unstorable_character(text)
+    if index is not None:
+        field = what if what == "A key" else re.sub(r"(\[\d+\])+$", "", path).rsplit(".", 1)[-1].lstrip("$")
+        message = character_message(field or "The policy", text, index)
+        raise PolicyError(message, code="ValidationError", json_path=path)
 
 
 def _document_text(document: object) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from . import audit
+from . import audit, names
 from .conditions import make_context
 from .dates import format_iso
 from .errors import EngineError, IamError, ParameterError, StsError, WorldError
@@ -152,7 +152,8 @@ class World(IamChanges):
         """The account ``account_id``; raises ``IamError`` (NoSuchEntity) if the world has none."""
         found = self.accounts.get(account_id) if isinstance(account_id, str) else None
         if found is None:
-            raise IamError(f"The account {account_id} is not part of this world.", code="NoSuchEntity", http_status=404)
+            shown = names.as_text(account_id)[:100]
+            raise IamError(f"The account {shown} is not part of this world.", code="NoSuchEntity", http_status=404)
         return found
 
     def find_role(self, arn: object) -> Role | None:

@@ -225,6 +225,8 @@ class IamChanges:
         (EntityAlreadyExists, LimitExceeded) or ``ParameterError``."""
         account = self._customer_account(account_id)
         name, path = check_name("policy", name), check_path(path)
+        if description is not None:
+            check_text("policy_description", description)
         if any(p.name.lower() == name.lower() for p in account.policies.values()):
             raise IamError(MSG_POLICY_EXISTS.format(name=name), code="EntityAlreadyExists", http_status=409)
         self._check_count(account, "PoliciesPerAccount", len(account.policies))

@@ -8,11 +8,13 @@ documents are validated by ``policy.py``; principals in trust and resource polic
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from . import names
 from .dates import format_iso, parse_iso_utc
 from .errors import ParameterError, WorldError
 from .ids import IdSource
@@ -52,6 +54,7 @@ from .world_model import (
     check_path,
     check_scp_targets,
     check_tags,
+    check_text,
     make_document,
     split_iam_arn,
 )
@@ -190,6 +193,59 @@ def _known_keys(obj: Mapping, allowed: frozenset[str], path: str) -> None:
             raise _fail(where, f"Unknown key {str(key)[:100]!r}.")
 
 
+# Deeper than any world file needs (a policy document inside a role inside an account is about 12 levels).
+MAX_WORLD_DEPTH: Final = 64
+_MAX_INT_BITS: Final = 3300  # about 1,000 decimal digits; far beyond any count, quota or condition number
+
+
+def check_json_values(data: object) -> None:
+    """Refuses what no world file may hold, before anything else is read: NUL and unpaired surrogates in any
+    key or string (no IAM pattern admits them, and neither PostgreSQL nor UTF-8 can store them), numbers
+    that are not finite or absurdly long, values that are not JSON, and nesting deeper than 64 levels.
+
+    Walks iteratively, so hostile nesting cannot exhaust the stack. Raises ``WorldError`` at the JSON path.
+    """
+    stack: list[tuple[object, str, int]] = [(data, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            _check_characters(value, None, path)
+        elif isinstance(value, Mapping | list | tuple):
+            if depth >= MAX_WORLD_DEPTH:
+                raise _fail(path, f"The world file is nested more than {MAX_WORLD_DEPTH} levels deep.")
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    bad = names.unstorable_character(key)
+                    if bad is not None:
+                        raise _fail(path, names.character_message("A key", key, bad))
+                    where = f"{path}.{key}" if path != "$" else key
+                elif isinstance(value, Mapping):
+                    raise _fail(path, "Keys are strings.")
+                else:
+                    where = f"{path}[{key}]"
+                stack.append((item, where, depth + 1))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise _fail(path, "Numbers must be finite (JSON has no NaN or Infinity).")
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+            raise _fail(path, "The number is too long.")
+        elif value is not None and not isinstance(value, bool | int | float):
+            raise _fail(path, "Expected a JSON value (object, array, string, number, true, false or null).")
+
+
+def _check_characters(value: object, rule: str | None, path: str) -> None:
+    """Refuses a string holding a character its field's IAM pattern does not admit (``rule``, a ``names.RULES``
+    key with a character class), or with ``rule=None`` a NUL or unpaired surrogate; names the character."""
+    if not isinstance(value, str):
+        return
+    spec = names.RULES.get(rule) if rule else None
+    allowed = getattr(spec, "allowed", None)
+    index = names.first_bad_character(value, allowed) if allowed else names.unstorable_character(value)
+    if index is not None:
+        field = re.sub(r"(\[\d+\])+$", "", path).rsplit(".", 1)[-1]
+        raise _fail(path, names.character_message(field if field not in ("", "$") else "A value", value, index))
+
+
 def _checked(check: Any, value: object, path: str) -> Any:
     """Runs a ``ParameterError``-raising check and reports its failure as a ``WorldError`` at ``path``."""
     try:
@@ -234,6 +290,8 @@ class WorldLoader:
 
     def load(self, data: object) -> World:
         top = _obj(data, "$", "the world to be a JSON object")
+        if not self.lazy:  # a lazily loaded world was checked when it was first loaded
+            check_json_values(top)
         _known_keys(top, _TOP_KEYS, "")
         clock = Clock(_instant(top["clock"], "clock")) if top.get("clock") is not None else Clock()
         partition = top.get("partition", "aws")
@@ -380,7 +438,8 @@ class WorldLoader:
         for i, raw in enumerate(_list(entries, path)):
             entry = _obj(raw, f"{path}[{i}]")
             _known_keys(entry, frozenset({"SerialNumber", "UserName", "EnableDate"}), f"{path}[{i}]")
-            serials.append(_str(entry.get("SerialNumber"), f"{path}[{i}].SerialNumber", limit=256))
+            serial = _str(entry.get("SerialNumber"), f"{path}[{i}].SerialNumber", limit=256)
+            serials.append(_checked(lambda v: check_text("serial_number", v), serial, f"{path}[{i}].SerialNumber"))
         return serials
 
     def _keys(self, entries: object, path: str) -> list[AccessKey]:
@@ -425,6 +484,7 @@ class WorldLoader:
         description = body.get("Description")
         if description is not None and (not isinstance(description, str) or len(description) > 1000):
             raise _fail(f"{path}.Description", "A role description is a string of at most 1000 characters.")
+        _check_characters(description, "role_description", f"{path}.Description")
         return Role(
             name,
             ent_path,
@@ -627,6 +687,9 @@ class WorldLoader:
             key: _str(body.get(key), f"{path}.{key}", optional=key in _OPTIONAL_SESSION_TEXT, limit=4096)
             for key in _SESSION_TEXT
         }
+        for key, rule in (("session_name", "role_session_name"), ("source_identity", "source_identity")):
+            if text[key] is not None:
+                _checked(lambda v, rule=rule: check_text(rule, v), text[key], f"{path}.{key}")
         docs = []
         for i, raw in enumerate(_list(body.get("session_policies"), f"{path}.session_policies")):
             entry = _obj(raw, f"{path}.session_policies[{i}]")

@@ -107,7 +107,7 @@ def check_text(rule: str, value: object, member: str | None = None) -> str:
         raise names.validation_error(
             [
                 names.constraint_failure(
-                    member or rule, "Member must be a string", None if value is None else str(value)[:100]
+                    member or rule, "Member must be a string", None if value is None else names.as_text(value)[:100]
                 )
             ]
         )
@@ -215,7 +215,8 @@ class Clock:
         else:
             parsed = None
         if parsed is None:
-            raise ParameterError(f"'{moment}' is not an ISO-8601 instant such as 2026-01-01T09:00:00Z.")
+            shown = names.as_text(moment)[:100]
+            raise ParameterError(f"'{shown}' is not an ISO-8601 instant such as 2026-01-01T09:00:00Z.")
         self._now = parsed.astimezone(UTC).replace(microsecond=0)
         return self._now
 
