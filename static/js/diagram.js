@@ -119,12 +119,18 @@
     if (view) { view.focus(); }
   }
 
-  function leaveFullScreen(viewer) {
-    if (!viewer.classList.contains("is-full")) { return; }
-    viewer.classList.remove("is-full");
+  // The page scrolls again once no drawing is full screen (also when htmx replaced one that was).
+  function releasePage() {
     if (!document.querySelector("[data-diagram-viewer].is-full")) {
       document.body.classList.remove("has-full-diagram");
     }
+  }
+
+  function leaveFullScreen(viewer) {
+    if (!viewer.classList.contains("is-full")) { return; }
+    viewer.classList.remove("is-full");
+    viewer.removeAttribute("data-was-fullscreen");
+    releasePage();
     relabel(viewer, false);
     if (document.fullscreenElement === viewer && document.exitFullscreen) {
       document.exitFullscreen().catch(function () { /* already left */ });
@@ -226,6 +232,7 @@
 
   // Esc in a real browser leaves the Fullscreen API's full screen without a keydown reaching the page.
   document.addEventListener("fullscreenchange", function () {
+    releasePage();
     document.querySelectorAll("[data-diagram-viewer].is-full").forEach(function (viewer) {
       if (document.fullscreenElement !== viewer && viewer.hasAttribute("data-was-fullscreen")) {
         viewer.removeAttribute("data-was-fullscreen");
@@ -235,4 +242,5 @@
       }
     });
   });
+  document.addEventListener("htmx:afterSettle", releasePage);
 })();
