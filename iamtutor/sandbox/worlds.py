@@ -180,9 +180,9 @@ def read_world_file(raw: bytes, account_id: str | None = None) -> dict:
             data = data["world"]
         world = World.from_dict(data)
     stored = _strip_runtime(world.to_dict())
-    check_compute(compute, stored["accounts"].keys())
     if not stored["accounts"]:
         raise WorldError("A world file must hold at least one account.", json_path="accounts")
+    check_compute(compute, stored["accounts"].keys())
     secrets = {k.id: k.secret for a in world.accounts.values() for u in a.users.values() for k in u.access_keys}
     return {"world": stored, "compute": compute, "secrets": secrets}
 
@@ -192,9 +192,9 @@ def validate_contents(world: dict, compute: dict) -> World:
     check_text(world, "world")
     check_text(compute, "compute")
     validated = World.from_dict(world)
-    check_compute(compute, validated.accounts.keys())
     if not validated.accounts:
         raise WorldError("A sandbox needs at least one account.", json_path="accounts")
+    check_compute(compute, validated.accounts.keys())
     return validated
 
 
