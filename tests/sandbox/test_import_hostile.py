@@ -252,3 +252,8 @@ def test_after_a_refused_import_every_page_still_answers(alice_client, alice_san
     _refused(alice_client, alice_sandbox, raw, "NUL character")
     for name in ("overview", "roles", "users", "assume", "credentials", "audit", "policies"):
         assert alice_client.get(reverse(f"sandbox:{name}", args=[alice_sandbox.pk])).status_code == 200, name
+
+
+def test_a_json_syntax_error_names_its_line_and_column(alice_client, alice_sandbox):
+    page = _refused(alice_client, alice_sandbox, b'{\n  "accounts": {,\n}', "not JSON text", "line 2, column 16")
+    assert "Nothing was changed" in page
