@@ -89,7 +89,7 @@ def replace_contents(
     validate_contents(world, compute)
     documents, secrets = _documents_without_secrets(world, secrets or {})
     with transaction.atomic():
-        Sandbox.objects.select_for_update().filter(pk=sandbox.pk).exists()
+        list(Sandbox.objects.select_for_update().filter(pk=sandbox.pk).values_list("pk", flat=True))  # the lock
         sandbox.accounts.all().delete()
         sandbox.sts_sessions.all().delete()
         sandbox.events.all().delete()
