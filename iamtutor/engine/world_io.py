@@ -947,7 +947,9 @@ def _dump_user(user: User) -> dict:
 
 
 def _dump_key(key: AccessKey) -> dict:
-    data = {"AccessKeyId": key.id, "SecretAccessKey": key.secret, "Status": key.status}
+    # Never the secret: like IAM, a secret access key leaves only in CreateAccessKey's response. Whoever keeps
+    # worlds keeps secrets apart (the loader still reads SecretAccessKey, and invents one when it is absent).
+    data = {"AccessKeyId": key.id, "Status": key.status}
     if key.create_date:
         data["CreateDate"] = key.create_date
     return data

@@ -133,7 +133,32 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["sandbox", "-event_time", "-pk"]
-        indexes = [models.Index(fields=["sandbox", "-event_time"], name="event_sandbox_time")]
+        indexes = [
+            models.Index(fields=["sandbox", "-event_time"], name="event_sandbox_time"),
+            models.Index(fields=["sandbox", "event_id"], name="event_sandbox_event_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.error_code or 'ok'}"
+
+
+class AccessKeySecret(models.Model):
+    """The secret of one long-term access key, kept apart from the account document.
+
+    IAM shows a secret access key once, in CreateAccessKey's response. Account documents, exports, world
+    files and audit events never hold it (the engine's ``to_dict`` leaves it out); this table keeps it so that
+    a signed request made with the key can be verified later (SigV4 derives its signing key from the secret
+    itself, so a one-way hash would not do).
+    """
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="key_secrets")
+    access_key_id = models.CharField(max_length=128)
+    secret = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sandbox", "access_key_id"], name="key_secret_unique_in_sandbox")
+        ]
+
+    def __str__(self) -> str:
+        return self.access_key_id  # never the secret

@@ -7,8 +7,12 @@ wraps both around one change so that views never build engine objects field by f
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import math
+import re
+import secrets as random_secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,14 +20,14 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from iamtutor.engine import World
+from iamtutor.engine import World, WorldError
 
-from .models import AuditEvent, Sandbox, SandboxAccount, StsSession
+from .models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "starting-world.json"
 
@@ -52,34 +56,291 @@ def sandbox_now(sandbox: Sandbox) -> datetime:
     return timezone.now() + timedelta(seconds=sandbox.clock_offset)
 
 
-@transaction.atomic
 def create_sandbox(owner=None) -> Sandbox:
-    """A new sandbox holding the starting world's two accounts."""
-    sandbox = Sandbox.objects.create(owner=owner)
-    replace_contents(sandbox, starting_world(), starting_compute())
+    """A new sandbox holding the starting world's two accounts.
+
+    A signed-in owner has one personal sandbox: when it exists already (a double click, two tabs), that one is
+    returned instead of a second. The database's unique constraint decides races between concurrent requests.
+    """
+    if owner is not None and (existing := Sandbox.objects.filter(owner=owner).first()) is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            sandbox = Sandbox.objects.create(owner=owner)
+            replace_contents(sandbox, starting_world(), starting_compute())
+    except IntegrityError:
+        if owner is None:
+            raise
+        return Sandbox.objects.get(owner=owner)
     return sandbox
 
 
-def replace_contents(sandbox: Sandbox, world: dict, compute: dict | None = None) -> None:
-    """Replaces every account, session and event of ``sandbox`` with ``world`` (reset and import)."""
-    sandbox.accounts.all().delete()
-    sandbox.sts_sessions.all().delete()
-    sandbox.events.all().delete()
+def replace_contents(
+    sandbox: Sandbox, world: dict, compute: dict | None = None, secrets: dict[str, str] | None = None
+) -> None:
+    """Replaces every account, session and event of ``sandbox`` with ``world`` (reset, import, try-it).
+
+    ``world`` is validated first (``validate_contents``; a ``WorldError`` leaves the sandbox untouched). The
+    replacement is one transaction that holds the sandbox row's lock, so it either fully happens or not at all,
+    and concurrent resets and imports run one after the other. The revision is bumped so that forms loaded
+    before it notice. ``secrets`` gives access keys' secrets by key id (else taken from the documents, or new).
+    """
     compute = compute or {}
-    for position, (account_id, document) in enumerate(world["accounts"].items()):
-        document = dict(document)
-        alias = document.pop("alias", "") or ""
-        SandboxAccount.objects.create(
-            sandbox=sandbox,
-            account_id=account_id,
-            alias=alias,
-            is_learners=position == 0,
-            document=document,
-            compute=compute.get(account_id, {}),
-            position=position,
+    validate_contents(world, compute)
+    documents, secrets = _documents_without_secrets(world, secrets or {})
+    with transaction.atomic():
+        list(Sandbox.objects.select_for_update().filter(pk=sandbox.pk).values_list("pk", flat=True))  # the lock
+        sandbox.accounts.all().delete()
+        sandbox.sts_sessions.all().delete()
+        sandbox.events.all().delete()
+        sandbox.key_secrets.all().delete()
+        SandboxAccount.objects.bulk_create(
+            SandboxAccount(
+                sandbox=sandbox,
+                account_id=account_id,
+                alias=alias,
+                is_learners=position == 0,
+                document=document,
+                compute=compute.get(account_id, {}),
+                position=position,
+            )
+            for position, (account_id, alias, document) in enumerate(documents)
         )
-    Sandbox.objects.filter(pk=sandbox.pk).update(revision=F("revision") + 1, clock_offset=0)
-    sandbox.refresh_from_db(fields=["revision", "clock_offset"])
+        AccessKeySecret.objects.bulk_create(
+            AccessKeySecret(sandbox=sandbox, access_key_id=key_id, secret=secret) for key_id, secret in secrets.items()
+        )
+        Sandbox.objects.filter(pk=sandbox.pk).update(
+            revision=F("revision") + 1, clock_offset=0, last_used=timezone.now()
+        )
+    sandbox.refresh_from_db(fields=["revision", "clock_offset", "last_used"])
+
+
+def _documents_without_secrets(world: dict, given: dict[str, str]) -> tuple[list[tuple[str, str, dict]], dict]:
+    """(account id, alias, document) of each account, every ``SecretAccessKey`` moved out into the returned
+    secrets by key id; a key with no secret anywhere gets a new one, as CreateAccessKey would."""
+    documents, secrets = [], {}
+    for account_id, raw in world["accounts"].items():
+        document = copy.deepcopy(raw)
+        alias = document.pop("alias", "") or ""
+        for user in document.get("UserDetailList") or []:
+            for key in user.get("AccessKeys") or []:
+                secret = key.pop("SecretAccessKey", None)
+                secrets[key["AccessKeyId"]] = given.get(key["AccessKeyId"]) or secret or _new_secret()
+        documents.append((account_id, alias, document))
+    return documents, secrets
+
+
+def _new_secret() -> str:
+    """40 characters of base64, the shape of AWS's secret access keys."""
+    return base64.b64encode(random_secrets.token_bytes(30)).decode("ascii")
+
+
+def save_key_secrets(sandbox: Sandbox, before: list[SandboxAccount], world: World) -> None:
+    """Keeps the secret table in step with ``world``'s access keys: stores the secret of each key created since
+    the rows ``before`` were loaded, deletes those of keys gone since. Run inside the saving transaction."""
+    known = {key["AccessKeyId"] for account in before for key in _access_keys(account.document)}
+    keys = {key.id: key.secret for a in world.accounts.values() for u in a.users.values() for key in u.access_keys}
+    new = [AccessKeySecret(sandbox=sandbox, access_key_id=i, secret=s) for i, s in keys.items() if i not in known]
+    if new:
+        AccessKeySecret.objects.bulk_create(new)
+    if gone := known - keys.keys():
+        sandbox.key_secrets.filter(access_key_id__in=gone).delete()
+
+
+def _access_keys(document: dict) -> Iterator[dict]:
+    for user in document.get("UserDetailList") or []:
+        yield from user.get("AccessKeys") or []
+
+
+# ---- world files: reading, validating, exporting ------------------------------------------------------------
+
+MAX_NESTING = 64  # a world file needs about a dozen levels; policy documents a few more
+MAX_INT_DIGITS = 18
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def read_world_file(raw: bytes, account_id: str | None = None) -> dict:
+    """Parses and validates an uploaded world file: a sandbox export (``{"world": …, "compute": …}``), bare
+    world-format data, or ``aws iam get-account-authorization-details`` output (as account ``account_id``).
+
+    Returns ``{"world": …, "compute": …, "secrets": …}`` ready for ``replace_contents``: no sessions, no
+    events, no clock, access keys' secrets apart. Raises ``WorldError`` (or another ``EngineError``) naming
+    what is wrong and where; nothing of the file escapes as anything else.
+    """
+    data = parse_json(raw)
+    check_text(data)
+    if isinstance(data, dict) and "RoleDetailList" in data and "accounts" not in data:
+        world = World.from_authorization_details(data, account_id=account_id or "111111111111")
+        compute: object = {}
+    else:
+        compute = {}
+        if isinstance(data, dict) and "world" in data:
+            _known_keys(data, {"world", "compute"}, "")
+            compute = data.get("compute", {})
+            data = data["world"]
+        world = World.from_dict(data)
+    stored = _strip_runtime(world.to_dict())
+    if not stored["accounts"]:
+        raise WorldError("A world file must hold at least one account.", json_path="accounts")
+    check_compute(compute, stored["accounts"].keys())
+    secrets = {k.id: k.secret for a in world.accounts.values() for u in a.users.values() for k in u.access_keys}
+    return {"world": stored, "compute": compute, "secrets": secrets}
+
+
+def validate_contents(world: dict, compute: dict) -> World:
+    """Checks world-format data and its compute section before they are stored; raises ``WorldError``."""
+    check_text(world, "world")
+    check_text(compute, "compute")
+    validated = World.from_dict(world)
+    if not validated.accounts:
+        raise WorldError("A sandbox needs at least one account.", json_path="accounts")
+    check_compute(compute, validated.accounts.keys())
+    return validated
+
+
+def parse_json(raw: bytes) -> object:
+    """JSON text as data; bad bytes, NaN, infinite or overlong numbers and deep nesting are ``WorldError``s."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WorldError(f"The file is not UTF-8 text: byte {exc.start + 1} cannot be decoded.") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int, parse_float=_parse_float)
+    except json.JSONDecodeError as exc:
+        raise WorldError(f"The file is not JSON text: {exc.msg}.", line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise _too_deep("") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise WorldError(f"The file is not JSON text: {name} is not a JSON number.")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise WorldError(f"The file holds a number of {len(text.lstrip('-'))} digits; the limit is {MAX_INT_DIGITS}.")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or len(text) > 64:
+        raise WorldError(f"The file holds a number a world file cannot hold: {text[:40]}.")
+    return value
+
+
+def _too_deep(path: str) -> WorldError:
+    return WorldError(
+        f"The file nests arrays and objects too deeply (the limit is {MAX_NESTING} levels).", json_path=path or None
+    )
+
+
+def check_text(data: object, root: str = "") -> None:
+    """Refuses text no database can store (NUL, lone surrogates) and nesting deeper than ``MAX_NESTING``,
+    naming the place; walks ``data`` without recursion."""
+    stack: list[tuple[object, str, int]] = [(data, root, 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise _too_deep(path)
+        if isinstance(value, str):
+            _check_string(value, path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                _check_string(key, child, "name")
+                stack.append((item, child, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+
+
+def _check_string(text: str, path: str, what: str = "text") -> None:
+    bad = _UNSTORABLE.search(text)
+    if bad is None:
+        return
+    code = ord(bad.group())
+    reason = "a NUL character" if code == 0 else f"a lone surrogate (U+{code:04X}), which is not a character"
+    path = _printable(path)
+    raise WorldError(f"The {what} at {path or 'the top'} holds {reason}; it cannot be stored.", json_path=path or None)
+
+
+def _printable(path: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", path)
+
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_ARN = {
+    "function": re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}"),
+    "instance": re.compile(r"arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance/i-[0-9a-f]{8,17}"),
+    "role": re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\x21-\x7e]{1,512}"),
+    "instance-profile": re.compile(r"arn:aws[a-z-]*:iam::\d{12}:instance-profile/[\x21-\x7e]{1,512}"),
+}
+_COMPUTE_FIELDS = {
+    "functions": {"name": _FUNCTION_NAME, "arn": _ARN["function"], "role_arn": _ARN["role"]},
+    "instances": {"id": _INSTANCE_ID, "arn": _ARN["instance"], "instance_profile": _ARN["instance-profile"]},
+}
+_OPTIONAL = {"instances": {"name"}, "functions": set()}
+
+
+def check_compute(compute: object, account_ids) -> None:
+    """Checks the compute section: ``{account id: {"functions": [...], "instances": [...]}}`` where a function
+    is ``{name, arn, role_arn}`` and an instance ``{id, arn, instance_profile, name?}``; raises ``WorldError``
+    with the path (``compute.111111111111.instances[0].id``)."""
+    if not isinstance(compute, dict):
+        raise WorldError("The compute section is an object of accounts.", json_path="compute")
+    for account_id, section in compute.items():
+        path = f"compute.{_printable(account_id)}"
+        if account_id not in account_ids:
+            raise WorldError(f"Account {_printable(account_id)} is not an account of the world.", json_path=path)
+        if not isinstance(section, dict):
+            raise WorldError("An account's compute is an object with functions and instances.", json_path=path)
+        _known_keys(section, set(_COMPUTE_FIELDS), path)
+        for kind, fields in _COMPUTE_FIELDS.items():
+            entries = section.get(kind, [])
+            if not isinstance(entries, list):
+                raise WorldError(f"{kind} is a list.", json_path=f"{path}.{kind}")
+            for i, entry in enumerate(entries):
+                _check_compute_entry(entry, fields, _OPTIONAL[kind], f"{path}.{kind}[{i}]")
+
+
+def _check_compute_entry(entry: object, fields: dict, optional: set, path: str) -> None:
+    if not isinstance(entry, dict):
+        raise WorldError("Expected an object.", json_path=path)
+    _known_keys(entry, set(fields) | optional, path)
+    for name, pattern in fields.items():
+        value = entry.get(name)
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise WorldError(f"{name} is missing or malformed.", json_path=f"{path}.{name}")
+    for name in optional:
+        if name in entry and not (isinstance(entry[name], str) and 0 < len(entry[name]) <= 255):
+            raise WorldError(f"{name} is text of 1 to 255 characters.", json_path=f"{path}.{name}")
+
+
+def _known_keys(obj: dict, allowed: set, path: str) -> None:
+    unknown = sorted(str(key) for key in obj if key not in allowed)
+    if unknown:
+        where = f"{path}.{_printable(unknown[0])}" if path else _printable(unknown[0])
+        raise WorldError(f"Unknown field {_printable(unknown[0])}.", json_path=where)
+
+
+def _strip_runtime(world: dict) -> dict:
+    """An imported world starts with no sessions and no events; the clock is the sandbox's own."""
+    return {
+        "partition": world.get("partition", "aws"),
+        "accounts": world["accounts"],
+        **({"organization": world["organization"]} if world.get("organization") else {}),
+    }
+
+
+def export_data(sandbox: Sandbox) -> dict:
+    """The sandbox as a world file (world-format.md) with its compute section. It holds no secret: access keys'
+    secrets live apart, and live sessions (whose credentials are secrets) are left out, as an import starts
+    without sessions anyway."""
+    accounts = list(sandbox.accounts.all())
+    world = world_data(sandbox, accounts, sessions=[])
+    del world["sessions"]
+    return {"world": world, "compute": {a.account_id: a.compute for a in accounts if a.compute}}
 
 
 def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
@@ -130,6 +391,7 @@ class SandboxWorld:
             )
             if not bumped:
                 raise ConcurrentChange
+            save_key_secrets(self.sandbox, self.accounts, self.world)
             self._save_accounts(data["accounts"])
             self._save_sessions(data.get("sessions", []))
             self._save_events(self.world.events)

@@ -73,7 +73,7 @@ def test_htmx_swaps_only_the_table(alice_client, busy_sandbox):
 
 def test_one_event_as_json(alice_client, busy_sandbox):
     event = AuditEvent.objects.get(event_name="AssumeRole")
-    response = alice_client.get(reverse("sandbox:audit_event", args=[busy_sandbox.pk, event.pk]))
+    response = alice_client.get(reverse("sandbox:audit_event", args=[busy_sandbox.pk, event.event_id]))
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["eventSource"] == "sts.amazonaws.com"
 
@@ -83,7 +83,7 @@ def test_an_event_of_another_sandbox_is_not_found(alice_client, alice_sandbox):
     other.world.request(BOB, "s3:GetObject", Q1)
     other.save()
     event = AuditEvent.objects.get(sandbox=other.sandbox)
-    assert alice_client.get(reverse("sandbox:audit_event", args=[alice_sandbox.pk, event.pk])).status_code == 404
+    assert alice_client.get(reverse("sandbox:audit_event", args=[alice_sandbox.pk, event.event_id])).status_code == 404
 
 
 def test_an_anonymous_owner_reads_the_trail_and_a_stranger_gets_404(mallory_client):
@@ -95,9 +95,9 @@ def test_an_anonymous_owner_reads_the_trail_and_a_stranger_gets_404(mallory_clie
     loaded.save()
     event = AuditEvent.objects.get()
     assert anonymous.get(reverse("sandbox:audit", args=[sandbox.pk])).status_code == 200
-    assert anonymous.get(reverse("sandbox:audit_event", args=[sandbox.pk, event.pk])).status_code == 200
+    assert anonymous.get(reverse("sandbox:audit_event", args=[sandbox.pk, event.event_id])).status_code == 200
     assert mallory_client.get(reverse("sandbox:audit", args=[sandbox.pk])).status_code == 404
-    assert mallory_client.get(reverse("sandbox:audit_event", args=[sandbox.pk, event.pk])).status_code == 404
+    assert mallory_client.get(reverse("sandbox:audit_event", args=[sandbox.pk, event.event_id])).status_code == 404
 
 
 def test_500_events_are_paginated_50_a_page_with_bounded_queries(

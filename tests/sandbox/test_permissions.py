@@ -51,8 +51,8 @@ def _sandbox_urls(sandbox) -> list[str]:
             kwargs.update(SAMPLE_KWARGS[area])
         if "<str:key_id>" in route:
             kwargs["key_id"] = key.id
-        if "<int:event_pk>" in route:
-            kwargs["event_pk"] = event.pk
+        if "<str:event_id>" in route:
+            kwargs["event_id"] = event.event_id
         found.append(reverse(f"sandbox:{pattern.name}", kwargs=kwargs))
     return found
 

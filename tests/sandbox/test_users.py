@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from iamtutor.sandbox.models import Sandbox
+from iamtutor.sandbox.models import AccessKeySecret, Sandbox
 from iamtutor.sandbox.worlds import SandboxWorld
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +174,8 @@ def test_an_access_key_secret_is_shown_once_only(alice_client, alice_sandbox):
     response = alice_client.post(_url("user_key_new", alice_sandbox, ME, "bob"))
     page = response.content.decode()
     key = _user(alice_sandbox, ME, "bob")["AccessKeys"][0]
+    key["SecretAccessKey"] = AccessKeySecret.objects.get(access_key_id=key["AccessKeyId"]).secret
+    assert "SecretAccessKey" not in _user(alice_sandbox, ME, "bob")["AccessKeys"][0]  # kept apart from the document
     assert key["AccessKeyId"].startswith("AKIA") and key["SecretAccessKey"] in page
     assert "only time it is shown" in page and "/lessons/pitfalls/" in page
     assert "no-store" in response["Cache-Control"]
@@ -186,7 +188,8 @@ def test_an_access_key_secret_is_shown_once_only(alice_client, alice_sandbox):
 def test_with_htmx_the_new_key_and_its_secret_swap_into_the_keys_panel(alice_client, alice_sandbox):
     page = alice_client.post(_url("user_key_new", alice_sandbox, ME, "bob"), headers=HX).content.decode()
     key = _user(alice_sandbox, ME, "bob")["AccessKeys"][0]
-    assert page.startswith('\n<div id="user-keys">') and key["SecretAccessKey"] in page
+    secret = AccessKeySecret.objects.get(access_key_id=key["AccessKeyId"]).secret
+    assert page.startswith('\n<div id="user-keys">') and secret in page
 
 
 def test_a_third_access_key_is_refused_by_iams_quota(alice_client, alice_sandbox):

@@ -8,8 +8,8 @@ import json
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -76,20 +76,23 @@ def _row(event: AuditEvent) -> dict:
     return {
         "event": event,
         "json": json.dumps(event.data, indent=2, ensure_ascii=False),
-        "url": reverse("sandbox:audit_event", args=[event.sandbox_id, event.pk]),
+        "url": reverse("sandbox:audit_event", args=[event.sandbox_id, event.event_id]),
         "summary": gettext("JSON of %(name)s") % {"name": event.event_name},
     }
 
 
 @require_GET
-def audit_event(request: HttpRequest, pk, event_pk: int) -> JsonResponse:
-    """One event as CloudTrail would show it (JSON)."""
+def audit_event(request: HttpRequest, pk, event_id: str) -> JsonResponse:
+    """One event as CloudTrail would show it (JSON), named by its random CloudTrail ``eventID`` (a database id
+    would tell how busy the site is)."""
     sandbox = get_sandbox(request, pk)
-    event = get_object_or_404(AuditEvent, sandbox=sandbox, pk=event_pk)
+    event = sandbox.events.filter(event_id=event_id).first()
+    if event is None:
+        raise Http404("No such event.")
     return JsonResponse(event.data, json_dumps_params={"indent": 2})
 
 
 urlpatterns = [
     path("<uuid:pk>/audit/", audit, name="audit"),
-    path("<uuid:pk>/audit/<int:event_pk>/", audit_event, name="audit_event"),
+    path("<uuid:pk>/audit/<str:event_id>/", audit_event, name="audit_event"),
 ]

@@ -240,7 +240,7 @@ def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
     name = session.arn.split(":assumed-role/", 1)[-1]
     issued, expires = session.issued_at.astimezone(UTC), session.expires_at.astimezone(UTC)
     row = {
-        "pk": str(session.pk),
+        "pk": session.access_key_id,  # element ids: the random key id, never the row's sequential id
         "name": name,
         "key": session.access_key_id,
         "arn": session.arn,

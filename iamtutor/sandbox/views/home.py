@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from iamtutor.engine import EngineError, World
+from iamtutor.engine import EngineError
 
 from ..access import current_sandbox, get_sandbox, remember
 from ..forms import ClockForm, ImportForm
 from ..models import Sandbox
-from ..worlds import create_sandbox, replace_contents, sandbox_now, world_data
+from ..worlds import (
+    create_sandbox,
+    export_data,
+    read_world_file,
+    replace_contents,
+    sandbox_now,
+    starting_compute,
+    starting_world,
+)
 
 IMPORT_TTL = 15 * 60
 
@@ -69,23 +77,29 @@ def clock(request: HttpRequest, pk) -> HttpResponse:
     form = ClockForm(request.POST)
     if form.is_valid():
         forward = form.cleaned_data["action"] == "forward"
-        sandbox.clock_offset = sandbox.clock_offset + form.cleaned_data["minutes"] * 60 if forward else 0
-        sandbox.save(update_fields=["clock_offset", "last_used"])
+        offset = F("clock_offset") + form.cleaned_data["minutes"] * 60 if forward else 0
+        Sandbox.objects.filter(pk=sandbox.pk).update(clock_offset=offset, last_used=timezone.now())
+        sandbox.refresh_from_db(fields=["clock_offset", "last_used"])
     else:
         messages.error(request, " ".join(form.non_field_errors()) or _("Choose a valid clock change."))
     context = {"sandbox": sandbox, "now": sandbox_now(sandbox), "clock_form": ClockForm()}
     if request.htmx:
         return render(request, "sandbox/partials/clock.html", context)
-    return redirect(request.POST.get("next") or sandbox.get_absolute_url())
+    return redirect(_same_site(request, request.POST.get("next")) or sandbox.get_absolute_url())
+
+
+def _same_site(request: HttpRequest, url: str | None) -> str | None:
+    """``url`` if it stays on this site (a path, or this host), else ``None``: never an open redirect."""
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
+        return url
+    return None
 
 
 @require_GET
 def export(request: HttpRequest, pk) -> HttpResponse:
-    """The sandbox as a world file (world-format.md), Lambda functions and EC2 instances included."""
+    """The sandbox as a world file (world-format.md), Lambda functions and EC2 instances included; no secrets."""
     sandbox = get_sandbox(request, pk)
-    accounts = list(sandbox.accounts.all())
-    data = {"world": world_data(sandbox, accounts), "compute": {a.account_id: a.compute for a in accounts if a.compute}}
-    response = JsonResponse(data, json_dumps_params={"indent": 2, "sort_keys": True})
+    response = JsonResponse(export_data(sandbox), json_dumps_params={"indent": 2, "sort_keys": True})
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="iamtutor-sandbox-{stamp}.json"'
     return response
@@ -101,23 +115,30 @@ def import_world(request: HttpRequest, pk) -> HttpResponse:
     context = {"sandbox": sandbox, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            world, compute = _read_upload(form.cleaned_data["file"].read(), form.cleaned_data["account_id"])
+            staged = read_world_file(form.cleaned_data["file"].read(), form.cleaned_data["account_id"])
         except EngineError as err:
             context["error"] = err
         else:
             token = secrets.token_urlsafe(16)
-            cache.set(_import_key(sandbox, token), {"world": world, "compute": compute}, IMPORT_TTL)
-            context.update(preview=_preview(world), token=token)
+            cache.set(_import_key(sandbox, token), staged, IMPORT_TTL)
+            context.update(preview=_preview(staged["world"]), token=token)
     return render(request, "sandbox/import.html", context)
 
 
 def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
-    staged = cache.get(_import_key(sandbox, request.POST["token"]))
-    if staged is None:
-        messages.error(request, _("That upload has expired (uploads are kept for 15 minutes). Please upload it again."))
+    key = _import_key(sandbox, request.POST["token"])
+    staged = cache.get(key)
+    # Deleting the upload claims it: of two confirmations of one upload (a double click), one imports.
+    if staged is None or not cache.delete(key):
+        messages.error(
+            request,
+            _("That upload has expired or was imported already (uploads are kept for 15 minutes). Upload it again."),
+        )
         return redirect("sandbox:import", sandbox.pk)
-    replace_contents(sandbox, staged["world"], staged["compute"])
-    cache.delete(_import_key(sandbox, request.POST["token"]))
+    try:
+        replace_contents(sandbox, staged["world"], staged["compute"], staged.get("secrets"))
+    except EngineError as err:
+        return render(request, "sandbox/import.html", {"sandbox": sandbox, "form": ImportForm(), "error": err})
     messages.success(request, _("The world file was imported. Your sandbox now holds exactly what it describes."))
     return redirect(sandbox)
 
@@ -128,48 +149,13 @@ def reset(request: HttpRequest, pk) -> HttpResponse:
     if request.POST.get("confirm") != "reset":
         messages.error(request, _("Tick the box to confirm: a reset removes everything you changed."))
         return redirect(sandbox)
-    replace_contents(sandbox, *_starting())
+    replace_contents(sandbox, starting_world(), starting_compute())
     messages.success(request, _("Your sandbox is back to its starting world."))
     return redirect(sandbox)
 
 
-def _starting():
-    from ..worlds import starting_compute, starting_world
-
-    return starting_world(), starting_compute()
-
-
 def _import_key(sandbox: Sandbox, token: str) -> str:
     return f"sandbox-import:{sandbox.pk}:{token}"
-
-
-def _read_upload(raw: bytes, account_id: str | None) -> tuple[dict, dict]:
-    """Parses and validates an upload with the engine; returns (world data, compute)."""
-    from iamtutor.engine import WorldError
-
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise WorldError(_("The file is not JSON text") + (f" (line {line})." if line else "."), line=line) from None
-    if isinstance(data, dict) and "RoleDetailList" in data and "accounts" not in data:
-        world = World.from_authorization_details(data, account_id=account_id or "111111111111")
-        return _strip_runtime(world.to_dict()), {}
-    compute = {}
-    if isinstance(data, dict) and isinstance(data.get("world"), dict):
-        compute = data.get("compute") if isinstance(data.get("compute"), dict) else {}
-        data = data["world"]
-    world = World.from_dict(data)
-    return _strip_runtime(world.to_dict()), compute
-
-
-def _strip_runtime(world: dict) -> dict:
-    """An imported world starts with no sessions and no events; the clock is the sandbox's own."""
-    return {
-        "partition": world.get("partition", "aws"),
-        "accounts": world["accounts"],
-        **({"organization": world["organization"]} if world.get("organization") else {}),
-    }
 
 
 def _preview(world: dict) -> list[dict]:
