@@ -7,8 +7,16 @@ sandbox exists. Classrooms will add read-only access for the instructor here, an
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from .models import Sandbox
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (``request.htmx``), as every view types it."""
+
+    htmx: HtmxDetails
+
 
 SESSION_KEY = "sandbox_id"
 

@@ -16,7 +16,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from iamtutor.engine import (
-    EngineError,
     World,
     assume_role,
     assume_role_with_web_identity,
@@ -25,12 +24,11 @@ from iamtutor.engine import (
 )
 
 from .explain import StsFailure, describe_failure
-from .models import Sandbox, SandboxAccount
-from .worlds import ConcurrentChange, changing
+from .models import Sandbox, SandboxAccount, role_trust_document
+from .worlds import ConcurrentChange, run_change
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_PROVIDER = "token.actions.githubusercontent.com"
-DEFAULT_AUDIENCE = "sts.amazonaws.com"
 # The STS parameters each kind of caller can send; the others are named as ignored on the result.
 PARAMETERS = (
     "duration_seconds",
@@ -93,10 +91,10 @@ def identities_of(sandbox: Sandbox, now: datetime) -> Identities:
 
 
 def _add_account(found: Identities, account: SandboxAccount) -> None:
-    document, label = account.document, account.alias or account.account_id
+    label = account.alias or account.account_id
     if account.is_learners:
         found.learners_account = account.account_id
-    for user in document.get("UserDetailList", []):
+    for user in account.users():
         found.users.append(
             Choice(
                 f"user:{user['Arn']}",
@@ -105,9 +103,9 @@ def _add_account(found: Identities, account: SandboxAccount) -> None:
                 f"identity-user-{len(found.users)}",
             )
         )
-    for role in document.get("RoleDetailList", []):
+    for role in account.roles():
         found.roles.append(Choice(role["Arn"], role["Arn"], role.get("Description") or ""))
-        found.trust[role["Arn"]] = role.get("AssumeRolePolicyDocument")
+        found.trust[role["Arn"]] = role_trust_document(role)
         found.profiles.update({p["Arn"]: role["Arn"] for p in role.get("InstanceProfileList") or []})
     for instance in account.compute.get("instances", []):
         value = f"ec2:{instance['arn']}"
@@ -131,10 +129,9 @@ def _time_left(expires_at: datetime, now: datetime) -> str:
 
 
 def find_user(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
-    """The account row and the ``UserDetailList`` entry of user ``name`` (IAM names ignore case); 404 if none."""
+    """The account row and the stored user ``name`` (IAM names ignore case); 404 if none."""
     account = sandbox.accounts.filter(account_id=account_id).first()
-    users = account.document.get("UserDetailList", []) if account else []
-    user = next((u for u in users if u["UserName"].lower() == name.lower()), None)
+    user = account.user(name) if account else None
     if user is None:
         raise Http404("No such user.")
     return account, user
@@ -226,7 +223,7 @@ class Outcome:
     call: StsCall
     result: dict | None = None
     failure: StsFailure | None = None
-    conflict: bool = False
+    conflict: ConcurrentChange | None = None
 
 
 def run_call(sandbox: Sandbox, call: StsCall, identities: Identities) -> Outcome:
@@ -234,23 +231,21 @@ def run_call(sandbox: Sandbox, call: StsCall, identities: Identities) -> Outcome
 
     A new session assumed by a session records it as its chain parent.
     """
-    try:
-        with changing(sandbox) as loaded:
-            try:
-                result = call.run(loaded.world)
-            except EngineError as err:  # caught inside, so the save (and its CloudTrail event) still happens
-                return Outcome(
-                    call,
-                    failure=describe_failure(
-                        err,
-                        kind=call.kind,
-                        claims=call.claims,
-                        trust_document=identities.trust.get(call.role_arn),
-                        role_arn=call.role_arn,
-                    ),
-                )
-            if call.kind == "session":
-                loaded.parents[result["session_id"]] = call.caller
-            return Outcome(call, result=result)
-    except ConcurrentChange:
-        return Outcome(call, conflict=True)
+    change = run_change(
+        sandbox,
+        call.run,
+        audit_refusals=True,
+        caller_session=call.caller if call.kind == "session" else None,
+    )
+    if change.conflict is not None:
+        return Outcome(call, conflict=change.conflict)
+    if change.error is not None:
+        failure = describe_failure(
+            change.error,
+            kind=call.kind,
+            claims=call.claims,
+            trust_document=identities.trust.get(call.role_arn),
+            role_arn=call.role_arn,
+        )
+        return Outcome(call, failure=failure)
+    return Outcome(call, result=change.value)

@@ -1,35 +1,53 @@
 """The one adapter between sandbox rows and the engine's ``World`` (STYLE convention 7).
 
-``load_world`` builds a World from a sandbox's rows (three queries), ``save_world`` writes back what an
-engine call changed: account documents, new or changed STS sessions, new audit events. ``SandboxWorld``
-wraps both around one change so that views never build engine objects field by field.
+``load_world`` builds a read-only World from a sandbox's rows (three queries). ``run_change`` is the one way
+to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
+or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
+the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
+when the sandbox moved on since the page was loaded. Views never build engine objects field by field.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
-from iamtutor.engine import World
+from iamtutor.engine import EngineError, World
 
+from .forms import add_engine_error
 from .models import AuditEvent, Sandbox, SandboxAccount, StsSession
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "starting-world.json"
 
 
+CONCURRENT_CHANGE_MESSAGE = gettext_lazy(
+    "This sandbox was changed in another tab or window while you worked, so nothing was saved. "
+    "What you typed is still here: check it and try again."
+)
+
+
 class ConcurrentChange(Exception):
-    """Someone else changed the sandbox between our read and our write; nothing was saved."""
+    """Someone else changed the sandbox, or the very thing being edited, between the learner's read and this
+    write; nothing was saved. ``stored`` is the edited text as it is stored now, when there is one to compare."""
+
+    message = CONCURRENT_CHANGE_MESSAGE
+
+    def __init__(self, stored: str | None = None) -> None:
+        super().__init__(stored)
+        self.stored = stored
 
 
 @cache
@@ -112,7 +130,8 @@ class SandboxWorld:
     accounts: list[SandboxAccount]
     sessions: list[StsSession]
     world: World
-    parents: dict[str, str] = field(default_factory=dict)  # new session id -> the session that assumed it
+    caller_session: str | None = None  # the session making the change: parent of the sessions it creates
+    parents: dict[str, str] = field(default_factory=dict)  # or, per new session id, the session that assumed it
 
     @classmethod
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
@@ -158,7 +177,7 @@ class SandboxWorld:
         for data in sessions:
             row = stored.get(data["id"])
             if row is None:
-                parent = stored.get(self.parents.get(data["id"], ""))
+                parent = stored.get(self.parents.get(data["id"]) or self.caller_session or "")
                 StsSession.objects.create(sandbox=self.sandbox, parent=parent, **_session_fields(data))
             elif row.data != data:
                 for name, value in _session_fields(data).items():
@@ -169,12 +188,78 @@ class SandboxWorld:
         AuditEvent.objects.bulk_create([_event_row(self.sandbox, event) for event in events])
 
 
+@dataclass
+class Change[T]:
+    """What ``run_change`` came to: the change's ``value``, the engine's refusal ``error``, or a ``conflict``."""
+
+    value: T | None = None
+    error: EngineError | None = None
+    conflict: ConcurrentChange | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.conflict is None
+
+
+class ErrorTarget(Protocol):
+    """Where a refusal is reported: a Django form."""
+
+    def add_error(self, field: str | None, error: object) -> None: ...
+
+
+def run_change[T](
+    sandbox: Sandbox,
+    change: Callable[[World], T],
+    *,
+    revision: int | None = None,
+    form: ErrorTarget | None = None,
+    audit_refusals: bool = False,
+    caller_session: str | None = None,
+) -> Change[T]:
+    """Applies ``change`` to the sandbox's world and saves the result, all in one transaction.
+
+    ``revision`` is the sandbox revision the learner's page was loaded at: if the sandbox changed since,
+    nothing runs. (Edit forms check the version of what they edit instead, inside ``change``, by raising
+    ``ConcurrentChange``: see ``roles.put_trust``.) An ``EngineError`` from the change saves nothing, unless
+    ``audit_refusals`` (STS calls and requests, whose refusals CloudTrail records); a ``ConcurrentChange``
+    saves nothing either. With ``form``, a refusal becomes an error on the field of the parameter it is
+    about (``forms.add_engine_error``), and a conflict the one "changed in another tab" message — unless
+    it carries the ``stored`` text, which the caller shows beside the learner's.
+    ``caller_session`` is the STS session making the change, recorded as the parent of sessions it creates.
+    """
+    outcome: Change[T] = Change()
+    try:
+        with transaction.atomic():
+            if revision is not None and revision != sandbox.revision:
+                raise ConcurrentChange
+            loaded = SandboxWorld.load(sandbox)
+            loaded.caller_session = caller_session
+            try:
+                outcome.value = change(loaded.world)
+            except EngineError as err:
+                if not audit_refusals:
+                    raise
+                outcome.error = err
+            loaded.save()
+    except EngineError as err:
+        outcome.error = err
+    except ConcurrentChange as conflict:
+        outcome = Change(conflict=conflict)
+    if form is not None and outcome.error is not None:
+        add_engine_error(form, outcome.error)
+    elif form is not None and outcome.conflict is not None and outcome.conflict.stored is None:
+        form.add_error(None, str(CONCURRENT_CHANGE_MESSAGE))
+    return outcome
+
+
 @contextmanager
 def changing(sandbox: Sandbox) -> Iterator[SandboxWorld]:
-    """Loads the sandbox, lets the caller change its world, and saves the result unless an error escapes."""
-    loaded = SandboxWorld.load(sandbox)
-    yield loaded
-    loaded.save()
+    """The block form of ``run_change`` without its reporting: loads the sandbox, lets the caller change its
+    world, and saves the result unless an error escapes (``ConcurrentChange`` included)."""
+    with transaction.atomic():
+        loaded = SandboxWorld.load(sandbox)
+        yield loaded
+        loaded.save()
 
 
 def _session_fields(data: dict) -> dict:
