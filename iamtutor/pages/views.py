@@ -17,6 +17,7 @@ from iamtutor.sandbox.diagrams import lesson_drawing
 log = logging.getLogger(__name__)
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The front page, with the lesson's mental model drawn by the engine (and as a table)."""
     return render(request, "pages/home.html", {"drawing": lesson_drawing("mental_model")})

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from iamtutor.engine import (
@@ -23,6 +22,7 @@ from iamtutor.engine import (
     launch_instance,
 )
 
+from .access import get_stored
 from .explain import StsFailure, describe_failure
 from .models import Sandbox, SandboxAccount, role_trust_document
 from .worlds import ConcurrentChange, run_change
@@ -130,11 +130,7 @@ def _time_left(expires_at: datetime, now: datetime) -> str:
 
 def find_user(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
     """The account row and the stored user ``name`` (IAM names ignore case); 404 if none."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    user = account.user(name) if account else None
-    if user is None:
-        raise Http404("No such user.")
-    return account, user
+    return get_stored(sandbox, account_id, "user", name)
 
 
 def github_claims(repository: str, ref_type: str, ref: str, audience: str) -> dict[str, str]:
@@ -185,7 +181,7 @@ class StsCall:
 
 
 def build_call(identities: Identities, data: dict) -> StsCall:
-    """The ``StsCall`` for an assume form's cleaned data (see ``views.assume.AssumeForm``)."""
+    """The ``StsCall`` for an assume form's cleaned data (see ``forms.AssumeForm``)."""
     identity = data["identity"]
     kind, _sep, ref = identity.partition(":")
     sent = {name: data[name] for name in PARAMETERS if data.get(name) not in (None, "", [], ())}

@@ -11,13 +11,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamtutor.engine import EngineError, World, check_policy, iter_policy_problems, parse_policy
 
+from .access import get_stored
 from .forms import MAX_DOCUMENT_CHARS, document_too_long
 from .models import Sandbox, SandboxAccount, inline_documents, role_settings, role_trust_document
 from .worlds import ConcurrentChange
@@ -52,11 +52,7 @@ def _role_row(role: dict) -> dict:
 
 def find_role(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
     """(account row, stored role) of role ``name`` (IAM names ignore case) in the sandbox; else 404."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    role = account.role(name) if account else None
-    if role is None:
-        raise Http404("No such role.")
-    return account, role
+    return get_stored(sandbox, account_id, "role", name)
 
 
 def trust_text(role: dict) -> str:

@@ -1,7 +1,7 @@
 """The one adapter between sandbox rows and the engine's ``World`` (STYLE convention 7).
 
-``load_world`` builds a read-only World from a sandbox's rows (three queries). ``run_change`` is the one way
-to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
+``SandboxWorld.load`` builds the engine World from a sandbox's rows (three queries). ``run_change`` is the one
+way to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
 or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
 the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
 when the sandbox moved on since the page was loaded. Views never build engine objects field by field.
@@ -116,12 +116,6 @@ def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
     return data
 
 
-def load_world(sandbox: Sandbox) -> World:
-    """The engine world for ``sandbox``, with its clock at the sandbox time. Documents were validated when
-    stored, so they are parsed lazily, on first use."""
-    return World.from_dict(world_data(sandbox), lazy=True)
-
-
 @dataclass
 class SandboxWorld:
     """A loaded sandbox: its rows, the engine world built from them, and what to write back."""
@@ -135,6 +129,8 @@ class SandboxWorld:
 
     @classmethod
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
+        """The sandbox's world with its clock at the sandbox time. Documents were validated when stored, so
+        the engine parses them lazily, on first use."""
         accounts = list(sandbox.accounts.select_related("organization").all())
         sessions = list(sandbox.sts_sessions.all())
         world = World.from_dict(world_data(sandbox, accounts, sessions), lazy=True)

@@ -15,7 +15,8 @@ from django.urls import reverse
 from iamtutor.engine import World
 from iamtutor.sandbox import roles as logic
 from iamtutor.sandbox.models import Sandbox
-from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, changing, create_sandbox
+from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, changing
+from tests.factories import SandboxFactory
 
 pytestmark = pytest.mark.django_db
 ME, PARTNER = "111111111111", "222222222222"
@@ -573,7 +574,7 @@ def test_update_role_leaves_a_refused_role_unchanged():
 
 
 def test_a_fresh_sandbox_has_a_valid_trust_policy_on_every_role():
-    sandbox = create_sandbox()
+    sandbox = SandboxFactory(owner=None)
     for account in sandbox.accounts.all():
         for role in account.document["RoleDetailList"]:
             text = logic.document_text(role["AssumeRolePolicyDocument"])

@@ -12,7 +12,9 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from ..access import HtmxHttpRequest, get_sandbox
+from iamtutor.lib.http import HtmxHttpRequest
+
+from ..access import get_sandbox
 from ..forms import AssumeForm
 from ..identities import Identities, build_call, identities_of, run_call
 from ..worlds import sandbox_now

@@ -12,7 +12,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from ..access import HtmxHttpRequest, get_sandbox
+from iamtutor.lib.http import HtmxHttpRequest
+
+from ..access import get_sandbox
 from ..forms import AuditFilterForm
 from ..models import AuditEvent
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from iamtutor.engine import revoke_sessions
+from iamtutor.lib.http import HtmxHttpRequest
 
-from ..access import HtmxHttpRequest, get_sandbox
+from ..access import get_sandbox
 from ..forms import ClockForm, RevokeForm
 from ..models import Sandbox, StsSession
 from ..worlds import run_change, sandbox_now

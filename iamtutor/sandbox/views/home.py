@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamtutor.engine import EngineError, World
+from iamtutor.lib.http import HtmxHttpRequest
 
 from ..access import current_sandbox, get_sandbox, remember
 from ..forms import ClockForm, ImportForm
@@ -27,7 +28,7 @@ IMPORT_TTL = 15 * 60
 
 
 @require_GET
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HtmxHttpRequest) -> HttpResponse:
     """``/sandbox/``: your sandbox, or an invitation to make one (nothing is created on a mere visit)."""
     sandbox = current_sandbox(request)
     if sandbox is not None:
@@ -36,7 +37,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: HtmxHttpRequest) -> HttpResponse:
     sandbox = current_sandbox(request)
     if sandbox is None:
         sandbox = create_sandbox(owner=request.user if request.user.is_authenticated else None)
@@ -45,7 +46,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def overview(request: HttpRequest, pk) -> HttpResponse:
+def overview(request: HtmxHttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
     now = sandbox_now(sandbox)
     sessions = sandbox.sts_sessions.aggregate(
@@ -63,7 +64,7 @@ def overview(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def clock(request: HttpRequest, pk) -> HttpResponse:
+def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Fast-forward the sandbox clock by 5, 15 or 60 minutes, or go back to real time."""
     sandbox = get_sandbox(request, pk)
     form = ClockForm(request.POST)
@@ -80,7 +81,7 @@ def clock(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_GET
-def export(request: HttpRequest, pk) -> HttpResponse:
+def export(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The sandbox as a world file (world-format.md), Lambda functions and EC2 instances included."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
@@ -92,7 +93,7 @@ def export(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def import_world(request: HttpRequest, pk) -> HttpResponse:
+def import_world(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Upload a world file → preview what it holds → confirm to replace the sandbox's contents."""
     sandbox = get_sandbox(request, pk)
     if request.method == "POST" and "token" in request.POST:
@@ -111,7 +112,7 @@ def import_world(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "sandbox/import.html", context)
 
 
-def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
+def _confirm_import(request: HtmxHttpRequest, sandbox: Sandbox) -> HttpResponse:
     staged = cache.get(_import_key(sandbox, request.POST["token"]))
     if staged is None:
         messages.error(request, _("That upload has expired (uploads are kept for 15 minutes). Please upload it again."))
@@ -123,7 +124,7 @@ def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
 
 
 @require_POST
-def reset(request: HttpRequest, pk) -> HttpResponse:
+def reset(request: HtmxHttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
     if request.POST.get("confirm") != "reset":
         messages.error(request, _("Tick the box to confirm: a reset removes everything you changed."))

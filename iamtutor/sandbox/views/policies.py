@@ -7,14 +7,16 @@ Attaching them is the role page's (``role_attach``); the engine keeps IAM's rule
 from __future__ import annotations
 
 from django import forms as django_forms
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from iamtutor.lib.http import HtmxHttpRequest
+
 from .. import forms
 from .. import roles as logic
-from ..access import HtmxHttpRequest, get_sandbox
+from ..access import get_sandbox, get_stored
 from ..models import Sandbox, SandboxAccount, default_document
 from ..worlds import run_change
 from .roles import done, editor_context, render_part
@@ -22,11 +24,7 @@ from .roles import done, editor_context, render_part
 
 def find_policy(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
     """(account row, stored policy) of customer managed policy ``name`` (names ignore case); else 404."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    policy = account.managed_policy(name) if account else None
-    if policy is None:
-        raise Http404("No such policy.")
-    return account, policy
+    return get_stored(sandbox, account_id, "policy", name)
 
 
 def version_initial(policy: dict) -> dict:

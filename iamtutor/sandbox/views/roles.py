@@ -21,10 +21,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from iamtutor.engine import World
 from iamtutor.engine.data import managed_policy_arn, managed_policy_names
+from iamtutor.lib.http import HtmxHttpRequest
 
 from .. import forms
 from .. import roles as logic
-from ..access import HtmxHttpRequest, get_sandbox
+from ..access import get_sandbox
 from ..models import Sandbox, SandboxAccount
 from ..worlds import SandboxWorld, run_change
 
@@ -283,30 +284,21 @@ def role_inline(request: HtmxHttpRequest, pk, account_id: str, name: str) -> Htt
 @require_POST
 def role_inline_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRolePolicy."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
     policy = request.POST.get("policy_name", "")
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.delete_policy("inline", role["Arn"], name=policy),
-        _("The inline policy %(name)s was deleted.") % {"name": policy},
-    )
+    message = _("The inline policy %(name)s was deleted.") % {"name": policy}
+    return permissions_change(request, pk, account_id, name, ("inline", {"name": policy}), message)
 
 
 def permissions_change(
-    request: HtmxHttpRequest,
-    sandbox: Sandbox,
-    account: SandboxAccount,
-    role: dict,
-    change: Callable[[World], object],
-    message: str,
+    request: HtmxHttpRequest, pk, account_id: str, name: str, removal: tuple[str, dict], message: str
 ) -> HttpResponse:
-    """Detach, delete inline, set or remove the boundary: then the role page (or its permissions part)."""
+    """Detach a managed policy, delete an inline one or remove the boundary (``removal``: the kind of
+    ``World.delete_policy`` and its arguments); then the role page (or its permissions part)."""
+    sandbox = get_sandbox(request, pk)
+    account, role = logic.find_role(sandbox, account_id, name)
+    kind, arguments = removal
     form = django_forms.Form(request.POST)
-    changed = run_change(sandbox, change, form=form).ok
+    changed = run_change(sandbox, lambda world: world.delete_policy(kind, role["Arn"], **arguments), form=form).ok
     if changed and not request.htmx:
         messages.success(request, message)
         return redirect(logic.role_url("sandbox:role", sandbox, account.account_id, role["RoleName"]))
@@ -367,32 +359,16 @@ def search_policies(account: SandboxAccount, query: str) -> list[dict]:
 @require_POST
 def role_detach(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DetachRolePolicy."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
     arn = request.POST.get("policy_arn", "")
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.put_policy("detach", role["Arn"], policy_arn=arn),
-        _("%(arn)s was detached.") % {"arn": arn},
-    )
+    message = _("%(arn)s was detached.") % {"arn": arn}
+    return permissions_change(request, pk, account_id, name, ("detach", {"policy_arn": arn}), message)
 
 
 @require_POST
 def role_boundary_remove(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRolePermissionsBoundary."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.delete_policy("boundary", role["Arn"]),
-        _("The permissions boundary was removed."),
-    )
+    message = _("The permissions boundary was removed.")
+    return permissions_change(request, pk, account_id, name, ("boundary", {}), message)
 
 
 _ROLE = "<uuid:pk>/roles/<str:account_id>/<str:name>/"

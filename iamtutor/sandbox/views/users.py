@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamtutor.engine import World
 from iamtutor.engine.data import managed_policy_names
+from iamtutor.lib.http import HtmxHttpRequest
 
-from ..access import HtmxHttpRequest, get_sandbox
+from ..access import get_sandbox
 from ..forms import UserForm, UserPolicyForm
 from ..identities import find_user
 from ..models import Sandbox, inline_documents
