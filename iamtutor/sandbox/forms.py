@@ -278,7 +278,13 @@ class UserPolicyForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "managed-names", "autocomplete": "off"}),
         help_text=_("For example AmazonS3ReadOnlyAccess."),
     )
-    policy = forms.CharField(label=_("Customer managed policy"), required=False, max_length=2048)
+    policy = forms.CharField(
+        label=_("Customer managed policy of this account"), required=False, max_length=2048, widget=forms.Select
+    )
+
+    def __init__(self, *args, customer_policies: list[dict] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].widget.choices = [(p["Arn"], p["PolicyName"]) for p in customer_policies]
 
     @property
     def parameter_fields(self) -> dict[str, str]:

@@ -84,7 +84,7 @@ def _detail_context(sandbox: Sandbox, account_id: str, name: str, **extra) -> di
         "inline": inline,
         "customer_policies": account.managed_policies(),
         "inline_form": UserPolicyForm(initial={"action": "put"}),
-        "attach_form": UserPolicyForm(initial={"action": "attach"}),
+        "attach_form": UserPolicyForm(initial={"action": "attach"}, customer_policies=account.managed_policies()),
     }
     context.update(extra)
     return context
@@ -104,8 +104,9 @@ def user(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpRespon
 def user_policy(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """PutUserPolicy, DeleteUserPolicy, AttachUserPolicy or DetachUserPolicy."""
     sandbox = get_sandbox(request, pk)
-    arn = find_user(sandbox, account_id, name)[1]["Arn"]
-    form = UserPolicyForm(request.POST)
+    account, entry = find_user(sandbox, account_id, name)
+    arn = entry["Arn"]
+    form = UserPolicyForm(request.POST, customer_policies=account.managed_policies())
     inline = request.POST.get("action") in ("put", "delete")
     if form.is_valid():
         run_change(sandbox, _policy_change(arn, form.cleaned_data), form=form)
