@@ -207,27 +207,24 @@ def run_change[T](
     sandbox: Sandbox,
     change: Callable[[World], T],
     *,
-    revision: int | None = None,
     form: ErrorTarget | None = None,
     audit_refusals: bool = False,
     caller_session: str | None = None,
 ) -> Change[T]:
     """Applies ``change`` to the sandbox's world and saves the result, all in one transaction.
 
-    ``revision`` is the sandbox revision the learner's page was loaded at: if the sandbox changed since,
-    nothing runs. (Edit forms check the version of what they edit instead, inside ``change``, by raising
-    ``ConcurrentChange``: see ``roles.put_trust``.) An ``EngineError`` from the change saves nothing, unless
-    ``audit_refusals`` (STS calls and requests, whose refusals CloudTrail records); a ``ConcurrentChange``
-    saves nothing either. With ``form``, a refusal becomes an error on the field of the parameter it is
-    about (``forms.add_engine_error``), and a conflict the one "changed in another tab" message — unless
-    it carries the ``stored`` text, which the caller shows beside the learner's.
+    A change that edits something stored checks, inside ``change``, that it is still the version the
+    learner's form was loaded with, and raises ``ConcurrentChange`` otherwise (see ``roles.put_trust``);
+    the save itself raises it when another request saved the sandbox meanwhile. A ``ConcurrentChange``
+    saves nothing; nor does an ``EngineError`` from the change, unless ``audit_refusals`` (STS calls and
+    requests, whose refusals CloudTrail records). With ``form``, a refusal becomes an error on the field of
+    the parameter it is about (``forms.add_engine_error``), and a conflict the one "changed in another tab"
+    message — unless it carries the ``stored`` text, which the caller shows beside the learner's.
     ``caller_session`` is the STS session making the change, recorded as the parent of sessions it creates.
     """
     outcome: Change[T] = Change()
     try:
         with transaction.atomic():
-            if revision is not None and revision != sandbox.revision:
-                raise ConcurrentChange
             loaded = SandboxWorld.load(sandbox)
             loaded.caller_session = caller_session
             try:

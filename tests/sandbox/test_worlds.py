@@ -123,13 +123,6 @@ def test_a_concurrent_save_is_one_outcome_with_one_wording(alice_sandbox, monkey
     assert form.errors["__all__"] == [str(CONCURRENT_CHANGE_MESSAGE)]
 
 
-def test_a_page_loaded_at_an_older_revision_changes_nothing(alice_sandbox):
-    stale = alice_sandbox.revision
-    assert run_change(alice_sandbox, lambda world: world.create_role(ME, "First", TRUST), revision=stale).ok
-    change = run_change(alice_sandbox, lambda world: world.create_role(ME, "Second", TRUST), revision=stale)
-    assert change.conflict is not None and "Second" not in role_names(alice_sandbox)
-
-
 def test_a_conflict_that_carries_the_stored_text_is_left_to_the_page(alice_sandbox):
     form = TrustForm({})
     form.is_valid()
