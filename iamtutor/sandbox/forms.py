@@ -113,6 +113,23 @@ class VersionedForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, max_length=64, error_messages={"required": MISSING_VERSION})
 
 
+REQUEST_BOUND = 1000  # caps what a form accepts; IAM's own limits (64 for a name…) are the engine's to word
+
+
+def iam_name_field(label: str) -> forms.CharField:
+    """A role or user name: IAM's rules and their wording come from the engine when the change is made."""
+    return forms.CharField(
+        label=label, max_length=REQUEST_BOUND, help_text=_("Up to 64 letters, digits and + = , . @ _ -")
+    )
+
+
+def iam_path_field(help_text: str, *, required: bool = True) -> forms.CharField:
+    """An IAM path (``/`` or ``/a/b/``): checked by the engine when the change is made."""
+    return forms.CharField(
+        label=_("Path"), initial="/", max_length=REQUEST_BOUND, required=required, help_text=help_text
+    )
+
+
 def _account_choices(accounts) -> list[tuple[str, str]]:
     return [(a.account_id, f"{a.account_id} {a.alias}".strip()) for a in accounts]
 
@@ -163,17 +180,8 @@ class RoleForm(RoleSettingsFields):
 
     field_order = ["account", "name", "path", "description", "max_session_duration", "tags", "document"]
     account = forms.ChoiceField(label=_("Account"))
-    name = forms.CharField(
-        label=_("Role name"),
-        max_length=1000,
-        help_text=_("Up to 64 letters, digits and + = , . @ _ -"),
-    )
-    path = forms.CharField(
-        label=_("Path"),
-        initial="/",
-        max_length=1000,
-        help_text=_("/ or a path such as /service-role/ (it becomes part of the ARN)."),
-    )
+    name = iam_name_field(_("Role name"))
+    path = iam_path_field(_("/ or a path such as /service-role/ (it becomes part of the ARN)."))
     document = PolicyDocumentField(label=_("Trust policy"))
 
     def __init__(self, *args, accounts, **kwargs) -> None:
@@ -202,7 +210,7 @@ class InlinePolicyForm(forms.Form):
     unplaced_field = "document"
     policy_name = forms.CharField(
         label=_("Policy name"),
-        max_length=1000,
+        max_length=REQUEST_BOUND,
         help_text=_("Saving under an existing name replaces that policy."),
     )
     document = PolicyDocumentField(label=_("Permission policy"))
@@ -220,9 +228,9 @@ class ManagedPolicyForm(forms.Form):
     parameter_fields = {"PolicyName": "policy_name", "Path": "path", "Description": "description"}
     unplaced_field = "document"
     account = forms.ChoiceField(label=_("Account"))
-    policy_name = forms.CharField(label=_("Policy name"), max_length=1000)
-    path = forms.CharField(label=_("Path"), initial="/", max_length=1000)
-    description = forms.CharField(label=_("Description"), required=False, max_length=1000)
+    policy_name = forms.CharField(label=_("Policy name"), max_length=REQUEST_BOUND)
+    path = iam_path_field(_("/ or a path such as /team/ (it becomes part of the ARN)."))
+    description = forms.CharField(label=_("Description"), required=False, max_length=REQUEST_BOUND)
     document = PolicyDocumentField(label=_("Policy document"))
 
     def __init__(self, *args, accounts, **kwargs) -> None:
@@ -246,18 +254,8 @@ class UserForm(forms.Form):
 
     parameter_fields = {"UserName": "name", "Path": "path"}
     account = forms.ChoiceField(label=_("Account"))
-    name = forms.CharField(
-        label=_("User name"),
-        max_length=256,
-        help_text=_("Up to 64 letters, digits and + = , . @ _ -"),
-    )
-    path = forms.CharField(
-        label=_("Path"),
-        max_length=1024,
-        required=False,
-        initial="/",
-        help_text=_("Starts and ends with /, for example /engineering/."),
-    )
+    name = iam_name_field(_("User name"))
+    path = iam_path_field(_("Starts and ends with /, for example /engineering/."), required=False)
 
     def __init__(self, accounts, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
