@@ -4,28 +4,32 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iamtutor.lib.http import HtmxHttpRequest
 
 from . import diagrams, modes, progress, questions, review
 from .models import Card, Confidence, Lesson, Myth, Prediction, Question
 
 
-def _back(request: HttpRequest, url: str, anchor: str = "") -> HttpResponse:
+def _back(request: HtmxHttpRequest, url: str, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def index(request: HttpRequest) -> HttpResponse:
+@require_GET
+def index(request: HtmxHttpRequest) -> HttpResponse:
     lessons = Lesson.objects.filter(language=modes.language()).only("slug", "title", "summary", "order", "step")
     learner = progress.get_learner(request)
     context = {"lessons": lessons, "resume": learner.resume_path if learner else "", "steps": modes.step_numbers()}
     return render(request, "lessons/index.html", context)
 
 
-def detail(request: HttpRequest, slug: str) -> HttpResponse:
+@require_GET
+def detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson, language=modes.language(), slug=slug)
     siblings = list(Lesson.objects.filter(language=lesson.language).only("slug", "title", "order"))
     position = next(i for i, other in enumerate(siblings) if other.pk == lesson.pk)
@@ -37,12 +41,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "lessons/detail.html", context)
 
 
-def deep_dive(request: HttpRequest) -> HttpResponse:
+@require_GET
+def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
     lessons = Lesson.objects.filter(language=modes.language()).exclude(kind="cheatsheet")
     return render(request, "lessons/deep_dive.html", {"lessons": lessons})
 
 
-def steps(request: HttpRequest) -> HttpResponse:
+@require_GET
+def steps(request: HtmxHttpRequest) -> HttpResponse:
     """Resumes step-by-step mode at the first step not read yet."""
     summary = progress.summary(progress.get_learner(request), modes.language())
     unread = [m.lesson.step for m in summary.steps if m.lesson.pk not in summary.read and not m.tested_out]
@@ -50,13 +56,14 @@ def steps(request: HttpRequest) -> HttpResponse:
     return redirect("lessons:step", step=(unread or numbers or [1])[0])
 
 
-def step(request: HttpRequest, step: int) -> HttpResponse:
+@require_GET
+def step(request: HtmxHttpRequest, step: int) -> HttpResponse:
     context = modes.step_context(progress.get_learner(request), modes.step_lesson(step))
     return render(request, "lessons/step.html", context)
 
 
 @require_POST
-def predict(request: HttpRequest, step: int) -> HttpResponse:
+def predict(request: HtmxHttpRequest, step: int) -> HttpResponse:
     lesson = modes.step_lesson(step)
     prediction = get_object_or_404(Prediction, language=lesson.language, key=lesson.prediction_key)
     choice, confidence = request.POST.get("choice", ""), request.POST.get("confidence", "")
@@ -73,7 +80,7 @@ def predict(request: HttpRequest, step: int) -> HttpResponse:
 
 
 @require_POST
-def mark_read(request: HttpRequest, step: int) -> HttpResponse:
+def mark_read(request: HtmxHttpRequest, step: int) -> HttpResponse:
     lesson = modes.step_lesson(step)
     learner = progress.ensure_learner(request)
     progress.mark_read(learner, lesson)
@@ -83,7 +90,8 @@ def mark_read(request: HttpRequest, step: int) -> HttpResponse:
     return redirect(target)
 
 
-def test_out(request: HttpRequest, step: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def test_out(request: HtmxHttpRequest, step: int) -> HttpResponse:
     lesson = modes.step_lesson(step)
     bank = list(Question.objects.filter(lesson=lesson).prefetch_related("options"))
     learner = progress.get_learner(request)
@@ -97,7 +105,8 @@ def test_out(request: HttpRequest, step: int) -> HttpResponse:
     return render(request, "lessons/test_out.html", context)
 
 
-def worked(request: HttpRequest, step: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
     lesson = modes.step_lesson(step)
     context = modes.worked_context(progress.get_learner(request), lesson)
     if request.method == "POST":
@@ -111,12 +120,13 @@ def worked(request: HttpRequest, step: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def myths(request: HttpRequest) -> HttpResponse:
+@require_GET
+def myths(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "lessons/myths.html", modes.myths_context(progress.get_learner(request)))
 
 
 @require_POST
-def answer_myth(request: HttpRequest, key: str) -> HttpResponse:
+def answer_myth(request: HtmxHttpRequest, key: str) -> HttpResponse:
     myth = get_object_or_404(Myth, language=modes.language(), key=key)
     if request.POST.get("believed") in {"yes", "no"}:
         learner = progress.ensure_learner(request)
@@ -127,17 +137,19 @@ def answer_myth(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "lessons/myths.html#myth", modes.myth_row(progress.get_learner(request), myth))
 
 
-def quiz_index(request: HttpRequest) -> HttpResponse:
+@require_GET
+def quiz_index(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "lessons/quiz_index.html", {"lessons": modes.quiz_lessons()})
 
 
-def quiz(request: HttpRequest, slug: str) -> HttpResponse:
+@require_GET
+def quiz(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson, language=modes.language(), slug=slug)
     return render(request, "lessons/quiz.html", modes.quiz_context(progress.get_learner(request), lesson))
 
 
 @require_POST
-def answer_question(request: HttpRequest, key: str) -> HttpResponse:
+def answer_question(request: HtmxHttpRequest, key: str) -> HttpResponse:
     question = get_object_or_404(
         Question.objects.select_related("lesson"), language=modes.language(), key=key, lesson__isnull=False
     )
@@ -157,12 +169,13 @@ def answer_question(request: HttpRequest, key: str) -> HttpResponse:
     return _back(request, reverse("lessons:quiz", args=[question.lesson.slug]), f"q-{question.key}")
 
 
-def review_queue(request: HttpRequest) -> HttpResponse:
+@require_GET
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "lessons/review.html", modes.review_context(progress.get_learner(request)))
 
 
 @require_POST
-def review_answer(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse:
     learner, now = progress.ensure_learner(request), timezone.now()
     if kind == "card" and request.POST.get("rating") in review.RATINGS:
         get_object_or_404(Card, language=modes.language(), key=key)
@@ -176,20 +189,24 @@ def review_answer(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     return redirect("lessons:review")
 
 
-def visual(request: HttpRequest) -> HttpResponse:
+@require_GET
+def visual(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "lessons/visual.html", {"drawn": [diagrams.draw(d) for d in modes.diagrams()]})
 
 
-def try_it(request: HttpRequest) -> HttpResponse:
+@require_GET
+def try_it(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "lessons/try_it.html", {"worlds": modes.try_its()})
 
 
-def cheat_sheet(request: HttpRequest) -> HttpResponse:
+@require_GET
+def cheat_sheet(request: HtmxHttpRequest) -> HttpResponse:
     lesson = Lesson.objects.filter(language=modes.language(), kind="cheatsheet").first()
     drawn = [diagrams.draw(d) for d in modes.diagrams()]
     return render(request, "lessons/cheat_sheet.html", {"lesson": lesson, "drawn": drawn})
 
 
-def progress_page(request: HttpRequest) -> HttpResponse:
+@require_GET
+def progress_page(request: HtmxHttpRequest) -> HttpResponse:
     learner = progress.get_learner(request)
     return render(request, "lessons/progress.html", {"progress": progress.summary(learner, modes.language())})

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-PASSWORD = "correct horse battery staple"
+from tests.factories import PASSWORD, UserFactory
+
+__all__ = ["PASSWORD"]
 
 
 @pytest.fixture(autouse=True)
@@ -17,32 +19,32 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
-def _make_user(django_user_model, username: str, **extra):
-    return django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+@pytest.fixture
+def alice(db):
+    """The learner: owns the sandbox under test."""
+    return UserFactory(username="alice")
 
 
 @pytest.fixture
-def alice(db, django_user_model):
-    return _make_user(django_user_model, "alice")
+def bob(db):
+    """A classmate of alice's."""
+    return UserFactory(username="bob")
 
 
 @pytest.fixture
-def bob(db, django_user_model):
-    return _make_user(django_user_model, "bob")
-
-
-@pytest.fixture
-def carol(db, django_user_model):
+def carol(db):
+    """The instructor."""
     from iamtutor.accounts.roles import grant_instructor
 
-    user = _make_user(django_user_model, "carol")
+    user = UserFactory(username="carol")
     grant_instructor(user)
     return user
 
 
 @pytest.fixture
-def mallory(db, django_user_model):
-    return _make_user(django_user_model, "mallory")
+def mallory(db):
+    """An outsider: signed up, but owns nothing she is shown."""
+    return UserFactory(username="mallory")
 
 
 # Property tests run on a shared, sometimes busy machine: judge them on their answers, not on wall time.

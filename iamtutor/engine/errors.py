@@ -27,8 +27,9 @@ class EngineError(Exception):
     ``code`` is AWS's error code (``MalformedPolicyDocument``, ``AccessDenied``, ``ExpiredToken``…),
     ``message`` the human text without the code, ``json_path`` a JSONPath-like location such as
     ``$.Statement[0].Resource`` (or ``accounts.111111111111.RoleDetailList[0]`` in world files),
-    ``line``/``column`` 1-based positions in the source text when known, and ``http_status`` the HTTP
-    status AWS answers with.
+    ``line``/``column`` 1-based positions in the source text when known, ``http_status`` the HTTP
+    status AWS answers with, and ``parameter`` the AWS request parameter the error is about
+    (``RoleName``, ``AssumeRolePolicyDocument``, ``Tags``…) when one is.
     """
 
     default_code = "InternalFailure"
@@ -43,6 +44,7 @@ class EngineError(Exception):
         line: int | None = None,
         column: int | None = None,
         http_status: int | None = None,
+        parameter: str | None = None,
     ) -> None:
         message = _printable(message)
         super().__init__(message)
@@ -52,6 +54,7 @@ class EngineError(Exception):
         self.line = line
         self.column = column
         self.http_status = http_status or self.default_status
+        self.parameter = parameter
 
     @property
     def location(self) -> str:
@@ -66,6 +69,8 @@ class EngineError(Exception):
         if self.line is not None:
             data["line"] = self.line
             data["column"] = self.column
+        if self.parameter is not None:
+            data["parameter"] = self.parameter
         return data
 
     def __str__(self) -> str:

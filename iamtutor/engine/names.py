@@ -141,9 +141,15 @@ def validation_message(failures: list[str]) -> str:
     return f"{count} validation {noun} detected: " + "; ".join(failures)
 
 
-def validation_error(failures: list[str]) -> ParameterError:
-    """A ``ValidationError`` (HTTP 400) carrying ``validation_message(failures)``."""
-    return ParameterError(validation_message(failures))
+def validation_error(failures: list[str], *, parameter: str | None = None) -> ParameterError:
+    """A ``ValidationError`` (HTTP 400) carrying ``validation_message(failures)``, about ``parameter``."""
+    return ParameterError(validation_message(failures), parameter=parameter)
+
+
+def parameter_of(member: str) -> str:
+    """The request parameter a wire member names: ``roleName`` → ``RoleName``, ``tags.1.member.key`` → ``Tags``."""
+    head = member.split(".", 1)[0]
+    return head[:1].upper() + head[1:]
 
 
 def problems(rule: str, value: object, *, member: str | None = None, required: bool = True) -> list[str]:
@@ -168,7 +174,7 @@ def validate(rule: str, value: object, *, member: str | None = None, required: b
     """Raise ``ParameterError`` (``ValidationError``) listing every constraint ``value`` breaks."""
     failures = problems(rule, value, member=member, required=required)
     if failures:
-        raise validation_error(failures)
+        raise validation_error(failures, parameter=parameter_of(member or RULES[rule].member))
 
 
 def validate_all(checks: Iterable[tuple]) -> None:
@@ -178,12 +184,16 @@ def validate_all(checks: Iterable[tuple]) -> None:
     parameters left out). Raises ``ParameterError`` with ``N validation errors detected: …`` if any fail.
     """
     failures: list[str] = []
+    parameter = None
     for check in checks:
         rule, value, member = (*check, None)[:3]
         if value is not None:
-            failures.extend(problems(rule, value, member=member))
+            found = problems(rule, value, member=member)
+            if found and parameter is None:
+                parameter = parameter_of(member or RULES[rule].member)
+            failures.extend(found)
     if failures:
-        raise validation_error(failures)
+        raise validation_error(failures, parameter=parameter)
 
 
 def tag_problems(tags: Mapping[str, object] | Iterable[tuple[str, object]], *, member: str = "tags") -> list[str]:

@@ -134,7 +134,7 @@ def check_tags(tags: object, member: str = "tags") -> list[tuple[str, str]]:
     pairs = _tag_pairs(tags, member)
     failures = names.tag_problems(pairs, member=member)
     if failures:
-        raise names.validation_error(failures)
+        raise names.validation_error(failures, parameter=names.parameter_of(member))
     seen: set[str] = set()
     for key, _ in pairs:
         if key.lower() in seen:

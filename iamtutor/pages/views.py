@@ -19,6 +19,7 @@ from lessons import diagrams
 log = logging.getLogger(__name__)
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The front page, with the lesson content's mental model drawn (and as a table) once lessons are loaded."""
     diagram = diagrams.stored(diagrams.MENTAL_MODEL)

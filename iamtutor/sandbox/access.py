@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from .models import Sandbox
+from .models import Sandbox, SandboxAccount
+
+STORED_KINDS = {"role": SandboxAccount.role, "user": SandboxAccount.user, "policy": SandboxAccount.managed_policy}
 
 SESSION_KEY = "sandbox_id"
 
@@ -44,3 +46,13 @@ def remember(request: HttpRequest, sandbox: Sandbox) -> None:
     """Ties a new anonymous sandbox to this browser session."""
     if sandbox.owner_id is None:
         request.session[SESSION_KEY] = str(sandbox.pk)
+
+
+def get_stored(sandbox: Sandbox, account_id: str, kind: str, name: str) -> tuple[SandboxAccount, dict]:
+    """(account row, stored entry) of the role, user or customer managed policy (``kind``) ``name`` of one of
+    the sandbox's accounts (IAM names ignore case); ``Http404`` if there is none."""
+    account = sandbox.accounts.filter(account_id=account_id).first()
+    entry = STORED_KINDS[kind](account, name) if account else None
+    if entry is None:
+        raise Http404(f"No such {kind}.")
+    return account, entry

@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from iamtutor.engine import (
-    EngineError,
     World,
     assume_role,
     assume_role_with_web_identity,
@@ -24,13 +22,13 @@ from iamtutor.engine import (
     launch_instance,
 )
 
+from .access import get_stored
 from .explain import StsFailure, describe_failure
-from .models import Sandbox, SandboxAccount
-from .worlds import ConcurrentChange, changing
+from .models import Sandbox, SandboxAccount, role_trust_document
+from .worlds import ConcurrentChange, run_change
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_PROVIDER = "token.actions.githubusercontent.com"
-DEFAULT_AUDIENCE = "sts.amazonaws.com"
 # The STS parameters each kind of caller can send; the others are named as ignored on the result.
 PARAMETERS = (
     "duration_seconds",
@@ -93,10 +91,10 @@ def identities_of(sandbox: Sandbox, now: datetime) -> Identities:
 
 
 def _add_account(found: Identities, account: SandboxAccount) -> None:
-    document, label = account.document, account.alias or account.account_id
+    label = account.alias or account.account_id
     if account.is_learners:
         found.learners_account = account.account_id
-    for user in document.get("UserDetailList", []):
+    for user in account.users():
         found.users.append(
             Choice(
                 f"user:{user['Arn']}",
@@ -105,9 +103,9 @@ def _add_account(found: Identities, account: SandboxAccount) -> None:
                 f"identity-user-{len(found.users)}",
             )
         )
-    for role in document.get("RoleDetailList", []):
+    for role in account.roles():
         found.roles.append(Choice(role["Arn"], role["Arn"], role.get("Description") or ""))
-        found.trust[role["Arn"]] = role.get("AssumeRolePolicyDocument")
+        found.trust[role["Arn"]] = role_trust_document(role)
         found.profiles.update({p["Arn"]: role["Arn"] for p in role.get("InstanceProfileList") or []})
     for instance in account.compute.get("instances", []):
         value = f"ec2:{instance['arn']}"
@@ -131,13 +129,8 @@ def _time_left(expires_at: datetime, now: datetime) -> str:
 
 
 def find_user(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
-    """The account row and the ``UserDetailList`` entry of user ``name`` (IAM names ignore case); 404 if none."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    users = account.document.get("UserDetailList", []) if account else []
-    user = next((u for u in users if u["UserName"].lower() == name.lower()), None)
-    if user is None:
-        raise Http404("No such user.")
-    return account, user
+    """The account row and the stored user ``name`` (IAM names ignore case); 404 if none."""
+    return get_stored(sandbox, account_id, "user", name)
 
 
 def github_claims(repository: str, ref_type: str, ref: str, audience: str) -> dict[str, str]:
@@ -188,7 +181,7 @@ class StsCall:
 
 
 def build_call(identities: Identities, data: dict) -> StsCall:
-    """The ``StsCall`` for an assume form's cleaned data (see ``views.assume.AssumeForm``)."""
+    """The ``StsCall`` for an assume form's cleaned data (see ``forms.AssumeForm``)."""
     identity = data["identity"]
     kind, _sep, ref = identity.partition(":")
     sent = {name: data[name] for name in PARAMETERS if data.get(name) not in (None, "", [], ())}
@@ -226,7 +219,7 @@ class Outcome:
     call: StsCall
     result: dict | None = None
     failure: StsFailure | None = None
-    conflict: bool = False
+    conflict: ConcurrentChange | None = None
 
 
 def run_call(sandbox: Sandbox, call: StsCall, identities: Identities) -> Outcome:
@@ -234,23 +227,21 @@ def run_call(sandbox: Sandbox, call: StsCall, identities: Identities) -> Outcome
 
     A new session assumed by a session records it as its chain parent.
     """
-    try:
-        with changing(sandbox) as loaded:
-            try:
-                result = call.run(loaded.world)
-            except EngineError as err:  # caught inside, so the save (and its CloudTrail event) still happens
-                return Outcome(
-                    call,
-                    failure=describe_failure(
-                        err,
-                        kind=call.kind,
-                        claims=call.claims,
-                        trust_document=identities.trust.get(call.role_arn),
-                        role_arn=call.role_arn,
-                    ),
-                )
-            if call.kind == "session":
-                loaded.parents[result["session_id"]] = call.caller
-            return Outcome(call, result=result)
-    except ConcurrentChange:
-        return Outcome(call, conflict=True)
+    change = run_change(
+        sandbox,
+        call.run,
+        audit_refusals=True,
+        caller_session=call.caller if call.kind == "session" else None,
+    )
+    if change.conflict is not None:
+        return Outcome(call, conflict=change.conflict)
+    if change.error is not None:
+        failure = describe_failure(
+            change.error,
+            kind=call.kind,
+            claims=call.claims,
+            trust_document=identities.trust.get(call.role_arn),
+            role_arn=call.role_arn,
+        )
+        return Outcome(call, failure=failure)
+    return Outcome(call, result=change.value)

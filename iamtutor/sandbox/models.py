@@ -97,6 +97,62 @@ class SandboxAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id} ({self.alias})" if self.alias else self.account_id
 
+    # The stored document's AWS keys are read here and nowhere else in the Django apps.
+
+    def roles(self) -> list[dict]:
+        """The account's roles, each as a ``RoleDetailList`` entry."""
+        return self.document.get("RoleDetailList", [])
+
+    def users(self) -> list[dict]:
+        """The account's users, each as a ``UserDetailList`` entry."""
+        return self.document.get("UserDetailList", [])
+
+    def managed_policies(self) -> list[dict]:
+        """The account's customer managed policies, each as a ``Policies`` entry."""
+        return self.document.get("Policies", [])
+
+    def identity_providers(self) -> list[dict]:
+        return self.document.get("identity_providers", [])
+
+    def role(self, name: str) -> dict | None:
+        """The role ``name`` (IAM names ignore case), or ``None``."""
+        return _named(self.roles(), "RoleName", name)
+
+    def user(self, name: str) -> dict | None:
+        """The user ``name`` (IAM names ignore case), or ``None``."""
+        return _named(self.users(), "UserName", name)
+
+    def managed_policy(self, name: str) -> dict | None:
+        """The customer managed policy ``name`` (IAM names ignore case), or ``None``."""
+        return _named(self.managed_policies(), "PolicyName", name)
+
+
+def role_trust_document(role: dict) -> object:
+    """A stored role's trust policy (text as typed, or a JSON object)."""
+    return role["AssumeRolePolicyDocument"]
+
+
+def role_settings(role: dict) -> tuple[str, int, list[tuple[str, str]]]:
+    """A stored role's (description, maximum session duration, tags as (key, value) pairs)."""
+    tags = [(tag["Key"], tag["Value"]) for tag in role.get("Tags") or []]
+    return role.get("Description") or "", role.get("MaxSessionDuration", 3600), tags
+
+
+def inline_documents(entity: dict) -> dict[str, object]:
+    """A stored role's or user's inline policies, name -> document."""
+    policies = entity.get("RolePolicyList") or entity.get("UserPolicyList") or []
+    return {policy["PolicyName"]: policy["PolicyDocument"] for policy in policies}
+
+
+def default_document(policy: dict) -> tuple[str, object]:
+    """A stored managed policy's (default version id, its document)."""
+    version = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
+    return (version["VersionId"], version["Document"]) if version else (policy.get("DefaultVersionId", ""), "")
+
+
+def _named(entries: list[dict], key: str, name: str) -> dict | None:
+    return next((entry for entry in entries if entry[key].lower() == name.lower()), None)
+
 
 class StsSession(models.Model):
     """Temporary credentials STS issued in a sandbox, as the engine describes them."""

@@ -1,8 +1,8 @@
-"""The sandbox's side navigation: one entry per area whose pages exist (a missing area shows no link)."""
+"""The sandbox's side navigation: one entry per area of the sandbox."""
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 # (URL name, label, URL names that count as "this area" for aria-current)
@@ -24,12 +24,12 @@ def sandbox_links(request) -> dict:
     match = getattr(request, "resolver_match", None)
     if match is None or match.app_name != "sandbox" or "pk" not in match.kwargs:
         return {}
-    links = []
-    for name, label, prefixes in AREAS:
-        try:
-            url = reverse(name, args=[match.kwargs["pk"]])
-        except NoReverseMatch:
-            continue
-        current = match.url_name.startswith(prefixes)
-        links.append({"url": url, "label": label, "current": current})
+    links = [
+        {
+            "url": reverse(name, args=[match.kwargs["pk"]]),
+            "label": label,
+            "current": match.url_name.startswith(prefixes),
+        }
+        for name, label, prefixes in AREAS
+    ]
     return {"sandbox_links": links}

@@ -9,38 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
-from django import forms
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from iamtutor.engine import (
-    EngineError,
-    ParameterError,
-    PolicyError,
-    World,
-    check_policy,
-    iter_policy_problems,
-    parse_policy,
-)
+from iamtutor.engine import EngineError, World, check_policy, iter_policy_problems, parse_policy
 
-from .forms import MAX_DOCUMENT_CHARS
-from .models import Sandbox, SandboxAccount
+from .access import get_stored
+from .forms import MAX_DOCUMENT_CHARS, document_too_long
+from .models import Sandbox, SandboxAccount, inline_documents, role_settings, role_trust_document
+from .worlds import ConcurrentChange
 
 MAX_PROBLEMS = 20
-ROLE_FIELDS = {
-    "roleName": "name",
-    "path": "path",
-    "description": "description",
-    "maxSessionDuration": "max_session_duration",
-    "tags": "tags",
-    "policyName": "policy_name",
-}
-_MEMBER_RE = re.compile(r"at '([A-Za-z]+)")
 
 
 # ---- roles as stored -----------------------------------------------------------------------------------------------
@@ -51,10 +33,7 @@ def stored_roles(accounts: list[SandboxAccount]) -> list[tuple[SandboxAccount, l
     return [
         (
             account,
-            [
-                _role_row(role)
-                for role in sorted(account.document.get("RoleDetailList", []), key=lambda r: r["RoleName"].lower())
-            ],
+            [_role_row(role) for role in sorted(account.roles(), key=lambda r: r["RoleName"].lower())],
         )
         for account in accounts
     ]
@@ -73,12 +52,28 @@ def _role_row(role: dict) -> dict:
 
 def find_role(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
     """(account row, stored role) of role ``name`` (IAM names ignore case) in the sandbox; else 404."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    roles = account.document.get("RoleDetailList", []) if account else []
-    role = next((r for r in roles if r["RoleName"].lower() == name.lower()), None)
-    if role is None:
-        raise Http404("No such role.")
-    return account, role
+    return get_stored(sandbox, account_id, "role", name)
+
+
+def trust_text(role: dict) -> str:
+    """A stored role's trust policy as the editor shows it."""
+    return document_text(role_trust_document(role))
+
+
+def inline_policies(role: dict) -> dict[str, str]:
+    """A stored role's inline policies, name -> text as the editor shows it."""
+    return {name: document_text(document) for name, document in inline_documents(role).items()}
+
+
+def settings_initial(role: dict) -> dict:
+    """The settings form's values for a stored role, with the version they are."""
+    description, max_session_duration, tags = role_settings(role)
+    return {
+        "description": description,
+        "max_session_duration": max_session_duration,
+        "tags": "\n".join(f"{key}={value}" for key, value in tags),
+        "version": settings_version(description, max_session_duration, tags),
+    }
 
 
 def document_text(source: object) -> str:
@@ -97,14 +92,6 @@ def role_url(name: str, sandbox: Sandbox, account_id: str, role_name: str) -> st
     return reverse(name, args=[sandbox.pk, account_id, role_name])
 
 
-def field_for(err: EngineError, default: str | None = None) -> str | None:
-    """The form field an engine error belongs to: AWS names the parameter (``at 'roleName'``)."""
-    if isinstance(err, PolicyError):
-        return default
-    match = _MEMBER_RE.search(err.message) if isinstance(err, ParameterError) else None
-    return ROLE_FIELDS.get(match.group(1), default) if match else default
-
-
 def parse_tags(text: str) -> list[dict]:
     """Tags typed one per line as ``key=value`` (value optional); the engine checks IAM's rules."""
     tags = []
@@ -113,10 +100,6 @@ def parse_tags(text: str) -> list[dict]:
             key, _sep, value = line.partition("=")
             tags.append({"Key": key.strip(), "Value": value.strip()})
     return tags
-
-
-def tags_text(tags: list) -> str:
-    return "\n".join(f"{t['Key']}={t['Value']}" for t in tags or [])
 
 
 # ---- the editor's report -------------------------------------------------------------------------------------------
@@ -152,11 +135,7 @@ def editor_report(text: str, kind: str, account_id: str, world: World | None = N
     if not text.strip():
         return EditorReport()
     if len(text) > MAX_DOCUMENT_CHARS:
-        too_long = _("The document is %(size)s characters long; requests are limited to %(limit)s.") % {
-            "size": f"{len(text):,}",
-            "limit": f"{MAX_DOCUMENT_CHARS:,}",
-        }
-        return EditorReport(True, [{"code": "RequestTooLarge", "message": too_long}])
+        return EditorReport(True, [{"code": "RequestTooLarge", "message": document_too_long(len(text))}])
     problems = [_problem(p) for p in iter_policy_problems(text, kind)]
     if problems:
         return EditorReport(True, problems[:MAX_PROBLEMS], more_problems=max(0, len(problems) - MAX_PROBLEMS))
@@ -218,15 +197,9 @@ def trust_templates(accounts: list[SandboxAccount], account_id: str) -> dict[str
     """A complete, valid trust policy per template key, filled with this sandbox's ids and provider ARN."""
     own = next((a for a in accounts if a.account_id == account_id), accounts[0])
     others = [a.account_id for a in accounts if a.account_id != own.account_id] or ["999999999999"]
-    user = next((u["Arn"] for a in [own, *accounts] for u in a.document.get("UserDetailList", [])), None)
+    user = next((u["Arn"] for a in [own, *accounts] for u in a.users()), None)
     provider = next(
-        (
-            p["arn"]
-            for a in [own, *accounts]
-            for p in a.document.get("identity_providers", [])
-            if p.get("type") == "oidc"
-        ),
-        None,
+        (p["arn"] for a in [own, *accounts] for p in a.identity_providers() if p.get("type") == "oidc"), None
     )
     root = f"arn:aws:iam::{own.account_id}:root"
     templates = {
@@ -314,11 +287,22 @@ def _aws_words(value: str, account_id: str) -> str:
     return value
 
 
-# ---- role changes composed from several engine calls ---------------------------------------------------------------
+# ---- role changes, each refused when what it edits changed since the page showed it -------------------------------
 
 
-def update_role(world: World, arn: str, *, description: str, max_session_duration: object, tags: list) -> None:
-    """UpdateRole + TagRole/UntagRole through the engine; a refused change leaves the role as it was."""
+def settings_version(description: str | None, max_session_duration: int, tags) -> str:
+    """The version of a role's settings (description, session limit, tags as (key, value) pairs)."""
+    return text_version(json.dumps([description or "", max_session_duration, [list(pair) for pair in tags]]))
+
+
+def update_role(
+    world: World, arn: str, *, description: str, max_session_duration: object, tags: list, started_from: str
+) -> None:
+    """UpdateRole + TagRole/UntagRole through the engine, unless the settings changed since the form showed
+    them (``ConcurrentChange``); a refused change leaves the role as it was."""
+    role = world.role(arn)
+    if settings_version(role.description, role.max_session_duration, role.tags) != started_from:
+        raise ConcurrentChange
     world.update_role(arn, description=description, max_session_duration=max_session_duration, tags=tags)
 
 
@@ -338,121 +322,28 @@ def delete_role(world: World, arn: str, *, with_policies: bool) -> None:
     world.delete_role(arn)
 
 
-class TrustConflict(Exception):
-    """The stored trust policy changed since the editor loaded it; ``stored`` is the text now saved."""
-
-    def __init__(self, stored: str) -> None:
-        super().__init__(stored)
-        self.stored = stored
-
-
 def put_trust(world: World, arn: str, text: str, started_from: str) -> None:
-    """UpdateAssumeRolePolicy, refused with ``TrustConflict`` when the stored text is no longer the one the
-    edit started from (two tabs), so nothing is silently overwritten. Raises ``EngineError`` otherwise."""
+    """UpdateAssumeRolePolicy, refused with ``ConcurrentChange`` (carrying the text stored now) when the stored
+    text is no longer the one the edit started from (two tabs). Raises ``EngineError`` otherwise."""
     stored = document_text(world.role(arn).trust.source())
     if text_version(stored) != started_from:
-        raise TrustConflict(stored)
+        raise ConcurrentChange(stored=stored)
     world.put_policy("trust", arn, document=text)
 
 
-# ---- forms ---------------------------------------------------------------------------------------------------------
-
-_TOO_LONG = gettext_lazy(
-    "The document is %(show_value)s characters long; a request may carry at most %(limit_value)s. Shorten it."
-)
-
-
-def document_field(label: str) -> forms.CharField:
-    """The editor's text: kept exactly as typed; the engine validates it when it is saved."""
-    return forms.CharField(
-        label=label,
-        strip=False,
-        max_length=MAX_DOCUMENT_CHARS,
-        error_messages={"max_length": _TOO_LONG},
-        widget=forms.Textarea(
-            attrs={"rows": 16, "spellcheck": "false", "autocomplete": "off", "class": "code", "data-policy-editor": ""}
-        ),
-    )
+def put_inline(world: World, arn: str, name: str, text: str, started_from: str) -> None:
+    """PutRolePolicy. Editing a stored policy (``started_from`` its text's version) is refused with
+    ``ConcurrentChange`` when that text changed meanwhile; a new name (``started_from`` empty) is not checked."""
+    stored = world.role(arn).inline.get(name)
+    if started_from and (stored is None or text_version(document_text(stored.source())) != started_from):
+        raise ConcurrentChange(stored=document_text(stored.source()) if stored else "")
+    world.put_policy("inline", arn, name=name, document=text)
 
 
-class RoleSettingsForm(forms.Form):
-    """UpdateRole and tags: IAM's limits are the engine's to check, so its wording reaches the learner."""
-
-    description = forms.CharField(
-        label=gettext_lazy("Description"),
-        required=False,
-        strip=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    max_session_duration = forms.IntegerField(
-        label=gettext_lazy("Maximum session duration (seconds)"),
-        initial=3600,
-        help_text=gettext_lazy("From 3,600 (one hour) to 43,200 (12 hours). Chained sessions stay capped at one hour."),
-    )
-    tags = forms.CharField(
-        label=gettext_lazy("Tags"),
-        required=False,
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
-        help_text=gettext_lazy("One tag per line, written key=value."),
-    )
-
-
-class RoleForm(RoleSettingsForm):
-    """CreateRole: where, what it is called, and whom it trusts."""
-
-    field_order = ["account", "name", "path", "description", "max_session_duration", "tags", "document"]
-    account = forms.ChoiceField(label=gettext_lazy("Account"))
-    name = forms.CharField(
-        label=gettext_lazy("Role name"),
-        max_length=1000,
-        help_text=gettext_lazy("Up to 64 letters, digits and + = , . @ _ -"),
-    )
-    path = forms.CharField(
-        label=gettext_lazy("Path"),
-        initial="/",
-        max_length=1000,
-        help_text=gettext_lazy("/ or a path such as /service-role/ (it becomes part of the ARN)."),
-    )
-    document = document_field(gettext_lazy("Trust policy"))
-
-    def __init__(self, *args, accounts: list[SandboxAccount], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [(a.account_id, f"{a.account_id} {a.alias}".strip()) for a in accounts]
-
-
-class TrustForm(forms.Form):
-    document = document_field(gettext_lazy("Trust policy"))
-    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-
-class InlinePolicyForm(forms.Form):
-    policy_name = forms.CharField(
-        label=gettext_lazy("Policy name"),
-        max_length=1000,
-        help_text=gettext_lazy("Saving under an existing name replaces that policy."),
-    )
-    document = document_field(gettext_lazy("Permission policy"))
-
-
-class AttachForm(forms.Form):
-    policy_arn = forms.CharField(max_length=2048)
-
-
-class ManagedPolicyForm(forms.Form):
-    """CreatePolicy: a customer managed policy in one of the sandbox's accounts."""
-
-    account = forms.ChoiceField(label=gettext_lazy("Account"))
-    policy_name = forms.CharField(label=gettext_lazy("Policy name"), max_length=1000)
-    path = forms.CharField(label=gettext_lazy("Path"), initial="/", max_length=1000)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False, max_length=1000)
-    document = document_field(gettext_lazy("Policy document"))
-
-    def __init__(self, *args, accounts: list[SandboxAccount], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["account"].choices = [(a.account_id, f"{a.account_id} {a.alias}".strip()) for a in accounts]
-
-
-class PolicyVersionForm(forms.Form):
-    document = document_field(gettext_lazy("Policy document"))
+def put_policy_version(world: World, arn: str, text: str, started_from: str) -> None:
+    """CreatePolicyVersion as the default, refused with ``ConcurrentChange`` when the default version is no
+    longer the one the editor showed (``started_from``, a version id such as ``v2``)."""
+    policy = world.managed_policy(arn)
+    if policy is not None and policy.default_version_id != started_from:
+        raise ConcurrentChange(stored=document_text(policy.document().source()))
+    world.put_policy("managed", arn, document=text)

@@ -1,8 +1,10 @@
 """The one adapter between sandbox rows and the engine's ``World`` (STYLE convention 7).
 
-``load_world`` builds a World from a sandbox's rows (three queries), ``save_world`` writes back what an
-engine call changed: account documents, new or changed STS sessions, new audit events. ``SandboxWorld``
-wraps both around one change so that views never build engine objects field by field.
+``SandboxWorld.load`` builds the engine World from a sandbox's rows (three queries). ``run_change`` is the one
+way to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
+or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
+the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
+when the sandbox moved on since the page was loaded. Views never build engine objects field by field.
 """
 
 from __future__ import annotations
@@ -13,27 +15,43 @@ import json
 import math
 import re
 import secrets as random_secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
-from iamtutor.engine import World, WorldError
+from iamtutor.engine import EngineError, World, WorldError
 
+from .forms import add_engine_error
 from .models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "starting-world.json"
 
 
+CONCURRENT_CHANGE_MESSAGE = gettext_lazy(
+    "This sandbox was changed in another tab or window while you worked, so nothing was saved. "
+    "What you typed is still here: check it and try again."
+)
+
+
 class ConcurrentChange(Exception):
-    """Someone else changed the sandbox between our read and our write; nothing was saved."""
+    """Someone else changed the sandbox, or the very thing being edited, between the learner's read and this
+    write; nothing was saved. ``stored`` is the edited text as it is stored now, when there is one to compare."""
+
+    message = CONCURRENT_CHANGE_MESSAGE
+
+    def __init__(self, stored: str | None = None) -> None:
+        super().__init__(stored)
+        self.stored = stored
 
 
 @cache
@@ -359,12 +377,6 @@ def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
     return data
 
 
-def load_world(sandbox: Sandbox) -> World:
-    """The engine world for ``sandbox``, with its clock at the sandbox time. Documents were validated when
-    stored, so they are parsed lazily, on first use."""
-    return World.from_dict(world_data(sandbox), lazy=True)
-
-
 @dataclass
 class SandboxWorld:
     """A loaded sandbox: its rows, the engine world built from them, and what to write back."""
@@ -373,10 +385,13 @@ class SandboxWorld:
     accounts: list[SandboxAccount]
     sessions: list[StsSession]
     world: World
-    parents: dict[str, str] = field(default_factory=dict)  # new session id -> the session that assumed it
+    caller_session: str | None = None  # the session making the change: parent of the sessions it creates
+    parents: dict[str, str] = field(default_factory=dict)  # or, per new session id, the session that assumed it
 
     @classmethod
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
+        """The sandbox's world with its clock at the sandbox time. Documents were validated when stored, so
+        the engine parses them lazily, on first use."""
         accounts = list(sandbox.accounts.select_related("organization").all())
         sessions = list(sandbox.sts_sessions.all())
         world = World.from_dict(world_data(sandbox, accounts, sessions), lazy=True)
@@ -420,7 +435,7 @@ class SandboxWorld:
         for data in sessions:
             row = stored.get(data["id"])
             if row is None:
-                parent = stored.get(self.parents.get(data["id"], ""))
+                parent = stored.get(self.parents.get(data["id"]) or self.caller_session or "")
                 StsSession.objects.create(sandbox=self.sandbox, parent=parent, **_session_fields(data))
             elif row.data != data:
                 for name, value in _session_fields(data).items():
@@ -431,12 +446,75 @@ class SandboxWorld:
         AuditEvent.objects.bulk_create([_event_row(self.sandbox, event) for event in events])
 
 
+@dataclass
+class Change[T]:
+    """What ``run_change`` came to: the change's ``value``, the engine's refusal ``error``, or a ``conflict``."""
+
+    value: T | None = None
+    error: EngineError | None = None
+    conflict: ConcurrentChange | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.conflict is None
+
+
+class ErrorTarget(Protocol):
+    """Where a refusal is reported: a Django form."""
+
+    def add_error(self, field: str | None, error: object) -> None: ...
+
+
+def run_change[T](
+    sandbox: Sandbox,
+    change: Callable[[World], T],
+    *,
+    form: ErrorTarget | None = None,
+    audit_refusals: bool = False,
+    caller_session: str | None = None,
+) -> Change[T]:
+    """Applies ``change`` to the sandbox's world and saves the result, all in one transaction.
+
+    A change that edits something stored checks, inside ``change``, that it is still the version the
+    learner's form was loaded with, and raises ``ConcurrentChange`` otherwise (see ``roles.put_trust``);
+    the save itself raises it when another request saved the sandbox meanwhile. A ``ConcurrentChange``
+    saves nothing; nor does an ``EngineError`` from the change, unless ``audit_refusals`` (STS calls and
+    requests, whose refusals CloudTrail records). With ``form``, a refusal becomes an error on the field of
+    the parameter it is about (``forms.add_engine_error``), and a conflict the one "changed in another tab"
+    message — unless it carries the ``stored`` text, which the caller shows beside the learner's.
+    ``caller_session`` is the STS session making the change, recorded as the parent of sessions it creates.
+    """
+    outcome: Change[T] = Change()
+    try:
+        with transaction.atomic():
+            loaded = SandboxWorld.load(sandbox)
+            loaded.caller_session = caller_session
+            try:
+                outcome.value = change(loaded.world)
+            except EngineError as err:
+                if not audit_refusals:
+                    raise
+                outcome.error = err
+            loaded.save()
+    except EngineError as err:
+        outcome.error = err
+    except ConcurrentChange as conflict:
+        outcome = Change(conflict=conflict)
+    if form is not None and outcome.error is not None:
+        add_engine_error(form, outcome.error)
+    elif form is not None and outcome.conflict is not None and outcome.conflict.stored is None:
+        form.add_error(None, str(CONCURRENT_CHANGE_MESSAGE))
+    return outcome
+
+
 @contextmanager
 def changing(sandbox: Sandbox) -> Iterator[SandboxWorld]:
-    """Loads the sandbox, lets the caller change its world, and saves the result unless an error escapes."""
-    loaded = SandboxWorld.load(sandbox)
-    yield loaded
-    loaded.save()
+    """The block form of ``run_change`` without its reporting: loads the sandbox, lets the caller change its
+    world, and saves the result unless an error escapes (``ConcurrentChange`` included)."""
+    with transaction.atomic():
+        loaded = SandboxWorld.load(sandbox)
+        yield loaded
+        loaded.save()
 
 
 def _session_fields(data: dict) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from iamtutor.sandbox.worlds import create_sandbox
+from tests.factories import SandboxFactory
 
 
 @pytest.fixture
 def alice_sandbox(alice):
-    return create_sandbox(owner=alice)
+    return SandboxFactory(owner=alice)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from iamtutor.engine import assume_role
 from iamtutor.sandbox.models import AuditEvent, Sandbox
-from iamtutor.sandbox.worlds import SandboxWorld, create_sandbox
+from iamtutor.sandbox.worlds import SandboxWorld
+from tests.factories import SandboxFactory
 
 pytestmark = pytest.mark.django_db
 ALICE = "arn:aws:iam::111111111111:user/alice"
@@ -79,7 +80,7 @@ def test_one_event_as_json(alice_client, busy_sandbox):
 
 
 def test_an_event_of_another_sandbox_is_not_found(alice_client, alice_sandbox):
-    other = SandboxWorld.load(create_sandbox())
+    other = SandboxWorld.load(SandboxFactory(owner=None))
     other.world.request(BOB, "s3:GetObject", Q1)
     other.save()
     event = AuditEvent.objects.get(sandbox=other.sandbox)

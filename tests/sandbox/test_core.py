@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from iamtutor.engine import assume_role
 from iamtutor.sandbox.models import AuditEvent, Sandbox, StsSession
-from iamtutor.sandbox.worlds import SandboxWorld, create_sandbox, sandbox_now
+from iamtutor.sandbox.worlds import SandboxWorld, sandbox_now
+from tests.factories import SandboxFactory
 
 pytestmark = pytest.mark.django_db
 ALICE = "arn:aws:iam::111111111111:user/alice"
@@ -216,7 +217,7 @@ def test_reset_needs_confirmation_then_restores_the_starting_world(alice_client,
 
 
 def test_purge_deletes_only_idle_anonymous_sandboxes(alice):
-    idle, fresh, owned = create_sandbox(), create_sandbox(), create_sandbox(owner=alice)
+    idle, fresh, owned = SandboxFactory(owner=None), SandboxFactory(owner=None), SandboxFactory(owner=alice)
     long_ago = timezone.now() - timedelta(days=31)
     Sandbox.objects.filter(pk__in=[idle.pk, owned.pk]).update(last_used=long_ago)
     call_command("purge_sandboxes", "--dry-run")

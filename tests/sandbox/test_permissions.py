@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from iamtutor.sandbox import urls
-from iamtutor.sandbox.models import AuditEvent
 from iamtutor.sandbox.worlds import SandboxWorld
+from tests.factories import AuditEventFactory
 
 pytestmark = pytest.mark.django_db
 SAMPLE_KWARGS = {
@@ -32,14 +32,7 @@ def _sandbox_urls(sandbox) -> list[str]:
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]},
     )
     loaded.save()
-    event = AuditEvent.objects.create(
-        sandbox=sandbox,
-        event_id="e",
-        event_time=sandbox.created,
-        event_name="X",
-        event_source="sts.amazonaws.com",
-        data={},
-    )
+    event = AuditEventFactory(sandbox=sandbox)
     found = []
     for pattern in urls.urlpatterns:
         route = str(pattern.pattern)

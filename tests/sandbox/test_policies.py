@@ -6,6 +6,7 @@ Facts: §1.9 D-QUOTA (6,144 characters per managed policy, five versions), Delet
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -77,12 +78,20 @@ def test_a_policy_name_with_markup_is_refused_and_escaped(alice_client, alice_sa
     assert "at &#x27;policyName&#x27;" in page and "<b>x</b>" not in page
 
 
+def editor_version(client, sandbox: Sandbox) -> str:
+    """The default version the policy page's editor says it was loaded with."""
+    page = client.get(url("policy", sandbox, ME, "ReadAll")).content.decode()
+    return re.search(r'name="version" value="(v\d+)"', page).group(1)
+
+
 def test_editing_saves_a_new_default_version_up_to_five(alice_client, with_policy):
     target = url("policy", with_policy, ME, "ReadAll")
     for i in range(4):
-        assert alice_client.post(target, {"document": document(sid=f"V{i}")}).status_code == 302
+        data = {"document": document(sid=f"V{i}"), "version": editor_version(alice_client, with_policy)}
+        assert alice_client.post(target, data).status_code == 302
     assert stored_policy(with_policy, "ReadAll")["DefaultVersionId"] == "v5"
-    page = alice_client.post(target, {"document": document(sid="Six")}).content.decode()
+    data = {"document": document(sid="Six"), "version": "v5"}
+    page = alice_client.post(target, data).content.decode()
     assert "A managed policy can have up to 5 versions." in page and "Six" in page
 
 
@@ -99,3 +108,26 @@ def test_deleting_an_attached_policy_is_a_delete_conflict(alice_client, with_pol
 def test_the_customer_policy_is_found_by_the_attach_search(alice_client, with_policy):
     page = alice_client.get(url("role_attach", with_policy, ME, "ReportsReader"), {"q": "read"}).content.decode()
     assert "arn:aws:iam::111111111111:policy/ReadAll" in page and "customer managed" in page
+
+
+def test_a_stale_editor_does_not_make_its_old_document_the_default(alice_client, with_policy):
+    # Issue 10: two tabs open the editor at v1; the first saves v2; the second, still at v1, must not make
+    # its document the default over v2 without seeing v2 first.
+    target = url("policy", with_policy, ME, "ReadAll")
+    loaded_at = editor_version(alice_client, with_policy)
+    assert alice_client.post(target, {"document": document(sid="Newer"), "version": loaded_at}).status_code == 302
+    page = alice_client.post(target, {"document": document(sid="Stale"), "version": loaded_at}).content.decode()
+    policy = stored_policy(with_policy, "ReadAll")
+    assert policy["DefaultVersionId"] == "v2" and len(policy["PolicyVersionList"]) == 2
+    assert "changed in another tab or window" in page and "Stale" in page and "Newer" in page
+    # Having seen both, saving again from the page makes it the default on purpose.
+    again = re.search(r'name="version" value="(v\d+)"', page).group(1)
+    assert again == "v2"
+    assert alice_client.post(target, {"document": document(sid="Stale"), "version": again}).status_code == 302
+    assert stored_policy(with_policy, "ReadAll")["DefaultVersionId"] == "v3"
+
+
+def test_an_editor_post_without_its_version_is_refused(alice_client, with_policy):
+    response = alice_client.post(url("policy", with_policy, ME, "ReadAll"), {"document": document(sid="X")})
+    assert response.status_code == 200 and "Reload the page and save again." in response.content.decode()
+    assert stored_policy(with_policy, "ReadAll")["DefaultVersionId"] == "v1"

@@ -15,7 +15,8 @@ from django.urls import reverse
 from iamtutor.engine import World
 from iamtutor.sandbox import roles as logic
 from iamtutor.sandbox.models import Sandbox
-from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, changing, create_sandbox
+from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, changing
+from tests.factories import SandboxFactory
 
 pytestmark = pytest.mark.django_db
 ME, PARTNER = "111111111111", "222222222222"
@@ -271,7 +272,11 @@ def test_two_tabs_the_second_save_is_refused_with_both_versions(alice_client, al
     page = alice_client.post(
         url("role_trust", alice_sandbox, ME, "ReportsReader"), started | {"document": mine}
     ).content.decode()
-    assert "was changed elsewhere" in page and "Your version (not saved)" in page and "The version stored now" in page
+    assert (
+        "changed in another tab or window" in page
+        and "Your version (not saved)" in page
+        and "The version stored now" in page
+    )
     assert "user/bob" in page and "ec2.amazonaws.com" in page
     assert stored_role(alice_sandbox, "ReportsReader")["AssumeRolePolicyDocument"] == first
     # Having seen both, saving again replaces the stored version on purpose.
@@ -370,8 +375,15 @@ def test_a_200_kb_document_is_refused_before_the_engine(alice_client, alice_sand
 # ---- settings ----------------------------------------------------------------------------------------------------
 
 
+def settings_version(client, sandbox: Sandbox, name: str = "ReportsReader") -> str:
+    """The version of the role's settings the role page's settings form carries."""
+    page = client.get(url("role", sandbox, ME, name)).content.decode()
+    return re.search(r'name="version" value="([0-9a-f]+)" id="id_version"', page).group(1)
+
+
 def test_saving_the_settings(alice_client, alice_sandbox):
     data = {"description": "New words", "max_session_duration": "43200", "tags": "owner=alice"}
+    data["version"] = settings_version(alice_client, alice_sandbox)
     response = alice_client.post(url("role", alice_sandbox, ME, "ReportsReader"), data)
     assert response.status_code == 302
     role = stored_role(alice_sandbox, "ReportsReader")
@@ -379,8 +391,44 @@ def test_saving_the_settings(alice_client, alice_sandbox):
     assert role["Tags"] == [{"Key": "owner", "Value": "alice"}]
 
 
+def test_a_stale_tab_saving_tags_does_not_erase_a_description_saved_meanwhile(alice_client, alice_sandbox):
+    # Issue 10: two tabs show the settings; the first saves a description, the second (still showing the old,
+    # empty description) saves tags. The second save must be refused rather than erase the description.
+    role_page = url("role", alice_sandbox, ME, "ReportsReader")
+    loaded_at = settings_version(alice_client, alice_sandbox)
+    before = stored_role(alice_sandbox, "ReportsReader")
+    first = {"description": "Saved meanwhile", "max_session_duration": "3600", "tags": "", "version": loaded_at}
+    assert alice_client.post(role_page, first).status_code == 302
+    stale = {"description": before.get("Description") or "", "max_session_duration": "3600"}
+    page = alice_client.post(role_page, stale | {"tags": "team=web", "version": loaded_at}).content.decode()
+    role = stored_role(alice_sandbox, "ReportsReader")
+    assert role["Description"] == "Saved meanwhile" and not role.get("Tags")
+    assert "changed in another tab or window" in page and "team=web" in page
+    # Saving again from the refused page is on purpose, and goes through.
+    again = re.search(r'name="version" value="([0-9a-f]+)" id="id_version"', page).group(1)
+    assert alice_client.post(role_page, stale | {"tags": "team=web", "version": again}).status_code == 302
+    assert stored_role(alice_sandbox, "ReportsReader")["Tags"] == [{"Key": "team", "Value": "web"}]
+
+
+def test_a_stale_inline_policy_editor_is_refused_with_both_versions(alice_client, alice_sandbox):
+    urls = role_urls(alice_sandbox)
+    alice_client.post(urls["role_inline"], {"policy_name": "Read", "document": identity_policy("arn:aws:s3:::a/*")})
+    page = alice_client.get(urls["role_inline"] + "?policy=Read").content.decode()
+    loaded_at = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
+    newer = {"policy_name": "Read", "document": identity_policy("arn:aws:s3:::b/*"), "version": loaded_at}
+    assert alice_client.post(urls["role_inline"], newer).status_code == 302
+    stale = newer | {"document": identity_policy("arn:aws:s3:::c/*")}
+    page = alice_client.post(urls["role_inline"], stale).content.decode()
+    assert "changed in another tab or window" in page and "arn:aws:s3:::b/*" in page
+    stored = {
+        p["PolicyName"]: p["PolicyDocument"] for p in stored_role(alice_sandbox, "ReportsReader")["RolePolicyList"]
+    }
+    assert "arn:aws:s3:::b/*" in json.dumps(stored["Read"])
+
+
 def test_settings_refused_by_iams_rules_keep_the_role_and_the_text(alice_client, alice_sandbox):
     data = {"description": "Kept text", "max_session_duration": "43201", "tags": ""}
+    data["version"] = settings_version(alice_client, alice_sandbox)
     page = alice_client.post(url("role", alice_sandbox, ME, "ReportsReader"), data, headers=HTMX).content.decode()
     assert 'id="role-settings"' in page and "<html" not in page
     assert "less than or equal to 43200" in page and "Kept text" in page
@@ -519,13 +567,14 @@ def test_update_role_leaves_a_refused_role_unchanged():
     world = World.from_dict({"accounts": {ME: {"RoleDetailList": []}}})
     world.create_role(ME, "R", trust({"AWS": f"arn:aws:iam::{ME}:root"}), description="old")
     arn = f"arn:aws:iam::{ME}:role/R"
+    started_from = logic.settings_version("old", 3600, [])
     with pytest.raises(Exception, match="maxSessionDuration"):
-        logic.update_role(world, arn, description="new", max_session_duration=1, tags=[])
+        logic.update_role(world, arn, description="new", max_session_duration=1, tags=[], started_from=started_from)
     assert world.role(arn).description == "old"
 
 
 def test_a_fresh_sandbox_has_a_valid_trust_policy_on_every_role():
-    sandbox = create_sandbox()
+    sandbox = SandboxFactory(owner=None)
     for account in sandbox.accounts.all():
         for role in account.document["RoleDetailList"]:
             text = logic.document_text(role["AssumeRolePolicyDocument"])

@@ -5,59 +5,24 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from iamtutor.lib.http import HtmxHttpRequest
+
 from ..access import get_sandbox
+from ..forms import AuditFilterForm
 from ..models import AuditEvent
 
 PAGE_SIZE = 50
 
 
-class AuditFilterForm(forms.Form):
-    """GET filters; every field is optional and an empty form shows everything."""
-
-    event_name = forms.CharField(
-        label=_("Event name"),
-        required=False,
-        max_length=128,
-        help_text=_("Exact name, e.g. AssumeRole or GetObject."),
-        widget=forms.TextInput(attrs={"list": "audit-event-names", "autocomplete": "off", "class": "code-input"}),
-    )
-    identity = forms.CharField(
-        label=_("Identity"),
-        required=False,
-        max_length=2048,
-        help_text=_("Part of the caller's ARN, e.g. user/alice or ReportsReader."),
-        widget=forms.TextInput(
-            attrs={"list": "audit-identities", "autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
-    )
-    errors_only = forms.BooleanField(label=_("Errors only"), required=False)
-
-    def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-        """``events`` narrowed by the valid filters (an invalid form filters nothing)."""
-        if not self.is_valid():
-            return events
-        data = self.cleaned_data
-        if data["event_name"].strip():
-            events = events.filter(event_name__iexact=data["event_name"].strip())
-        if data["identity"].strip():
-            events = events.filter(principal_arn__icontains=data["identity"].strip())
-        if data["errors_only"]:
-            events = events.exclude(error_code="")
-        return events
-
-
 @require_GET
-def audit(request: HttpRequest, pk) -> HttpResponse:
+def audit(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The events page; with htmx only the table, swapped in place under the filter form."""
     sandbox = get_sandbox(request, pk)
     form = AuditFilterForm(request.GET)
@@ -82,7 +47,7 @@ def _row(event: AuditEvent) -> dict:
 
 
 @require_GET
-def audit_event(request: HttpRequest, pk, event_id: str) -> JsonResponse:
+def audit_event(request: HtmxHttpRequest, pk, event_id: str) -> JsonResponse:
     """One event as CloudTrail would show it (JSON), named by its random CloudTrail ``eventID`` (a database id
     would tell how busy the site is)."""
     sandbox = get_sandbox(request, pk)

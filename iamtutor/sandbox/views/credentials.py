@@ -7,38 +7,29 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime, timedelta
 
-from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from iamtutor.engine import IamError, revoke_sessions
+from iamtutor.engine import revoke_sessions
+from iamtutor.lib.http import HtmxHttpRequest
 
 from ..access import get_sandbox
-from ..forms import ClockForm
+from ..forms import ClockForm, RevokeForm
 from ..models import Sandbox, StsSession
-from ..worlds import ConcurrentChange, changing, sandbox_now
+from ..worlds import run_change, sandbox_now
 
 CHAIN_CAP = timedelta(hours=1)  # STS caps a role-chained session at one hour (§5.3, D-TERMS, H)
 AXIS_WIDTH = 1000  # the timeline's SVG user units; bars scale to the page width
 
 
-class RevokeForm(forms.Form):
-    role_arn = forms.ChoiceField(label=gettext_lazy("Role"))
-
-    def __init__(self, *args, roles: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["role_arn"].choices = [(arn, arn) for arn in roles]
-
-
 @require_GET
-def credentials(request: HttpRequest, pk) -> HttpResponse:
+def credentials(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The page; with htmx only the sessions fragment, which the countdown script re-fetches."""
     sandbox = get_sandbox(request, pk)
     context = sessions_context(sandbox)
@@ -49,11 +40,11 @@ def credentials(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def credentials_revoke(request: HttpRequest, pk) -> HttpResponse:
+def credentials_revoke(request: HtmxHttpRequest, pk) -> HttpResponse:
     """ "Revoke active sessions" on a role: the AWSRevokeOlderSessions inline policy, written by the engine."""
     sandbox = get_sandbox(request, pk)
     form = RevokeForm(request.POST, roles=_roles(sandbox))
-    done = form.is_valid() and _revoke(sandbox, form)
+    done = form.is_valid() and run_change(sandbox, revoke(form.cleaned_data["role_arn"]), form=form).ok
     if request.htmx:
         context = {"sandbox": sandbox, "revoke_form": form, "revoked": form.cleaned_data["role_arn"] if done else None}
         return render(request, "sandbox/credentials.html#revoke", context)
@@ -66,17 +57,8 @@ def credentials_revoke(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "sandbox/credentials.html", context, status=400)
 
 
-def _revoke(sandbox: Sandbox, form: RevokeForm) -> bool:
-    try:
-        with changing(sandbox) as loaded:
-            revoke_sessions(loaded.world, form.cleaned_data["role_arn"])
-    except IamError as err:
-        form.add_error("role_arn", f"{err.code}: {err.message}")
-        return False
-    except ConcurrentChange:
-        form.add_error(None, _("The sandbox changed in another tab meanwhile; nothing was revoked. Try again."))
-        return False
-    return True
+def revoke(role_arn: str):
+    return lambda world: revoke_sessions(world, role_arn)
 
 
 def sessions_context(sandbox: Sandbox) -> dict:
@@ -294,7 +276,7 @@ def _axis(sessions: list[StsSession], now: datetime) -> dict | None:
 
 
 def _roles(sandbox: Sandbox) -> list[str]:
-    return [role["Arn"] for account in sandbox.accounts.all() for role in account.document.get("RoleDetailList", [])]
+    return [role["Arn"] for account in sandbox.accounts.all() for role in account.roles()]
 
 
 def countdown_text(seconds: int) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamtutor.engine import EngineError
+from iamtutor.lib.http import HtmxHttpRequest
 
 from ..access import current_sandbox, get_sandbox, remember
 from ..forms import ClockForm, ImportForm
@@ -35,7 +36,7 @@ IMPORT_TTL = 15 * 60
 
 
 @require_GET
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HtmxHttpRequest) -> HttpResponse:
     """``/sandbox/``: your sandbox, or an invitation to make one (nothing is created on a mere visit)."""
     sandbox = current_sandbox(request)
     if sandbox is not None:
@@ -44,7 +45,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: HtmxHttpRequest) -> HttpResponse:
     sandbox = current_sandbox(request)
     if sandbox is None:
         sandbox = create_sandbox(owner=request.user if request.user.is_authenticated else None)
@@ -53,7 +54,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def overview(request: HttpRequest, pk) -> HttpResponse:
+def overview(request: HtmxHttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
     now = sandbox_now(sandbox)
     sessions = sandbox.sts_sessions.aggregate(
@@ -71,7 +72,7 @@ def overview(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def clock(request: HttpRequest, pk) -> HttpResponse:
+def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Fast-forward the sandbox clock by 5, 15 or 60 minutes, or go back to real time."""
     sandbox = get_sandbox(request, pk)
     form = ClockForm(request.POST)
@@ -88,7 +89,7 @@ def clock(request: HttpRequest, pk) -> HttpResponse:
     return redirect(_same_site(request, request.POST.get("next")) or sandbox.get_absolute_url())
 
 
-def _same_site(request: HttpRequest, url: str | None) -> str | None:
+def _same_site(request: HtmxHttpRequest, url: str | None) -> str | None:
     """``url`` if it stays on this site (a path, or this host), else ``None``: never an open redirect."""
     if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
         return url
@@ -96,7 +97,7 @@ def _same_site(request: HttpRequest, url: str | None) -> str | None:
 
 
 @require_GET
-def export(request: HttpRequest, pk) -> HttpResponse:
+def export(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The sandbox as a world file (world-format.md), Lambda functions and EC2 instances included; no secrets."""
     sandbox = get_sandbox(request, pk)
     response = JsonResponse(export_data(sandbox), json_dumps_params={"indent": 2, "sort_keys": True})
@@ -106,7 +107,7 @@ def export(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def import_world(request: HttpRequest, pk) -> HttpResponse:
+def import_world(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Upload a world file → preview what it holds → confirm to replace the sandbox's contents."""
     sandbox = get_sandbox(request, pk)
     if request.method == "POST" and "token" in request.POST:
@@ -125,7 +126,7 @@ def import_world(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "sandbox/import.html", context)
 
 
-def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
+def _confirm_import(request: HtmxHttpRequest, sandbox: Sandbox) -> HttpResponse:
     key = _import_key(sandbox, request.POST["token"])
     staged = cache.get(key)
     # Deleting the upload claims it: of two confirmations of one upload (a double click), one imports.
@@ -144,7 +145,7 @@ def _confirm_import(request: HttpRequest, sandbox: Sandbox) -> HttpResponse:
 
 
 @require_POST
-def reset(request: HttpRequest, pk) -> HttpResponse:
+def reset(request: HtmxHttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
     if request.POST.get("confirm") != "reset":
         messages.error(request, _("Tick the box to confirm: a reset removes everything you changed."))

@@ -6,62 +6,58 @@ Attaching them is the role page's (``role_attach``); the engine keeps IAM's rule
 
 from __future__ import annotations
 
-from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django import forms as django_forms
+from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from iamtutor.lib.http import HtmxHttpRequest
+
+from .. import forms
 from .. import roles as logic
-from ..access import get_sandbox
-from ..models import Sandbox, SandboxAccount
-from .roles import apply_change, done, editor_context, render_part
+from ..access import get_sandbox, get_stored
+from ..models import Sandbox, SandboxAccount, default_document
+from ..worlds import run_change
+from .roles import done, editor_context, render_part
 
 
 def find_policy(sandbox: Sandbox, account_id: str, name: str) -> tuple[SandboxAccount, dict]:
     """(account row, stored policy) of customer managed policy ``name`` (names ignore case); else 404."""
-    account = sandbox.accounts.filter(account_id=account_id).first()
-    policies = account.document.get("Policies", []) if account else []
-    policy = next((p for p in policies if p["PolicyName"].lower() == name.lower()), None)
-    if policy is None:
-        raise Http404("No such policy.")
-    return account, policy
+    return get_stored(sandbox, account_id, "policy", name)
 
 
-def default_text(policy: dict) -> str:
-    version = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
-    return logic.document_text(version["Document"]) if version else ""
+def version_initial(policy: dict) -> dict:
+    """The editor's start: the default version's text, and that version's id."""
+    version_id, document = default_document(policy)
+    return {"document": logic.document_text(document), "version": version_id}
 
 
 @require_GET
-def policy_list(request: HttpRequest, pk) -> HttpResponse:
+def policy_list(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The customer managed policies of both accounts."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
-    policies = [(account, policy) for account in accounts for policy in account.document.get("Policies", [])]
+    policies = [(account, policy) for account in accounts for policy in account.managed_policies()]
     return render_part(request, "sandbox/policy_list.html", "policies", {"sandbox": sandbox, "policies": policies})
 
 
 @require_http_methods(["GET", "POST"])
-def policy_new(request: HttpRequest, pk) -> HttpResponse:
+def policy_new(request: HtmxHttpRequest, pk) -> HttpResponse:
     """CreatePolicy."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
-    form = logic.ManagedPolicyForm(request.POST or None, accounts=accounts)
+    form = forms.ManagedPolicyForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if apply_change(
-            sandbox,
-            form,
-            lambda world: world.create_policy(
-                data["account"],
-                data["policy_name"],
-                data["document"],
-                path=data["path"],
-                description=data["description"] or None,
-            ),
-            "document",
-        ):
+        create = lambda world: world.create_policy(  # noqa: E731
+            data["account"],
+            data["policy_name"],
+            data["document"],
+            path=data["path"],
+            description=data["description"] or None,
+        )
+        if run_change(sandbox, create, form=form).ok:
             url = reverse("sandbox:policy", args=[sandbox.pk, data["account"], data["policy_name"]])
             return done(request, url, _("The policy %(name)s was created.") % {"name": data["policy_name"]})
     account_id = request.POST.get("account") or accounts[0].account_id
@@ -74,39 +70,40 @@ def policy_new(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def policy_detail(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def policy_detail(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """A customer managed policy and its versions; a POST saves a new default version."""
     sandbox = get_sandbox(request, pk)
     account, policy = find_policy(sandbox, account_id, name)
-    form = logic.PolicyVersionForm(request.POST or None, initial={"document": default_text(policy)})
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and apply_change(
-            sandbox,
-            form,
-            lambda world: world.put_policy("managed", policy["Arn"], document=form.cleaned_data["document"]),
-            "document",
+    form = forms.PolicyVersionForm(request.POST or None, initial=version_initial(policy))
+    change = None
+    if request.method == "POST" and form.is_valid():
+        text, version = form.cleaned_data["document"], form.cleaned_data["version"]
+        change = run_change(
+            sandbox, lambda world: logic.put_policy_version(world, policy["Arn"], text, version), form=form
         )
-    ):
+    if change is not None and change.ok:
         return done(request, request.path, _("A new version of %(name)s is now the default.") % {"name": name})
+    if change is not None and change.conflict is not None:
+        form.data = form.data.copy()
+        form.data["version"] = version_initial(find_policy(sandbox, account_id, name)[1])["version"]
     context = {
         "sandbox": sandbox,
         "account": account,
         "policy": policy,
         "form": form,
+        "conflict": change.conflict if change and change.conflict and change.conflict.stored is not None else None,
         **editor_context([account], account_id, form["document"].value() or "", "identity"),
     }
     return render_part(request, "sandbox/policy_detail.html", "version-form", context)
 
 
 @require_POST
-def policy_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def policy_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeletePolicy; IAM refuses while a user, group or role still uses it."""
     sandbox = get_sandbox(request, pk)
     account, policy = find_policy(sandbox, account_id, name)
-    form = forms.Form(request.POST)
-    if apply_change(sandbox, form, lambda world: world.delete_policy("managed", policy["Arn"])):
+    form = django_forms.Form(request.POST)
+    if run_change(sandbox, lambda world: world.delete_policy("managed", policy["Arn"]), form=form).ok:
         return done(
             request,
             reverse("sandbox:policies", args=[sandbox.pk]),
@@ -117,8 +114,8 @@ def policy_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpR
         "account": account,
         "policy": policy,
         "delete_form": form,
-        "form": logic.PolicyVersionForm(initial={"document": default_text(policy)}),
-        **editor_context([account], account_id, default_text(policy), "identity"),
+        "form": forms.PolicyVersionForm(initial=version_initial(policy)),
+        **editor_context([account], account_id, version_initial(policy)["document"], "identity"),
     }
     return render_part(request, "sandbox/policy_detail.html", "delete", context)
 

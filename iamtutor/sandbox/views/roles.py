@@ -1,64 +1,43 @@
 """Roles: the list, creation, the role page (settings, trust-policy editor, permissions, boundary), deletion.
 
-Every change goes through the engine inside ``worlds.changing``; its errors become form errors through
-``forms.engine_validation_error``. Each action is a plain form post that htmx also sends, in which case
-the view answers with the page's own ``{% partialdef %}`` instead of the whole page.
+Every change goes through ``worlds.run_change``, which puts the engine's refusals on the form field of the
+parameter they are about; forms that edit something stored carry its version, so a stale tab is refused.
+Each action is a plain form post that htmx also sends, in which case the view answers with the page's own
+``{% partialdef %}`` instead of the whole page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django import forms
+from django import forms as django_forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from iamtutor.engine import EngineError, World
+from iamtutor.engine import World
 from iamtutor.engine.data import managed_policy_arn, managed_policy_names
+from iamtutor.lib.http import HtmxHttpRequest
 
+from .. import forms
 from .. import roles as logic
 from ..access import get_sandbox
-from ..forms import engine_validation_error
 from ..models import Sandbox, SandboxAccount
-from ..worlds import ConcurrentChange, SandboxWorld, changing
+from ..worlds import SandboxWorld, run_change
 
 SEARCH_LIMIT = 25
 
 
-def render_part(request: HttpRequest, template: str, part: str, context: dict) -> HttpResponse:
+def render_part(request: HtmxHttpRequest, template: str, part: str, context: dict) -> HttpResponse:
     """The whole page, or only its fragment ``part`` when htmx asked."""
     return render(request, f"{template}#{part}" if request.htmx else template, context)
 
 
-def apply_change(
-    sandbox: Sandbox, form: forms.Form, change: Callable[[World], object], field: str | None = None
-) -> bool:
-    """Runs ``change`` on the sandbox's world and saves it; a refusal becomes an error on ``form``."""
-    try:
-        with changing(sandbox) as loaded:
-            change(loaded.world)
-    except EngineError as err:
-        target = logic.field_for(err, field)
-        form.add_error(target if target in form.fields else None, engine_validation_error(err))
-        return False
-    except ConcurrentChange:
-        form.add_error(
-            None,
-            _(
-                "This sandbox was changed in another tab or window while you worked, so nothing was "
-                "saved. Your text is still here: check it and save again."
-            ),
-        )
-        return False
-    return True
-
-
-def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
+def done(request: HtmxHttpRequest, url: str, message: str) -> HttpResponse:
     """After a plain post: back to ``url`` with a message (htmx: the browser goes there)."""
     messages.success(request, message)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -68,7 +47,7 @@ def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 
 
 @require_GET
-def role_list(request: HttpRequest, pk) -> HttpResponse:
+def role_list(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Every role of both accounts (one query for the accounts: roles live in their documents)."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
@@ -76,15 +55,19 @@ def role_list(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def role_new(request: HttpRequest, pk) -> HttpResponse:
+def role_new(request: HtmxHttpRequest, pk) -> HttpResponse:
     """CreateRole with its trust policy; an ``insert`` button puts a template in the editor instead."""
     sandbox = get_sandbox(request, pk)
     accounts = list(sandbox.accounts.all())
-    form = logic.RoleForm(request.POST or None, accounts=accounts, initial={"account": accounts[0].account_id})
+    form = forms.RoleForm(request.POST or None, accounts=accounts, initial={"account": accounts[0].account_id})
     context = {"sandbox": sandbox, "form": form}
     if request.method == "POST" and "insert" in request.POST:
         context.update(insert_template(form, accounts, request.POST.get("account"), request.POST["insert"]))
-    elif request.method == "POST" and form.is_valid() and apply_change(sandbox, form, create_role(form.cleaned_data)):
+    elif (
+        request.method == "POST"
+        and form.is_valid()
+        and run_change(sandbox, create_role(form.cleaned_data), form=form).ok
+    ):
         data = form.cleaned_data
         url = logic.role_url("sandbox:role", sandbox, data["account"], data["name"])
         return done(request, url, _("The role %(name)s was created.") % {"name": data["name"]})
@@ -105,7 +88,7 @@ def create_role(data: dict) -> Callable[[World], object]:
     )
 
 
-def insert_template(form: forms.Form, accounts: list[SandboxAccount], account_id: str | None, key: str) -> dict:
+def insert_template(form: django_forms.Form, accounts: list[SandboxAccount], account_id: str | None, key: str) -> dict:
     """The editor now holds template ``key``; what it held before is shown beside it, never dropped."""
     templates = logic.trust_templates(accounts, account_id or accounts[0].account_id)
     if key not in templates:
@@ -135,24 +118,16 @@ def editor_context(
 def role_context(sandbox: Sandbox, account: SandboxAccount, role: dict, **forms_) -> dict:
     """Everything the role page shows, from the stored role; forms given replace the fresh ones."""
     accounts = list(sandbox.accounts.all())
-    trust_text = logic.document_text(role["AssumeRolePolicyDocument"])
-    settings = logic.RoleSettingsForm(
-        initial={
-            "description": role.get("Description") or "",
-            "max_session_duration": role.get("MaxSessionDuration", 3600),
-            "tags": logic.tags_text(role.get("Tags")),
-        }
-    )
-    trust = logic.TrustForm(initial={"document": trust_text, "version": logic.text_version(trust_text)})
+    trust_text = logic.trust_text(role)
+    settings = forms.RoleSettingsForm(initial=logic.settings_initial(role))
+    trust = forms.TrustForm(initial={"document": trust_text, "version": logic.text_version(trust_text)})
     context = {
         "sandbox": sandbox,
         "account": account,
         "role": role,
         "settings_form": settings,
         "trust_form": trust,
-        "inline": [
-            (p["PolicyName"], logic.document_text(p["PolicyDocument"])) for p in role.get("RolePolicyList") or []
-        ],
+        "inline": list(logic.inline_policies(role).items()),
         "trust_words": logic.trust_in_words(trust_text, account.account_id),
         # Drawn only when the template shows it (the full page, not a fragment).
         **forms_,
@@ -163,41 +138,48 @@ def role_context(sandbox: Sandbox, account: SandboxAccount, role: dict, **forms_
 
 
 @require_http_methods(["GET", "POST"])
-def role_detail(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_detail(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """The role page; a POST saves its settings (UpdateRole, tags)."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
     if request.method == "GET":
         return render(request, "sandbox/role_detail.html", role_context(sandbox, account, role))
-    form = logic.RoleSettingsForm(request.POST)
-    if form.is_valid() and apply_change(
-        sandbox,
-        form,
-        lambda world: logic.update_role(
-            world,
-            role["Arn"],
-            description=form.cleaned_data["description"],
-            max_session_duration=form.cleaned_data["max_session_duration"],
-            tags=logic.parse_tags(form.cleaned_data["tags"]),
-        ),
-    ):
-        return done(request, request.path, _("The role's settings were saved."))
+    form = forms.RoleSettingsForm(request.POST)
+    if form.is_valid():
+        change = run_change(sandbox, update_role(role["Arn"], form.cleaned_data), form=form)
+        if change.ok:
+            return done(request, request.path, _("The role's settings were saved."))
+        if change.conflict is not None:  # saving again, after a look, is on purpose
+            account, role = logic.find_role(sandbox, account_id, name)
+            form.data = form.data.copy()
+            form.data["version"] = logic.settings_initial(role)["version"]
     return render_part(
         request, "sandbox/role_detail.html", "settings", role_context(sandbox, account, role, settings_form=form)
     )
 
 
+def update_role(arn: str, data: dict) -> Callable[[World], object]:
+    return lambda world: logic.update_role(
+        world,
+        arn,
+        description=data["description"],
+        max_session_duration=data["max_session_duration"],
+        tags=logic.parse_tags(data["tags"]),
+        started_from=data["version"],
+    )
+
+
 @require_POST
-def role_trust(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_trust(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """Saves the trust policy (UpdateAssumeRolePolicy) unless it changed since the editor loaded it."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
-    form = logic.TrustForm(request.POST)
+    form = forms.TrustForm(request.POST)
     extra: dict = {}
     if "insert" in request.POST:
         extra = insert_template(form, list(sandbox.accounts.all()), account.account_id, request.POST["insert"])
     elif form.is_valid():
-        extra = save_trust(request, sandbox, form, role["Arn"])
+        extra = save_trust(sandbox, form, role["Arn"])
         if extra.get("saved") and not request.htmx:
             return done(request, logic.role_url("sandbox:role", sandbox, account_id, name), extra["saved_message"])
         if extra.get("saved"):
@@ -206,22 +188,19 @@ def role_trust(request: HttpRequest, pk, account_id: str, name: str) -> HttpResp
     return render_part(request, "sandbox/role_detail.html", "trust", {**context, **extra})
 
 
-def save_trust(request: HttpRequest, sandbox: Sandbox, form: logic.TrustForm, arn: str) -> dict:
+def save_trust(sandbox: Sandbox, form: forms.TrustForm, arn: str) -> dict:
     """Saves the form's trust policy; on a two-tab conflict both versions come back for the page."""
-    text = form.cleaned_data["document"]
-    try:
-        saved = apply_change(
-            sandbox, form, lambda world: logic.put_trust(world, arn, text, form.cleaned_data["version"]), "document"
-        )
-    except logic.TrustConflict as conflict:
+    text, version = form.cleaned_data["document"], form.cleaned_data["version"]
+    change = run_change(sandbox, lambda world: logic.put_trust(world, arn, text, version), form=form)
+    if change.conflict is not None and change.conflict.stored is not None:
         form.data = form.data.copy()
-        form.data["version"] = logic.text_version(conflict.stored)
-        return {"conflict": conflict.stored}
-    return {"saved": saved, "saved_message": _("The trust policy was saved.") if saved else ""}
+        form.data["version"] = logic.text_version(change.conflict.stored)
+        return {"conflict": change.conflict}
+    return {"saved": change.ok, "saved_message": _("The trust policy was saved.") if change.ok else ""}
 
 
 @require_http_methods(["GET", "POST"])
-def role_validate(request: HttpRequest, pk) -> HttpResponse:
+def role_validate(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The editor's live check (htmx, debounced): IAM's problems with line and column, then findings.
     Without htmx it is a page of its own that checks a pasted document."""
     sandbox = get_sandbox(request, pk)
@@ -229,7 +208,7 @@ def role_validate(request: HttpRequest, pk) -> HttpResponse:
     account_ids = [a.account_id for a in loaded.accounts]
     account_id = request.POST.get("account") if request.POST.get("account") in account_ids else account_ids[0]
     kind = request.POST.get("kind") if request.POST.get("kind") in ("trust", "identity") else "trust"
-    form = logic.TrustForm(request.POST or None)
+    form = forms.TrustForm(request.POST or None)
     insert = request.POST.get("insert")
     extra = insert_template(form, loaded.accounts, account_id, insert) if insert else {}
     text = (form["document"].value() or "") if request.method == "POST" else ""
@@ -245,13 +224,15 @@ def role_validate(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def role_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRole; IAM refuses a role with policies (DeleteConflict) unless the learner asks to clean up."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
-    form = forms.Form(request.POST)
+    form = django_forms.Form(request.POST)
     with_policies = request.POST.get("with_policies") == "yes"
-    if apply_change(sandbox, form, lambda world: logic.delete_role(world, role["Arn"], with_policies=with_policies)):
+    if run_change(
+        sandbox, lambda world: logic.delete_role(world, role["Arn"], with_policies=with_policies), form=form
+    ).ok:
         message = _("The role %(name)s was deleted.") % {"name": role["RoleName"]}
         return done(request, reverse("sandbox:roles", args=[sandbox.pk]), message)
     context = role_context(sandbox, account, role, delete_form=form)
@@ -262,26 +243,30 @@ def role_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-def role_inline(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_inline(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """PutRolePolicy: a new inline policy, or (``?policy=Name``) one to edit."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
-    existing = dict((p["PolicyName"], p["PolicyDocument"]) for p in role.get("RolePolicyList") or [])
+    existing = logic.inline_policies(role)
     chosen = request.GET.get("policy", "")
-    initial = {"policy_name": chosen, "document": logic.document_text(existing[chosen])} if chosen in existing else {}
-    form = logic.InlinePolicyForm(request.POST or None, initial=initial)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and apply_change(
+    initial = (
+        {"policy_name": chosen, "document": existing[chosen], "version": logic.text_version(existing[chosen])}
+        if chosen in existing
+        else {}
+    )
+    form = forms.InlinePolicyForm(request.POST or None, initial=initial)
+    change = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        change = run_change(
             sandbox,
-            form,
-            lambda world: world.put_policy(
-                "inline", role["Arn"], name=form.cleaned_data["policy_name"], document=form.cleaned_data["document"]
-            ),
-            "document",
+            lambda world: logic.put_inline(world, role["Arn"], data["policy_name"], data["document"], data["version"]),
+            form=form,
         )
-    ):
+    if change is not None and change.conflict is not None:
+        form.data = form.data.copy()
+        form.data["version"] = logic.text_version(change.conflict.stored or "")
+    if change is not None and change.ok:
         message = _("The inline policy %(name)s was saved.") % {"name": form.cleaned_data["policy_name"]}
         return done(request, logic.role_url("sandbox:role", sandbox, account_id, role["RoleName"]), message)
     context = {
@@ -289,39 +274,31 @@ def role_inline(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
         "account": account,
         "role": role,
         "form": form,
-        "editing": chosen in existing,
+        "editing": chosen in existing or bool(form["version"].value()),
+        "conflict": change.conflict if change else None,
         **editor_context([account], account_id, form["document"].value() or "", "identity"),
     }
     return render_part(request, "sandbox/role_inline.html", "inline-form", context)
 
 
 @require_POST
-def role_inline_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_inline_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRolePolicy."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
     policy = request.POST.get("policy_name", "")
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.delete_policy("inline", role["Arn"], name=policy),
-        _("The inline policy %(name)s was deleted.") % {"name": policy},
-    )
+    message = _("The inline policy %(name)s was deleted.") % {"name": policy}
+    return permissions_change(request, pk, account_id, name, ("inline", {"name": policy}), message)
 
 
 def permissions_change(
-    request: HttpRequest,
-    sandbox: Sandbox,
-    account: SandboxAccount,
-    role: dict,
-    change: Callable[[World], object],
-    message: str,
+    request: HtmxHttpRequest, pk, account_id: str, name: str, removal: tuple[str, dict], message: str
 ) -> HttpResponse:
-    """Detach, delete inline, set or remove the boundary: then the role page (or its permissions part)."""
-    form = forms.Form(request.POST)
-    changed = apply_change(sandbox, form, change)
+    """Detach a managed policy, delete an inline one or remove the boundary (``removal``: the kind of
+    ``World.delete_policy`` and its arguments); then the role page (or its permissions part)."""
+    sandbox = get_sandbox(request, pk)
+    account, role = logic.find_role(sandbox, account_id, name)
+    kind, arguments = removal
+    form = django_forms.Form(request.POST)
+    changed = run_change(sandbox, lambda world: world.delete_policy(kind, role["Arn"], **arguments), form=form).ok
     if changed and not request.htmx:
         messages.success(request, message)
         return redirect(logic.role_url("sandbox:role", sandbox, account.account_id, role["RoleName"]))
@@ -334,24 +311,24 @@ def permissions_change(
 
 
 @require_http_methods(["GET", "POST"])
-def role_attach(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_attach(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """Search customer and AWS managed policies (a plain GET form, live with htmx); attach one or make it
     the permissions boundary."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
     if request.method == "POST":
-        form = logic.AttachForm(request.POST)
+        form = forms.AttachForm(request.POST)
         boundary = request.POST.get("as") == "boundary"
         arn = request.POST.get("policy_arn", "")
         kind = "boundary" if boundary else "attach"
         change = lambda world: world.put_policy(kind, role["Arn"], policy_arn=arn)  # noqa: E731
-        if form.is_valid() and apply_change(sandbox, form, change):
+        if form.is_valid() and run_change(sandbox, change, form=form).ok:
             message = _("%(arn)s is now the permissions boundary.") if boundary else _("%(arn)s was attached.")
             return done(
                 request, logic.role_url("sandbox:role", sandbox, account_id, role["RoleName"]), message % {"arn": arn}
             )
     else:
-        form = logic.AttachForm()
+        form = forms.AttachForm()
     query = request.GET.get("q", "")[:128]
     context = {
         "sandbox": sandbox,
@@ -369,7 +346,7 @@ def search_policies(account: SandboxAccount, query: str) -> list[dict]:
     ``query`` (case-insensitive); the catalogue answers for AWS's."""
     customer = [
         {"name": p["PolicyName"], "arn": p["Arn"], "aws": False}
-        for p in account.document.get("Policies", [])
+        for p in account.managed_policies()
         if p["PolicyName"].lower().startswith(query.lower())
     ]
     aws = [
@@ -380,34 +357,18 @@ def search_policies(account: SandboxAccount, query: str) -> list[dict]:
 
 
 @require_POST
-def role_detach(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_detach(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DetachRolePolicy."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
     arn = request.POST.get("policy_arn", "")
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.put_policy("detach", role["Arn"], policy_arn=arn),
-        _("%(arn)s was detached.") % {"arn": arn},
-    )
+    message = _("%(arn)s was detached.") % {"arn": arn}
+    return permissions_change(request, pk, account_id, name, ("detach", {"policy_arn": arn}), message)
 
 
 @require_POST
-def role_boundary_remove(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_boundary_remove(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRolePermissionsBoundary."""
-    sandbox = get_sandbox(request, pk)
-    account, role = logic.find_role(sandbox, account_id, name)
-    return permissions_change(
-        request,
-        sandbox,
-        account,
-        role,
-        lambda world: world.delete_policy("boundary", role["Arn"]),
-        _("The permissions boundary was removed."),
-    )
+    message = _("The permissions boundary was removed.")
+    return permissions_change(request, pk, account_id, name, ("boundary", {}), message)
 
 
 _ROLE = "<uuid:pk>/roles/<str:account_id>/<str:name>/"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamtutor.engine import normalise_scenario, run_scenario
+from iamtutor.lib.http import HtmxHttpRequest
 from lessons.models import TryIt
 
 from ..access import current_sandbox, get_sandbox, remember
@@ -19,7 +20,7 @@ TASK_KEY = "sandbox_tryit_step"
 
 
 @require_POST
-def load(request: HttpRequest, step: int) -> HttpResponse:
+def load(request: HtmxHttpRequest, step: int) -> HttpResponse:
     """Replaces the learner's sandbox (made now if needed) with step ``step``'s starting world."""
     tryit = _tryit(step)
     sandbox = current_sandbox(request) or create_sandbox(request.user if request.user.is_authenticated else None)
@@ -33,7 +34,7 @@ def load(request: HttpRequest, step: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def task(request: HttpRequest, pk) -> HttpResponse:
+def task(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The current try-it task; POST runs its checks against the sandbox as it is now."""
     sandbox = get_sandbox(request, pk)
     step = request.session.get(TASK_KEY)
