@@ -16,8 +16,10 @@ class EngineError(Exception):
     ``code`` is AWS's error code (``MalformedPolicyDocument``, ``AccessDenied``, ``ExpiredToken``…),
     ``message`` the human text without the code, ``json_path`` a JSONPath-like location such as
     ``$.Statement[0].Resource`` (or ``accounts.111111111111.RoleDetailList[0]`` in world files),
-    ``line``/``column`` 1-based positions in the source text when known, and ``http_status`` the HTTP
-    status AWS answers with.
+    ``line``/``column`` 1-based positions in the source text when known, ``http_status`` the HTTP
+    status AWS answers with, and ``parameter`` the AWS API parameter the error is about (``RoleName``,
+    ``AssumeRolePolicyDocument``, ``DurationSeconds``…) when it is about one, so an interface can put the
+    error next to the field that holds it without reading the message.
     """
 
     default_code = "InternalFailure"
@@ -32,6 +34,7 @@ class EngineError(Exception):
         line: int | None = None,
         column: int | None = None,
         http_status: int | None = None,
+        parameter: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code or self.default_code
@@ -40,6 +43,7 @@ class EngineError(Exception):
         self.line = line
         self.column = column
         self.http_status = http_status or self.default_status
+        self.parameter = parameter
 
     @property
     def location(self) -> str:
@@ -47,13 +51,15 @@ class EngineError(Exception):
         return format_location(self.json_path, self.line, self.column)
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data: code and message, plus path/line/column when known."""
+        """The error as JSON-ready data: code and message, plus path/line/column and parameter when known."""
         data: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.json_path is not None:
             data["path"] = self.json_path
         if self.line is not None:
             data["line"] = self.line
             data["column"] = self.column
+        if self.parameter is not None:
+            data["parameter"] = self.parameter
         return data
 
     def __str__(self) -> str:

@@ -74,6 +74,7 @@ MSG_TRANSITIVE_AGAIN: Final = (
 )
 MSG_NOT_SUBSET: Final = "TransitiveTagKeys must be keys of the session tags passed in Tags."  # ours (M)
 MSG_LAMBDA_TRUST: Final = "The role defined for the function cannot be assumed by Lambda."  # §5.11 (M)
+_TOKEN: Final = "WebIdentityToken"  # noqa: S105 the parameter that carries the token, not a token
 _POLICY_CHARS: Final = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")  # §5.1 (H)
 
 
@@ -246,8 +247,8 @@ def _validate_assume_role(
     mfa: object,
 ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Step 1 of §5.2: model validation, every failure in one ``ValidationError`` (H)."""
-    failures = names.problems("role_arn", _text_or_none(role_arn))
-    failures += names.problems("role_session_name", _text_or_none(session_name))
+    failures = names.problems("role_arn", _text_or_none(role_arn, "RoleArn"))
+    failures += names.problems("role_session_name", _text_or_none(session_name, "RoleSessionName"))
     for rule, value in (
         ("duration_seconds", duration),
         ("external_id", external_id),
@@ -267,21 +268,23 @@ def _validate_assume_role(
     if failures:
         raise names.validation_error(failures)
     if split_iam_arn(role_arn) is None or split_iam_arn(role_arn)[2] != "role":  # type: ignore[index]
-        raise ParameterError(f"{role_arn} is invalid")  # ⚠ F16 (M: emulators agree, not seen from AWS)
+        raise ParameterError(
+            f"{role_arn} is invalid", parameter="RoleArn"
+        )  # ⚠ F16 (M: emulators agree, not seen from AWS)
     return pairs, keys, arns
 
 
-def _text_or_none(value: object) -> object:
+def _text_or_none(value: object, parameter: str) -> object:
     if value is None or isinstance(value, str):
         return value
-    raise ParameterError("Expected a string parameter.")
+    raise ParameterError("Expected a string parameter.", parameter=parameter)
 
 
 def _policy_problems(policy: object) -> list[str]:
     if policy is None:
         return []
     if not isinstance(policy, str | Mapping):
-        raise ParameterError("policy must be a JSON document (text or object).")
+        raise ParameterError("policy must be a JSON document (text or object).", parameter="Policy")
     text = policy if isinstance(policy, str) else _compact(policy)
     failures = []
     if len(text) > MAX_SESSION_POLICY_CHARS:  # ⚠ F19: ValidationError in the model's wording
@@ -297,13 +300,15 @@ def _mfa_problems(mfa: object) -> list[str]:
     if mfa is None:
         return []
     if not isinstance(mfa, Mapping) or set(mfa) - {"serial", "token_code", "age_seconds"}:
-        raise ParameterError("mfa is an object with serial, and optionally token_code and age_seconds.")
+        raise ParameterError(
+            "mfa is an object with serial, and optionally token_code and age_seconds.", parameter="SerialNumber"
+        )
     failures = names.problems("serial_number", mfa.get("serial"))
     if mfa.get("token_code") is not None:
         failures += names.problems("token_code", mfa["token_code"])
     age = mfa.get("age_seconds", 0)
     if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 10**8:
-        raise ParameterError("mfa.age_seconds must be a whole number of seconds ≥ 0.")
+        raise ParameterError("mfa.age_seconds must be a whole number of seconds ≥ 0.", parameter="SerialNumber")
     return failures
 
 
@@ -317,7 +322,7 @@ def _transitive_keys(keys: object, pairs: list[tuple[str, str]]) -> list[str]:
     if not keys:
         return []
     if not _is_list(keys) or not all(isinstance(k, str) for k in keys):  # type: ignore[union-attr]
-        raise ParameterError("transitive_tag_keys must be a list of tag keys.")
+        raise ParameterError("transitive_tag_keys must be a list of tag keys.", parameter="TransitiveTagKeys")
     keys = list(keys)  # type: ignore[call-overload]
     if len(keys) > MAX_TRANSITIVE_KEYS:
         raise names.validation_error(
@@ -329,7 +334,7 @@ def _transitive_keys(keys: object, pairs: list[tuple[str, str]]) -> list[str]:
         )
     passed = {k.lower() for k, _ in pairs}
     if any(k.lower() not in passed for k in keys):
-        raise ParameterError(MSG_NOT_SUBSET, code="InvalidParameterValue")
+        raise ParameterError(MSG_NOT_SUBSET, code="InvalidParameterValue", parameter="TransitiveTagKeys")
     return keys
 
 
@@ -347,7 +352,7 @@ def _mfa_time(world: World, ident: Identity, mfa: object) -> datetime | None:
     if isinstance(mfa, Mapping):
         devices = ident.user.mfa_devices if ident.user is not None else []
         if ident.caller.type == "user" and mfa["serial"] not in devices:
-            raise StsError(MSG_BAD_MFA, code="AccessDenied")
+            raise StsError(MSG_BAD_MFA, code="AccessDenied", parameter="SerialNumber")
         return world.clock.now() - timedelta(seconds=mfa.get("age_seconds", 0))
     return ident.session.mfa_auth_time if ident.session is not None else None
 
@@ -435,7 +440,7 @@ def _check_transitive_again(pairs: list[tuple[str, str]], inherited: list[tuple[
     inherited_keys = {k.lower(): k for k, _ in inherited}
     for key, _ in pairs:
         if key.lower() in inherited_keys:
-            raise ParameterError(MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]))
+            raise ParameterError(MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]), parameter="Tags")
 
 
 def _duration(role: Role, requested: object, *, chained: bool, service: str | None) -> int:
@@ -444,9 +449,9 @@ def _duration(role: Role, requested: object, *, chained: bool, service: str | No
     if service is not None:
         return seconds  # MaxSessionDuration does not limit service sessions (§5.3, D-QUOTA, H)
     if chained and seconds > CHAINING_LIMIT:
-        raise ParameterError(MSG_CHAINING)
+        raise ParameterError(MSG_CHAINING, parameter="DurationSeconds")
     if seconds > role.max_session_duration:
-        raise ParameterError(MSG_MAX_DURATION)
+        raise ParameterError(MSG_MAX_DURATION, parameter="DurationSeconds")
     return seconds
 
 
@@ -456,13 +461,19 @@ def _session_policies(
     """Step 5 of §5.2: parse the session policy and managed ARNs, then the packed-size check."""
     docs = []
     if policy is not None:
-        docs.append(make_document(policy, "session", "session policy", "policy", check_size=False))
+        docs.append(make_document(policy, "session", "session policy", "policy", check_size=False, parameter="Policy"))
     for arn in arns:
         managed = world.managed_policy(arn, role.account)
         parts = split_iam_arn(arn)
         if managed is None or parts is None or parts[1] not in ("aws", role.account):
-            raise PolicyError(f"Policy {arn} does not exist or is not attachable.", json_path="policyArns")
-        docs.append(make_document(managed.document().source(), "session", arn, "policyArns", check_size=False))
+            raise PolicyError(
+                f"Policy {arn} does not exist or is not attachable.", json_path="policyArns", parameter="PolicyArns"
+            )
+        docs.append(
+            make_document(
+                managed.document().source(), "session", arn, "policyArns", check_size=False, parameter="PolicyArns"
+            )
+        )
     size = packed_policy_size(docs[0].source() if policy is not None else None, arns, pairs)
     return docs, size
 
@@ -480,8 +491,14 @@ def packed_policy_size(policy: object, arns: list[str], tags: list[tuple[str, st
     tag_bytes = sum(len(k.encode()) + len(v.encode()) + 2 for k, v in tags)
     percent = math.ceil(100 * (policy_bytes + tag_bytes) / PACKED_ALLOTTED_BYTES)
     if percent > 100:
-        message = MSG_PACKED_TAGS if tag_bytes > PACKED_ALLOTTED_BYTES else MSG_PACKED_POLICY
-        raise StsError(message.format(n=percent), code="PackedPolicyTooLarge", http_status=400)
+        too_many_tags = tag_bytes > PACKED_ALLOTTED_BYTES
+        message = MSG_PACKED_TAGS if too_many_tags else MSG_PACKED_POLICY
+        raise StsError(
+            message.format(n=percent),
+            code="PackedPolicyTooLarge",
+            http_status=400,
+            parameter="Tags" if too_many_tags else "Policy",
+        )
     return percent
 
 
@@ -622,7 +639,7 @@ def _assume_web(
     parts = split_iam_arn(provider_arn)
     url = parts[3][1:] + parts[4] if parts else str(provider_arn)
     if provider is None or provider.type != "oidc":
-        raise StsError(MSG_NO_PROVIDER.format(url=url), code="InvalidIdentityToken", http_status=400)
+        raise StsError(MSG_NO_PROVIDER.format(url=url), code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
     audience = _matching_audience(token.get("aud"), provider.audiences)
     ident = call.identify(f"web_identity:{provider.arn}")
     call.ident = Identity(replace(ident.caller, arn=f"{url}:{audience}:{token.get('sub', '')}"))
@@ -676,14 +693,22 @@ def _assume_web(
 
 def _check_claims(claims: object) -> dict[str, Any]:
     if not isinstance(claims, Mapping) or len(claims) > 100:
-        raise StsError("The web identity token is not a set of claims.", code="InvalidIdentityToken", http_status=400)
+        raise StsError(
+            "The web identity token is not a set of claims.",
+            code="InvalidIdentityToken",
+            http_status=400,
+            parameter=_TOKEN,
+        )
     token: dict[str, Any] = {}
     for key, value in claims.items():
         scalar = isinstance(value, str) and len(value) <= 20_000
         listed = isinstance(value, list) and len(value) <= 100 and all(isinstance(v, str) for v in value)
         if not isinstance(key, str) or not (scalar or listed or (key == TAGS_CLAIM and isinstance(value, Mapping))):
             raise StsError(
-                "The web identity token has a malformed claim.", code="InvalidIdentityToken", http_status=400
+                "The web identity token has a malformed claim.",
+                code="InvalidIdentityToken",
+                http_status=400,
+                parameter=_TOKEN,
             )
         token[key] = value
     return token
@@ -694,7 +719,7 @@ def _matching_audience(aud: object, client_ids: list[str]) -> str:
     candidates = aud if isinstance(aud, list) else [aud]
     match = next((a for a in candidates if isinstance(a, str) and a in client_ids), None)
     if match is None:
-        raise StsError(MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400)
+        raise StsError(MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
     return match
 
 
@@ -706,7 +731,12 @@ def _token_session_attributes(token: Mapping[str, Any]) -> tuple[list[tuple[str,
     if isinstance(raw, Mapping):
         principal_tags = raw.get("principal_tags") or {}
         if not isinstance(principal_tags, Mapping):
-            raise StsError("The token's session tags are malformed.", code="InvalidIdentityToken", http_status=400)
+            raise StsError(
+                "The token's session tags are malformed.",
+                code="InvalidIdentityToken",
+                http_status=400,
+                parameter=_TOKEN,
+            )
         flat = {k: (v[0] if isinstance(v, list) and v else v) for k, v in principal_tags.items()}
         pairs = check_tags(flat, "tags")
         transitive = _transitive_keys(raw.get("transitive_tag_keys") or [], pairs)
@@ -738,7 +768,7 @@ def launch_instance(
     role, _ = world.instance_profile(instance_profile)
     instance = instance_id if isinstance(instance_id, str) else world.ids.instance_id()
     if not re.fullmatch(r"i-[0-9a-f]{8,17}", instance):
-        raise ParameterError(f"{instance} is not an instance id such as i-0123456789abcdef0.")
+        raise ParameterError(f"{instance} is not an instance id such as i-0123456789abcdef0.", parameter="InstanceId")
     instance_arn = f"arn:{world.partition}:ec2:us-east-1:{role.account}:instance/{instance}"
     _pass_role(
         world,
@@ -771,7 +801,7 @@ def lambda_execution_session(
     named after the function. Returns the AssumeRole result.
     """
     role = world.role(role_arn)
-    name = check_text("role_session_name", function_name)
+    name = check_text("role_session_name", function_name, "functionName")
     function_arn = f"arn:{world.partition}:lambda:us-east-1:{role.account}:function:{name}"
     _pass_role(
         world,
@@ -994,7 +1024,7 @@ def _compact(document: object) -> str:
     try:
         return json.dumps(document, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
-        raise PolicyError("Syntax errors in policy.", json_path="policy") from None
+        raise PolicyError("Syntax errors in policy.", json_path="policy", parameter="Policy") from None
 
 
 def _is_list(value: object) -> bool:
@@ -1006,7 +1036,7 @@ def _arn_list(value: object) -> list[str]:
     if not value:
         return []
     if not _is_list(value):
-        raise ParameterError("policy_arns must be a list of policy ARNs.")
+        raise ParameterError("policy_arns must be a list of policy ARNs.", parameter="PolicyArns")
     arns = [v.get("arn") if isinstance(v, Mapping) else v for v in value]  # type: ignore[union-attr]
     if not all(isinstance(a, str) and 20 <= len(a) <= 2048 for a in arns):
         raise names.validation_error([names.constraint_failure("policyArns.member.arn", names.MIN_LENGTH.format(n=20))])

@@ -603,9 +603,11 @@ def _tag_keys(prefix: str, tags: list[tuple[str, str]]) -> dict[str, object]:
 
 def _check_request_args(action: object, resource: object) -> None:
     if not isinstance(action, str) or not 1 <= len(action) <= 256 or action.count(":") != 1:
-        raise ParameterError("action must be a service-prefixed action name such as s3:GetObject.")
+        raise ParameterError(
+            "action must be a service-prefixed action name such as s3:GetObject.", parameter="ActionNames"
+        )
     if not isinstance(resource, str) or not 1 <= len(resource) <= 2048:
-        raise ParameterError('resource must be an ARN or "*".')
+        raise ParameterError('resource must be an ARN or "*".', parameter="ResourceArns")
 
 
 def _merge_request_context(raw: dict[str, object], context: object) -> None:
@@ -613,10 +615,14 @@ def _merge_request_context(raw: dict[str, object], context: object) -> None:
     if context is None:
         return
     if not isinstance(context, Mapping) or len(context) > _MAX_CONTEXT_KEYS:
-        raise ParameterError(f"context must be an object of at most {_MAX_CONTEXT_KEYS} condition keys.")
+        raise ParameterError(
+            f"context must be an object of at most {_MAX_CONTEXT_KEYS} condition keys.", parameter="ContextEntries"
+        )
     for key, value in context.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 256:
-            raise ParameterError("Condition keys in context must be strings of 1 to 256 characters.")
+            raise ParameterError(
+                "Condition keys in context must be strings of 1 to 256 characters.", parameter="ContextEntries"
+            )
         if key.lower() in _PRINCIPAL_KEYS or key.lower().startswith("aws:principaltag/"):
             continue
         _check_context_value(key, value)
@@ -640,4 +646,7 @@ def _check_context_value(key: str, value: object) -> None:
         or (isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
     )
     if not ok or (isinstance(value, str) and len(value) > 20_000):
-        raise ParameterError(f"The value of context key {key} must be a string, number, boolean or list of them.")
+        raise ParameterError(
+            f"The value of context key {key} must be a string, number, boolean or list of them.",
+            parameter="ContextEntries",
+        )

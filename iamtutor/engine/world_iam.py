@@ -62,6 +62,13 @@ from .world_model import (
     split_iam_arn,
 )
 
+# The AWS API parameters errors name (``EngineError.parameter``).
+_TRUST = "AssumeRolePolicyDocument"
+_DOCUMENT = "PolicyDocument"
+_BOUNDARY = "PermissionsBoundary"
+_ENTITY_PARAMETER = {"user": "UserName", "group": "GroupName", "role": "RoleName"}
+_STEP_PARAMETER = {"document": _DOCUMENT, "policy_arn": "PolicyArn"}
+
 # ---- IAM changes ------------------------------------------------------------------------------------------------
 
 
@@ -145,11 +152,11 @@ class IamChanges:
 
     def trust_document(self, document: object, account: str, *, where: str = "$") -> Document:
         """A validated role trust policy whose principals exist (§1.6; ⚠ F3 look-ups ignore case)."""
-        doc = make_document(document, "trust", "trust policy", where)
-        self.check_principals(doc.policy(), where)
+        doc = make_document(document, "trust", "trust policy", where, parameter=_TRUST)
+        self.check_principals(doc.policy(), where, parameter=_TRUST)
         return doc
 
-    def check_principals(self, policy: Policy, where: str = "$") -> None:
+    def check_principals(self, policy: Policy, where: str = "$", *, parameter: str | None = None) -> None:
         """Raises ``MalformedPolicyDocument: Invalid principal in policy: "AWS":"arn"`` for a user, role or
         identity provider of a world account that does not exist (§1.6, OBS, H)."""
         for statement in policy.statements:
@@ -163,6 +170,7 @@ class IamChanges:
                             MSG_INVALID_PRINCIPAL.format(type=kind, value=missing),
                             json_path=_join_path(where, statement.json_path) + ".Principal",
                             line=statement.line,
+                            parameter=parameter,
                         )
 
     def _principal_exists(self, value: str) -> bool:
@@ -192,12 +200,15 @@ class IamChanges:
         """
         entity, kind = self.principal_entity(target)
         name = check_name("policy", name)
-        doc = make_document(document, "identity", name, "$", check_size=False)
+        doc = make_document(document, "identity", name, "$", check_size=False, parameter=_DOCUMENT)
         limit = INLINE_SIZE_LIMITS[kind]
         total = doc.size() + sum(d.size() for n, d in entity.inline.items() if n != name)
         if total > limit:
             raise IamError(
-                MSG_INLINE_SIZE.format(limit=limit, kind=kind, name=entity.name), code="LimitExceeded", http_status=409
+                MSG_INLINE_SIZE.format(limit=limit, kind=kind, name=entity.name),
+                code="LimitExceeded",
+                http_status=409,
+                parameter=_DOCUMENT,
             )
         entity.inline[name] = doc
 
@@ -205,13 +216,18 @@ class IamChanges:
         """DeleteUserPolicy / DeleteGroupPolicy / DeleteRolePolicy. Raises ``IamError`` NoSuchEntity."""
         entity, kind = self.principal_entity(target)
         if not isinstance(name, str) or name not in entity.inline:
-            raise IamError(MSG_NO_SUCH_INLINE.format(kind=kind, name=name), code="NoSuchEntity", http_status=404)
+            raise IamError(
+                MSG_NO_SUCH_INLINE.format(kind=kind, name=name),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="PolicyName",
+            )
         del entity.inline[name]
 
     def _put_managed(self, target: object, document: object) -> None:
         parts = split_iam_arn(target)
         if parts is None or parts[2] != "policy":
-            raise ParameterError(f"{target} is not a managed policy ARN.")
+            raise ParameterError(f"{target} is not a managed policy ARN.", parameter="PolicyArn")
         existing = self.managed_policy(target)  # type: ignore[attr-defined]
         if existing is not None and parts[1] != "aws":
             self.create_policy_version(existing, document)
@@ -226,10 +242,12 @@ class IamChanges:
         account = self._customer_account(account_id)
         name, path = check_name("policy", name), check_path(path)
         if any(p.name.lower() == name.lower() for p in account.policies.values()):
-            raise IamError(MSG_POLICY_EXISTS.format(name=name), code="EntityAlreadyExists", http_status=409)
+            raise IamError(
+                MSG_POLICY_EXISTS.format(name=name), code="EntityAlreadyExists", http_status=409, parameter="PolicyName"
+            )
         self._check_count(account, "PoliciesPerAccount", len(account.policies))
         arn = f"arn:{self.partition}:iam::{account.id}:policy{path}{name}"
-        doc = make_document(document, "identity", arn, "$", managed=True)
+        doc = make_document(document, "identity", arn, "$", managed=True, parameter=_DOCUMENT)
         now = format_iso(self.clock.now())
         policy = ManagedPolicy(
             name, path, arn, self.ids.unique_id("policy"), [PolicyVersion("v1", doc, now)], "v1", description, now, now
@@ -239,7 +257,7 @@ class IamChanges:
 
     def create_policy_version(self, policy: ManagedPolicy, document: object) -> PolicyVersion:
         """CreatePolicyVersion with SetAsDefault: the new version becomes the default (5 versions at most)."""
-        doc = make_document(document, "identity", policy.arn, "$", managed=True)
+        doc = make_document(document, "identity", policy.arn, "$", managed=True, parameter=_DOCUMENT)
         if len(policy.versions) >= MAX_POLICY_VERSIONS:
             raise IamError(MSG_VERSIONS, code="LimitExceeded", http_status=409)
         number = 1 + max(int(v.version_id[1:]) for v in policy.versions if v.version_id[1:].isdigit())
@@ -254,7 +272,9 @@ class IamChanges:
         parts = split_iam_arn(arn)
         account = self.accounts.get(parts[1]) if parts else None
         if account is None or arn not in account.policies:
-            raise IamError(MSG_NOT_ATTACHED.format(arn=arn), code="NoSuchEntity", http_status=404)
+            raise IamError(
+                MSG_NOT_ATTACHED.format(arn=arn), code="NoSuchEntity", http_status=404, parameter="PolicyArn"
+            )
         if any(arn in e.attached or getattr(e, "boundary", None) == arn for e in self.all_principals()):
             raise IamError(MSG_POLICY_ATTACHED, code="DeleteConflict", http_status=409)
         del account.policies[arn]  # type: ignore[arg-type]
@@ -279,42 +299,46 @@ class IamChanges:
         """DetachUserPolicy / DetachGroupPolicy / DetachRolePolicy. Raises ``IamError`` NoSuchEntity."""
         entity, _ = self.principal_entity(target)
         if policy_arn not in entity.attached:
-            raise IamError(MSG_NOT_ATTACHED.format(arn=policy_arn), code="NoSuchEntity", http_status=404)
+            raise IamError(
+                MSG_NOT_ATTACHED.format(arn=policy_arn), code="NoSuchEntity", http_status=404, parameter="PolicyArn"
+            )
         entity.attached.remove(policy_arn)  # type: ignore[arg-type]
 
     def set_boundary(self, target: object, policy_arn: object) -> None:
         """Put/DeleteRolePermissionsBoundary and the user equivalents; ``policy_arn`` None removes it."""
         entity, kind = self.principal_entity(target)
         if kind == "group":
-            raise ParameterError("Groups cannot have a permissions boundary.")
+            raise ParameterError("Groups cannot have a permissions boundary.", parameter=_BOUNDARY)
         if policy_arn is not None:
-            self._attachable(policy_arn, entity.account)
+            self._attachable(policy_arn, entity.account, _BOUNDARY)
         entity.boundary = policy_arn  # type: ignore[attr-defined]
 
-    def _attachable(self, policy_arn: object, account: str) -> ManagedPolicy:
+    def _attachable(self, policy_arn: object, account: str, parameter: str = "PolicyArn") -> ManagedPolicy:
         policy = self.managed_policy(policy_arn, account)  # type: ignore[attr-defined]
         info = managed_policy_info(policy_arn) if policy is not None and ":iam::aws:" in policy.arn else None
         if policy is None or (info is not None and info.type != "iam"):
-            raise IamError(MSG_NOT_ATTACHABLE.format(arn=policy_arn), code="NoSuchEntity", http_status=404)
+            raise IamError(
+                MSG_NOT_ATTACHABLE.format(arn=policy_arn), code="NoSuchEntity", http_status=404, parameter=parameter
+            )
         return policy
 
     # ---- resources and SCPs ---------------------------------------------------------------------------------------
 
     def _put_resource(self, target: object, document: object, account: object) -> None:
         resource = self._resource_for_change(target, account)
-        doc = make_document(document, "resource", f"resource policy of {target}", "$")
-        self.check_principals(doc.policy())
+        doc = make_document(document, "resource", f"resource policy of {target}", "$", parameter="Policy")
+        self.check_principals(doc.policy(), parameter="Policy")
         resource.policy = doc
 
     def _resource_for_change(self, target: object, account: object) -> Resource:
         if not isinstance(target, str) or not target.startswith("arn:") or len(target) > 2048:
-            raise ParameterError("target must be the ARN of a resource.")
+            raise ParameterError("target must be the ARN of a resource.", parameter="ResourceArn")
         found = self.find_resource(target)  # type: ignore[attr-defined]
         if found is not None:
             return found[1]
         owner = account or arn_account(target) or (next(iter(self.accounts)) if len(self.accounts) == 1 else None)
         if owner not in self.accounts:
-            raise ParameterError(f"Say which account owns {target} (account).")
+            raise ParameterError(f"Say which account owns {target} (account).", parameter="ResourceArn")
         resource = Resource(target)
         self.accounts[owner].resources[target] = resource  # type: ignore[index]
         return resource
@@ -324,7 +348,7 @@ class IamChanges:
         org = self._organization()
         name = check_name("policy", name)
         target_ids = check_scp_targets(targets, "targets")
-        doc = make_document(document, kind, name, "$")
+        doc = make_document(document, kind, name, "$", parameter="Content")
         policies: list[Scp] = getattr(org, f"{kind}s")
         existing = next((s for s in policies if s.name == name), None)
         if existing is None:
@@ -340,6 +364,7 @@ class IamChanges:
                 "We can't find a policy with the PolicyId that you specified.",
                 code="PolicyNotFoundException",
                 http_status=400,
+                parameter="PolicyId",
             )
         policies.remove(found)
 
@@ -359,7 +384,10 @@ class IamChanges:
         found = self.find_role(arn)  # type: ignore[attr-defined]
         if found is None:
             raise IamError(
-                MSG_NO_SUCH_ENTITY.format(kind="role", name=_name_of(arn)), code="NoSuchEntity", http_status=404
+                MSG_NO_SUCH_ENTITY.format(kind="role", name=_name_of(arn)),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="RoleName",
             )
         return found
 
@@ -375,6 +403,7 @@ class IamChanges:
                 MSG_NO_SUCH_ENTITY.format(kind=kind, name=parts[4]),  # type: ignore[index]
                 code="NoSuchEntity",
                 http_status=404,
+                parameter=_ENTITY_PARAMETER[kind],
             )
         return entity, kind
 
@@ -387,9 +416,14 @@ class IamChanges:
     def add_account(self, account_id: object, alias: str | None = None) -> Account:
         """Adds an empty account. Raises ``ParameterError`` for a malformed id, ``IamError`` if it exists."""
         if not isinstance(account_id, str) or not ACCOUNT_ID_RE.fullmatch(account_id):
-            raise ParameterError("An account id is 12 digits.")
+            raise ParameterError("An account id is 12 digits.", parameter="AccountId")
         if account_id in self.accounts:
-            raise IamError(f"The account {account_id} already exists.", code="EntityAlreadyExists", http_status=409)
+            raise IamError(
+                f"The account {account_id} already exists.",
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="AccountId",
+            )
         account = Account(account_id, alias)
         self.accounts[account_id] = account
         return account
@@ -416,12 +450,15 @@ class IamChanges:
             check_text("role_description", description)
         if name.lower() in account.roles:
             raise IamError(
-                MSG_ALREADY_EXISTS.format(kind="Role", name=name), code="EntityAlreadyExists", http_status=409
+                MSG_ALREADY_EXISTS.format(kind="Role", name=name),
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="RoleName",
             )
         self._check_count(account, "RolesPerAccount", len(account.roles))
         trust = self.trust_document(trust_policy, account.id)
         if boundary is not None:
-            self._attachable(boundary, account.id)
+            self._attachable(boundary, account.id, _BOUNDARY)
         role = Role(
             name,
             path,
@@ -482,11 +519,14 @@ class IamChanges:
         pairs = check_tags(tags)
         if name.lower() in account.users:
             raise IamError(
-                MSG_ALREADY_EXISTS.format(kind="User", name=name), code="EntityAlreadyExists", http_status=409
+                MSG_ALREADY_EXISTS.format(kind="User", name=name),
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="UserName",
             )
         self._check_count(account, "UsersPerAccount", len(account.users))
         if boundary is not None:
-            self._attachable(boundary, account.id)
+            self._attachable(boundary, account.id, _BOUNDARY)
         user = User(
             name,
             path,
@@ -504,7 +544,7 @@ class IamChanges:
         """DeleteUser; raises ``IamError`` NoSuchEntity or DeleteConflict (policies, groups, keys, MFA)."""
         user, _ = self.principal_entity(arn)
         if not isinstance(user, User):
-            raise ParameterError(f"{arn} is not a user ARN.")
+            raise ParameterError(f"{arn} is not a user ARN.", parameter="UserName")
         _check_no_policies(user)
         for attribute, message in (
             ("groups", "Cannot delete entity, must remove users from group first."),
@@ -522,7 +562,10 @@ class IamChanges:
         name, path = check_name("group", name), check_path(path)
         if name.lower() in account.groups:
             raise IamError(
-                MSG_ALREADY_EXISTS.format(kind="Group", name=name), code="EntityAlreadyExists", http_status=409
+                MSG_ALREADY_EXISTS.format(kind="Group", name=name),
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="GroupName",
             )
         self._check_count(account, "GroupsPerAccount", len(account.groups))
         group = Group(
@@ -540,7 +583,7 @@ class IamChanges:
         """DeleteGroup; raises ``IamError`` NoSuchEntity or DeleteConflict (members or policies)."""
         group, kind = self.principal_entity(arn)
         if kind != "group":
-            raise ParameterError(f"{arn} is not a group ARN.")
+            raise ParameterError(f"{arn} is not a group ARN.", parameter="GroupName")
         account = self.accounts[group.account]
         if any(group.name.lower() == g.lower() for u in account.users.values() for g in u.groups):
             raise IamError(
@@ -553,12 +596,15 @@ class IamChanges:
         """AddUserToGroup (no-op if already a member). Raises ``IamError`` NoSuchEntity or LimitExceeded."""
         user, kind = self.principal_entity(user_arn)
         if kind != "user":
-            raise ParameterError(f"{user_arn} is not a user ARN.")
+            raise ParameterError(f"{user_arn} is not a user ARN.", parameter="UserName")
         account = self.accounts[user.account]
         group = account.groups.get(group_name.lower()) if isinstance(group_name, str) else None
         if group is None:
             raise IamError(
-                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity", http_status=404
+                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="GroupName",
             )
         if any(g.lower() == group.name.lower() for g in user.groups):
             return
@@ -574,7 +620,10 @@ class IamChanges:
         )
         if match is None:
             raise IamError(
-                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name), code="NoSuchEntity", http_status=404
+                MSG_NO_SUCH_ENTITY.format(kind="group", name=group_name),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="GroupName",
             )
         user.groups.remove(match)
 
@@ -582,7 +631,7 @@ class IamChanges:
         """CreateAccessKey: a new ``AKIA…`` key (two per user at most, D-QUOTA, H)."""
         user, kind = self.principal_entity(user_arn)
         if kind != "user":
-            raise ParameterError(f"{user_arn} is not a user ARN.")
+            raise ParameterError(f"{user_arn} is not a user ARN.", parameter="UserName")
         if len(user.access_keys) >= 2:
             raise IamError(MSG_QUOTA.format(quota="AccessKeysPerUser", limit=2), code="LimitExceeded", http_status=409)
         key = AccessKey(
@@ -600,13 +649,18 @@ class IamChanges:
             if key is not None:
                 user.access_keys.remove(key)
                 return
-        raise IamError(f"The Access Key with id {key_id} cannot be found.", code="NoSuchEntity", http_status=404)
+        raise IamError(
+            f"The Access Key with id {key_id} cannot be found.",
+            code="NoSuchEntity",
+            http_status=404,
+            parameter="AccessKeyId",
+        )
 
     def add_mfa_device(self, user_arn: object, serial: object = None) -> str:
         """Registers a virtual MFA device for a user; returns its serial (``arn:…:mfa/NAME``)."""
         user, kind = self.principal_entity(user_arn)
         if kind != "user":
-            raise ParameterError(f"{user_arn} is not a user ARN.")
+            raise ParameterError(f"{user_arn} is not a user ARN.", parameter="UserName")
         serial = serial or f"arn:{self.partition}:iam::{user.account}:mfa/{user.name}"
         check_text("serial_number", serial)
         if serial not in user.mfa_devices:
@@ -623,6 +677,7 @@ class IamChanges:
                 MSG_ALREADY_EXISTS.format(kind="Instance Profile", name=name),
                 code="EntityAlreadyExists",
                 http_status=409,
+                parameter="InstanceProfileName",
             )
         profile = InstanceProfile(
             name,
@@ -640,7 +695,10 @@ class IamChanges:
         profile = next((p for p in role.instance_profiles if p.name == name), None)
         if profile is None:
             raise IamError(
-                MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=name), code="NoSuchEntity", http_status=404
+                MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=name),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="InstanceProfileName",
             )
         role.instance_profiles.remove(profile)
 
@@ -652,7 +710,10 @@ class IamChanges:
                     if ref in (profile.arn, profile.name):
                         return role, profile
         raise IamError(
-            MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=_name_of(ref)), code="NoSuchEntity", http_status=404
+            MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=_name_of(ref)),
+            code="NoSuchEntity",
+            http_status=404,
+            parameter="InstanceProfileName",
         )
 
     def add_identity_provider(
@@ -672,7 +733,10 @@ class IamChanges:
         )  # type: ignore[call-overload]
         if provider.arn in account.providers:
             raise IamError(
-                f"Provider with url {provider.url} already exists.", code="EntityAlreadyExists", http_status=409
+                f"Provider with url {provider.url} already exists.",
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="Url",
             )
         account.providers[provider.arn] = provider
         return provider
@@ -681,7 +745,9 @@ class IamChanges:
 
     def _customer_account(self, account_id: object) -> Account:
         if account_id == "aws":
-            raise IamError("AWS managed policies cannot be changed.", code="AccessDenied", http_status=403)
+            raise IamError(
+                "AWS managed policies cannot be changed.", code="AccessDenied", http_status=403, parameter="PolicyArn"
+            )
         return self.account(account_id)  # type: ignore[attr-defined]
 
     def _check_count(self, account: Account, quota: str, current: int) -> None:
@@ -702,7 +768,7 @@ class IamChanges:
 
 def _required(value: object, name: str) -> object:
     if value is None:
-        raise ParameterError(f"This operation needs {name}.")
+        raise ParameterError(f"This operation needs {name}.", parameter=_STEP_PARAMETER.get(name))
     return value
 
 
