@@ -27,6 +27,8 @@ from .policy import Policy, Statement, iter_policy_problems, parse_policy, polic
 from .principals import Caller
 from .scenario import normalise_scenario, run_scenario, run_steps
 from .sts import (
+    AssumeRoleRequest,
+    WebIdentityRequest,
     assume_role,
     assume_role_with_web_identity,
     get_caller_identity,
@@ -41,6 +43,7 @@ __all__ = [
     "FINDINGS",
     "FLOW_NODES",
     "AccessGraph",
+    "AssumeRoleRequest",
     "Caller",
     "Cluster",
     "Decision",
@@ -56,6 +59,7 @@ __all__ = [
     "Request",
     "Statement",
     "StsError",
+    "WebIdentityRequest",
     "World",
     "WorldError",
     "access_denied_message",

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from . import names
 from .data import managed_policy_document, managed_policy_info
 from .dates import parse_iso_utc
-from .errors import EngineError, ParameterError, PolicyError, WorldError
+from .errors import EngineError, ParameterError, PolicyError, StsError, WorldError
 from .policy import Policy, parse_policy, policy_size
 from .principals import Caller
 
@@ -580,6 +580,11 @@ class Identity:
     def temporary(self) -> bool:
         """True for callers using temporary (STS) credentials."""
         return self.session is not None
+
+
+def invalid_token() -> StsError:
+    """``InvalidClientTokenId``: credentials this world does not know, or may not use for the call (§5.9)."""
+    return StsError(MSG_INVALID_TOKEN, code="InvalidClientTokenId", http_status=403)
 
 
 def merge_tags(base: list[tuple[str, str]], overrides: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -328,11 +328,11 @@ def delete_role(world: World, arn: str, *, with_policies: bool) -> None:
     if with_policies:
         role = world.role(arn)
         for name in list(role.inline):
-            world.delete_policy("inline", arn, name=name)
+            world.delete_inline_policy(arn, name)
         for policy_arn in list(role.attached):
-            world.delete_policy("detach", arn, policy_arn=policy_arn)
+            world.detach_policy(arn, policy_arn)
         if role.boundary:
-            world.delete_policy("boundary", arn)
+            world.delete_permissions_boundary(arn)
         for profile in list(role.instance_profiles):
             world.remove_instance_profile(arn, profile.name)
     world.delete_role(arn)
@@ -352,7 +352,7 @@ def put_trust(world: World, arn: str, text: str, started_from: str) -> None:
     stored = document_text(world.role(arn).trust.source())
     if text_version(stored) != started_from:
         raise TrustConflict(stored)
-    world.put_policy("trust", arn, document=text)
+    world.update_assume_role_policy(arn, text)
 
 
 # ---- forms ---------------------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ IAM_CASES: dict[str, tuple[Callable[[World], object], str]] = {
     "UpdateRole unknown role": (lambda w: w.update_role(f"arn:aws:iam::{A}:role/Ghost", description="x"), "RoleName"),
     "UpdateRole duration": (lambda w: w.update_role(DEPLOY, max_session_duration=50_000), "MaxSessionDuration"),
     "UpdateAssumeRolePolicy malformed": (
-        lambda w: w.put_policy("trust", DEPLOY, document="{"),
+        lambda w: w.update_assume_role_policy(DEPLOY, "{"),
         "AssumeRolePolicyDocument",
     ),
     "PutRolePolicy bad name": (
@@ -104,7 +104,7 @@ IAM_CASES: dict[str, tuple[Callable[[World], object], str]] = {
     ),
     "DetachRolePolicy not attached": (lambda w: w.detach_policy(DEPLOY, POLICY), "PolicyArn"),
     "PutRolePermissionsBoundary unknown": (
-        lambda w: w.set_boundary(DEPLOY, f"arn:aws:iam::{A}:policy/Ghost"),
+        lambda w: w.put_permissions_boundary(DEPLOY, f"arn:aws:iam::{A}:policy/Ghost"),
         "PermissionsBoundary",
     ),
     "CreateUser duplicate": (lambda w: w.create_user(A, "ALICE"), "UserName"),
@@ -158,13 +158,15 @@ def test_assume_role_errors_name_their_parameter(case: str) -> None:
     arguments = {"role_arn": DEPLOY, "session_name": "s1", **overrides}
     role_arn, session_name = arguments.pop("role_arn"), arguments.pop("session_name")
     with pytest.raises(EngineError) as caught:
-        sts.assume_role(world(), ALICE, role_arn, session_name, **arguments)
+        sts.assume_role(world(), ALICE, sts.AssumeRoleRequest(role_arn, session_name, **arguments))
     assert caught.value.parameter == parameter
 
 
 def test_web_identity_token_errors_name_the_token() -> None:
     with pytest.raises(EngineError) as caught:
-        sts.assume_role_with_web_identity(world(), GITHUB, DEPLOY, "s1", {"aud": "someone-else"})
+        sts.assume_role_with_web_identity(
+            world(), sts.WebIdentityRequest(GITHUB, DEPLOY, "s1", {"aud": "someone-else"})
+        )
     assert caught.value.parameter == "WebIdentityToken"
 
 

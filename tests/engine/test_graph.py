@@ -21,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from iamtutor.engine import World, assume_role, assume_role_with_web_identity, get_session_token
+from iamtutor.engine import (
+    AssumeRoleRequest,
+    WebIdentityRequest,
+    World,
+    assume_role,
+    assume_role_with_web_identity,
+    get_session_token,
+)
 from iamtutor.engine import graph as graph_module
 from iamtutor.engine.errors import EngineError, ParameterError
 from iamtutor.engine.evaluate import FLOW_NODES
@@ -126,12 +133,12 @@ def sts_says(world: World, node: Node, role_arn: str, supplied: tuple[tuple[str,
             provider = world.accounts[node.account].providers[node.id]
             claims = {"aud": provider.audiences[0]} if provider.audiences else {}
             claims.update({k.split(":", 1)[1]: v for k, v in keys.values()})
-            assume_role_with_web_identity(world, node.id, role_arn, session_name, claims)
+            assume_role_with_web_identity(world, WebIdentityRequest(node.id, role_arn, session_name, claims))
             return True
         caller = {"user": node.id, "service": f"service:{node.name}"}.get(node.kind)
         caller = caller or role_session(world, node.id)
         context = dict(keys.values()) or None
-        assume_role(world, caller, role_arn, session_name, context=context, **options)
+        assume_role(world, caller, AssumeRoleRequest(role_arn, session_name, context=context, **options))
     except EngineError as err:
         assert err.code in ("AccessDenied", "InvalidIdentityToken"), err
         return False
@@ -498,9 +505,11 @@ def test_reach_agrees_with_world_request_for_a_session_of_the_role() -> None:
 
 def session_world() -> tuple[World, dict[str, str]]:
     world = scenario_world("sts_role_chaining_cap")
-    assume_role(world, ALICE, f"arn:aws:iam::{A}:role/App", "first", session_id="s-first")
-    assume_role(world, "s-first", f"arn:aws:iam::{A}:role/Long", "second", session_id="s-second")
-    assume_role(world, ALICE, f"arn:aws:iam::{A}:role/Long", "old", duration_seconds=900, session_id="s-old")
+    assume_role(world, ALICE, AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", "first"), session_id="s-first")
+    assume_role(world, "s-first", AssumeRoleRequest(f"arn:aws:iam::{A}:role/Long", "second"), session_id="s-second")
+    assume_role(
+        world, ALICE, AssumeRoleRequest(f"arn:aws:iam::{A}:role/Long", "old", duration_seconds=900), session_id="s-old"
+    )
     world.clock.advance(1200)
     return world, {"s-second": "s-first"}
 

@@ -85,7 +85,7 @@ def policy_detail(request: HttpRequest, pk, account_id: str, name: str) -> HttpR
         and apply_change(
             sandbox,
             form,
-            lambda world: world.put_policy("managed", policy["Arn"], document=form.cleaned_data["document"]),
+            lambda world: world.create_policy_version(policy["Arn"], form.cleaned_data["document"]),
             "document",
         )
     ):
@@ -106,7 +106,7 @@ def policy_delete(request: HttpRequest, pk, account_id: str, name: str) -> HttpR
     sandbox = get_sandbox(request, pk)
     account, policy = find_policy(sandbox, account_id, name)
     form = forms.Form(request.POST)
-    if apply_change(sandbox, form, lambda world: world.delete_policy("managed", policy["Arn"])):
+    if apply_change(sandbox, form, lambda world: world.delete_managed_policy(policy["Arn"])):
         return done(
             request,
             reverse("sandbox:policies", args=[sandbox.pk]),

@@ -276,8 +276,8 @@ def role_inline(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
         and apply_change(
             sandbox,
             form,
-            lambda world: world.put_policy(
-                "inline", role["Arn"], name=form.cleaned_data["policy_name"], document=form.cleaned_data["document"]
+            lambda world: world.put_inline_policy(
+                role["Arn"], form.cleaned_data["policy_name"], form.cleaned_data["document"]
             ),
             "document",
         )
@@ -306,7 +306,7 @@ def role_inline_delete(request: HttpRequest, pk, account_id: str, name: str) -> 
         sandbox,
         account,
         role,
-        lambda world: world.delete_policy("inline", role["Arn"], name=policy),
+        lambda world: world.delete_inline_policy(role["Arn"], policy),
         _("The inline policy %(name)s was deleted.") % {"name": policy},
     )
 
@@ -343,8 +343,13 @@ def role_attach(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
         form = logic.AttachForm(request.POST)
         boundary = request.POST.get("as") == "boundary"
         arn = request.POST.get("policy_arn", "")
-        kind = "boundary" if boundary else "attach"
-        change = lambda world: world.put_policy(kind, role["Arn"], policy_arn=arn)  # noqa: E731
+
+        def change(world: World) -> None:
+            if boundary:
+                world.put_permissions_boundary(role["Arn"], arn)
+            else:
+                world.attach_policy(role["Arn"], arn)
+
         if form.is_valid() and apply_change(sandbox, form, change):
             message = _("%(arn)s is now the permissions boundary.") if boundary else _("%(arn)s was attached.")
             return done(
@@ -390,7 +395,7 @@ def role_detach(request: HttpRequest, pk, account_id: str, name: str) -> HttpRes
         sandbox,
         account,
         role,
-        lambda world: world.put_policy("detach", role["Arn"], policy_arn=arn),
+        lambda world: world.detach_policy(role["Arn"], arn),
         _("%(arn)s was detached.") % {"arn": arn},
     )
 
@@ -405,7 +410,7 @@ def role_boundary_remove(request: HttpRequest, pk, account_id: str, name: str) -
         sandbox,
         account,
         role,
-        lambda world: world.delete_policy("boundary", role["Arn"]),
+        lambda world: world.delete_permissions_boundary(role["Arn"]),
         _("The permissions boundary was removed."),
     )
 
