@@ -9,10 +9,12 @@ and CloudTrail events in ``audit.py``.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
 
+from .audit import EventLog
 from .errors import IamError, StsError, WorldError
 from .ids import IdSource
 from .matching import match_resource
@@ -61,7 +63,11 @@ class World(EntityChanges, RequestBuilding):
         self.accounts: dict[str, Account] = {}
         self.organization: Organization | None = None
         self.sessions: dict[str, Session] = {}
-        self.events: list[dict] = []
+        self._events = EventLog()
+        self.revision = 0  # bumped by every change (see _bumps_revision); caches are kept per revision
+        self._cache_stamp: tuple[int, object] | None = None
+        self._callers: dict[str, Any] = {}
+        self._patterns: list[tuple[str, Account, Resource]] | None = None
         self._session_keys: dict[str, Session] = {}
 
     # ---- loading and saving (the format lives in _load/_dump below) ----------------------------------------------
@@ -162,20 +168,45 @@ class World(EntityChanges, RequestBuilding):
         """(entry carrying the resource policy, entry carrying the tags, owning account) for a request."""
         exact = self.find_resource(arn)
         bucket = None
-        if arn.startswith("arn:") and ":s3:::" in arn and "/" in arn:
+        if ":s3:::" in arn and "/" in arn and arn.startswith("arn:"):
             bucket = self.find_resource(arn.split("/", 1)[0])
         pattern = None if exact else self._pattern_resource(arn)
-        policy_entry = next((e[1] for e in (exact, bucket, pattern) if e and e[1].policy), None)
-        tag_entry = next((e[1] for e in (exact, pattern) if e), None)
-        owner = next((e[0].id for e in (exact, bucket, pattern) if e), None)
+        policy_entry = tag_entry = owner = None
+        for entry in (exact, bucket, pattern):
+            if entry is not None:
+                if owner is None:
+                    owner = entry[0].id
+                if policy_entry is None and entry[1].policy:
+                    policy_entry = entry[1]
+                if tag_entry is None and entry is not bucket:
+                    tag_entry = entry[1]
         return policy_entry, tag_entry, owner
 
     def _pattern_resource(self, arn: str) -> tuple[Account, Resource] | None:
-        for account in self.accounts.values():
-            for key, resource in account.resources.items():
-                if ("*" in key or "?" in key) and match_resource(key, arn):
-                    return account, resource
+        for key, account, resource in self._pattern_resources():
+            if match_resource(key, arn):
+                return account, resource
         return None
+
+    def _pattern_resources(self) -> list[tuple[str, Account, Resource]]:
+        """Resources listed under a wildcard ARN, in account order; kept while the world stays the same."""
+        self._fresh_caches()
+        if self._patterns is None:
+            self._patterns = [
+                (key, account, resource)
+                for account in self.accounts.values()
+                for key, resource in account.resources.items()
+                if "*" in key or "?" in key
+            ]
+        return self._patterns
+
+    def _fresh_caches(self) -> dict[str, Any]:
+        """The per-caller cache of ``world_request.py``, emptied (with the resource index) whenever the world
+        changed (``revision``) or the clock moved since it was filled."""
+        stamp = (self.revision, self.clock.now())
+        if stamp != self._cache_stamp:
+            self._cache_stamp, self._callers, self._patterns = stamp, {}, None
+        return self._callers
 
     # ---- callers ---------------------------------------------------------------------------------------------
 
@@ -271,11 +302,39 @@ class World(EntityChanges, RequestBuilding):
         self.sessions[session.id] = session
         self._session_keys[session.access_key_id] = session
 
+    @property
+    def events(self) -> EventLog:
+        """The world's CloudTrail-shaped events, oldest first (a read-only sequence of dicts; ``audit.py``)."""
+        return self._events
+
+    @events.setter
+    def events(self, events: Iterable[dict]) -> None:
+        self._events = events if isinstance(events, EventLog) else EventLog(events)
+
     def record_event(self, event: dict) -> None:
         """Appends a CloudTrail-shaped event, keeping at most ``MAX_EVENTS``."""
         self.events.append(event)
         if len(self.events) > MAX_EVENTS:
             del self.events[: len(self.events) - MAX_EVENTS]
+
+
+# Methods whose names start so change the world: each bumps ``World.revision`` when it returns or raises.
+_CHANGES: Final = ("create_", "update_", "delete_", "put_", "attach_", "detach_", "add_", "remove_")
+
+
+def _bumps_revision(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def change(self: World, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.revision += 1
+
+    return change
+
+
+for _name in [n for n in dir(World) if n.startswith(_CHANGES) and callable(getattr(World, n))]:
+    setattr(World, _name, _bumps_revision(getattr(World, _name)))
 
 
 def _user_caller(user: User) -> Caller:

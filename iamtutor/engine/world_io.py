@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from .audit import EventLog
 from .dates import format_iso, parse_iso_utc
 from .errors import ParameterError, WorldError
 from .ids import IdSource
@@ -252,7 +253,7 @@ class WorldLoader:
             self.world.organization = self._organization(_obj(top["organization"], "organization"))
         for i, raw in enumerate(_list(top.get("sessions"), "sessions")):
             self.world.add_session(self._session(_obj(raw, f"sessions[{i}]"), f"sessions[{i}]"))
-        self.world.events = _load_events(top.get("events"))
+        self.world.events = EventLog(_load_events(top.get("events")))
         return self.world
 
     # ---- one account ------------------------------------------------------------------------------------------
@@ -794,7 +795,7 @@ def dump_world(world: World) -> dict:
         data["organization"] = _dump_organization(world.organization)
     data["accounts"] = {a.id: _dump_account(world, a) for a in world.accounts.values()}
     data["sessions"] = [_dump_session(s) for s in world.sessions.values()]
-    data["events"] = json.loads(json.dumps(world.events))
+    data["events"] = json.loads(json.dumps(list(world.events)))
     return data
 
 

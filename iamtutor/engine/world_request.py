@@ -8,7 +8,7 @@ entities up is ``world.py``'s, the decision itself ``evaluate.py``'s, the CloudT
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from . import audit
 from .conditions import make_context
@@ -66,6 +66,7 @@ _PRINCIPAL_KEYS: Final = frozenset(
 # After a web-identity session exists only these claims stay usable as condition keys (§3.3, D-STSKEYS, M).
 SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
 _MAX_CONTEXT_KEYS: Final = 200
+_MAX_CACHED_CALLERS: Final = 1024
 
 
 class RequestBuilding:
@@ -168,14 +169,18 @@ class RequestBuilding:
 
     def resource_context(self, resource: str, action: str) -> tuple[dict[str, object], str | None]:
         """(resource keys of §3.2 — ``aws:ResourceAccount``, org keys, ``aws:ResourceTag/*`` — , owner account)."""
-        parts = split_iam_arn(resource)
+        return self._resource_context(resource, split_iam_arn(resource), None)
+
+    def _resource_context(
+        self, resource: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, str | None] | None
+    ) -> tuple[dict[str, object], str | None]:
         ctx: dict[str, object] = {}
         if parts is not None and parts[1] != "aws":
             owner = parts[1]
             entity = self.find_role(resource) or self.find_user(resource)
             tags = getattr(entity, "tags", [])
         else:
-            _, tag_entry, owner = self._resource_entries(resource)
+            _, tag_entry, owner = entries or self._resource_entries(resource)
             owner = owner or arn_account(resource)
             tags = tag_entry.tags if tag_entry else []
         if owner is not None:
@@ -261,12 +266,17 @@ class RequestBuilding:
 
     def resource_policy(self, resource: str, action: str) -> tuple[Policy | None, bool]:
         """(the resource-based policy that governs ``action`` on ``resource``, whether it is a trust policy)."""
+        return self._resource_policy(resource, action, split_iam_arn(resource), None)
+
+    def _resource_policy(
+        self, resource: str, action: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, Any] | None
+    ) -> tuple[Policy | None, bool]:
         if action.lower() in _TRUST_ACTIONS:
             role = self.find_role(resource)
             return (role.trust.policy() if role and role.trust else None), True
-        if split_iam_arn(resource) is not None:
+        if parts is not None:
             return None, False
-        policy_entry, _, _ = self._resource_entries(resource)
+        policy_entry, _, _ = entries or self._resource_entries(resource)
         policy = policy_entry.policy.policy() if policy_entry and policy_entry.policy else None
         # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
         return policy, policy is not None and action.lower().startswith("kms:")
@@ -288,29 +298,68 @@ class RequestBuilding:
         it cannot change keys that describe the principal (§3.1). ``extra`` holds engine-supplied keys
         (``sts:*``…) that win over both. Raises ``ParameterError`` for a malformed context.
         """
-        raw = self.principal_context(ident)
-        resource_keys, owner = self.resource_context(resource, action)
-        raw.update(resource_keys)
-        _merge_request_context(raw, context)
+        return self._build_request(
+            _CallerFacts(ident, make_context(self.principal_context(ident))), action, resource, context, extra
+        )
+
+    def _build_request(
+        self,
+        facts: _CallerFacts,
+        action: str,
+        resource: str,
+        context: object,
+        extra: Mapping[str, object] | None = None,
+    ) -> Request:
+        """``build_request`` from the caller's facts, which ``request`` keeps per caller and world state."""
+        ctx = dict(facts.context)
+        parts = split_iam_arn(resource)
+        entries = self._resource_entries(resource) if parts is None else None  # type: ignore[attr-defined]
+        resource_keys, owner = self._resource_context(resource, parts, entries)
+        for key, value in resource_keys.items():  # engine-made: strings, or a list for the org paths
+            ctx[key.lower()] = (value,) if type(value) is str else tuple(value)  # type: ignore[arg-type]
+        _merge_request_context(ctx, context)
         for key, value in (extra or {}).items():
-            put_key(raw, key, value)
-        resource_policy, is_trust = self.resource_policy(resource, action)
-        session = ident.session
+            _put_normalised(ctx, key, value)
+        resource_policy, is_trust = self._resource_policy(resource, action, parts, entries)
+        ident = facts.ident
+        policies = facts.policies
+        if policies is None:
+            session = ident.session
+            policies = facts.policies = (
+                self.identity_policies(ident),
+                self.boundary(ident),
+                tuple(d.policy() for d in session.policies) if session else (),
+                self._principal_scps(ident),
+            )
         account = ident.caller.account
         return Request(
             caller=ident.caller,
             action=action,
             resource=resource,
             resource_account=owner if owner != account else None,
-            context=make_context(raw),
-            identity_policies=self.identity_policies(ident),
-            boundary=self.boundary(ident),
-            session_policies=tuple(d.policy() for d in session.policies) if session else (),
-            scps=self._principal_scps(ident),
+            context=ctx,
+            identity_policies=policies[0],
+            boundary=policies[1],
+            session_policies=policies[2],
+            scps=policies[3],
             rcps=self.rcp_levels(owner, action),
             resource_policy=resource_policy,
             resource_is_trust=is_trust,
         )
+
+    def _caller_facts(self, caller_ref: object) -> _CallerFacts:
+        """Who ``caller_ref`` is and the context keys its credentials supply, worked out once per caller
+        while the world and the clock stay as they are (``World._fresh_caches``)."""
+        cache = self._fresh_caches()  # type: ignore[attr-defined]
+        facts = cache.get(caller_ref) if isinstance(caller_ref, str) else None
+        if facts is None:
+            ident = self.identify(caller_ref)  # type: ignore[attr-defined]
+            facts = _CallerFacts(ident, make_context(self.principal_context(ident)))
+            if isinstance(caller_ref, str):
+                if len(cache) >= _MAX_CACHED_CALLERS:
+                    cache.clear()
+                cache[caller_ref] = facts
+        return facts
 
     def request(self, caller_ref: object, action: object, resource: object, context: object = None) -> Decision:
         """Decides one API request by ``caller_ref`` and records its CloudTrail event.
@@ -321,9 +370,10 @@ class RequestBuilding:
         """
         _check_request_args(action, resource)
         try:
-            ident = self.identify(caller_ref)
+            facts = self._caller_facts(caller_ref)
+            ident = facts.ident
             self._check_session_token_limits(ident, action)  # type: ignore[arg-type]
-            req = self.build_request(ident, action, resource, context)  # type: ignore[arg-type]
+            req = self._build_request(facts, action, resource, context)  # type: ignore[arg-type]
         except EngineError as err:
             audit.record_request(self, None, action, resource, context, error=err)  # type: ignore[arg-type]
             raise
@@ -356,11 +406,34 @@ def _check_request_args(action: object, resource: object) -> None:
         raise ParameterError('resource must be an ARN or "*".', parameter="ResourceArns")
 
 
-def _merge_request_context(raw: dict[str, object], context: object) -> None:
-    """Adds the caller-supplied request keys; principal keys stay as the credentials say (§3.1)."""
+class _CallerFacts:
+    """What a request needs from its caller alone: the identity, its normalised context keys and (filled on
+    first use) its identity policies, boundary, session policies and SCPs."""
+
+    __slots__ = ("context", "ident", "policies")
+
+    def __init__(self, ident: Identity, context: dict[str, tuple[str, ...]]) -> None:
+        self.ident, self.context = ident, context
+        self.policies: tuple[Any, ...] | None = None
+
+
+def _put_normalised(ctx: dict[str, tuple[str, ...]], key: str, value: object) -> None:
+    """Sets a key of a normalised context (lower-case keys, tuple values), replacing any key that differs
+    only in case (keys ignore case, §1.7); ``None`` removes it."""
+    lowered = key.lower()
+    ctx.pop(lowered, None)
+    if type(value) is str:  # the common case, as make_context normalises it
+        ctx[lowered] = (value,)
+    elif value is not None:
+        ctx.update(make_context({key: value}))
+
+
+def _merge_request_context(raw: dict[str, Any], context: object) -> None:
+    """Adds the caller-supplied request keys to a normalised context; principal keys stay as the
+    credentials say (§3.1)."""
     if context is None:
         return
-    if not isinstance(context, Mapping) or len(context) > _MAX_CONTEXT_KEYS:
+    if not (type(context) is dict or isinstance(context, Mapping)) or len(context) > _MAX_CONTEXT_KEYS:
         raise ParameterError(
             f"context must be an object of at most {_MAX_CONTEXT_KEYS} condition keys.", parameter="ContextEntries"
         )
@@ -369,19 +442,11 @@ def _merge_request_context(raw: dict[str, object], context: object) -> None:
             raise ParameterError(
                 "Condition keys in context must be strings of 1 to 256 characters.", parameter="ContextEntries"
             )
-        if key.lower() in _PRINCIPAL_KEYS or key.lower().startswith("aws:principaltag/"):
+        lowered = key.lower()
+        if lowered in _PRINCIPAL_KEYS or lowered.startswith("aws:principaltag/"):
             continue
         _check_context_value(key, value)
-        put_key(raw, key, value)
-
-
-def put_key(raw: dict[str, object], key: str, value: object) -> None:
-    """Sets a context key, replacing any key that differs only in case (keys ignore case, §1.7); ``None``
-    removes it."""
-    for existing in [k for k in raw if k.lower() == key.lower()]:
-        del raw[existing]
-    if value is not None:
-        raw[key] = value
+        _put_normalised(raw, key, value)
 
 
 def _check_context_value(key: str, value: object) -> None:

@@ -94,7 +94,7 @@ def test_assume_role_event():
     assert event["responseElements"]["assumedRoleUser"]["arn"] == result["assumed_role_user"]["Arn"]
     assert event["responseElements"]["sourceIdentity"] == "alice"
     assert event["resources"] == [{"ARN": DEPLOY, "accountId": A, "type": "AWS::IAM::Role"}]
-    assert result["credentials"]["SecretAccessKey"] not in json.dumps(world.events)
+    assert result["credentials"]["SecretAccessKey"] not in json.dumps(list(world.events))
 
 
 def test_failed_assume_role_event():
@@ -198,7 +198,7 @@ def test_get_caller_identity_and_session_token_events():
     result = sts.get_session_token(world, ALICE)
     names = [e["eventName"] for e in world.events]
     assert names == ["GetCallerIdentity", "GetSessionToken"]
-    assert result["credentials"]["SecretAccessKey"] not in json.dumps(world.events)
+    assert result["credentials"]["SecretAccessKey"] not in json.dumps(list(world.events))
 
 
 def test_events_are_capped():

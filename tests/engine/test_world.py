@@ -193,7 +193,7 @@ def test_the_saved_world_has_no_secret_in_its_events():
     # §6.3 D-CT (H): responseElements never carry the secret access key.
     world = rich_world()
     secret = world.sessions["s1"].secret_access_key
-    assert secret not in json.dumps(world.events)
+    assert secret not in json.dumps(list(world.events))
 
 
 def test_aws_managed_policies_come_from_the_catalogue():
@@ -1048,3 +1048,50 @@ def test_update_role_changes_description_duration_and_tags_or_nothing():
     with pytest.raises(ParameterError):
         world.update_role(arn, description="Other", max_session_duration=43201)
     assert (updated.description, updated.max_session_duration) == ("Deploys", 7200)
+
+
+# ---- what a request works out once per caller (World.revision, World._fresh_caches) --------------------------------
+
+
+def test_every_change_bumps_the_revision_and_a_cached_caller_sees_it():
+    # Ours: the request path keeps per-caller work while the world and the clock stay the same.
+    world = iam_world()
+    assert not world.request(ALICE, "ec2:RunInstances", "*").allowed
+    before = world.revision
+    world.put_inline_policy(ALICE, "ec2", doc(allow("ec2:RunInstances")))
+    assert world.revision > before
+    assert world.request(ALICE, "ec2:RunInstances", "*").allowed
+    world.delete_inline_policy(ALICE, "ec2")
+    assert not world.request(ALICE, "ec2:RunInstances", "*").allowed
+
+
+def test_a_refused_change_still_bumps_the_revision():
+    world = iam_world()
+    before = world.revision
+    with pytest.raises(IamError):
+        world.delete_inline_policy(DEPLOY, "nope")
+    assert world.revision == before + 1
+
+
+def test_a_cached_session_expires_when_the_clock_moves():
+    # §5.9 (H): expired credentials answer ExpiredToken, whatever was worked out before.
+    world = iam_world()
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "s-1", duration_seconds=900), session_id="s1")
+    world.request("s1", "s3:GetObject", "*")
+    world.clock.advance(901)
+    with pytest.raises(StsError) as excinfo:
+        world.request("s1", "s3:GetObject", "*")
+    assert excinfo.value.code == "ExpiredToken"
+
+
+def test_request_events_are_rendered_when_read_and_read_the_same_every_time():
+    world = iam_world()
+    world.request(ALICE, "s3:GetObject", "arn:aws:s3:::reports/q1.csv", {"aws:SourceIp": "203.0.113.7"})
+    event = world.events[-1]
+    assert event is world.events[-1]  # rendered once
+    assert (event["eventName"], event["sourceIPAddress"], event["errorCode"]) == (
+        "GetObject",
+        "203.0.113.7",
+        "AccessDenied",
+    )
+    assert list(world.events) == world.events[:] and len(world.events) == 1
