@@ -19,8 +19,9 @@ from .errors import IamError, StsError, WorldError
 from .ids import IdSource
 from .matching import match_resource
 from .principals import Caller
+from .world_dump import dump_world
 from .world_entities import EntityChanges
-from .world_io import WorldLoader, account_from_details, dump_world
+from .world_io import WorldLoader, account_from_details
 from .world_model import (
     MAX_EVENTS,
     MSG_EXPIRED,
