@@ -30,6 +30,8 @@ from .principals import Caller
 from .refs import PolicyRef, ResolvedStatement, StatementRef, resolve_statement
 from .scenario import normalise_scenario, run_scenario, run_steps
 from .sts import (
+    AssumeRoleRequest,
+    WebIdentityRequest,
     assume_role,
     assume_role_with_web_identity,
     get_caller_identity,
@@ -45,6 +47,7 @@ __all__ = [
     "FLOW_NODES",
     "AccessGraph",
     "Arn",
+    "AssumeRoleRequest",
     "Caller",
     "Cluster",
     "Decision",
@@ -63,6 +66,7 @@ __all__ = [
     "Statement",
     "StatementRef",
     "StsError",
+    "WebIdentityRequest",
     "World",
     "WorldError",
     "access_denied_message",

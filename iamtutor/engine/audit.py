@@ -8,12 +8,13 @@ module's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, overload
 
 from .dates import format_iso
 from .errors import EngineError
+from .ids import event_id_text
 
 if TYPE_CHECKING:
     from .evaluate import Decision
@@ -85,25 +86,54 @@ def _session_context(world: World, session: Session) -> dict[str, Any]:
     return context
 
 
-def _base_event(world: World, ident: Identity | None, source: str, name: str, context: object) -> dict[str, Any]:
-    ctx = {k.lower(): v for k, v in context.items()} if isinstance(context, Mapping) else {}
-    region = ctx.get("aws:requestedregion")
-    source_ip = ctx.get("aws:sourceip")
+def _origin(ident: Identity | None, context: object) -> tuple[str, str]:
+    """(``awsRegion``, ``sourceIPAddress``) of a call: from the request context, a service's own name."""
+    region = source_ip = None
+    if context and (type(context) is dict or isinstance(context, Mapping)):
+        for key, value in context.items():
+            lowered = key.lower() if isinstance(key, str) else key
+            if lowered == "aws:requestedregion":
+                region = value
+            elif lowered == "aws:sourceip":
+                source_ip = value
     if ident is not None and ident.caller.type == "service":
         source_ip = ident.caller.service
+    return (
+        region if isinstance(region, str) else DEFAULT_REGION,
+        source_ip if isinstance(source_ip, str) else DEFAULT_SOURCE_IP,
+    )
+
+
+def _base_event(world: World, ident: Identity | None, source: str, name: str, context: object) -> dict[str, Any]:
+    region, source_ip = _origin(ident, context)
+    request_id, event_id = world.ids.event_id_bytes(), world.ids.event_id_bytes()
+    return _event(world, ident, world.clock.now(), source, name, region, source_ip, request_id, event_id)
+
+
+def _event(
+    world: World,
+    ident: Identity | None,
+    time: datetime,
+    source: str,
+    name: str,
+    region: str,
+    source_ip: str,
+    request_id: bytes,
+    event_id: bytes,
+) -> dict[str, Any]:
     return {
         "eventVersion": EVENT_VERSION,
         "userIdentity": user_identity(world, ident),
-        "eventTime": format_iso(world.clock.now()),
+        "eventTime": format_iso(time),
         "eventSource": source,
         "eventName": name,
-        "awsRegion": region if isinstance(region, str) else DEFAULT_REGION,
-        "sourceIPAddress": source_ip if isinstance(source_ip, str) else DEFAULT_SOURCE_IP,
+        "awsRegion": region,
+        "sourceIPAddress": source_ip,
         "userAgent": USER_AGENT,
         "requestParameters": None,
         "responseElements": None,
-        "requestID": world.ids.event_id(),
-        "eventID": world.ids.event_id(),
+        "requestID": event_id_text(request_id),
+        "eventID": event_id_text(event_id),
         "readOnly": True,
         "eventType": "AwsApiCall",
         "managementEvent": True,
@@ -177,22 +207,125 @@ def record_request(
     """Records one API request the world decided (allowed or denied) or refused (expired/unknown keys).
 
     A deny becomes ``errorCode: AccessDenied`` with AWS's message; ``eventCategory`` is ``Data`` for
-    S3 object-level and Lambda invoke calls, as CloudTrail files them (D-CT, M).
+    S3 object-level and Lambda invoke calls, as CloudTrail files them (D-CT, M). The event is stored as the
+    facts it is made of and rendered into its CloudTrail shape when first read (``EventLog``), so deciding
+    a request does not pay for formatting an event nobody may read.
     """
-    service, _, name = action.partition(":")
-    event = _base_event(world, ident, f"{service.lower()}.amazonaws.com", name, context)
-    event["readOnly"] = name.lower().startswith(_READ_ONLY_PREFIXES)
-    if _is_data_event(service.lower(), name.lower(), resource):
-        event["managementEvent"] = False
-        event["eventCategory"] = "Data"
-    if resource != "*":
-        account = resource.split(":")[4] if resource.count(":") >= 5 else ""
-        event["resources"] = [{"ARN": resource, "accountId": account or event["recipientAccountId"]}]
-    if decision is not None and not decision.allowed:
-        event["errorCode"] = "AccessDenied"
-        event["errorMessage"] = decision.reason
-    _add_error(event, error)
-    world.record_event(event)
+    region, source_ip = _origin(ident, context)
+    ids = world.ids
+    world.record_event(
+        _PendingRequest(
+            world,
+            ident,
+            action,
+            resource,
+            region,
+            source_ip,
+            world.clock.now(),
+            ids.event_id_bytes(),
+            ids.event_id_bytes(),
+            decision,
+            error,
+        )
+    )
+
+
+class _PendingRequest:
+    """The facts of one request event, rendered by ``EventLog`` when read."""
+
+    __slots__ = ("action", "decision", "error", "event_id", "ident", "region", "request_id", "resource", "source_ip",
+                 "time", "world")  # fmt: skip
+
+    def __init__(
+        self,
+        world: World,
+        ident: Identity | None,
+        action: str,
+        resource: str,
+        region: str,
+        source_ip: str,
+        time: datetime,
+        request_id: bytes,
+        event_id: bytes,
+        decision: Decision | None,
+        error: EngineError | None,
+    ) -> None:
+        self.world, self.ident, self.action, self.resource = world, ident, action, resource
+        self.region, self.source_ip, self.time = region, source_ip, time
+        self.request_id, self.event_id, self.decision, self.error = request_id, event_id, decision, error
+
+    def render(self) -> dict[str, Any]:
+        action, resource, decision = self.action, self.resource, self.decision
+        service, _, name = action.partition(":")
+        source = f"{service.lower()}.amazonaws.com"
+        event = _event(
+            self.world, self.ident, self.time, source, name, self.region, self.source_ip, self.request_id, self.event_id
+        )
+        event["readOnly"] = name.lower().startswith(_READ_ONLY_PREFIXES)
+        if _is_data_event(service.lower(), name.lower(), resource):
+            event["managementEvent"] = False
+            event["eventCategory"] = "Data"
+        if resource != "*":
+            account = resource.split(":")[4] if resource.count(":") >= 5 else ""
+            event["resources"] = [{"ARN": resource, "accountId": account or event["recipientAccountId"]}]
+        if decision is not None and not decision.allowed:
+            event["errorCode"] = "AccessDenied"
+            event["errorMessage"] = decision.reason
+        _add_error(event, self.error)
+        return event
+
+
+class EventLog(Sequence[dict[str, Any]]):
+    """A world's CloudTrail events, oldest first: plain dicts, some stored as pending facts until first read.
+
+    Reading (indexing, slicing, iterating) always gives the rendered dicts, each rendered once.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, events: Iterable[dict[str, Any]] = ()) -> None:
+        self._items: list[Any] = list(events)
+
+    def append(self, event: dict[str, Any] | _PendingRequest) -> None:
+        """Adds an event (a dict, or the pending facts of a request event)."""
+        self._items.append(event)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._rendered(i) for i in range(*index.indices(len(self._items)))]
+        return self._rendered(index)
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._items[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in range(len(self._items)):
+            yield self._rendered(i)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EventLog | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"EventLog({list(self)!r})"
+
+    def _rendered(self, index: int) -> dict[str, Any]:
+        item = self._items[index]
+        if isinstance(item, _PendingRequest):
+            item = self._items[index] = item.render()
+        return item
 
 
 def _is_data_event(service: str, name: str, resource: str) -> bool:

@@ -28,8 +28,9 @@ class EngineError(Exception):
     ``message`` the human text without the code, ``json_path`` a JSONPath-like location such as
     ``$.Statement[0].Resource`` (or ``accounts.111111111111.RoleDetailList[0]`` in world files),
     ``line``/``column`` 1-based positions in the source text when known, ``http_status`` the HTTP
-    status AWS answers with, and ``parameter`` the AWS request parameter the error is about
-    (``RoleName``, ``AssumeRolePolicyDocument``, ``Tags``…) when one is.
+    status AWS answers with, and ``parameter`` the AWS API parameter the error is about (``RoleName``,
+    ``AssumeRolePolicyDocument``, ``DurationSeconds``…) when it is about one, so an interface can put the
+    error next to the field that holds it without reading the message.
     """
 
     default_code = "InternalFailure"
@@ -62,7 +63,7 @@ class EngineError(Exception):
         return format_location(self.json_path, self.line, self.column)
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data: code and message, plus path/line/column when known."""
+        """The error as JSON-ready data: code and message, plus path/line/column and parameter when known."""
         data: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.json_path is not None:
             data["path"] = self.json_path

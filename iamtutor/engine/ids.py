@@ -76,4 +76,14 @@ class IdSource:
 
     def event_id(self) -> str:
         """A UUID-shaped id for CloudTrail ``eventID`` / ``requestID`` / ``sharedEventID``."""
-        return str(uuid.UUID(bytes=self._bytes(16), version=4))
+        return event_id_text(self.event_id_bytes())
+
+    def event_id_bytes(self) -> bytes:
+        """The 16 random bytes behind an ``event_id``, drawn now and spelled later by ``event_id_text``
+        (so a lazily written audit event draws its ids in the same order as an eager one)."""
+        return self._bytes(16)
+
+
+def event_id_text(raw: bytes) -> str:
+    """The UUID text of 16 bytes from ``IdSource.event_id_bytes``."""
+    return str(uuid.UUID(bytes=raw, version=4))

@@ -122,6 +122,25 @@ _INTEGER = re.compile(r"-?[0-9]{1,19}")
 MAX_TAGS = 50  # per role, user or session (D-QUOTA, API-STS; H)
 
 
+class Failure(str):
+    """One failure clause, remembering the model member it is about (``roleName``, ``tags.1.member.key``)."""
+
+    member: str
+
+    def __new__(cls, text: str, member: str) -> Failure:
+        failure = super().__new__(cls, text)
+        failure.member = member
+        return failure
+
+
+def parameter_name(member: str) -> str:
+    """The AWS API parameter a model member belongs to: ``roleName`` → ``RoleName``, ``tags.1.member.key``
+    → ``Tags``, ``policyArns.member.arn`` → ``PolicyArns`` (the model's members are the parameters in
+    lower camel case)."""
+    head = member.split(".", 1)[0]
+    return head[:1].upper() + head[1:]
+
+
 def constraint_failure(member: str, constraint: str, value: object = _OMITTED) -> str:
     """One failure clause: ``Value 'x' at 'member' failed to satisfy constraint: <constraint>``.
 
@@ -129,9 +148,9 @@ def constraint_failure(member: str, constraint: str, value: object = _OMITTED) -
     used here for whole policy documents); ``None`` renders as ``Value null at …``.
     """
     if value is _OMITTED:
-        return f"Value at '{member}' failed to satisfy constraint: {constraint}"
+        return Failure(f"Value at '{member}' failed to satisfy constraint: {constraint}", member)
     shown = "null" if value is None else f"'{as_text(value)}'"
-    return f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
+    return Failure(f"Value {shown} at '{member}' failed to satisfy constraint: {constraint}", member)
 
 
 def validation_message(failures: list[str]) -> str:
@@ -142,14 +161,11 @@ def validation_message(failures: list[str]) -> str:
 
 
 def validation_error(failures: list[str], *, parameter: str | None = None) -> ParameterError:
-    """A ``ValidationError`` (HTTP 400) carrying ``validation_message(failures)``, about ``parameter``."""
+    """A ``ValidationError`` (HTTP 400) carrying ``validation_message(failures)``; its ``parameter`` is
+    ``parameter`` if given, else the parameter of the first failure made by ``constraint_failure``."""
+    if parameter is None and failures and isinstance(failures[0], Failure):
+        parameter = parameter_name(failures[0].member)
     return ParameterError(validation_message(failures), parameter=parameter)
-
-
-def parameter_of(member: str) -> str:
-    """The request parameter a wire member names: ``roleName`` → ``RoleName``, ``tags.1.member.key`` → ``Tags``."""
-    head = member.split(".", 1)[0]
-    return head[:1].upper() + head[1:]
 
 
 def problems(rule: str, value: object, *, member: str | None = None, required: bool = True) -> list[str]:
@@ -174,7 +190,7 @@ def validate(rule: str, value: object, *, member: str | None = None, required: b
     """Raise ``ParameterError`` (``ValidationError``) listing every constraint ``value`` breaks."""
     failures = problems(rule, value, member=member, required=required)
     if failures:
-        raise validation_error(failures, parameter=parameter_of(member or RULES[rule].member))
+        raise validation_error(failures)
 
 
 def validate_all(checks: Iterable[tuple]) -> None:
@@ -184,16 +200,12 @@ def validate_all(checks: Iterable[tuple]) -> None:
     parameters left out). Raises ``ParameterError`` with ``N validation errors detected: …`` if any fail.
     """
     failures: list[str] = []
-    parameter = None
     for check in checks:
         rule, value, member = (*check, None)[:3]
         if value is not None:
-            found = problems(rule, value, member=member)
-            if found and parameter is None:
-                parameter = parameter_of(member or RULES[rule].member)
-            failures.extend(found)
+            failures.extend(problems(rule, value, member=member))
     if failures:
-        raise validation_error(failures, parameter=parameter)
+        raise validation_error(failures)
 
 
 def tag_problems(tags: Mapping[str, object] | Iterable[tuple[str, object]], *, member: str = "tags") -> list[str]:

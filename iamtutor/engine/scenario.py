@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .errors import EngineError, WorldError
+from .errors import EngineError, ParameterError, WorldError
 
 # Keys every step may carry besides its operation's own (world-format.md; `title` labels the step in reports
 # because `name` is taken by put_policy/delete_policy for the policy name; `comment` is free text).
@@ -283,11 +283,8 @@ class _Runner:
     def _assume_role(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
 
-        return _ok(
-            sts.assume_role(
-                self.world, self.caller(step["caller"]), step["role_arn"], step["session_name"], **_options(step)
-            )
-        )
+        request = sts.AssumeRoleRequest(step["role_arn"], step["session_name"], **_options(step))
+        return _ok(sts.assume_role(self.world, self.caller(step["caller"]), request))
 
     def _assume_role_with_web_identity(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
@@ -297,16 +294,14 @@ class _Runner:
             raise WorldError(
                 "The caller of assume_role_with_web_identity is 'web_identity:PROVIDER_ARN'.", json_path="caller"
             )
-        return _ok(
-            sts.assume_role_with_web_identity(
-                self.world,
-                caller[len(_WEB_IDENTITY_PREFIX) :],
-                step["role_arn"],
-                step["session_name"],
-                step["claims"],
-                **_options(step),
-            )
+        request = sts.WebIdentityRequest(
+            caller[len(_WEB_IDENTITY_PREFIX) :],
+            step["role_arn"],
+            step["session_name"],
+            step["claims"],
+            **_options(step),
         )
+        return _ok(sts.assume_role_with_web_identity(self.world, request))
 
     def _get_caller_identity(self, step: Mapping[str, Any]) -> dict[str, Any]:
         from . import sts
@@ -350,11 +345,19 @@ class _Runner:
     # ---- changes ----
 
     def _put_policy(self, step: Mapping[str, Any]) -> dict[str, Any]:
-        self.world.put_policy(step["kind"], step.get("target"), **_change_options(step, "document", "targets"))
+        change = _PUT_POLICY.get(step["kind"]) if isinstance(step["kind"], str) else None
+        if change is None:
+            raise ParameterError(f"kind must be one of {', '.join(_PUT_POLICY)}.")
+        change(self.world, step)
         return {"ok": True}
 
     def _delete_policy(self, step: Mapping[str, Any]) -> dict[str, Any]:
-        self.world.delete_policy(step["kind"], step.get("target"), **_change_options(step))
+        if step["kind"] == "trust":
+            raise ParameterError("A role always has a trust policy; replace it with put_policy instead.")
+        change = _DELETE_POLICY.get(step["kind"]) if isinstance(step["kind"], str) else None
+        if change is None:
+            raise ParameterError(f"kind must be one of {', '.join(_DELETE_POLICY)}.")
+        change(self.world, step)
         return {"ok": True}
 
     # ---- audit ----
@@ -380,9 +383,53 @@ def _options(step: Mapping[str, Any]) -> dict[str, Any]:
     return {key: step[key] for key in _STS_OPTIONS if step.get(key) is not None}
 
 
-def _change_options(step: Mapping[str, Any], *extra: str) -> dict[str, Any]:
-    keys = ("name", "policy_arn", *extra)
-    return {key: step[key] for key in keys if key in step}
+# ---- put_policy / delete_policy: each kind is one typed World method ---------------------------------------------
+
+_STEP_PARAMETERS: Final = {"document": "PolicyDocument", "policy_arn": "PolicyArn"}
+
+
+def _required(step: Mapping[str, Any], key: str) -> Any:
+    value = step.get(key)
+    if value is None:
+        raise ParameterError(f"This operation needs {key}.", parameter=_STEP_PARAMETERS.get(key))
+    return value
+
+
+def _put_managed(world: Any, step: Mapping[str, Any]) -> None:
+    """``managed``: CreatePolicyVersion for a customer managed policy the world has, else CreatePolicy."""
+    from .world_model import split_iam_arn
+
+    target, document = step.get("target"), _required(step, "document")
+    parts = split_iam_arn(target)
+    if parts is None or parts[2] != "policy":
+        raise ParameterError(f"{target} is not a managed policy ARN.", parameter="PolicyArn")
+    if parts[1] != "aws" and world.managed_policy(target) is not None:
+        world.create_policy_version(target, document)
+    else:
+        world.create_policy(parts[1], parts[4], document, path=parts[3])
+
+
+_Change = Callable[[Any, Mapping[str, Any]], object]
+_PUT_POLICY: Final[dict[str, _Change]] = {
+    "trust": lambda w, s: w.update_assume_role_policy(s.get("target"), _required(s, "document")),
+    "inline": lambda w, s: w.put_inline_policy(s.get("target"), s.get("name"), _required(s, "document")),
+    "managed": _put_managed,
+    "attach": lambda w, s: w.attach_policy(s.get("target"), _required(s, "policy_arn")),
+    "detach": lambda w, s: w.detach_policy(s.get("target"), _required(s, "policy_arn")),
+    "boundary": lambda w, s: w.put_permissions_boundary(s.get("target"), _required(s, "policy_arn")),
+    "resource": lambda w, s: w.put_resource_policy(s.get("target"), _required(s, "document")),
+    "scp": lambda w, s: w.put_control_policy("scp", s.get("name"), s.get("targets"), _required(s, "document")),
+    "rcp": lambda w, s: w.put_control_policy("rcp", s.get("name"), s.get("targets"), _required(s, "document")),
+}
+_DELETE_POLICY: Final[dict[str, _Change]] = {
+    "inline": lambda w, s: w.delete_inline_policy(s.get("target"), s.get("name")),
+    "managed": lambda w, s: w.delete_managed_policy(s.get("target")),
+    "detach": lambda w, s: w.detach_policy(s.get("target"), _required(s, "policy_arn")),
+    "boundary": lambda w, s: w.delete_permissions_boundary(s.get("target")),
+    "resource": lambda w, s: w.delete_resource_policy(s.get("target")),
+    "scp": lambda w, s: w.delete_control_policy("scp", s.get("name")),
+    "rcp": lambda w, s: w.delete_control_policy("rcp", s.get("name")),
+}
 
 
 def _event_matches(event: Mapping[str, Any], step: Mapping[str, Any]) -> bool:

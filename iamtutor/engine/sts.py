@@ -12,8 +12,8 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -74,87 +74,54 @@ MSG_TRANSITIVE_AGAIN: Final = (
 )
 MSG_NOT_SUBSET: Final = "TransitiveTagKeys must be keys of the session tags passed in Tags."  # ours (M)
 MSG_LAMBDA_TRUST: Final = "The role defined for the function cannot be assumed by Lambda."  # §5.11 (M)
+_TOKEN: Final = "WebIdentityToken"  # noqa: S105 the parameter that carries the token, not a token
 _POLICY_CHARS: Final = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")  # §5.1 (H)
 
 
 # ---- AssumeRole ---------------------------------------------------------------------------------------------------
 
 
-def assume_role(
-    world: World,
-    caller_ref: object,
-    role_arn: object,
-    session_name: object = None,
-    *,
-    duration_seconds: object = None,
-    external_id: object = None,
-    policy: object = None,
-    policy_arns: object = (),
-    tags: object = (),
-    transitive_tag_keys: object = (),
-    source_identity: object = None,
-    mfa: object = None,
-    context: object = None,
-    session_id: object = None,
-) -> dict:
+@dataclass(frozen=True, slots=True)
+class AssumeRoleRequest:
+    """The parameters of one AssumeRole call, named as the STS API names them (snake case).
+
+    ``session_name`` may be None only for EC2, which names the session after the instance. ``policy`` is a
+    session policy (JSON text or object), ``policy_arns`` managed policy ARNs (``["arn", …]`` or
+    ``[{"arn": …}]``), ``tags`` session tags (``[{"Key", "Value"}]`` or ``{key: value}``), ``mfa``
+    ``{"serial", "token_code"?, "age_seconds"?}``, ``context`` request condition keys (``aws:SourceIp``…).
+    Values are checked by ``assume_role`` as STS checks them, so they may come straight from JSON.
+    """
+
+    role_arn: str
+    session_name: str | None = None
+    duration_seconds: int | None = None
+    external_id: str | None = None
+    policy: str | Mapping[str, Any] | None = None
+    policy_arns: Sequence[str | Mapping[str, str]] = ()
+    tags: Sequence[Mapping[str, str]] | Mapping[str, str] | None = ()
+    transitive_tag_keys: Sequence[str] | None = ()
+    source_identity: str | None = None
+    mfa: Mapping[str, Any] | None = None
+    context: Mapping[str, object] | None = None
+
+
+def assume_role(world: World, caller_ref: str, request: AssumeRoleRequest, *, session_id: str | None = None) -> dict:
     """AssumeRole by ``caller_ref`` (a user, root, session or ``service:NAME`` reference, see ``World.caller``).
 
     Runs the checks of §5.2 in order: parameter validation (``ValidationError``), MFA, trust-policy
     authorization of ``sts:AssumeRole`` (plus ``sts:TagSession`` / ``sts:SetSourceIdentity`` when used),
     sticky source identity and transitive tags, durations (MaxSessionDuration, 1 h role chaining), the
-    session policy and packed size. Returns the world-format.md result (``ok``, ``credentials``,
-    ``assumed_role_user``, ``packed_policy_size``, ``session_id``). Raises ``StsError`` (AccessDenied,
-    ExpiredToken, PackedPolicyTooLarge…), ``ParameterError`` or ``PolicyError``; every call is audited.
+    session policy and packed size. ``session_id`` names the new session in the world (default: its access
+    key id). Returns the world-format.md result (``ok``, ``credentials``, ``assumed_role_user``,
+    ``packed_policy_size``, ``session_id``). Raises ``StsError`` (AccessDenied, ExpiredToken,
+    PackedPolicyTooLarge…), ``ParameterError`` or ``PolicyError``, each naming its ``parameter``; every
+    call is audited.
     """
-    parameters = _assume_role_parameters(
-        role_arn,
-        session_name,
-        duration_seconds,
-        external_id,
-        policy,
-        policy_arns,
-        tags,
-        transitive_tag_keys,
-        source_identity,
-        mfa,
-    )
-    call = _Call(world, "AssumeRole", parameters, context)
-    return call.run(
-        lambda: _assume_role(
-            call,
-            caller_ref,
-            role_arn,
-            session_name,
-            duration_seconds,
-            external_id,
-            policy,
-            policy_arns,
-            tags,
-            transitive_tag_keys,
-            source_identity,
-            mfa,
-            context,
-            session_id,
-        )
-    )
+    call = _Call(world, "AssumeRole", _assume_role_parameters(request), request.context)
+    return call.run(lambda: _assume_role(call, caller_ref, request, session_id))
 
 
-def _assume_role(
-    call: _Call,
-    caller_ref: object,
-    role_arn: object,
-    session_name: object,
-    duration: object,
-    external_id: object,
-    policy: object,
-    policy_arns: object,
-    tags: object,
-    transitive: object,
-    source_identity: object,
-    mfa: object,
-    context: object,
-    session_id: object,
-) -> dict:
+def _assume_role(call: _Call, caller_ref: object, request: AssumeRoleRequest, session_id: object) -> dict:
     world = call.world
     ident = call.identify(caller_ref)
     if ident.caller.type in ("web_identity", "anonymous"):
@@ -162,28 +129,34 @@ def _assume_role(
     if ident.caller.type == "root":
         raise StsError(MSG_ROOT_CANNOT_ASSUME, code="AccessDenied")
     service = ident.caller.service if ident.caller.type == "service" else None
-    if session_name is None and service == "ec2.amazonaws.com":
-        session_name = world.ids.instance_id()  # EC2 names instance sessions after the instance (§5.11, H)
-    pairs, transitive_keys, policy_arn_list = _validate_assume_role(
-        role_arn, session_name, duration, external_id, policy, policy_arns, tags, transitive, source_identity, mfa
-    )
+    if request.session_name is None and service == "ec2.amazonaws.com":
+        # EC2 names instance sessions after the instance (§5.11, H)
+        request = replace(request, session_name=world.ids.instance_id())
+    pairs, transitive_keys, policy_arn_list = _validate_assume_role(request)
     _check_session_id(world, session_id)
-    mfa_time = _mfa_time(world, ident, mfa)
+    mfa_time = _mfa_time(world, ident, request.mfa)
+    role_arn, session_name = request.role_arn, request.session_name
     role = world.find_role(role_arn)
     call.role = (role.arn if role else str(role_arn), split_iam_arn(role_arn)[1])  # type: ignore[index]
     caller_session = ident.session if ident.caller.type == "assumed_role" else None
     inherited = _inherited_transitive(caller_session)
     if inherited:  # CloudTrail shows inherited transitive tags (§6.3, D-CT, H)
-        call.parameters["incomingTransitiveTags"] = dict(inherited)
-    effective_source = _effective_source_identity(caller_session, source_identity)
-    extra = _trust_keys(session_name, external_id, pairs, transitive_keys, effective_source, inherited, mfa_time, world)
-    request = world.build_request(ident, "sts:AssumeRole", role.arn if role else role_arn, context, extra=extra)  # type: ignore[arg-type]
-    _authorize(request, role, tagging=bool(pairs or transitive_keys), source_identity=effective_source is not None)
-    _check_sticky_source_identity(request, caller_session, source_identity)
+        call.parameters["incomingTransitiveTags"] = dict(inherited)  # type: ignore[index]
+    effective_source = _effective_source_identity(caller_session, request.source_identity)
+    extra = _trust_keys(
+        session_name, request.external_id, pairs, transitive_keys, effective_source, inherited, mfa_time, world
+    )
+    trust_request = world.build_request(
+        ident, "sts:AssumeRole", role.arn if role else role_arn, request.context, extra=extra
+    )
+    _authorize(
+        trust_request, role, tagging=bool(pairs or transitive_keys), source_identity=effective_source is not None
+    )
+    _check_sticky_source_identity(trust_request, caller_session, request.source_identity)
     _check_transitive_again(pairs, inherited)
     assert role is not None  # _authorize refuses a missing role
-    seconds = _duration(role, duration, chained=caller_session is not None, service=service)
-    docs, size = _session_policies(world, role, policy, policy_arn_list, pairs)
+    seconds = _duration(role, request.duration_seconds, chained=caller_session is not None, service=service)
+    docs, size = _session_policies(world, role, request.policy, policy_arn_list, pairs)
     session = _issue(
         world,
         session_id,
@@ -202,28 +175,19 @@ def _assume_role(
     return _role_result(session, size)
 
 
-def _assume_role_parameters(
-    role_arn: object,
-    session_name: object,
-    duration: object,
-    external_id: object,
-    policy: object,
-    policy_arns: object,
-    tags: object,
-    transitive: object,
-    source_identity: object,
-    mfa: object,
-) -> dict[str, Any]:
+def _assume_role_parameters(request: AssumeRoleRequest) -> dict[str, Any]:
     """CloudTrail's ``requestParameters`` for AssumeRole (§6.3): only what was passed."""
-    params: dict[str, Any] = {"roleArn": role_arn, "roleSessionName": session_name}
+    policy, mfa = request.policy, request.mfa
+    params: dict[str, Any] = {"roleArn": request.role_arn, "roleSessionName": request.session_name}
     optional = {
-        "durationSeconds": duration,
-        "externalId": external_id,
-        "sourceIdentity": source_identity,
+        "durationSeconds": request.duration_seconds,
+        "externalId": request.external_id,
+        "sourceIdentity": request.source_identity,
         "policy": policy if isinstance(policy, str) or policy is None else _compact(policy),
         "serialNumber": mfa.get("serial") if isinstance(mfa, Mapping) else None,
     }
     params.update({k: v for k, v in optional.items() if v is not None})
+    policy_arns, tags, transitive = request.policy_arns, request.tags, request.transitive_tag_keys
     if policy_arns:
         params["policyArns"] = [{"arn": a} for a in _arn_list(policy_arns)] if _is_list(policy_arns) else policy_arns
     if tags:
@@ -233,55 +197,47 @@ def _assume_role_parameters(
     return params
 
 
-def _validate_assume_role(
-    role_arn: object,
-    session_name: object,
-    duration: object,
-    external_id: object,
-    policy: object,
-    policy_arns: object,
-    tags: object,
-    transitive: object,
-    source_identity: object,
-    mfa: object,
-) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _validate_assume_role(request: AssumeRoleRequest) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Step 1 of §5.2: model validation, every failure in one ``ValidationError`` (H)."""
-    failures = names.problems("role_arn", _text_or_none(role_arn))
-    failures += names.problems("role_session_name", _text_or_none(session_name))
+    role_arn = request.role_arn
+    failures = names.problems("role_arn", _text_or_none(role_arn, "RoleArn"))
+    failures += names.problems("role_session_name", _text_or_none(request.session_name, "RoleSessionName"))
     for rule, value in (
-        ("duration_seconds", duration),
-        ("external_id", external_id),
-        ("source_identity", source_identity),
+        ("duration_seconds", request.duration_seconds),
+        ("external_id", request.external_id),
+        ("source_identity", request.source_identity),
     ):
         if value is not None:
             failures += names.problems(rule, value)
-    failures += _policy_problems(policy)
-    failures += _mfa_problems(mfa)
-    arns = _arn_list(policy_arns)
+    failures += _policy_problems(request.policy)
+    failures += _mfa_problems(request.mfa)
+    arns = _arn_list(request.policy_arns)
     if len(arns) > MAX_POLICY_ARNS:
         failures.append(
             names.constraint_failure("policyArns", names.MAX_LENGTH.format(n=MAX_POLICY_ARNS), f"[{len(arns)} ARNs]")
         )
-    pairs = _session_tags(tags)
-    keys = _transitive_keys(transitive, pairs)
+    pairs = _session_tags(request.tags)
+    keys = _transitive_keys(request.transitive_tag_keys, pairs)
     if failures:
         raise names.validation_error(failures)
     if split_iam_arn(role_arn) is None or split_iam_arn(role_arn)[2] != "role":  # type: ignore[index]
-        raise ParameterError(f"{role_arn} is invalid")  # ⚠ F16 (M: emulators agree, not seen from AWS)
+        raise ParameterError(
+            f"{role_arn} is invalid", parameter="RoleArn"
+        )  # ⚠ F16 (M: emulators agree, not seen from AWS)
     return pairs, keys, arns
 
 
-def _text_or_none(value: object) -> object:
+def _text_or_none(value: object, parameter: str) -> object:
     if value is None or isinstance(value, str):
         return value
-    raise ParameterError("Expected a string parameter.")
+    raise ParameterError("Expected a string parameter.", parameter=parameter)
 
 
 def _policy_problems(policy: object) -> list[str]:
     if policy is None:
         return []
     if not isinstance(policy, str | Mapping):
-        raise ParameterError("policy must be a JSON document (text or object).")
+        raise ParameterError("policy must be a JSON document (text or object).", parameter="Policy")
     text = policy if isinstance(policy, str) else _compact(policy)
     failures = []
     if len(text) > MAX_SESSION_POLICY_CHARS:  # ⚠ F19: ValidationError in the model's wording
@@ -297,13 +253,15 @@ def _mfa_problems(mfa: object) -> list[str]:
     if mfa is None:
         return []
     if not isinstance(mfa, Mapping) or set(mfa) - {"serial", "token_code", "age_seconds"}:
-        raise ParameterError("mfa is an object with serial, and optionally token_code and age_seconds.")
+        raise ParameterError(
+            "mfa is an object with serial, and optionally token_code and age_seconds.", parameter="SerialNumber"
+        )
     failures = names.problems("serial_number", mfa.get("serial"))
     if mfa.get("token_code") is not None:
         failures += names.problems("token_code", mfa["token_code"])
     age = mfa.get("age_seconds", 0)
     if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 10**8:
-        raise ParameterError("mfa.age_seconds must be a whole number of seconds ≥ 0.")
+        raise ParameterError("mfa.age_seconds must be a whole number of seconds ≥ 0.", parameter="SerialNumber")
     return failures
 
 
@@ -317,7 +275,7 @@ def _transitive_keys(keys: object, pairs: list[tuple[str, str]]) -> list[str]:
     if not keys:
         return []
     if not _is_list(keys) or not all(isinstance(k, str) for k in keys):  # type: ignore[union-attr]
-        raise ParameterError("transitive_tag_keys must be a list of tag keys.")
+        raise ParameterError("transitive_tag_keys must be a list of tag keys.", parameter="TransitiveTagKeys")
     keys = list(keys)  # type: ignore[call-overload]
     if len(keys) > MAX_TRANSITIVE_KEYS:
         raise names.validation_error(
@@ -329,7 +287,7 @@ def _transitive_keys(keys: object, pairs: list[tuple[str, str]]) -> list[str]:
         )
     passed = {k.lower() for k, _ in pairs}
     if any(k.lower() not in passed for k in keys):
-        raise ParameterError(MSG_NOT_SUBSET, code="InvalidParameterValue")
+        raise ParameterError(MSG_NOT_SUBSET, code="InvalidParameterValue", parameter="TransitiveTagKeys")
     return keys
 
 
@@ -347,7 +305,7 @@ def _mfa_time(world: World, ident: Identity, mfa: object) -> datetime | None:
     if isinstance(mfa, Mapping):
         devices = ident.user.mfa_devices if ident.user is not None else []
         if ident.caller.type == "user" and mfa["serial"] not in devices:
-            raise StsError(MSG_BAD_MFA, code="AccessDenied")
+            raise StsError(MSG_BAD_MFA, code="AccessDenied", parameter="SerialNumber")
         return world.clock.now() - timedelta(seconds=mfa.get("age_seconds", 0))
     return ident.session.mfa_auth_time if ident.session is not None else None
 
@@ -435,7 +393,7 @@ def _check_transitive_again(pairs: list[tuple[str, str]], inherited: list[tuple[
     inherited_keys = {k.lower(): k for k, _ in inherited}
     for key, _ in pairs:
         if key.lower() in inherited_keys:
-            raise ParameterError(MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]))
+            raise ParameterError(MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]), parameter="Tags")
 
 
 def _duration(role: Role, requested: object, *, chained: bool, service: str | None) -> int:
@@ -444,9 +402,9 @@ def _duration(role: Role, requested: object, *, chained: bool, service: str | No
     if service is not None:
         return seconds  # MaxSessionDuration does not limit service sessions (§5.3, D-QUOTA, H)
     if chained and seconds > CHAINING_LIMIT:
-        raise ParameterError(MSG_CHAINING)
+        raise ParameterError(MSG_CHAINING, parameter="DurationSeconds")
     if seconds > role.max_session_duration:
-        raise ParameterError(MSG_MAX_DURATION)
+        raise ParameterError(MSG_MAX_DURATION, parameter="DurationSeconds")
     return seconds
 
 
@@ -456,13 +414,19 @@ def _session_policies(
     """Step 5 of §5.2: parse the session policy and managed ARNs, then the packed-size check."""
     docs = []
     if policy is not None:
-        docs.append(make_document(policy, "session", "session policy", "policy", check_size=False))
+        docs.append(make_document(policy, "session", "session policy", "policy", check_size=False, parameter="Policy"))
     for arn in arns:
         managed = world.managed_policy(arn, role.account)
         parts = split_iam_arn(arn)
         if managed is None or parts is None or parts[1] not in ("aws", role.account):
-            raise PolicyError(f"Policy {arn} does not exist or is not attachable.", json_path="policyArns")
-        docs.append(make_document(managed.document().source(), "session", arn, "policyArns", check_size=False))
+            raise PolicyError(
+                f"Policy {arn} does not exist or is not attachable.", json_path="policyArns", parameter="PolicyArns"
+            )
+        docs.append(
+            make_document(
+                managed.document().source(), "session", arn, "policyArns", check_size=False, parameter="PolicyArns"
+            )
+        )
     size = packed_policy_size(docs[0].source() if policy is not None else None, arns, pairs)
     return docs, size
 
@@ -480,8 +444,14 @@ def packed_policy_size(policy: object, arns: list[str], tags: list[tuple[str, st
     tag_bytes = sum(len(k.encode()) + len(v.encode()) + 2 for k, v in tags)
     percent = math.ceil(100 * (policy_bytes + tag_bytes) / PACKED_ALLOTTED_BYTES)
     if percent > 100:
-        message = MSG_PACKED_TAGS if tag_bytes > PACKED_ALLOTTED_BYTES else MSG_PACKED_POLICY
-        raise StsError(message.format(n=percent), code="PackedPolicyTooLarge", http_status=400)
+        too_many_tags = tag_bytes > PACKED_ALLOTTED_BYTES
+        message = MSG_PACKED_TAGS if too_many_tags else MSG_PACKED_POLICY
+        raise StsError(
+            message.format(n=percent),
+            code="PackedPolicyTooLarge",
+            http_status=400,
+            parameter="Tags" if too_many_tags else "Policy",
+        )
     return percent
 
 
@@ -559,20 +529,24 @@ def _role_result(session: Session, packed: int) -> dict:
 # ---- AssumeRoleWithWebIdentity --------------------------------------------------------------------------------------
 
 
-def assume_role_with_web_identity(
-    world: World,
-    provider_arn: object,
-    role_arn: object,
-    session_name: object,
-    claims: object,
-    *,
-    duration_seconds: object = None,
-    policy: object = None,
-    policy_arns: object = (),
-    context: object = None,
-    session_id: object = None,
-) -> dict:
-    """AssumeRoleWithWebIdentity with a token from the OIDC provider ``provider_arn`` carrying ``claims``.
+@dataclass(frozen=True, slots=True)
+class WebIdentityRequest:
+    """The parameters of one AssumeRoleWithWebIdentity call: the OIDC provider that issued the token, the
+    role, the session name and the token's ``claims`` (standing in for ``WebIdentityToken``), plus the
+    optional duration, session policy, managed policy ARNs and request ``context``."""
+
+    provider_arn: str
+    role_arn: str
+    session_name: str
+    claims: Mapping[str, Any]
+    duration_seconds: int | None = None
+    policy: str | Mapping[str, Any] | None = None
+    policy_arns: Sequence[str | Mapping[str, str]] = ()
+    context: Mapping[str, object] | None = None
+
+
+def assume_role_with_web_identity(world: World, request: WebIdentityRequest, *, session_id: str | None = None) -> dict:
+    """AssumeRoleWithWebIdentity with a token from the OIDC provider ``request.provider_arn``.
 
     Checks the provider exists in the role's account and the token's ``aud`` is one of its client ids
     (``InvalidIdentityToken: Incorrect token audience``), then the trust policy with the claims as
@@ -581,48 +555,28 @@ def assume_role_with_web_identity(
     apply. Returns the world-format.md result plus ``SubjectFromWebIdentityToken``, ``Provider`` and
     ``Audience``. Raises ``StsError``, ``ParameterError`` or ``PolicyError``; the call is audited.
     """
-    parameters = {"roleArn": role_arn, "roleSessionName": session_name}
-    if duration_seconds is not None:
-        parameters["durationSeconds"] = duration_seconds
-    call = _Call(world, "AssumeRoleWithWebIdentity", parameters, context)
-    return call.run(
-        lambda: _assume_web(
-            call,
-            provider_arn,
-            role_arn,
-            session_name,
-            claims,
-            duration_seconds,
-            policy,
-            policy_arns,
-            context,
-            session_id,
-        )
-    )
+    parameters: dict[str, Any] = {"roleArn": request.role_arn, "roleSessionName": request.session_name}
+    if request.duration_seconds is not None:
+        parameters["durationSeconds"] = request.duration_seconds
+    call = _Call(world, "AssumeRoleWithWebIdentity", parameters, request.context)
+    return call.run(lambda: _assume_web(call, request, session_id))
 
 
-def _assume_web(
-    call: _Call,
-    provider_arn: object,
-    role_arn: object,
-    session_name: object,
-    claims: object,
-    duration: object,
-    policy: object,
-    policy_arns: object,
-    context: object,
-    session_id: object,
-) -> dict:
+def _assume_web(call: _Call, request: WebIdentityRequest, session_id: object) -> dict:
+    provider_arn, role_arn, session_name = request.provider_arn, request.role_arn, request.session_name
+    duration, policy, context = request.duration_seconds, request.policy, request.context
     world = call.world
-    _, _, arns = _validate_assume_role(role_arn, session_name, duration, None, policy, policy_arns, (), (), None, None)
+    _, _, arns = _validate_assume_role(
+        AssumeRoleRequest(role_arn, session_name, duration, policy=policy, policy_arns=request.policy_arns)
+    )
     _check_session_id(world, session_id)
-    token = _check_claims(claims)
+    token = _check_claims(request.claims)
     role_account = split_iam_arn(role_arn)[1]  # type: ignore[index]
     provider = world.accounts[role_account].providers.get(provider_arn) if role_account in world.accounts else None  # type: ignore[arg-type]
     parts = split_iam_arn(provider_arn)
     url = parts[3][1:] + parts[4] if parts else str(provider_arn)
     if provider is None or provider.type != "oidc":
-        raise StsError(MSG_NO_PROVIDER.format(url=url), code="InvalidIdentityToken", http_status=400)
+        raise StsError(MSG_NO_PROVIDER.format(url=url), code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
     audience = _matching_audience(token.get("aud"), provider.audiences)
     ident = call.identify(f"web_identity:{provider.arn}")
     call.ident = Identity(replace(ident.caller, arn=f"{url}:{audience}:{token.get('sub', '')}"))
@@ -632,15 +586,15 @@ def _assume_web(
     extra = _trust_keys(session_name, None, pairs, transitive, source_identity, [], None, world)
     extra.update(claim_keys(url, token))
     extra["aws:FederatedProvider"] = provider.arn
-    request = world.build_request(
+    trust_request = world.build_request(
         ident,
         "sts:AssumeRoleWithWebIdentity",
-        role.arn if role else role_arn,  # type: ignore[arg-type]
+        role.arn if role else role_arn,
         context,
         extra=extra,
     )
     try:
-        _authorize(request, role, tagging=bool(pairs), source_identity=source_identity is not None)
+        _authorize(trust_request, role, tagging=bool(pairs), source_identity=source_identity is not None)
     except StsError:
         raise StsError(MSG_WEB_DENIED, code="AccessDenied") from None
     assert role is not None
@@ -676,14 +630,22 @@ def _assume_web(
 
 def _check_claims(claims: object) -> dict[str, Any]:
     if not isinstance(claims, Mapping) or len(claims) > 100:
-        raise StsError("The web identity token is not a set of claims.", code="InvalidIdentityToken", http_status=400)
+        raise StsError(
+            "The web identity token is not a set of claims.",
+            code="InvalidIdentityToken",
+            http_status=400,
+            parameter=_TOKEN,
+        )
     token: dict[str, Any] = {}
     for key, value in claims.items():
         scalar = isinstance(value, str) and len(value) <= 20_000
         listed = isinstance(value, list) and len(value) <= 100 and all(isinstance(v, str) for v in value)
         if not isinstance(key, str) or not (scalar or listed or (key == TAGS_CLAIM and isinstance(value, Mapping))):
             raise StsError(
-                "The web identity token has a malformed claim.", code="InvalidIdentityToken", http_status=400
+                "The web identity token has a malformed claim.",
+                code="InvalidIdentityToken",
+                http_status=400,
+                parameter=_TOKEN,
             )
         token[key] = value
     return token
@@ -694,7 +656,7 @@ def _matching_audience(aud: object, client_ids: list[str]) -> str:
     candidates = aud if isinstance(aud, list) else [aud]
     match = next((a for a in candidates if isinstance(a, str) and a in client_ids), None)
     if match is None:
-        raise StsError(MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400)
+        raise StsError(MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
     return match
 
 
@@ -706,7 +668,12 @@ def _token_session_attributes(token: Mapping[str, Any]) -> tuple[list[tuple[str,
     if isinstance(raw, Mapping):
         principal_tags = raw.get("principal_tags") or {}
         if not isinstance(principal_tags, Mapping):
-            raise StsError("The token's session tags are malformed.", code="InvalidIdentityToken", http_status=400)
+            raise StsError(
+                "The token's session tags are malformed.",
+                code="InvalidIdentityToken",
+                http_status=400,
+                parameter=_TOKEN,
+            )
         flat = {k: (v[0] if isinstance(v, list) and v else v) for k, v in principal_tags.items()}
         pairs = check_tags(flat, "tags")
         transitive = _transitive_keys(raw.get("transitive_tag_keys") or [], pairs)
@@ -738,7 +705,7 @@ def launch_instance(
     role, _ = world.instance_profile(instance_profile)
     instance = instance_id if isinstance(instance_id, str) else world.ids.instance_id()
     if not re.fullmatch(r"i-[0-9a-f]{8,17}", instance):
-        raise ParameterError(f"{instance} is not an instance id such as i-0123456789abcdef0.")
+        raise ParameterError(f"{instance} is not an instance id such as i-0123456789abcdef0.", parameter="InstanceId")
     instance_arn = f"arn:{world.partition}:ec2:us-east-1:{role.account}:instance/{instance}"
     _pass_role(
         world,
@@ -750,7 +717,12 @@ def launch_instance(
         "UnauthorizedOperation",
         "You are not authorized to perform this operation. ",
     )
-    result = assume_role(world, "service:ec2.amazonaws.com", role.arn, instance, context=context, session_id=session_id)
+    result = assume_role(
+        world,
+        "service:ec2.amazonaws.com",
+        AssumeRoleRequest(role.arn, instance, context=context),  # type: ignore[arg-type]
+        session_id=session_id,  # type: ignore[arg-type]
+    )
     result["instance_id"] = instance
     return result
 
@@ -771,7 +743,7 @@ def lambda_execution_session(
     named after the function. Returns the AssumeRole result.
     """
     role = world.role(role_arn)
-    name = check_text("role_session_name", function_name)
+    name = check_text("role_session_name", function_name, "functionName")
     function_arn = f"arn:{world.partition}:lambda:us-east-1:{role.account}:function:{name}"
     _pass_role(
         world,
@@ -786,7 +758,10 @@ def lambda_execution_session(
     service_context = {"aws:SourceAccount": role.account, "aws:SourceArn": function_arn}
     try:
         return assume_role(
-            world, "service:lambda.amazonaws.com", role.arn, name, context=service_context, session_id=session_id
+            world,
+            "service:lambda.amazonaws.com",
+            AssumeRoleRequest(role.arn, name, context=service_context),
+            session_id=session_id,  # type: ignore[arg-type]
         )
     except StsError as err:
         raise StsError(MSG_LAMBDA_TRUST, code="InvalidParameterValueException", http_status=400) from err
@@ -994,7 +969,7 @@ def _compact(document: object) -> str:
     try:
         return json.dumps(document, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
-        raise PolicyError("Syntax errors in policy.", json_path="policy") from None
+        raise PolicyError("Syntax errors in policy.", json_path="policy", parameter="Policy") from None
 
 
 def _is_list(value: object) -> bool:
@@ -1006,7 +981,7 @@ def _arn_list(value: object) -> list[str]:
     if not value:
         return []
     if not _is_list(value):
-        raise ParameterError("policy_arns must be a list of policy ARNs.")
+        raise ParameterError("policy_arns must be a list of policy ARNs.", parameter="PolicyArns")
     arns = [v.get("arn") if isinstance(v, Mapping) else v for v in value]  # type: ignore[union-attr]
     if not all(isinstance(a, str) and 20 <= len(a) <= 2048 for a in arns):
         raise names.validation_error([names.constraint_failure("policyArns.member.arn", names.MIN_LENGTH.format(n=20))])

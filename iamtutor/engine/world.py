@@ -1,96 +1,54 @@
 """The simulated AWS world: accounts, principals, policies, resources, organization, sessions and a clock.
 
-Owns the ``World`` object of world-format.md: resolving callers from references (user ARNs, session ids,
-access keys, services), the request context of §3 for each kind of caller, gathering every policy that
-applies to a request, and calling ``evaluate``. Entities live in ``world_model.py``, IAM changes in
-``world_iam.py``, load/save in ``world_io.py``, STS in ``sts.py`` and CloudTrail events in ``audit.py``.
+Owns the ``World`` object of world-format.md: loading and saving it, looking entities up, and resolving
+callers from references (user ARNs, session ids, access keys, services). ``World`` gathers its other
+concerns from mixins: requests in ``world_request.py``, policy changes in ``world_iam.py``, entity changes in
+``world_entities.py``. Entities live in ``world_model.py``, load/save in ``world_io.py``, STS in ``sts.py``
+and CloudTrail events in ``audit.py``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
-from . import audit, names
-from .conditions import make_context
-from .dates import format_iso
-from .errors import EngineError, IamError, ParameterError, StsError, WorldError
-from .evaluate import Decision, Request, evaluate
+from . import names
+from .audit import EventLog
+from .errors import IamError, StsError, WorldError
 from .ids import IdSource
 from .matching import match_resource
-from .policy import Policy
 from .principals import Caller
-from .world_iam import IamChanges
-from .world_io import WorldLoader, account_from_details, dump_world
+from .world_dump import dump_world
+from .world_entities import EntityChanges
+from .world_io import WorldLoader, account_from_details
 from .world_model import (
-    FULL_AWS_ACCESS_ARN,
     MAX_EVENTS,
     MSG_EXPIRED,
-    MSG_INVALID_TOKEN,
     PARTITIONS,
-    RCP_FULL_AWS_ACCESS_ARN,
-    RCP_SERVICES,
     Account,
     Clock,
     Group,
-    IamEntity,
     Identity,
     ManagedPolicy,
     Organization,
     Resource,
     Role,
-    Scp,
     Session,
     User,
-    arn_account,
     catalogue_policy,
-    claim_keys,
-    full_aws_access,
-    merge_tags,
+    invalid_token,
     split_iam_arn,
 )
+from .world_request import RequestBuilding
 
 __all__ = ["Clock", "Identity", "Session", "World"]
 
 # ---- the world ------------------------------------------------------------------------------------------------------
 
-_TRUST_ACTIONS: Final = frozenset(
-    {
-        "sts:assumerole",
-        "sts:assumerolewithsaml",
-        "sts:assumerolewithwebidentity",
-        "sts:tagsession",
-        "sts:setsourceidentity",
-        "sts:setcontext",
-    }
-)
-# Keys that describe the caller: only the credentials decide them, never the request's `context` (§3.1).
-_PRINCIPAL_KEYS: Final = frozenset(
-    {
-        "aws:principalarn",
-        "aws:userid",
-        "aws:username",
-        "aws:principaltype",
-        "aws:principalaccount",
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:tokenissuetime",
-        "aws:multifactorauthpresent",
-        "aws:multifactorauthage",
-        "aws:sourceidentity",
-        "aws:federatedprovider",
-        "aws:principalisawsservice",
-        "aws:principalservicename",
-        "aws:principalservicenameslist",
-    }
-)
-# After a web-identity session exists only these claims stay usable as condition keys (§3.3, D-STSKEYS, M).
-SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
-_MAX_CONTEXT_KEYS: Final = 200
 
-
-class World(IamChanges):
+class World(EntityChanges, RequestBuilding):
     """A simulated AWS world. Build it with ``World.from_dict``; save it with ``to_dict``.
 
     ``accounts`` maps account ids to ``Account``; ``organization`` is an ``Organization`` or None;
@@ -107,7 +65,11 @@ class World(IamChanges):
         self.accounts: dict[str, Account] = {}
         self.organization: Organization | None = None
         self.sessions: dict[str, Session] = {}
-        self.events: list[dict] = []
+        self._events = EventLog()
+        self.revision = 0  # bumped by every change (see _bumps_revision); caches are kept per revision
+        self._cache_stamp: tuple[int, object] | None = None
+        self._callers: dict[str, Any] = {}
+        self._patterns: list[tuple[str, Account, Resource]] | None = None
         self._session_keys: dict[str, Session] = {}
 
     # ---- loading and saving (the format lives in _load/_dump below) ----------------------------------------------
@@ -209,20 +171,45 @@ class World(IamChanges):
         """(entry carrying the resource policy, entry carrying the tags, owning account) for a request."""
         exact = self.find_resource(arn)
         bucket = None
-        if arn.startswith("arn:") and ":s3:::" in arn and "/" in arn:
+        if ":s3:::" in arn and "/" in arn and arn.startswith("arn:"):
             bucket = self.find_resource(arn.split("/", 1)[0])
         pattern = None if exact else self._pattern_resource(arn)
-        policy_entry = next((e[1] for e in (exact, bucket, pattern) if e and e[1].policy), None)
-        tag_entry = next((e[1] for e in (exact, pattern) if e), None)
-        owner = next((e[0].id for e in (exact, bucket, pattern) if e), None)
+        policy_entry = tag_entry = owner = None
+        for entry in (exact, bucket, pattern):
+            if entry is not None:
+                if owner is None:
+                    owner = entry[0].id
+                if policy_entry is None and entry[1].policy:
+                    policy_entry = entry[1]
+                if tag_entry is None and entry is not bucket:
+                    tag_entry = entry[1]
         return policy_entry, tag_entry, owner
 
     def _pattern_resource(self, arn: str) -> tuple[Account, Resource] | None:
-        for account in self.accounts.values():
-            for key, resource in account.resources.items():
-                if ("*" in key or "?" in key) and match_resource(key, arn):
-                    return account, resource
+        for key, account, resource in self._pattern_resources():
+            if match_resource(key, arn):
+                return account, resource
         return None
+
+    def _pattern_resources(self) -> list[tuple[str, Account, Resource]]:
+        """Resources listed under a wildcard ARN, in account order; kept while the world stays the same."""
+        self._fresh_caches()
+        if self._patterns is None:
+            self._patterns = [
+                (key, account, resource)
+                for account in self.accounts.values()
+                for key, resource in account.resources.items()
+                if "*" in key or "?" in key
+            ]
+        return self._patterns
+
+    def _fresh_caches(self) -> dict[str, Any]:
+        """The per-caller cache of ``world_request.py``, emptied (with the resource index) whenever the world
+        changed (``revision``) or the clock moved since it was filled."""
+        stamp = (self.revision, self.clock.now())
+        if stamp != self._cache_stamp:
+            self._cache_stamp, self._callers, self._patterns = stamp, {}, None
+        return self._callers
 
     # ---- callers ---------------------------------------------------------------------------------------------
 
@@ -311,283 +298,21 @@ class World(IamChanges):
         active = next((k.id for k in user.access_keys if k.status == "Active"), None)
         return Identity(_user_caller(user), user=user, access_key_id=active)
 
-    # ---- the request context (§3) ----------------------------------------------------------------------------
-
-    def principal_context(self, ident: Identity) -> dict[str, object]:
-        """The context keys the caller's credentials and the clock supply (§3.1, §3.2), un-normalised."""
-        now = self.clock.now()
-        ctx: dict[str, object] = {
-            "aws:CurrentTime": format_iso(now),
-            "aws:EpochTime": str(int(now.timestamp())),
-            "aws:SecureTransport": "true",
-            "aws:RequestedRegion": "us-east-1",
-            "aws:ViaAWSService": "false",
-        }
-        caller = ident.caller
-        if caller.type == "anonymous":
-            ctx.update(
-                {"aws:userid": "anonymous", "aws:PrincipalType": "Anonymous", "aws:PrincipalAccount": "anonymous"}
-            )
-        elif caller.type == "service":
-            ctx.update(
-                {
-                    "aws:PrincipalIsAWSService": "true",
-                    "aws:PrincipalServiceName": caller.service,
-                    "aws:PrincipalServiceNamesList": [caller.service],
-                }
-            )
-        elif caller.type == "web_identity":
-            ctx["aws:FederatedProvider"] = caller.provider  # the IdP ARN (⚠ F24)
-        else:
-            ctx.update(self._iam_principal_keys(ident))
-        return ctx
-
-    def _iam_principal_keys(self, ident: Identity) -> dict[str, object]:
-        caller, session = ident.caller, ident.session
-        ctx: dict[str, object] = {"aws:PrincipalIsAWSService": "false", "aws:PrincipalAccount": caller.account}
-        ctx.update(self._org_keys(caller.account, "Principal"))
-        if caller.type == "root":
-            ctx.update({"aws:PrincipalArn": caller.arn, "aws:userid": caller.account, "aws:PrincipalType": "Account"})
-        elif caller.type == "user" and ident.user is not None:
-            ctx.update(
-                {
-                    "aws:PrincipalArn": ident.user.arn,
-                    "aws:userid": ident.user.id,
-                    "aws:username": ident.user.name,
-                    "aws:PrincipalType": "User",
-                }
-            )
-            ctx.update(_tag_keys("aws:PrincipalTag/", ident.user.tags))
-        elif caller.type == "assumed_role" and session is not None:
-            ctx.update(
-                {
-                    "aws:PrincipalArn": session.role_arn,
-                    "aws:userid": caller.unique_id,
-                    "aws:PrincipalType": "AssumedRole",
-                }
-            )
-            ctx.update(_tag_keys("aws:PrincipalTag/", self.session_tags(session)))
-        if session is not None:
-            ctx.update(self._session_keys_for(session))
-        return ctx
-
-    def _session_keys_for(self, session: Session) -> dict[str, object]:
-        ctx: dict[str, object] = {
-            "aws:TokenIssueTime": format_iso(session.issued_at),
-            "aws:MultiFactorAuthPresent": "true" if session.mfa_authenticated else "false",
-        }
-        if session.mfa_auth_time is not None:
-            age = int((self.clock.now() - session.mfa_auth_time).total_seconds())
-            ctx["aws:MultiFactorAuthAge"] = str(max(age, 0))
-        if session.source_identity is not None:
-            ctx["aws:SourceIdentity"] = session.source_identity
-        if session.federated_provider is not None:
-            ctx["aws:FederatedProvider"] = session.federated_provider
-            ctx.update(claim_keys(self._provider_url(session.federated_provider), session.claims))
-        return ctx
-
-    def _provider_url(self, provider_arn: str) -> str:
-        parts = split_iam_arn(provider_arn)
-        return parts[3][1:] + parts[4] if parts else provider_arn
-
-    def session_tags(self, session: Session) -> list[tuple[str, str]]:
-        """A session's principal tags: the role's tags overridden by session and inherited tags (§5.5)."""
-        role = self.find_role(session.role_arn) if session.role_arn else None
-        return merge_tags(role.tags if role and role.id == session.role_id else [], session.tags)
-
-    def _org_keys(self, account: str | None, side: str) -> dict[str, object]:
-        org = self.organization
-        if org is None or account is None or not org.is_member(account):
-            return {}
-        path = f"{org.id}/" + "".join(f"{node}/" for node in org.parents(account))
-        return {f"aws:{side}OrgID": org.id, f"aws:{side}OrgPaths": [path]}
-
-    def resource_context(self, resource: str, action: str) -> tuple[dict[str, object], str | None]:
-        """(resource keys of §3.2 — ``aws:ResourceAccount``, org keys, ``aws:ResourceTag/*`` — , owner account)."""
-        parts = split_iam_arn(resource)
-        ctx: dict[str, object] = {}
-        if parts is not None and parts[1] != "aws":
-            owner = parts[1]
-            entity = self.find_role(resource) or self.find_user(resource)
-            tags = getattr(entity, "tags", [])
-        else:
-            _, tag_entry, owner = self._resource_entries(resource)
-            owner = owner or arn_account(resource)
-            tags = tag_entry.tags if tag_entry else []
-        if owner is not None:
-            ctx["aws:ResourceAccount"] = owner
-            ctx.update(self._org_keys(owner, "Resource"))
-        ctx.update(_tag_keys("aws:ResourceTag/", tags))
-        return ctx, owner
-
-    # ---- policies that apply ----------------------------------------------------------------------------------
-
-    def identity_policies(self, ident: Identity) -> tuple[Policy, ...]:
-        """The caller's identity-based policies: a user's own and its groups', or a session's role's (§4.2)."""
-        if ident.user is not None and ident.caller.type == "user":
-            policies = self._entity_policies(ident.user)
-            account = self.accounts[ident.user.account]
-            for group_name in ident.user.groups:
-                group = account.groups.get(group_name.lower())
-                if group is not None:
-                    policies.extend(self._entity_policies(group))
-            return tuple(policies)
-        if ident.role is not None:
-            return tuple(self._entity_policies(ident.role))
-        return ()
-
-    def _entity_policies(self, entity: IamEntity) -> list[Policy]:
-        """The entity's inline and attached policies, each tagged with its stable id (``refs.PolicyRef``)."""
-        policies = [d.policy().tagged("inline", entity.arn, name) for name, d in entity.inline.items()]
-        for arn in entity.attached:
-            policy = self.managed_policy(arn, entity.account)
-            if policy is not None:
-                policies.append(_managed_policy(policy))
-        return policies
-
-    def boundary(self, ident: Identity) -> Policy | None:
-        """The permissions boundary of the caller's user or role, if one is set."""
-        entity = ident.user if ident.caller.type == "user" else ident.role
-        arn = getattr(entity, "boundary", None)
-        policy = self.managed_policy(arn, entity.account) if arn and entity else None
-        return _managed_policy(policy) if policy else None
-
-    def scp_levels(self, account: str | None, *, service_linked: bool = False) -> tuple[tuple[Policy, ...], ...]:
-        """SCPs per level (root → OUs → account) for a principal of ``account`` (§1.8, D-SCP).
-
-        Empty when no organization applies, for the management account and for service-linked roles. A
-        level that no SCP targets carries AWS's default ``FullAWSAccess``.
-        """
-        org = self.organization
-        if org is None or service_linked or not org.is_member(account) or account == org.management_account:
-            return ()
-        levels = []
-        for node in [*org.parents(account), account]:  # type: ignore[list-item]
-            attached = tuple(_control_policy(s, "scp") for s in org.scps if node in s.targets)
-            levels.append(attached or (_default_control_policy("scp"),))
-        return tuple(levels)
-
-    def rcp_levels(self, account: str | None, action: str) -> tuple[tuple[Policy, ...], ...]:
-        """RCPs per level (root → OUs → account) for a resource of ``account`` (§1.8, D-RCP, H).
-
-        Empty without RCPs in the organization, for the management account's resources, for accounts
-        outside it and for services RCPs do not govern (⚠ F23). ``RCPFullAWSAccess`` is attached at every
-        level and cannot be detached (D-RCP, H), so only the Deny statements of other RCPs bite.
-        """
-        org = self.organization
-        service = action.split(":", 1)[0].lower()
-        if (
-            org is None
-            or not org.rcps
-            or service not in RCP_SERVICES
-            or not org.is_member(account)
-            or account == org.management_account
-        ):
-            return ()
-        levels = []
-        for node in [*org.parents(account), account]:  # type: ignore[list-item]
-            attached = tuple(_control_policy(r, "rcp") for r in org.rcps if node in r.targets)
-            levels.append((*attached, _default_control_policy("rcp")))
-        return tuple(levels)
-
-    def _principal_scps(self, ident: Identity) -> tuple[tuple[Policy, ...], ...]:
-        if ident.caller.type in ("service", "anonymous", "web_identity"):
-            return ()
-        service_linked = bool(ident.role and ident.role.path.startswith("/aws-service-role/"))
-        return self.scp_levels(ident.caller.account, service_linked=service_linked)
-
-    def resource_policy(self, resource: str, action: str) -> tuple[Policy | None, bool]:
-        """(the resource-based policy that governs ``action`` on ``resource``, whether it is a trust policy)."""
-        if action.lower() in _TRUST_ACTIONS:
-            role = self.find_role(resource)
-            trust = role.trust.policy().tagged("trust", role.arn) if role and role.trust else None
-            return trust, True
-        if split_iam_arn(resource) is not None:
-            return None, False
-        entry, _, _ = self._resource_entries(resource)
-        policy = entry.policy.policy().tagged("resource", entry.arn) if entry and entry.policy else None
-        # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
-        return policy, policy is not None and action.lower().startswith("kms:")
-
-    # ---- requests ---------------------------------------------------------------------------------------------
-
-    def build_request(
-        self,
-        ident: Identity,
-        action: str,
-        resource: str,
-        context: object = None,
-        *,
-        extra: Mapping[str, object] | None = None,
-    ) -> Request:
-        """The evaluator's ``Request`` for ``ident`` doing ``action`` on ``resource``.
-
-        ``context`` holds request keys from the caller (``aws:SourceIp``…; a ``None`` value removes a key);
-        it cannot change keys that describe the principal (§3.1). ``extra`` holds engine-supplied keys
-        (``sts:*``…) that win over both. Raises ``ParameterError`` for a malformed context.
-        """
-        raw = self.principal_context(ident)
-        resource_keys, owner = self.resource_context(resource, action)
-        raw.update(resource_keys)
-        _merge_request_context(raw, context)
-        for key, value in (extra or {}).items():
-            put_key(raw, key, value)
-        resource_policy, is_trust = self.resource_policy(resource, action)
-        session = ident.session
-        account = ident.caller.account
-        return Request(
-            caller=ident.caller,
-            action=action,
-            resource=resource,
-            resource_account=owner if owner != account else None,
-            context=make_context(raw),
-            identity_policies=self.identity_policies(ident),
-            boundary=self.boundary(ident),
-            session_policies=tuple(d.policy().tagged("session", session.id, d.name) for d in session.policies)
-            if session
-            else (),
-            scps=self._principal_scps(ident),
-            rcps=self.rcp_levels(owner, action),
-            resource_policy=resource_policy,
-            resource_is_trust=is_trust,
-        )
-
-    def request(self, caller_ref: object, action: object, resource: object, context: object = None) -> Decision:
-        """Decides one API request by ``caller_ref`` and records its CloudTrail event.
-
-        Returns the ``Decision`` (a deny is a decision, not an error). Raises ``StsError`` ``ExpiredToken`` /
-        ``InvalidClientTokenId`` when the credentials are expired or unknown (§5.9), ``ParameterError`` for
-        a malformed action, resource or context.
-        """
-        _check_request_args(action, resource)
-        try:
-            ident = self.identify(caller_ref)
-            self._check_session_token_limits(ident, action)  # type: ignore[arg-type]
-            req = self.build_request(ident, action, resource, context)  # type: ignore[arg-type]
-        except EngineError as err:
-            audit.record_request(self, None, action, resource, context, error=err)  # type: ignore[arg-type]
-            raise
-        decision = evaluate(req)
-        audit.record_request(self, ident, action, resource, context, decision=decision)  # type: ignore[arg-type]
-        return decision
-
-    def _check_session_token_limits(self, ident: Identity, action: str) -> None:
-        """GetSessionToken credentials without MFA cannot call IAM (§5.9, API-STS, H; error text M)."""
-        session = ident.session
-        if (
-            session
-            and session.kind == "session_token"
-            and not session.mfa_authenticated
-            and action.lower().startswith("iam:")
-        ):
-            raise invalid_token()
-
     # ---- sessions -----------------------------------------------------------------------------------------------
 
     def add_session(self, session: Session) -> None:
         """Registers issued credentials under their id and access key id (``sts.py`` issues them)."""
         self.sessions[session.id] = session
         self._session_keys[session.access_key_id] = session
+
+    @property
+    def events(self) -> EventLog:
+        """The world's CloudTrail-shaped events, oldest first (a read-only sequence of dicts; ``audit.py``)."""
+        return self._events
+
+    @events.setter
+    def events(self, events: Iterable[dict]) -> None:
+        self._events = events if isinstance(events, EventLog) else EventLog(events)
 
     def record_event(self, event: dict) -> None:
         """Appends a CloudTrail-shaped event, keeping at most ``MAX_EVENTS``."""
@@ -596,70 +321,24 @@ class World(IamChanges):
             del self.events[: len(self.events) - MAX_EVENTS]
 
 
-def _managed_policy(policy: ManagedPolicy) -> Policy:
-    """The default version of a managed policy, tagged with its ARN and version id."""
-    return policy.document().policy().tagged("managed", name=policy.arn, version=policy.default_version_id)
+# Methods whose names start so change the world: each bumps ``World.revision`` when it returns or raises.
+_CHANGES: Final = ("create_", "update_", "delete_", "put_", "attach_", "detach_", "add_", "remove_")
 
 
-def _control_policy(scp: Scp, kind: str) -> Policy:
-    return scp.document.policy().tagged(kind, name=scp.name)
+def _bumps_revision(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def change(self: World, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.revision += 1
+
+    return change
 
 
-def _default_control_policy(kind: str) -> Policy:
-    """AWS's ``FullAWSAccess`` SCP or ``RCPFullAWSAccess`` RCP, named by its ARN."""
-    arn = RCP_FULL_AWS_ACCESS_ARN if kind == "rcp" else FULL_AWS_ACCESS_ARN
-    return full_aws_access(kind).tagged(kind, name=arn)
-
-
-def invalid_token() -> StsError:
-    return StsError(MSG_INVALID_TOKEN, code="InvalidClientTokenId", http_status=403)
+for _name in [n for n in dir(World) if n.startswith(_CHANGES) and callable(getattr(World, n))]:
+    setattr(World, _name, _bumps_revision(getattr(World, _name)))
 
 
 def _user_caller(user: User) -> Caller:
     return Caller("user", user.arn, user.account, unique_id=user.id, has_boundary=user.boundary is not None)
-
-
-def _tag_keys(prefix: str, tags: list[tuple[str, str]]) -> dict[str, object]:
-    return {prefix + key: value for key, value in tags}
-
-
-def _check_request_args(action: object, resource: object) -> None:
-    if not isinstance(action, str) or not 1 <= len(action) <= 256 or action.count(":") != 1:
-        raise ParameterError("action must be a service-prefixed action name such as s3:GetObject.")
-    if not isinstance(resource, str) or not 1 <= len(resource) <= 2048:
-        raise ParameterError('resource must be an ARN or "*".')
-
-
-def _merge_request_context(raw: dict[str, object], context: object) -> None:
-    """Adds the caller-supplied request keys; principal keys stay as the credentials say (§3.1)."""
-    if context is None:
-        return
-    if not isinstance(context, Mapping) or len(context) > _MAX_CONTEXT_KEYS:
-        raise ParameterError(f"context must be an object of at most {_MAX_CONTEXT_KEYS} condition keys.")
-    for key, value in context.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 256:
-            raise ParameterError("Condition keys in context must be strings of 1 to 256 characters.")
-        if key.lower() in _PRINCIPAL_KEYS or key.lower().startswith("aws:principaltag/"):
-            continue
-        _check_context_value(key, value)
-        put_key(raw, key, value)
-
-
-def put_key(raw: dict[str, object], key: str, value: object) -> None:
-    """Sets a context key, replacing any key that differs only in case (keys ignore case, §1.7); ``None``
-    removes it."""
-    for existing in [k for k in raw if k.lower() == key.lower()]:
-        del raw[existing]
-    if value is not None:
-        raw[key] = value
-
-
-def _check_context_value(key: str, value: object) -> None:
-    scalar = (str, bool, int, float)
-    ok = (
-        value is None
-        or isinstance(value, scalar)
-        or (isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
-    )
-    if not ok or (isinstance(value, str) and len(value) > 20_000):
-        raise ParameterError(f"The value of context key {key} must be a string, number, boolean or list of them.")

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from . import names
 from .data import managed_policy_document, managed_policy_info
 from .dates import parse_iso_utc
-from .errors import EngineError, ParameterError, PolicyError, WorldError
+from .errors import EngineError, ParameterError, PolicyError, StsError, WorldError
 from .policy import Policy, parse_policy, policy_size
 from .principals import Caller
 
@@ -107,12 +107,19 @@ def check_text(rule: str, value: object, member: str | None = None) -> str:
         raise names.validation_error(
             [
                 names.constraint_failure(
-                    member or rule, "Member must be a string", None if value is None else names.as_text(value)[:100]
+                    member or _rule_member(rule),
+                    "Member must be a string",
+                    None if value is None else names.as_text(value)[:100],
                 )
             ]
         )
     names.validate(rule, value, member=member)
     return value
+
+
+def _rule_member(rule: str) -> str:
+    spec = names.RULES.get(rule)
+    return spec.member if spec is not None else rule
 
 
 def check_name(kind: str, value: object) -> str:
@@ -134,11 +141,11 @@ def check_tags(tags: object, member: str = "tags") -> list[tuple[str, str]]:
     pairs = _tag_pairs(tags, member)
     failures = names.tag_problems(pairs, member=member)
     if failures:
-        raise names.validation_error(failures, parameter=names.parameter_of(member))
+        raise names.validation_error(failures)
     seen: set[str] = set()
     for key, _ in pairs:
         if key.lower() in seen:
-            raise ParameterError(MSG_DUPLICATE_TAGS, code="InvalidInput")
+            raise ParameterError(MSG_DUPLICATE_TAGS, code="InvalidInput", parameter=names.parameter_name(member))
         seen.add(key.lower())
     return pairs
 
@@ -167,12 +174,19 @@ def _tag_pairs(tags: object, member: str) -> list[tuple[str, str]]:
         items = []
         for tag in tags:
             if not isinstance(tag, Mapping) or set(tag) - {"Key", "Value"} or "Key" not in tag:
-                raise ParameterError(f"Each entry of {member} must be an object with Key and Value.")
+                raise ParameterError(
+                    f"Each entry of {member} must be an object with Key and Value.",
+                    parameter=names.parameter_name(member),
+                )
             items.append((tag["Key"], tag.get("Value", "")))
     else:
-        raise ParameterError(f"{member} must be a list of {{Key, Value}} objects.")
+        raise ParameterError(
+            f"{member} must be a list of {{Key, Value}} objects.", parameter=names.parameter_name(member)
+        )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in items):
-        raise ParameterError(f"Tag keys and values in {member} must be strings.")
+        raise ParameterError(
+            f"Tag keys and values in {member} must be strings.", parameter=names.parameter_name(member)
+        )
     return items
 
 
@@ -295,27 +309,35 @@ def make_document(
     managed: bool = False,
     lazy: bool = False,
     check_size: bool = True,
+    parameter: str | None = None,
 ) -> Document:
     """Builds a ``Document`` from a JSON object or (URL-encoded) JSON text found at JSON path ``where``.
 
-    Raises ``PolicyError`` whose ``json_path`` is ``where`` joined with the path inside the document.
+    Raises ``PolicyError`` whose ``json_path`` is ``where`` joined with the path inside the document and
+    whose ``parameter`` is ``parameter`` (the API parameter that carried the document).
     """
     if not isinstance(source, str | Mapping):
-        raise PolicyError("Syntax errors in policy.", json_path=where)
+        raise PolicyError("Syntax errors in policy.", json_path=where, parameter=parameter)
     try:
         return Document(source, kind, name, managed=managed, lazy=lazy, check_size=check_size)
     except PolicyError as err:
-        raise _relocate(err, where) from None
+        raise _relocate(err, where, parameter) from None
     except RecursionError:
-        raise PolicyError("Syntax errors in policy.", json_path=where) from None
+        raise PolicyError("Syntax errors in policy.", json_path=where, parameter=parameter) from None
 
 
-def _relocate(err: EngineError, where: str) -> EngineError:
+def _relocate(err: EngineError, where: str, parameter: str | None = None) -> EngineError:
     """The same error with its document-relative JSON path (``$.Statement[0]``) placed under ``where``."""
     inner = err.json_path or "$"
     path = where + inner[1:] if inner.startswith("$") else f"{where}.{inner}"
     return type(err)(
-        err.message, code=err.code, json_path=path, line=err.line, column=err.column, http_status=err.http_status
+        err.message,
+        code=err.code,
+        json_path=path,
+        line=err.line,
+        column=err.column,
+        http_status=err.http_status,
+        parameter=parameter or err.parameter,
     )
 
 
@@ -561,6 +583,11 @@ class Identity:
         return self.session is not None
 
 
+def invalid_token() -> StsError:
+    """``InvalidClientTokenId``: credentials this world does not know, or may not use for the call (§5.9)."""
+    return StsError(MSG_INVALID_TOKEN, code="InvalidClientTokenId", http_status=403)
+
+
 def merge_tags(base: list[tuple[str, str]], overrides: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``base`` tags with ``overrides`` replacing keys that match case-insensitively (§5.5, D-TAGS, H)."""
     replaced = {key.lower() for key, _ in overrides}
@@ -595,10 +622,16 @@ def check_max_session_duration(value: object) -> int:
 
 def check_scp_targets(targets: object, where: str) -> list[str]:
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
-        raise ParameterError("targets must be a list of root, OU or account ids.", json_path=where)
+        raise ParameterError(
+            "targets must be a list of root, OU or account ids.", json_path=where, parameter="TargetId"
+        )
     for i, target in enumerate(targets):
         if not (ACCOUNT_ID_RE.fullmatch(target) or ROOT_ID_RE.fullmatch(target) or OU_ID_RE.fullmatch(target)):
-            raise ParameterError(f"{target} is not a root (r-…), OU (ou-…) or account id.", json_path=f"{where}[{i}]")
+            raise ParameterError(
+                f"{target} is not a root (r-…), OU (ou-…) or account id.",
+                json_path=f"{where}[{i}]",
+                parameter="TargetId",
+            )
     return list(targets)
 
 

@@ -15,6 +15,8 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from iamtutor.engine import (
+    AssumeRoleRequest,
+    WebIdentityRequest,
     World,
     assume_role,
     assume_role_with_web_identity,
@@ -175,9 +177,10 @@ class StsCall:
             return lambda_execution_session(world, self.caller, self.target["name"], self.target["role_arn"])
         if self.kind == "web":
             return assume_role_with_web_identity(
-                world, self.provider_arn, self.role_arn, self.session_name, self.claims, **self.parameters
+                world,
+                WebIdentityRequest(self.provider_arn, self.role_arn, self.session_name, self.claims, **self.parameters),
             )
-        return assume_role(world, self.caller, self.role_arn, self.session_name, **self.parameters)
+        return assume_role(world, self.caller, AssumeRoleRequest(self.role_arn, self.session_name, **self.parameters))
 
 
 def build_call(identities: Identities, data: dict) -> StsCall:

@@ -312,11 +312,11 @@ def delete_role(world: World, arn: str, *, with_policies: bool) -> None:
     if with_policies:
         role = world.role(arn)
         for name in list(role.inline):
-            world.delete_policy("inline", arn, name=name)
+            world.delete_inline_policy(arn, name)
         for policy_arn in list(role.attached):
-            world.delete_policy("detach", arn, policy_arn=policy_arn)
+            world.detach_policy(arn, policy_arn)
         if role.boundary:
-            world.delete_policy("boundary", arn)
+            world.delete_permissions_boundary(arn)
         for profile in list(role.instance_profiles):
             world.remove_instance_profile(arn, profile.name)
     world.delete_role(arn)
@@ -328,7 +328,7 @@ def put_trust(world: World, arn: str, text: str, started_from: str) -> None:
     stored = document_text(world.role(arn).trust.source())
     if text_version(stored) != started_from:
         raise ConcurrentChange(stored=stored)
-    world.put_policy("trust", arn, document=text)
+    world.update_assume_role_policy(arn, text)
 
 
 def put_inline(world: World, arn: str, name: str, text: str, started_from: str) -> None:
@@ -337,7 +337,7 @@ def put_inline(world: World, arn: str, name: str, text: str, started_from: str) 
     stored = world.role(arn).inline.get(name)
     if started_from and (stored is None or text_version(document_text(stored.source())) != started_from):
         raise ConcurrentChange(stored=document_text(stored.source()) if stored else "")
-    world.put_policy("inline", arn, name=name, document=text)
+    world.put_inline_policy(arn, name, text)
 
 
 def put_policy_version(world: World, arn: str, text: str, started_from: str) -> None:
@@ -346,4 +346,4 @@ def put_policy_version(world: World, arn: str, text: str, started_from: str) -> 
     policy = world.managed_policy(arn)
     if policy is not None and policy.default_version_id != started_from:
         raise ConcurrentChange(stored=document_text(policy.document().source()))
-    world.put_policy("managed", arn, document=text)
+    world.create_policy_version(arn, text)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import Sandbox, StsSession
 from iamtutor.sandbox.worlds import SandboxWorld
 from tests.e2e.conftest import axe_violations
@@ -36,7 +36,7 @@ def sandbox_with_session(page):
     page.wait_for_url(re.compile(r"/sandbox/[0-9a-f-]{36}/$"))
     sandbox = Sandbox.objects.get()
     loaded = SandboxWorld.load(sandbox)
-    result = assume_role(loaded.world, ALICE, READER, "alice-reads", duration_seconds=900)
+    result = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "alice-reads", duration_seconds=900))
     loaded.save()
     return sandbox, result["credentials"]["AccessKeyId"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from iamtutor.engine import World, assume_role
+from iamtutor.engine import AssumeRoleRequest, World, assume_role
 from iamtutor.engine.graph import access_graph, to_dot
 from iamtutor.engine.ids import IdSource
 
@@ -165,7 +165,7 @@ def _start_sessions(world: World, rng: random.Random) -> None:
         for role in list(account.roles.values())[:6]:
             for user in list(account.users.values())[::5]:
                 try:
-                    assume_role(world, user.arn, role.arn, f"s{started}")
+                    assume_role(world, user.arn, AssumeRoleRequest(role.arn, f"s{started}"))
                 except Exception:  # noqa: S112 — most pairs are denied; that is the point
                     continue
                 started += 1

@@ -56,11 +56,9 @@ def test_assume_role_event():
     result = sts.assume_role(
         world,
         "AKIAEXAMPLEKEY000001",
-        DEPLOY,
-        "deploy-1",
-        duration_seconds=900,
-        source_identity="alice",
-        context={"aws:SourceIp": "203.0.113.7"},
+        sts.AssumeRoleRequest(
+            DEPLOY, "deploy-1", duration_seconds=900, source_identity="alice", context={"aws:SourceIp": "203.0.113.7"}
+        ),
     )
     (event,) = world.events
     assert (event["eventSource"], event["eventName"], event["eventType"]) == (
@@ -96,14 +94,14 @@ def test_assume_role_event():
     assert event["responseElements"]["assumedRoleUser"]["arn"] == result["assumed_role_user"]["Arn"]
     assert event["responseElements"]["sourceIdentity"] == "alice"
     assert event["resources"] == [{"ARN": DEPLOY, "accountId": A, "type": "AWS::IAM::Role"}]
-    assert result["credentials"]["SecretAccessKey"] not in json.dumps(world.events)
+    assert result["credentials"]["SecretAccessKey"] not in json.dumps(list(world.events))
 
 
 def test_failed_assume_role_event():
     # §6.3 D-CT (H): errorCode AccessDenied, AWS's message, responseElements null.
     world = audit_world()
     with pytest.raises(StsError):
-        sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/App", "nope")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", "nope"))
     (event,) = world.events
     assert event["errorCode"] == "AccessDenied"
     assert event["errorMessage"].startswith(f"User: {ALICE} is not authorized to perform: sts:AssumeRole")
@@ -119,7 +117,7 @@ def test_cross_account_assume_role_writes_two_copies():
             B: account(roles=[role("Target", trust({"AWS": A}))]),
         }
     )
-    sts.assume_role(world, ALICE, target, "cross")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(target, "cross"))
     caller_copy, role_copy = world.events
     assert caller_copy["sharedEventID"] == role_copy["sharedEventID"]
     assert caller_copy["eventID"] != role_copy["eventID"]
@@ -130,7 +128,7 @@ def test_cross_account_assume_role_writes_two_copies():
 def test_session_caller_identity_shape():
     # §6.2 CloudTrail UG (H): AssumedRole with sessionContext.sessionIssuer, attributes and sourceIdentity.
     world = audit_world()
-    sts.assume_role(world, ALICE, DEPLOY, "deploy-1", source_identity="alice", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1", source_identity="alice"), session_id="s1")
     world.request("s1", "s3:ListBucket", "arn:aws:s3:::reports")
     identity = world.events[-1]["userIdentity"]
     role_id = world.find_role(DEPLOY).id
@@ -153,11 +151,11 @@ def test_root_service_and_web_identity_shapes():
         "arn": f"arn:aws:iam::{A}:root",
         "accountId": A,
     }
-    sts.assume_role(world, "service:ec2.amazonaws.com", f"arn:aws:iam::{A}:role/App", None)
+    sts.assume_role(world, "service:ec2.amazonaws.com", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", None))
     assert world.events[-1]["userIdentity"] == {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}
     assert world.events[-1]["sourceIPAddress"] == "ec2.amazonaws.com"
     claims = {"sub": "repo:org/app:ref:refs/heads/main", "aud": "sts.amazonaws.com"}
-    sts.assume_role_with_web_identity(world, GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims)
+    sts.assume_role_with_web_identity(world, sts.WebIdentityRequest(GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims))
     identity = world.events[-1]["userIdentity"]
     assert identity["type"] == "WebIdentityUser"
     assert identity["principalId"] == (
@@ -186,7 +184,7 @@ def test_request_events_allowed_denied_and_data():
 def test_expired_credentials_leave_an_event():
     # §5.9 (H): the refused call is still recorded, with errorCode ExpiredToken.
     world = audit_world()
-    sts.assume_role(world, ALICE, DEPLOY, "deploy-1", duration_seconds=900, session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1", duration_seconds=900), session_id="s1")
     world.clock.advance(901)
     with pytest.raises(StsError):
         world.request("s1", "s3:GetObject", "arn:aws:s3:::reports/q1.csv")
@@ -200,7 +198,7 @@ def test_get_caller_identity_and_session_token_events():
     result = sts.get_session_token(world, ALICE)
     names = [e["eventName"] for e in world.events]
     assert names == ["GetCallerIdentity", "GetSessionToken"]
-    assert result["credentials"]["SecretAccessKey"] not in json.dumps(world.events)
+    assert result["credentials"]["SecretAccessKey"] not in json.dumps(list(world.events))
 
 
 def test_events_are_capped():
@@ -228,13 +226,12 @@ def test_chained_assume_role_shows_incoming_transitive_tags():
     sts.assume_role(
         world,
         ALICE,
-        f"arn:aws:iam::{A}:role/R1",
-        "s1",
+        sts.AssumeRoleRequest(
+            f"arn:aws:iam::{A}:role/R1", "s1", tags=[{"Key": "team", "Value": "blue"}], transitive_tag_keys=["team"]
+        ),
         session_id="s1",
-        tags=[{"Key": "team", "Value": "blue"}],
-        transitive_tag_keys=["team"],
     )
-    sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R2", "s2")
+    sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R2", "s2"))
     first, second = world.events
     assert first["requestParameters"]["tags"] == [{"key": "team", "value": "blue"}]
     assert first["requestParameters"]["transitiveTagKeys"] == ["team"]

@@ -28,7 +28,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamtutor.engine import EngineError, ParameterError, PolicyError, World, WorldError, assume_role
+from iamtutor.engine import (
+    AssumeRoleRequest,
+    EngineError,
+    ParameterError,
+    PolicyError,
+    World,
+    WorldError,
+    assume_role,
+)
 from iamtutor.engine import fuzz as fuzzing
 from iamtutor.engine.cli import main
 from iamtutor.engine.policy import iter_policy_problems, parse_policy
@@ -418,11 +426,19 @@ HOSTILE_CALLS = {
         ALICE_ARN, "s3:GetObject", "arn:aws:s3:::b", context={"a": BIG}
     ),
     "request-huge-int-action": lambda w: w.request(ALICE_ARN, BIG, "arn:aws:s3:::b"),
-    "assume-role-huge-duration": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", duration_seconds=BIG),
-    "assume-role-huge-int-arn": lambda w: assume_role(w, ALICE_ARN, BIG, "s1"),
-    "assume-role-nul-arn": lambda w: assume_role(w, ALICE_ARN, f"arn:aws:iam::{A}:role/a\x00pp", "s1"),
-    "assume-role-deep-session-policy": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", policy="[" * 10000),
-    "assume-role-huge-external-id": lambda w: assume_role(w, ALICE_ARN, APP_ARN, "s1", external_id=BIG),
+    "assume-role-huge-duration": lambda w: assume_role(
+        w, ALICE_ARN, AssumeRoleRequest(APP_ARN, "s1", duration_seconds=BIG)
+    ),
+    "assume-role-huge-int-arn": lambda w: assume_role(w, ALICE_ARN, AssumeRoleRequest(BIG, "s1")),
+    "assume-role-nul-arn": lambda w: assume_role(
+        w, ALICE_ARN, AssumeRoleRequest(f"arn:aws:iam::{A}:role/a\x00pp", "s1")
+    ),
+    "assume-role-deep-session-policy": lambda w: assume_role(
+        w, ALICE_ARN, AssumeRoleRequest(APP_ARN, "s1", policy="[" * 10000)
+    ),
+    "assume-role-huge-external-id": lambda w: assume_role(
+        w, ALICE_ARN, AssumeRoleRequest(APP_ARN, "s1", external_id=BIG)
+    ),
 }
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from iamtutor.engine import (
+    AssumeRoleRequest,
     PolicyRef,
     Request,
     StatementRef,
@@ -105,7 +106,7 @@ def test_trust_resource_and_scp_statements_carry_their_policy_ids():
 def test_session_policy_statements_name_the_session():
     world = _world()
     session_policy = json.dumps(doc({"Sid": "OnlyList", **allow("s3:List*")}))
-    result = assume_role(world, ALICE, DEPLOY, "work", policy=session_policy)
+    result = assume_role(world, ALICE, AssumeRoleRequest(DEPLOY, "work", policy=session_policy))
     key = result["credentials"]["AccessKeyId"]
     decision = world.request(key, "s3:ListBucket", BUCKET)
     [session_ref] = [m.ref for m in decision.matched if m.source == "session"]

@@ -58,7 +58,7 @@ def test_s61_trust_naming_the_user_needs_no_identity_allow():
     # S61, §5.1/§5.2 API-STS (H): same account, trust names alice's ARN: no identity policy needed; the
     # session ARN drops the path, AssumedRoleId is AROA…:name, keys are ASIA…, Expiration is now + 3600 s.
     world = deploy_world(trust({"AWS": ALICE}))
-    result = sts.assume_role(world, ALICE, DEPLOY, "deploy-1")
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"))
     assert result["ok"] is True
     assert result["assumed_role_user"]["Arn"] == f"arn:aws:sts::{A}:assumed-role/Deploy/deploy-1"
     assert result["assumed_role_user"]["AssumedRoleId"].startswith("AROA")
@@ -71,7 +71,7 @@ def test_s61_trust_naming_the_user_needs_no_identity_allow():
 def test_session_arn_drops_the_role_path():
     # §5.1 D-IDS (H): AssumedRoleUser.Arn has no path: arn:aws:sts::A:assumed-role/NAME/SESSION.
     world = make_world({A: account(users=[user("alice")], roles=[role("Ops", trust({"AWS": ALICE}), Path="/team/x/")])})
-    result = sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/team/x/Ops", "sx")
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/team/x/Ops", "sx"))
     assert result["assumed_role_user"]["Arn"] == f"arn:aws:sts::{A}:assumed-role/Ops/sx"
 
 
@@ -79,19 +79,19 @@ def test_s62_trust_naming_the_account_needs_an_identity_allow():
     # S62, §5.2 API-STS/D-EVAL (H): trusting the account delegates to the caller's identity policies.
     world = deploy_world(trust({"AWS": f"arn:aws:iam::{A}:root"}))
     with pytest.raises(StsError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "deploy-1")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"))
     assert denied(excinfo).startswith(
         f"User: {ALICE} is not authorized to perform: sts:AssumeRole on resource: {DEPLOY}"
     )
     allowed = deploy_world(trust({"AWS": f"arn:aws:iam::{A}:root"}), doc(allow("sts:AssumeRole", DEPLOY)))
-    assert sts.assume_role(allowed, ALICE, DEPLOY, "deploy-1")["ok"]
+    assert sts.assume_role(allowed, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"))["ok"]
 
 
 def test_s63_identity_allow_without_trust_is_not_enough():
     # S63, §5.2 D-EVAL exception (H): the trust policy must itself allow the caller or its account.
     world = deploy_world(trust({"AWS": BOB}), doc(ASSUME_ALL))
     with pytest.raises(StsError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "deploy-1")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"))
     assert "sts:AssumeRole" in denied(excinfo)
 
 
@@ -102,11 +102,11 @@ def test_s64_cross_account_needs_both_sides(principal):
     accounts = {A: account(users=[user("alice")]), B: account(roles=[role("Target", trust({"AWS": principal}))])}
     world = make_world(accounts)
     with pytest.raises(StsError) as excinfo:
-        sts.assume_role(world, ALICE, target, "sx")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(target, "sx"))
     # ⚠ F22: cross-account denials outside one organization print the bare form (OBS, H).
     assert denied(excinfo) == f"User: {ALICE} is not authorized to perform: sts:AssumeRole on resource: {target}"
     accounts[A] = account(users=[user("alice", doc(allow("sts:AssumeRole", target)))])
-    result = sts.assume_role(make_world(accounts), ALICE, target, "sx")
+    result = sts.assume_role(make_world(accounts), ALICE, sts.AssumeRoleRequest(target, "sx"))
     assert result["assumed_role_user"]["Arn"] == f"arn:aws:sts::{B}:assumed-role/Target/sx"
 
 
@@ -118,10 +118,10 @@ def test_s65_external_id_must_match(external_id, ok):
     # S65, §5.6 D-XID (H): StringEquals sts:ExternalId; missing or different → the same AccessDenied.
     world = deploy_world(trust({"AWS": ALICE}, Condition={"StringEquals": {"sts:ExternalId": "12345"}}))
     if ok:
-        assert sts.assume_role(world, ALICE, DEPLOY, "sx", external_id=external_id)["ok"]
+        assert sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", external_id=external_id))["ok"]
     else:
         with pytest.raises(StsError, match="is not authorized to perform: sts:AssumeRole"):
-            sts.assume_role(world, ALICE, DEPLOY, "sx", external_id=external_id)
+            sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", external_id=external_id))
 
 
 def test_s66_mfa_condition_and_the_session_keeps_mfa():
@@ -143,9 +143,9 @@ def test_s66_mfa_condition_and_the_session_keeps_mfa():
         }
     )
     with pytest.raises(StsError):
-        sts.assume_role(world, ALICE, DEPLOY, "sx")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx"))
     mfa = {"serial": f"arn:aws:iam::{A}:mfa/alice", "token_code": "123456", "age_seconds": 30}
-    result = sts.assume_role(world, ALICE, DEPLOY, "sx", mfa=mfa, session_id="s1")
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", mfa=mfa), session_id="s1")
     assert result["ok"]
     ctx = world.principal_context(world.identify("s1"))
     assert ctx["aws:MultiFactorAuthPresent"] == "true"
@@ -157,7 +157,7 @@ def test_mfa_serial_of_another_user_is_refused():
     # §5.7 (H mechanism; message OBS, M): a device that is not the caller's fails the one-time-code check.
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(StsError, match="MultiFactorAuthentication failed"):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", mfa={"serial": f"arn:aws:iam::{A}:mfa/bob"})
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", mfa={"serial": f"arn:aws:iam::{A}:mfa/bob"}))
 
 
 # ---- S67–S69: validation and durations (§5.2 steps 1 and 4, §5.3) ------------------------------------------------
@@ -183,7 +183,7 @@ def test_s67_duration_bounds(seconds, message):
     # S67, §5.2 step 4 / §5.3 API-STS, OBS (H): model range 900–43,200, then the role's MaxSessionDuration.
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(ParameterError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "sx", duration_seconds=seconds)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", duration_seconds=seconds))
     assert excinfo.value.code == "ValidationError"
     assert excinfo.value.message == message
 
@@ -191,7 +191,7 @@ def test_s67_duration_bounds(seconds, message):
 def test_s67_fifteen_minute_session():
     # S67, §5.3 (H): 900 s is the minimum and gives Expiration = now + 15 min.
     world = deploy_world(trust({"AWS": ALICE}))
-    result = sts.assume_role(world, ALICE, DEPLOY, "sx", duration_seconds=900)
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", duration_seconds=900))
     assert result["credentials"]["Expiration"] == "2026-01-01T09:15:00Z"
 
 
@@ -199,7 +199,7 @@ def test_f20_duration_is_checked_after_authorization():
     # ⚠ F20 (§5.2 step 4, M): an unauthorised caller learns nothing about MaxSessionDuration.
     world = deploy_world(trust({"AWS": BOB}))
     with pytest.raises(StsError):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", duration_seconds=7200)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", duration_seconds=7200))
 
 
 def chain_world():
@@ -220,8 +220,10 @@ def chain_world():
 def test_s68_role_chaining_allows_up_to_one_hour(seconds, expiration):
     # S68, §5.3 D-TERMS (H): chained sessions default to and are capped at 3,600 s.
     world = chain_world()
-    sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/First", "one", session_id="s1")
-    result = sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/Second", "two", duration_seconds=seconds)
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/First", "one"), session_id="s1")
+    result = sts.assume_role(
+        world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/Second", "two", duration_seconds=seconds)
+    )
     assert result["credentials"]["Expiration"] == expiration
     assert world.sessions[result["session_id"]].chained
 
@@ -229,9 +231,11 @@ def test_s68_role_chaining_allows_up_to_one_hour(seconds, expiration):
 def test_s68_role_chaining_over_one_hour_is_refused():
     # S68, §5.2 step 4 OBS (H): exact text of the chaining limit.
     world = chain_world()
-    sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/First", "one", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/First", "one"), session_id="s1")
     with pytest.raises(ParameterError) as excinfo:
-        sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/Second", "two", duration_seconds=7200)
+        sts.assume_role(
+            world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/Second", "two", duration_seconds=7200)
+        )
     assert excinfo.value.message == (
         "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
     )
@@ -249,7 +253,7 @@ def test_s69_session_name_rules(name, constraint):
     # S69, §5.2 step 1 API-STS/OBS (H for the first, M for the others' wording).
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(ParameterError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, name)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, name))
     assert excinfo.value.message == (
         f"1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: {constraint}"
     )
@@ -259,14 +263,14 @@ def test_several_validation_failures_are_reported_together():
     # §5.2 step 1 (M): "2 validation errors detected: …; …".
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(ParameterError, match=r"2 validation errors detected: .*roleSessionName.*; .*durationSeconds"):
-        sts.assume_role(world, ALICE, DEPLOY, "a", duration_seconds=10)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "a", duration_seconds=10))
 
 
 def test_f16_malformed_role_arn_is_invalid():
     # ⚠ F16 (§5.2, M): "<arn> is invalid" (ValidationError).
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(ParameterError, match=r"arn:aws:s3:::not-a-role-at-all is invalid$"):
-        sts.assume_role(world, ALICE, "arn:aws:s3:::not-a-role-at-all", "sx")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest("arn:aws:s3:::not-a-role-at-all", "sx"))
 
 
 # ---- S70–S72: session tags, transitive tags, source identity (§5.5, §5.2) ----------------------------------------
@@ -277,10 +281,10 @@ def test_s70_session_tags_need_sts_tag_session():
     tags = [{"Key": "project", "Value": "x"}]
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(StsError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "sx", tags=tags)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", tags=tags))
     assert "sts:TagSession" in denied(excinfo)
     world = deploy_world(trust({"AWS": ALICE}, action=["sts:AssumeRole", "sts:TagSession"]))
-    sts.assume_role(world, ALICE, DEPLOY, "sx", tags=tags, session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", tags=tags), session_id="s1")
     assert world.principal_context(world.identify("s1"))["aws:PrincipalTag/project"] == "x"
 
 
@@ -300,13 +304,15 @@ def tag_chain_world():
     sts.assume_role(
         world,
         ALICE,
-        f"arn:aws:iam::{A}:role/R1",
-        "s1",
+        sts.AssumeRoleRequest(
+            f"arn:aws:iam::{A}:role/R1",
+            "s1",
+            tags=[{"Key": "Star", "Value": "1"}, {"Key": "Heart", "Value": "1"}],
+            transitive_tag_keys=["Star", "Heart"],
+        ),
         session_id="s1",
-        tags=[{"Key": "Star", "Value": "1"}, {"Key": "Heart", "Value": "1"}],
-        transitive_tag_keys=["Star", "Heart"],
     )
-    sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R2", "s2", session_id="s2")
+    sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R2", "s2"), session_id="s2")
     return world
 
 
@@ -320,7 +326,7 @@ def test_s71_transitive_tags_flow_through_a_chain():
     # tag overrides the next role's tag of the same key.
     world = tag_chain_world()
     assert principal_tags(world, "s2") == {"Heart": "1", "Star": "1", "Sun": "2"}
-    sts.assume_role(world, "s2", f"arn:aws:iam::{A}:role/R3", "s3", session_id="s3")
+    sts.assume_role(world, "s2", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R3", "s3"), session_id="s3")
     assert principal_tags(world, "s3") == {"Heart": "1", "Star": "1"}
 
 
@@ -328,7 +334,9 @@ def test_s71_passing_an_inherited_transitive_key_again_fails():
     # S71, §5.5 API-STS (H: the call fails; ⚠ F17: the error code is our guess, ValidationError).
     world = tag_chain_world()
     with pytest.raises(ParameterError, match="Star"):
-        sts.assume_role(world, "s2", f"arn:aws:iam::{A}:role/R3", "s3", tags=[{"Key": "star", "Value": "9"}])
+        sts.assume_role(
+            world, "s2", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R3", "s3", tags=[{"Key": "star", "Value": "9"}])
+        )
 
 
 def test_s71_transitive_tag_replaces_resource_tag_in_the_next_trust_policy():
@@ -346,20 +354,19 @@ def test_s71_transitive_tag_replaces_resource_tag_in_the_next_trust_policy():
     sts.assume_role(
         world,
         ALICE,
-        f"arn:aws:iam::{A}:role/R1",
-        "s1",
+        sts.AssumeRoleRequest(
+            f"arn:aws:iam::{A}:role/R1", "s1", tags=[{"Key": "Star", "Value": "1"}], transitive_tag_keys=["Star"]
+        ),
         session_id="s1",
-        tags=[{"Key": "Star", "Value": "1"}],
-        transitive_tag_keys=["Star"],
     )
-    assert sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R2", "s2")["ok"]
+    assert sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R2", "s2"))["ok"]
 
 
 def test_tag_keys_are_unique_ignoring_case():
     # §5.5 D-TAGS (H): Department and department cannot coexist.
     world = deploy_world(trust({"AWS": ALICE}, action=["sts:AssumeRole", "sts:TagSession"]))
     with pytest.raises(ParameterError, match="Duplicate tag keys"):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", tags={"Department": "a", "department": "b"})
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", tags={"Department": "a", "department": "b"}))
 
 
 def source_world():
@@ -381,10 +388,12 @@ def test_s72_source_identity_is_sticky():
     # S72, §5.2 step 5 D-CT chaining example, D-GKEYS (H): a different value is refused; without one the
     # first value carries over and appears as aws:SourceIdentity.
     world = source_world()
-    sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/R1", "s1", source_identity="alice", session_id="s1")
+    sts.assume_role(
+        world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R1", "s1", source_identity="alice"), session_id="s1"
+    )
     with pytest.raises(StsError, match="sts:SetSourceIdentity"):
-        sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R2", "s2", source_identity="bob")
-    result = sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R2", "s2", session_id="s2")
+        sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R2", "s2", source_identity="bob"))
+    result = sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R2", "s2"), session_id="s2")
     assert result["source_identity"] == "alice"
     assert world.principal_context(world.identify("s2"))["aws:SourceIdentity"] == "alice"
 
@@ -393,14 +402,14 @@ def test_source_identity_needs_set_source_identity():
     # §5.2 step 3 D-STSKEYS (H): SourceIdentity requires sts:SetSourceIdentity in the trust policy.
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(StsError, match="sts:SetSourceIdentity"):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", source_identity="alice")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", source_identity="alice"))
 
 
 def test_source_identity_may_not_start_with_aws():
     # §1.9 API-STS (H for the rule).
     world = deploy_world(trust({"AWS": ALICE}, action=["sts:AssumeRole", "sts:SetSourceIdentity"]))
     with pytest.raises(ParameterError, match="sourceIdentity"):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", source_identity="aws:me")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", source_identity="aws:me"))
 
 
 # ---- S73: session policies and packed size (§5.4, §5.2 step 5) ---------------------------------------------------
@@ -414,7 +423,7 @@ def test_s73_session_policy_over_2048_characters_is_a_validation_error():
         ParameterError,
         match="at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
     ):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", policy=big)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy=big))
 
 
 def test_s73_many_long_tags_overflow_the_packed_space():
@@ -422,7 +431,7 @@ def test_s73_many_long_tags_overflow_the_packed_space():
     world = deploy_world(trust({"AWS": ALICE}, action=["sts:AssumeRole", "sts:TagSession"]))
     tags = [{"Key": f"k{i:02d}" + "k" * 100, "Value": "v" * 250} for i in range(50)]
     with pytest.raises(StsError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "sx", policy=doc(allow("s3:GetObject")), tags=tags)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy=doc(allow("s3:GetObject")), tags=tags))
     assert excinfo.value.code == "PackedPolicyTooLarge"
     assert "% of allotted space" in excinfo.value.message
 
@@ -430,7 +439,7 @@ def test_s73_many_long_tags_overflow_the_packed_space():
 def test_packed_policy_size_is_reported_as_a_percentage():
     # §5.1 API-STS (H): PackedPolicySize is a percentage, > 0 when a session policy is passed.
     world = deploy_world(trust({"AWS": ALICE}))
-    result = sts.assume_role(world, ALICE, DEPLOY, "sx", policy=doc(allow("s3:GetObject")))
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy=doc(allow("s3:GetObject"))))
     assert 0 < result["packed_policy_size"] <= 100
 
 
@@ -438,14 +447,18 @@ def test_malformed_session_policy_is_malformed_policy_document():
     # §5.2 step 5 (H): a session policy must be a valid policy without Principal.
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(PolicyError) as excinfo:
-        sts.assume_role(world, ALICE, DEPLOY, "sx", policy=doc({**allow("s3:*"), "Principal": "*"}))
+        sts.assume_role(
+            world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy=doc({**allow("s3:*"), "Principal": "*"}))
+        )
     assert excinfo.value.code == "MalformedPolicyDocument"
 
 
 def test_session_policy_limits_every_later_request():
     # §5.4 D-POL (H): effective permissions = role policies ∩ session policy; it never grants more (S13).
     world = deploy_world(trust({"AWS": ALICE}))
-    sts.assume_role(world, ALICE, DEPLOY, "sx", policy=doc(allow("s3:GetObject")), session_id="s1")
+    sts.assume_role(
+        world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy=doc(allow("s3:GetObject"))), session_id="s1"
+    )
     assert world.request("s1", "s3:GetObject", "arn:aws:s3:::b/k").allowed
     assert world.request("s1", "s3:PutObject", "arn:aws:s3:::b/k").outcome == "implicitDeny"
 
@@ -454,12 +467,17 @@ def test_managed_session_policy_arns_must_exist():
     # §5.1 API-STS (H): PolicyArns name managed policies of the role's account (or AWS managed).
     world = deploy_world(trust({"AWS": ALICE}))
     result = sts.assume_role(
-        world, ALICE, DEPLOY, "sx", policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"], session_id="s1"
+        world,
+        ALICE,
+        sts.AssumeRoleRequest(DEPLOY, "sx", policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+        session_id="s1",
     )
     assert result["packed_policy_size"] > 0
     assert world.request("s1", "s3:PutObject", "arn:aws:s3:::b/k").outcome == "implicitDeny"
     with pytest.raises(PolicyError, match="does not exist"):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", policy_arns=[f"arn:aws:iam::{A}:policy/Ghost"])
+        sts.assume_role(
+            world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", policy_arns=[f"arn:aws:iam::{A}:policy/Ghost"])
+        )
 
 
 # ---- S74–S77: expiry, revocation, self-assumption, missing roles -------------------------------------------------
@@ -468,7 +486,7 @@ def test_managed_session_policy_arns_must_exist():
 def test_s74_expired_credentials_fail_every_call():
     # S74, §5.9 OBS/API-STS (H): ExpiredToken with AWS's exact text, GetCallerIdentity included.
     world = deploy_world(trust({"AWS": ALICE}))
-    sts.assume_role(world, ALICE, DEPLOY, "sx", duration_seconds=900, session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", duration_seconds=900), session_id="s1")
     world.clock.advance(901)
     for call in (
         lambda: world.request("s1", "s3:GetObject", "arn:aws:s3:::b/k"),
@@ -485,23 +503,23 @@ def test_s74_expired_credentials_fail_every_call():
 def test_s75_revoke_older_sessions():
     # S75, §5.9 D-REVOKE (H): AWSRevokeOlderSessions denies sessions issued before the revocation only.
     world = deploy_world(trust({"AWS": ALICE}))
-    sts.assume_role(world, ALICE, DEPLOY, "old", session_id="old")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "old"), session_id="old")
     world.clock.set("2026-01-01T09:30:00Z")
     sts.revoke_sessions(world, DEPLOY)
     assert "AWSRevokeOlderSessions" in world.find_role(DEPLOY).inline
     world.clock.advance(60)
     decision = world.request("old", "s3:GetObject", "arn:aws:s3:::b/k")
     assert (decision.outcome, decision.denied_by) == ("explicitDeny", "identity")
-    sts.assume_role(world, ALICE, DEPLOY, "new", session_id="new")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "new"), session_id="new")
     assert world.request("new", "s3:GetObject", "arn:aws:s3:::b/k").allowed
 
 
 def test_s76_a_role_cannot_assume_itself_implicitly():
     # S76, §5.2 BLOG-SELF/D-UPDTRUST (H): self-assumption needs the role's own trust policy to allow it.
     world = make_world({A: account(users=[user("alice")], roles=[role("R", trust({"AWS": ALICE}), doc(ASSUME_ALL))])})
-    sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/R", "s1", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R", "s1"), session_id="s1")
     with pytest.raises(StsError):
-        sts.assume_role(world, "s1", f"arn:aws:iam::{A}:role/R", "again")
+        sts.assume_role(world, "s1", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/R", "again"))
 
 
 def test_s77_a_missing_role_looks_like_a_trust_failure():
@@ -510,16 +528,16 @@ def test_s77_a_missing_role_looks_like_a_trust_failure():
         {A: account(users=[user("alice", doc(ASSUME_ALL)), user("bob")], roles=[role("Other", trust({"AWS": BOB}))])}
     )
     with pytest.raises(StsError) as missing:
-        sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/DoesNotExist", "sx")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/DoesNotExist", "sx"))
     with pytest.raises(StsError) as untrusted:
-        sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/Other", "sx")
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/Other", "sx"))
     assert denied(missing).replace("DoesNotExist", "Other") == denied(untrusted)
 
 
 def test_f3_role_arn_lookup_ignores_case():
     # ⚠ F3 (§5.10, M): RoleArn look-ups are case-insensitive; generated ARNs use the stored case.
     world = deploy_world(trust({"AWS": ALICE}))
-    result = sts.assume_role(world, ALICE, f"arn:aws:iam::{A}:role/deploy", "sx")
+    result = sts.assume_role(world, ALICE, sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/deploy", "sx"))
     assert result["assumed_role_user"]["Arn"] == f"arn:aws:sts::{A}:assumed-role/Deploy/sx"
 
 
@@ -541,17 +559,19 @@ def org_world(*, b_allows: bool):
 def test_s78_org_wide_trust():
     # S78, §3.1 D-GKEYS, §4.1 fact 7 D-XACCT (H): same org + identity allow → ok; no identity allow → denied;
     # another organization → denied.
-    assert sts.assume_role(org_world(b_allows=True), f"arn:aws:iam::{B}:user/bea", DEPLOY, "sx")["ok"]
+    assert sts.assume_role(org_world(b_allows=True), f"arn:aws:iam::{B}:user/bea", sts.AssumeRoleRequest(DEPLOY, "sx"))[
+        "ok"
+    ]
     with pytest.raises(StsError):
-        sts.assume_role(org_world(b_allows=False), f"arn:aws:iam::{B}:user/bea", DEPLOY, "sx")
+        sts.assume_role(org_world(b_allows=False), f"arn:aws:iam::{B}:user/bea", sts.AssumeRoleRequest(DEPLOY, "sx"))
     with pytest.raises(StsError):
-        sts.assume_role(org_world(b_allows=True), f"arn:aws:iam::{C}:user/cy", DEPLOY, "sx")
+        sts.assume_role(org_world(b_allows=True), f"arn:aws:iam::{C}:user/cy", sts.AssumeRoleRequest(DEPLOY, "sx"))
 
 
 def test_s79_same_account_star_trust_is_a_direct_grant():
     # S79, §1.6 D-PRIN "All principals" (M): a "*" grant counts as direct in the same account.
     world = deploy_world(trust({"AWS": "*"}))
-    assert sts.assume_role(world, ALICE, DEPLOY, "sx")["ok"]
+    assert sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx"))["ok"]
 
 
 # ---- S80–S83: services, PassRole, web identity (§5.11, §5.8) -----------------------------------------------------
@@ -570,19 +590,25 @@ def service_world(*extra_roles: dict, alice_policies: tuple = ()):
 def test_s80_ec2_assumes_its_instance_role():
     # S80, §5.11 D-EC2 (H): the session is named after the instance and aws:userid is AROA…:i-….
     world = service_world()
-    result = sts.assume_role(world, "service:ec2.amazonaws.com", f"arn:aws:iam::{A}:role/App", None, session_id="i")
+    result = sts.assume_role(
+        world, "service:ec2.amazonaws.com", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", None), session_id="i"
+    )
     session_name = result["assumed_role_user"]["Arn"].rsplit("/", 1)[1]
     assert session_name.startswith("i-") and len(session_name) == 19
     assert world.principal_context(world.identify("i"))["aws:userid"].endswith(":" + session_name)
     with pytest.raises(StsError):
-        sts.assume_role(world, "service:lambda.amazonaws.com", f"arn:aws:iam::{A}:role/App", "fn")
+        sts.assume_role(
+            world, "service:lambda.amazonaws.com", sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", "fn")
+        )
 
 
 def test_service_sessions_are_not_limited_by_max_session_duration():
     # §5.3 D-QUOTA (H): MaxSessionDuration does not limit sessions services assume for themselves.
     world = service_world()
     result = sts.assume_role(
-        world, "service:ec2.amazonaws.com", f"arn:aws:iam::{A}:role/App", "i-0123456789abcdef0", duration_seconds=21600
+        world,
+        "service:ec2.amazonaws.com",
+        sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", "i-0123456789abcdef0", duration_seconds=21600),
     )
     assert result["credentials"]["Expiration"] == "2026-01-01T15:00:00Z"
 
@@ -601,10 +627,12 @@ def test_s81_confused_deputy_guard(source_account, ok):
     context = {"aws:SourceAccount": source_account, "aws:SourceArn": f"arn:aws:sns:us-east-1:{source_account}:t"}
     role_arn = f"arn:aws:iam::{A}:role/Publish"
     if ok:
-        assert sts.assume_role(world, "service:sns.amazonaws.com", role_arn, "sns", context=context)["ok"]
+        assert sts.assume_role(
+            world, "service:sns.amazonaws.com", sts.AssumeRoleRequest(role_arn, "sns", context=context)
+        )["ok"]
     else:
         with pytest.raises(StsError):
-            sts.assume_role(world, "service:sns.amazonaws.com", role_arn, "sns", context=context)
+            sts.assume_role(world, "service:sns.amazonaws.com", sts.AssumeRoleRequest(role_arn, "sns", context=context))
 
 
 def test_s82_launching_an_instance_needs_pass_role():
@@ -665,7 +693,7 @@ def test_s83_github_oidc_success():
     # S83, §5.8 D-STSKEYS (H): claims become <provider>:<claim> keys; the response echoes sub and aud.
     world = github_world()
     result = sts.assume_role_with_web_identity(
-        world, GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(), session_id="gh"
+        world, sts.WebIdentityRequest(GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims()), session_id="gh"
     )
     assert result["SubjectFromWebIdentityToken"] == "repo:org/app:ref:refs/heads/main"
     assert result["Audience"] == "sts.amazonaws.com"
@@ -678,7 +706,10 @@ def test_s83_github_oidc_wrong_repository():
     # S83, §5.8 OBS (H): "Not authorized to perform sts:AssumeRoleWithWebIdentity".
     with pytest.raises(StsError) as excinfo:
         sts.assume_role_with_web_identity(
-            github_world(), GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(sub="repo:evil/app:ref:refs/heads/main")
+            github_world(),
+            sts.WebIdentityRequest(
+                GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(sub="repo:evil/app:ref:refs/heads/main")
+            ),
         )
     assert (excinfo.value.code, excinfo.value.message) == (
         "AccessDenied",
@@ -690,7 +721,7 @@ def test_s83_github_oidc_wrong_audience():
     # S83, §5.8 OBS (M): InvalidIdentityToken "Incorrect token audience".
     with pytest.raises(StsError) as excinfo:
         sts.assume_role_with_web_identity(
-            github_world(), GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(aud="other")
+            github_world(), sts.WebIdentityRequest(GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(aud="other"))
         )
     assert (excinfo.value.code, excinfo.value.message) == ("InvalidIdentityToken", "Incorrect token audience")
 
@@ -700,7 +731,9 @@ def test_web_identity_provider_must_exist_in_the_roles_account():
     world = github_world()
     other = f"arn:aws:iam::{A}:oidc-provider/example.com"
     with pytest.raises(StsError, match=r"No OpenIDConnect provider found in your account for https://example\.com"):
-        sts.assume_role_with_web_identity(world, other, f"arn:aws:iam::{A}:role/CI", "gh", claims())
+        sts.assume_role_with_web_identity(
+            world, sts.WebIdentityRequest(other, f"arn:aws:iam::{A}:role/CI", "gh", claims())
+        )
 
 
 def test_web_identity_sessions_are_not_role_chaining():
@@ -708,7 +741,7 @@ def test_web_identity_sessions_are_not_role_chaining():
     world = github_world()
     world.find_role(f"arn:aws:iam::{A}:role/CI").max_session_duration = 7200
     result = sts.assume_role_with_web_identity(
-        world, GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(), duration_seconds=7200
+        world, sts.WebIdentityRequest(GITHUB, f"arn:aws:iam::{A}:role/CI", "gh", claims(), duration_seconds=7200)
     )
     assert result["credentials"]["Expiration"] == "2026-01-01T11:00:00Z"
 
@@ -721,7 +754,7 @@ def test_s84_get_caller_identity_by_principal_type():
     world = deploy_world(trust({"AWS": ALICE}))
     alice = world.find_user(ALICE)
     assert sts.get_caller_identity(world, ALICE) == {"ok": True, "Account": A, "Arn": ALICE, "UserId": alice.id}
-    sts.assume_role(world, ALICE, DEPLOY, "ss", session_id="s")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "ss"), session_id="s")
     session = sts.get_caller_identity(world, "s")
     assert session["Arn"] == f"arn:aws:sts::{A}:assumed-role/Deploy/ss"
     assert session["UserId"] == f"{world.find_role(DEPLOY).id}:ss"
@@ -773,9 +806,9 @@ def boundary_world():
 def test_s85_caller_boundary_must_allow_assume_role(monkeypatch):
     # S85, ⚠ F14 (§5.2, D-UPDTRUST vs D-EVAL, M): with the switch on the boundary gates trust by ARN.
     with pytest.raises(StsError):
-        sts.assume_role(boundary_world(), ALICE, DEPLOY, "sx")
+        sts.assume_role(boundary_world(), ALICE, sts.AssumeRoleRequest(DEPLOY, "sx"))
     monkeypatch.setattr(evaluate_module, "F14_BOUNDARY_GATES_TRUST", False)
-    assert sts.assume_role(boundary_world(), ALICE, DEPLOY, "sx")["ok"]
+    assert sts.assume_role(boundary_world(), ALICE, sts.AssumeRoleRequest(DEPLOY, "sx"))["ok"]
 
 
 # ---- GetSessionToken (§5.9, §5.3) --------------------------------------------------------------------------------
@@ -794,7 +827,7 @@ def test_get_session_token_durations():
 def test_get_session_token_refuses_session_credentials():
     # §5.9 API-STS (H for the rule, OBS M for the text).
     world = deploy_world(trust({"AWS": ALICE}))
-    sts.assume_role(world, ALICE, DEPLOY, "ss", session_id="s")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "ss"), session_id="s")
     with pytest.raises(StsError, match="Cannot call GetSessionToken with session credentials"):
         sts.get_session_token(world, "s")
 
@@ -812,7 +845,7 @@ def test_assume_role_with_session_token_credentials_is_not_chaining():
     # §5.3 (M): GetSessionToken credentials are not a role session, so no 1-hour cap.
     world = deploy_world(trust({"AWS": ALICE}), role_extra={"MaxSessionDuration": 7200})
     sts.get_session_token(world, ALICE, session_id="t")
-    assert sts.assume_role(world, "t", DEPLOY, "sx", duration_seconds=7200)["ok"]
+    assert sts.assume_role(world, "t", sts.AssumeRoleRequest(DEPLOY, "sx", duration_seconds=7200))["ok"]
 
 
 # ---- hostile input -----------------------------------------------------------------------------------------------
@@ -841,8 +874,9 @@ def test_assume_role_with_session_token_credentials_is_not_chaining():
 def test_hostile_parameters_raise_engine_errors_only(kwargs):
     # Contract ground rule: only EngineError subclasses escape, whatever the input.
     world = deploy_world(trust({"AWS": ALICE}))
+    session_id = kwargs.pop("session_id", None)
     with pytest.raises(EngineError):
-        sts.assume_role(world, ALICE, DEPLOY, "sx", **kwargs)
+        sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "sx", **kwargs), session_id=session_id)
 
 
 @pytest.mark.parametrize(
@@ -861,7 +895,7 @@ def test_hostile_parameters_raise_engine_errors_only(kwargs):
 def test_hostile_caller_references(ref):
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(StsError):
-        sts.assume_role(world, ref, DEPLOY, "sx")
+        sts.assume_role(world, ref, sts.AssumeRoleRequest(DEPLOY, "sx"))
 
 
 def test_unknown_role_for_revocation():
@@ -876,7 +910,7 @@ def test_an_access_denied_carries_the_decision_to_explain_it():
 
     world = deploy_world(trust({"AWS": ALICE}))
     with pytest.raises(StsError) as error:
-        sts.assume_role(world, BOB, DEPLOY, "bob-tries")
+        sts.assume_role(world, BOB, sts.AssumeRoleRequest(DEPLOY, "bob-tries"))
     assert error.value.decision.outcome == "implicitDeny"
     assert error.value.request.caller.arn == BOB
     assert any("trust policy" in sentence for sentence in explain(error.value.decision, error.value.request))
@@ -886,5 +920,5 @@ def test_the_root_user_cannot_assume_a_role_even_when_trusted():
     # OBS (H): AWS refuses AssumeRole by an account's root user: "Roles may not be assumed by root accounts."
     world = deploy_world(trust({"AWS": f"arn:aws:iam::{A}:root"}))
     with pytest.raises(StsError) as error:
-        sts.assume_role(world, f"arn:aws:iam::{A}:root", DEPLOY, "root-tries")
+        sts.assume_role(world, f"arn:aws:iam::{A}:root", sts.AssumeRoleRequest(DEPLOY, "root-tries"))
     assert (error.value.code, error.value.message) == ("AccessDenied", "Roles may not be assumed by root accounts.")

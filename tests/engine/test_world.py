@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from iamtutor.engine import sts
 from iamtutor.engine.errors import EngineError, IamError, ParameterError, PolicyError, StsError, WorldError
 from iamtutor.engine.ids import IdSource
+from iamtutor.engine.scenario import run_steps
 from iamtutor.engine.world import World
 from tests.engine.world_builders import (
     ALICE,
@@ -151,7 +152,9 @@ def rich_data() -> dict:
 
 def rich_world() -> World:
     world = World.from_dict(rich_data(), ids=IdSource(3))
-    sts.assume_role(world, ALICE, DEPLOY, "deploy-1", session_id="s1", tags=None, duration_seconds=900)
+    sts.assume_role(
+        world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1", tags=None, duration_seconds=900), session_id="s1"
+    )
     world.request("s1", "s3:GetObject", "arn:aws:s3:::reports/q1.csv")
     return world
 
@@ -171,7 +174,7 @@ def test_round_trip_is_lossless_on_a_rich_world():
 def test_round_trip_keeps_changes_made_after_loading():
     world = rich_world()
     world.create_role(A, "New", trust({"AWS": ALICE}), tags=[{"Key": "k", "Value": "v"}])
-    world.put_policy("managed", f"arn:aws:iam::{A}:policy/ReadOnly", document=doc(allow("s3:GetObject")))
+    world.create_policy_version(f"arn:aws:iam::{A}:policy/ReadOnly", doc(allow("s3:GetObject")))
     world.create_access_key(BOB)
     world.clock.advance(10)
     saved = world.to_dict()
@@ -190,7 +193,7 @@ def test_the_saved_world_has_no_secret_in_its_events():
     # §6.3 D-CT (H): responseElements never carry the secret access key.
     world = rich_world()
     secret = world.sessions["s1"].secret_access_key
-    assert secret not in json.dumps(world.events)
+    assert secret not in json.dumps(list(world.events))
 
 
 def test_aws_managed_policies_come_from_the_catalogue():
@@ -260,7 +263,7 @@ def test_import_of_get_account_authorization_details():
     }
     world = World.from_authorization_details(raw, clock=CLOCK)
     assert world.find_role(DEPLOY).id == "AROAEXAMPLEROLEID0001"
-    sts.assume_role(world, ALICE, DEPLOY, "imported", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "imported"), session_id="s1")
     # The world's own copy of an AWS managed policy wins over the catalogue (here: only s3:Get*).
     assert world.request("s1", "s3:GetObject", "arn:aws:s3:::b/k").allowed
     assert not world.request("s1", "ec2:DescribeInstances", "*").allowed
@@ -517,7 +520,7 @@ def test_session_context_keys():
     # §3.1 (H): sessions have no aws:username, aws:userid AROA…:name, PrincipalArn = the ROLE ARN, role tags
     # overridden by session tags, aws:TokenIssueTime and aws:MultiFactorAuthPresent false.
     world = context_world()
-    sts.assume_role(world, ALICE, DEPLOY, "deploy-1", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"), session_id="s1")
     world.clock.advance(60)
     ctx = world.principal_context(world.identify("s1"))
     assert "aws:username" not in ctx
@@ -567,7 +570,7 @@ def test_s37_null_token_issue_time_tells_keys_from_sessions():
         {A: account(users=[user("alice", policy)], roles=[role("Deploy", trust({"AWS": ALICE}), policy)])}
     )
     assert world.request(ALICE, "ec2:RunInstances", "*").allowed
-    sts.assume_role(world, ALICE, DEPLOY, "deploy-1", session_id="s1")
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "deploy-1"), session_id="s1")
     assert world.request("s1", "ec2:RunInstances", "*").outcome == "implicitDeny"
 
 
@@ -681,7 +684,7 @@ def test_put_trust_policy_with_a_missing_principal_is_refused_and_changes_nothin
     world = iam_world()
     before = world.to_dict()
     with pytest.raises(PolicyError) as excinfo:
-        world.put_policy("trust", DEPLOY, document=trust({"AWS": f"arn:aws:iam::{A}:role/Ghost"}))
+        world.update_assume_role_policy(DEPLOY, trust({"AWS": f"arn:aws:iam::{A}:role/Ghost"}))
     assert excinfo.value.message == f'Invalid principal in policy: "AWS":"arn:aws:iam::{A}:role/Ghost"'
     assert world.to_dict() == before
 
@@ -689,30 +692,30 @@ def test_put_trust_policy_with_a_missing_principal_is_refused_and_changes_nothin
 def test_f3_principal_lookup_at_save_ignores_case():
     # ⚠ F3 (§5.10, M): entity look-ups when saving a trust policy are case-insensitive.
     world = iam_world()
-    world.put_policy("trust", DEPLOY, document=trust({"AWS": f"arn:aws:iam::{A}:user/ALICE"}))
+    world.update_assume_role_policy(DEPLOY, trust({"AWS": f"arn:aws:iam::{A}:user/ALICE"}))
 
 
 def test_inline_policies_and_their_aggregate_quota():
     # S59, §1.9 D-QUOTA/OBS (H): role inline policies may total 10,240 non-whitespace characters.
     world = iam_world()
-    world.put_policy("inline", DEPLOY, name="small", document=doc(allow("s3:GetObject")))
+    world.put_inline_policy(DEPLOY, "small", doc(allow("s3:GetObject")))
     big = doc(*[allow(f"s3:GetObject{i:04d}", f"arn:aws:s3:::bucket-number-{i:04d}/*") for i in range(140)])
     with pytest.raises(IamError) as excinfo:
-        world.put_policy("inline", DEPLOY, name="big", document=big)
+        world.put_inline_policy(DEPLOY, "big", big)
     assert (excinfo.value.code, excinfo.value.message) == (
         "LimitExceeded",
         "Maximum policy size of 10240 bytes exceeded for role Deploy",
     )
     assert list(world.find_role(DEPLOY).inline) == ["small"]
     with pytest.raises(IamError, match="Maximum policy size of 2048 bytes exceeded for user alice"):
-        world.put_policy("inline", ALICE, name="big", document=big)
+        world.put_inline_policy(ALICE, "big", big)
 
 
 def test_delete_inline_policy_that_does_not_exist():
     # IAM (OBS, H): "The role policy with name X cannot be found."
     world = iam_world()
     with pytest.raises(IamError) as excinfo:
-        world.delete_policy("inline", DEPLOY, name="nope")
+        world.delete_inline_policy(DEPLOY, "nope")
     assert (excinfo.value.code, excinfo.value.message) == (
         "NoSuchEntity",
         "The role policy with name nope cannot be found.",
@@ -723,32 +726,32 @@ def test_managed_policies_versions_and_attachment():
     # §1.9 D-QUOTA (H): five versions at most; attaching an unknown policy is NoSuchEntity (OBS, H).
     world = iam_world()
     arn = f"arn:aws:iam::{A}:policy/Ops"
-    world.put_policy("managed", arn, document=doc(allow("s3:GetObject")))
+    world.create_policy(A, "Ops", doc(allow("s3:GetObject")))
     for _ in range(4):
-        world.put_policy("managed", arn, document=doc(allow("s3:*")))
+        world.create_policy_version(arn, doc(allow("s3:*")))
     with pytest.raises(IamError, match="up to 5 versions"):
-        world.put_policy("managed", arn, document=doc(allow("ec2:*")))
-    world.put_policy("attach", ALICE, policy_arn=arn)
+        world.create_policy_version(arn, doc(allow("ec2:*")))
+    world.attach_policy(ALICE, arn)
     assert world.request(ALICE, "s3:PutObject", "arn:aws:s3:::b/k").allowed
     with pytest.raises(IamError) as excinfo:
-        world.put_policy("attach", ALICE, policy_arn=f"arn:aws:iam::{A}:policy/Ghost")
+        world.attach_policy(ALICE, f"arn:aws:iam::{A}:policy/Ghost")
     assert excinfo.value.message == f"Policy arn:aws:iam::{A}:policy/Ghost does not exist or is not attachable."
     with pytest.raises(IamError, match=r"Cannot delete a policy attached to entities\."):
-        world.delete_policy("managed", arn)
-    world.put_policy("detach", ALICE, policy_arn=arn)
+        world.delete_managed_policy(arn)
+    world.detach_policy(ALICE, arn)
     with pytest.raises(IamError, match="was not found"):
-        world.put_policy("detach", ALICE, policy_arn=arn)
-    world.delete_policy("managed", arn)
+        world.detach_policy(ALICE, arn)
+    world.delete_managed_policy(arn)
 
 
 def test_s60_managed_policy_size_and_version():
     # S51, S60 §1.2/§1.9 (H): managed policies need Version 2012-10-17 and at most 6,144 characters.
     world = iam_world()
     with pytest.raises(PolicyError, match="version 2012-10-17 or greater"):
-        world.put_policy("managed", f"arn:aws:iam::{A}:policy/Old", document=doc(allow("s3:*"), version="2008-10-17"))
+        world.create_policy(A, "Old", doc(allow("s3:*"), version="2008-10-17"))
     big = doc(*[allow(f"s3:GetObject{i:04d}", f"arn:aws:s3:::bucket-number-{i:04d}/*") for i in range(90)])
     with pytest.raises(PolicyError, match="Cannot exceed quota for PolicySize: 6144"):
-        world.put_policy("managed", f"arn:aws:iam::{A}:policy/Big", document=big)
+        world.create_policy(A, "Big", big)
 
 
 def test_attached_policy_quota():
@@ -807,22 +810,22 @@ def test_deleting_a_principal_leaves_its_unique_id_in_trust_policies():
     # §1.6 D-PRIN (H): a deleted entity shows as its unique id and no longer matches a re-created namesake.
     world = iam_world()
     bob_id = world.find_user(BOB).id
-    world.put_policy("trust", DEPLOY, document=trust({"AWS": BOB}))
+    world.update_assume_role_policy(DEPLOY, trust({"AWS": BOB}))
     world.delete_user(BOB)
     trust_doc = world.find_role(DEPLOY).trust.source()
     assert trust_doc["Statement"][0]["Principal"]["AWS"] == bob_id
     world.create_user(A, "bob")
     with pytest.raises(StsError):
-        sts.assume_role(world, BOB, DEPLOY, "back")
+        sts.assume_role(world, BOB, sts.AssumeRoleRequest(DEPLOY, "back"))
 
 
 def test_delete_conflicts():
     # IAM (OBS, H): DeleteConflict until policies are removed.
     world = iam_world()
-    world.put_policy("inline", DEPLOY, name="p", document=doc(allow("s3:*")))
+    world.put_inline_policy(DEPLOY, "p", doc(allow("s3:*")))
     with pytest.raises(IamError, match=r"Cannot delete entity, must delete policies first\."):
         world.delete_role(DEPLOY)
-    world.delete_policy("inline", DEPLOY, name="p")
+    world.delete_inline_policy(DEPLOY, "p")
     world.delete_role(DEPLOY)
     assert world.find_role(DEPLOY) is None
 
@@ -833,41 +836,49 @@ def test_resource_policy_and_boundary_operations():
     bucket_policy = doc(
         {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::rep/*"}
     )
-    world.put_policy("resource", "arn:aws:s3:::rep", document=bucket_policy)
+    world.put_resource_policy("arn:aws:s3:::rep", bucket_policy)
     assert world.request(ALICE, "s3:GetObject", "arn:aws:s3:::rep/q1.csv").allowed
     world.create_policy(A, "OnlyEc2", doc(allow("ec2:*")))
-    world.put_policy("boundary", ALICE, policy_arn=f"arn:aws:iam::{A}:policy/OnlyEc2")
+    world.put_permissions_boundary(ALICE, f"arn:aws:iam::{A}:policy/OnlyEc2")
     assert world.request(ALICE, "s3:GetObject", "arn:aws:s3:::rep/q1.csv").allowed  # S04: user-ARN grant
-    world.delete_policy("resource", "arn:aws:s3:::rep")
+    world.delete_resource_policy("arn:aws:s3:::rep")
     assert not world.request(ALICE, "s3:GetObject", "arn:aws:s3:::rep/q1.csv").allowed
 
 
 def test_scp_operations():
     world = scp_world([])
-    world.put_policy("scp", name="NoS3", targets=[B], document=doc(deny("s3:*"), allow("*")))
+    world.put_control_policy("scp", "NoS3", [B], doc(deny("s3:*"), allow("*")))
     assert world.request(BEA, "s3:GetObject", "arn:aws:s3:::b/k").outcome == "explicitDeny"
-    world.delete_policy("scp", name="NoS3")
+    world.delete_control_policy("scp", "NoS3")
     assert world.request(BEA, "s3:GetObject", "arn:aws:s3:::b/k").allowed
     with pytest.raises(IamError):
-        iam_world().put_policy("scp", name="X", targets=[B], document=doc(allow("*")))
+        iam_world().put_control_policy("scp", "X", [B], doc(allow("*")))
 
 
-def test_bad_operation_arguments():
-    world = iam_world()
-    for call in (
-        lambda: world.put_policy("bogus"),
-        lambda: world.put_policy("trust", DEPLOY),
-        lambda: world.put_policy("inline", f"arn:aws:iam::{A}:user/ghost", name="p", document=doc(allow("*"))),
-        lambda: world.put_policy("attach", "not-an-arn", policy_arn="x"),
-    ):
-        with pytest.raises(EngineError):
-            call()
+def test_bad_put_policy_steps_are_refused():
+    # The scenario step put_policy maps each kind onto one typed World method (scenario.py).
+    steps = [
+        {"op": "put_policy", "kind": "bogus"},
+        {"op": "put_policy", "kind": "trust", "target": DEPLOY},
+        {
+            "op": "put_policy",
+            "kind": "inline",
+            "target": f"arn:aws:iam::{A}:user/ghost",
+            "name": "p",
+            "document": doc(allow("*")),
+        },
+        {"op": "put_policy", "kind": "attach", "target": "not-an-arn", "policy_arn": "x"},
+        {"op": "delete_policy", "kind": "trust", "target": DEPLOY},
+    ]
+    results = [outcome.result for outcome in run_steps(iam_world(), steps)]
+    assert [r["ok"] for r in results] == [False] * 5
+    assert results[1]["error"]["parameter"] == "PolicyDocument"
 
 
 def test_users_groups_keys_and_profiles():
     world = iam_world()
     group = world.create_group(A, "devs")
-    world.put_policy("inline", group.arn, name="g", document=doc(allow("ec2:*")))
+    world.put_inline_policy(group.arn, "g", doc(allow("ec2:*")))
     world.add_user_to_group(ALICE, "devs")
     assert world.request(ALICE, "ec2:RunInstances", "*").allowed
     key = world.create_access_key(ALICE)
@@ -1037,3 +1048,50 @@ def test_update_role_changes_description_duration_and_tags_or_nothing():
     with pytest.raises(ParameterError):
         world.update_role(arn, description="Other", max_session_duration=43201)
     assert (updated.description, updated.max_session_duration) == ("Deploys", 7200)
+
+
+# ---- what a request works out once per caller (World.revision, World._fresh_caches) --------------------------------
+
+
+def test_every_change_bumps_the_revision_and_a_cached_caller_sees_it():
+    # Ours: the request path keeps per-caller work while the world and the clock stay the same.
+    world = iam_world()
+    assert not world.request(ALICE, "ec2:RunInstances", "*").allowed
+    before = world.revision
+    world.put_inline_policy(ALICE, "ec2", doc(allow("ec2:RunInstances")))
+    assert world.revision > before
+    assert world.request(ALICE, "ec2:RunInstances", "*").allowed
+    world.delete_inline_policy(ALICE, "ec2")
+    assert not world.request(ALICE, "ec2:RunInstances", "*").allowed
+
+
+def test_a_refused_change_still_bumps_the_revision():
+    world = iam_world()
+    before = world.revision
+    with pytest.raises(IamError):
+        world.delete_inline_policy(DEPLOY, "nope")
+    assert world.revision == before + 1
+
+
+def test_a_cached_session_expires_when_the_clock_moves():
+    # §5.9 (H): expired credentials answer ExpiredToken, whatever was worked out before.
+    world = iam_world()
+    sts.assume_role(world, ALICE, sts.AssumeRoleRequest(DEPLOY, "s-1", duration_seconds=900), session_id="s1")
+    world.request("s1", "s3:GetObject", "*")
+    world.clock.advance(901)
+    with pytest.raises(StsError) as excinfo:
+        world.request("s1", "s3:GetObject", "*")
+    assert excinfo.value.code == "ExpiredToken"
+
+
+def test_request_events_are_rendered_when_read_and_read_the_same_every_time():
+    world = iam_world()
+    world.request(ALICE, "s3:GetObject", "arn:aws:s3:::reports/q1.csv", {"aws:SourceIp": "203.0.113.7"})
+    event = world.events[-1]
+    assert event is world.events[-1]  # rendered once
+    assert (event["eventName"], event["sourceIPAddress"], event["errorCode"]) == (
+        "GetObject",
+        "203.0.113.7",
+        "AccessDenied",
+    )
+    assert list(world.events) == world.events[:] and len(world.events) == 1

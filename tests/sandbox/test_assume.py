@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from iamtutor.engine import ParameterError, StsError, assume_role
+from iamtutor.engine import AssumeRoleRequest, ParameterError, StsError, assume_role
 from iamtutor.sandbox.explain import describe_failure
 from iamtutor.sandbox.models import AuditEvent, Sandbox, StsSession
 from iamtutor.sandbox.worlds import SandboxWorld
@@ -252,7 +252,7 @@ def test_the_page_needs_a_fixed_number_of_queries_with_200_sessions(
 ):
     loaded = SandboxWorld.load(alice_sandbox)
     for n in range(200):
-        assume_role(loaded.world, ALICE, READER, f"s-{n}", duration_seconds=900)
+        assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, f"s-{n}", duration_seconds=900))
     loaded.save()
     with django_assert_max_num_queries(8):
         page = alice_client.get(_url(alice_sandbox)).content.decode()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import AuditEvent, Sandbox
 from iamtutor.sandbox.worlds import SandboxWorld
 from tests.factories import SandboxFactory
@@ -26,7 +26,7 @@ Q1 = "arn:aws:s3:::reports-111111111111/q1.csv"
 def busy_sandbox(alice_sandbox):
     """alice assumes ReportsReader and reads q1 with it; bob is denied reading q1."""
     loaded = SandboxWorld.load(alice_sandbox)
-    key = assume_role(loaded.world, ALICE, READER, "reading")["credentials"]["AccessKeyId"]
+    key = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "reading"))["credentials"]["AccessKeyId"]
     loaded.world.request(key, "s3:GetObject", Q1)
     loaded.world.request(BOB, "s3:GetObject", Q1)
     loaded.save()

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import AuditEvent, Sandbox
 from iamtutor.sandbox.views.console import evaluation_steps, policy_lines
 from iamtutor.sandbox.worlds import SandboxWorld
@@ -21,7 +21,7 @@ Q2 = "arn:aws:s3:::reports-111111111111/q2.csv"
 
 def _assume(sandbox, seconds: int = 900) -> str:
     loaded = SandboxWorld.load(sandbox)
-    result = assume_role(loaded.world, ALICE, READER, "reading", duration_seconds=seconds)
+    result = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "reading", duration_seconds=seconds))
     loaded.save()
     return result["credentials"]["AccessKeyId"]
 

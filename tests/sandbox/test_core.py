@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import AuditEvent, Sandbox, StsSession
 from iamtutor.sandbox.worlds import SandboxWorld, sandbox_now
 from tests.factories import SandboxFactory
@@ -90,7 +90,7 @@ def test_a_clock_change_that_is_not_offered_is_refused(alice_client, alice_sandb
 
 def test_engine_changes_are_saved_with_the_session_and_its_audit_event(alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
-    result = assume_role(loaded.world, ALICE, READER, "reading", duration_seconds=900)
+    result = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "reading", duration_seconds=900))
     loaded.save()
     session = StsSession.objects.get(sandbox=alice_sandbox)
     assert session.arn == result["assumed_role_user"]["Arn"]
@@ -100,7 +100,7 @@ def test_engine_changes_are_saved_with_the_session_and_its_audit_event(alice_san
 
 def test_sessions_expire_on_the_sandbox_clock(alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
-    result = assume_role(loaded.world, ALICE, READER, "reading", duration_seconds=900)
+    result = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "reading", duration_seconds=900))
     loaded.save()
     alice_sandbox.clock_offset = 901
     alice_sandbox.save()
@@ -207,7 +207,7 @@ def test_import_of_authorization_details(alice_client, alice_sandbox):
 def test_reset_needs_confirmation_then_restores_the_starting_world(alice_client, alice_sandbox):
     url = reverse("sandbox:reset", args=[alice_sandbox.pk])
     loaded = SandboxWorld.load(alice_sandbox)
-    loaded.world.delete_policy("inline", READER, name="ReadReports")  # IAM: DeleteConflict until policies go
+    loaded.world.delete_inline_policy(READER, "ReadReports")  # IAM: DeleteConflict until policies go
     loaded.world.delete_role(READER)
     loaded.save()
     alice_client.post(url)
@@ -233,7 +233,7 @@ def test_the_starting_world_loads_in_the_engine_and_teaches_each_step():
     world = World.from_dict(starting_world())
     # Step 1–3: alice cannot read the reports herself, but may become ReportsReader, which can.
     assert not world.request(ALICE, "s3:GetObject", "arn:aws:s3:::reports-111111111111/q1.csv").allowed
-    session = assume_role(world, ALICE, READER, "alice-reads")
+    session = assume_role(world, ALICE, AssumeRoleRequest(READER, "alice-reads"))
     assert world.request(
         session["credentials"]["AccessKeyId"], "s3:GetObject", "arn:aws:s3:::reports-111111111111/q1.csv"
     ).allowed

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import Sandbox, StsSession
 from iamtutor.sandbox.views.credentials import countdown_text
 from iamtutor.sandbox.worlds import SandboxWorld, sandbox_now
@@ -23,7 +23,7 @@ Q1 = "arn:aws:s3:::reports-111111111111/q1.csv"
 def _assume(sandbox, seconds: int = 900, name: str = "reading") -> str:
     sandbox.refresh_from_db()
     loaded = SandboxWorld.load(sandbox)
-    result = assume_role(loaded.world, ALICE, READER, name, duration_seconds=seconds)
+    result = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, name, duration_seconds=seconds))
     loaded.save()
     return result["credentials"]["AccessKeyId"]
 

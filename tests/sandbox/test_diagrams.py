@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from iamtutor import engine
-from iamtutor.engine import EngineError, assume_role
+from iamtutor.engine import AssumeRoleRequest, EngineError, assume_role
 from iamtutor.lib import graphviz as renderer
 from iamtutor.sandbox import diagrams
 from iamtutor.sandbox.models import Sandbox
@@ -77,7 +77,7 @@ def test_an_anonymous_owner_sees_it_and_an_outsider_gets_404(client, anonymous_s
 def test_the_page_runs_a_bounded_number_of_queries(alice_client, alice_sandbox, django_assert_max_num_queries):
     with changing(alice_sandbox) as loaded:
         for n in range(5):
-            assume_role(loaded.world, ALICE, READER, f"s{n}")
+            assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, f"s{n}"))
     with django_assert_max_num_queries(8):
         assert alice_client.get(_url(alice_sandbox)).status_code == 200
 
@@ -145,10 +145,10 @@ def test_sessions_show_their_time_left_and_chains(alice_sandbox, alice_client):
                 "Statement": [{"Effect": "Allow", "Principal": {"AWS": READER}, "Action": "sts:AssumeRole"}],
             },
         )
-        first = assume_role(world, ALICE, READER, "first")
+        first = assume_role(world, ALICE, AssumeRoleRequest(READER, "first"))
     with changing(alice_sandbox) as loaded:  # a session row must exist before a chained one can point to it
         world = loaded.world
-        second = assume_role(world, first["session_id"], f"arn:aws:iam::{ME}:role/Next", "second")
+        second = assume_role(world, first["session_id"], AssumeRoleRequest(f"arn:aws:iam::{ME}:role/Next", "second"))
         loaded.parents[second["session_id"]] = first["session_id"]
     rows = alice_client.get(_url(alice_sandbox)).context["drawing"].rows
     chains = [row for row in rows if row["kind"] == "chain"]

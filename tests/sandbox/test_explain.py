@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iamtutor.engine import StsError, World, assume_role
+from iamtutor.engine import AssumeRoleRequest, StsError, World, assume_role
 from iamtutor.sandbox.explain import describe_failure
 
 A = "111111111111"
@@ -30,7 +30,7 @@ def _denied(principal: dict, **statement) -> StsError:
         }
     )
     with pytest.raises(StsError) as excinfo:
-        assume_role(world, ALICE, DEPLOY, "session")
+        assume_role(world, ALICE, AssumeRoleRequest(DEPLOY, "session"))
     return excinfo.value
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import AuditEvent, StsSession
 from iamtutor.sandbox.worlds import SandboxWorld
 
@@ -22,7 +22,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 def used_sandbox(alice_sandbox):
     loaded = SandboxWorld.load(alice_sandbox)
     for name in ("one", "two"):
-        assume_role(loaded.world, ALICE, READER, name)
+        assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, name))
     loaded.save()
     return alice_sandbox
 

@@ -64,7 +64,7 @@ def _client(user) -> Client:
 def _changed_sandbox(owner) -> Sandbox:
     sandbox = create_sandbox(owner=owner)
     loaded = SandboxWorld.load(sandbox)
-    loaded.world.delete_policy("inline", READER, name="ReadReports")
+    loaded.world.delete_inline_policy(READER, "ReadReports")
     loaded.world.delete_role(READER)
     loaded.save()
     return sandbox

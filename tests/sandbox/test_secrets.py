@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.models import AccessKeySecret, AuditEvent, SandboxAccount
 from iamtutor.sandbox.worlds import SandboxWorld, export_data
 
@@ -42,7 +42,7 @@ def test_the_secret_is_shown_once_and_stored_apart_from_the_document(alice_clien
 def test_the_secret_stays_the_same_across_later_changes_and_goes_with_its_key(alice_client, alice_sandbox):
     key_id, secret, _page = _new_key(alice_client, alice_sandbox)
     loaded = SandboxWorld.load(alice_sandbox)
-    assume_role(loaded.world, ALICE, READER, "later")
+    assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "later"))
     loaded.save()
     assert AccessKeySecret.objects.get(sandbox=alice_sandbox, access_key_id=key_id).secret == secret
     alice_client.post(reverse("sandbox:user_key_delete", args=[alice_sandbox.pk, ME, "bob", key_id]))
@@ -52,7 +52,7 @@ def test_the_secret_stays_the_same_across_later_changes_and_goes_with_its_key(al
 def test_an_export_holds_no_secret(alice_client, alice_sandbox):
     _key_id, secret, _page = _new_key(alice_client, alice_sandbox)
     loaded = SandboxWorld.load(alice_sandbox)
-    credentials = assume_role(loaded.world, ALICE, READER, "exported")["credentials"]
+    credentials = assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, "exported"))["credentials"]
     loaded.save()
     exported = alice_client.get(reverse("sandbox:export", args=[alice_sandbox.pk])).content.decode()
     assert secret not in exported and "SecretAccessKey" not in exported

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from iamtutor.engine import run_steps
 from iamtutor.sandbox.models import Sandbox
 from iamtutor.sandbox.worlds import SandboxWorld
 from lessons.content import CONTENT_DIR
@@ -24,9 +25,9 @@ def _solve(sandbox, step: int) -> None:
     """Applies the try-it file's own solution through the engine, as the learner would through the pages."""
     solution = json.loads((CONTENT_DIR / "tryit" / f"step-{step}.json").read_text())["solution"]
     loaded = SandboxWorld.load(sandbox)
-    for change in solution:
-        fields = {k: v for k, v in change.items() if k not in {"op", "kind", "target", "expect", "title"}}
-        loaded.world.put_policy(change["kind"], change["target"], **fields)
+    changes = [{k: v for k, v in change.items() if k != "expect"} for change in solution]
+    for outcome in run_steps(loaded.world, changes):  # the scenario steps' own put_policy
+        assert outcome.result["ok"], outcome.result
     loaded.save()
 
 

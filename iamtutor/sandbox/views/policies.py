@@ -103,7 +103,7 @@ def policy_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> H
     sandbox = get_sandbox(request, pk)
     account, policy = find_policy(sandbox, account_id, name)
     form = django_forms.Form(request.POST)
-    if run_change(sandbox, lambda world: world.delete_policy("managed", policy["Arn"]), form=form).ok:
+    if run_change(sandbox, lambda world: world.delete_managed_policy(policy["Arn"]), form=form).ok:
         return done(
             request,
             reverse("sandbox:policies", args=[sandbox.pk]),

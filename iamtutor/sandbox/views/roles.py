@@ -286,19 +286,20 @@ def role_inline_delete(request: HtmxHttpRequest, pk, account_id: str, name: str)
     """DeleteRolePolicy."""
     policy = request.POST.get("policy_name", "")
     message = _("The inline policy %(name)s was deleted.") % {"name": policy}
-    return permissions_change(request, pk, account_id, name, ("inline", {"name": policy}), message)
+    return permissions_change(
+        request, pk, account_id, name, lambda world, arn: world.delete_inline_policy(arn, policy), message
+    )
 
 
 def permissions_change(
-    request: HtmxHttpRequest, pk, account_id: str, name: str, removal: tuple[str, dict], message: str
+    request: HtmxHttpRequest, pk, account_id: str, name: str, removal: Callable[[World, str], None], message: str
 ) -> HttpResponse:
-    """Detach a managed policy, delete an inline one or remove the boundary (``removal``: the kind of
-    ``World.delete_policy`` and its arguments); then the role page (or its permissions part)."""
+    """Detach a managed policy, delete an inline one or remove the boundary (``removal``: the engine call,
+    given the world and the role's ARN); then the role page (or its permissions part)."""
     sandbox = get_sandbox(request, pk)
     account, role = logic.find_role(sandbox, account_id, name)
-    kind, arguments = removal
     form = django_forms.Form(request.POST)
-    changed = run_change(sandbox, lambda world: world.delete_policy(kind, role["Arn"], **arguments), form=form).ok
+    changed = run_change(sandbox, lambda world: removal(world, role["Arn"]), form=form).ok
     if changed and not request.htmx:
         messages.success(request, message)
         return redirect(logic.role_url("sandbox:role", sandbox, account.account_id, role["RoleName"]))
@@ -320,8 +321,13 @@ def role_attach(request: HtmxHttpRequest, pk, account_id: str, name: str) -> Htt
         form = forms.AttachForm(request.POST)
         boundary = request.POST.get("as") == "boundary"
         arn = request.POST.get("policy_arn", "")
-        kind = "boundary" if boundary else "attach"
-        change = lambda world: world.put_policy(kind, role["Arn"], policy_arn=arn)  # noqa: E731
+
+        def change(world: World) -> None:
+            if boundary:
+                world.put_permissions_boundary(role["Arn"], arn)
+            else:
+                world.attach_policy(role["Arn"], arn)
+
         if form.is_valid() and run_change(sandbox, change, form=form).ok:
             message = _("%(arn)s is now the permissions boundary.") if boundary else _("%(arn)s was attached.")
             return done(
@@ -361,14 +367,18 @@ def role_detach(request: HtmxHttpRequest, pk, account_id: str, name: str) -> Htt
     """DetachRolePolicy."""
     arn = request.POST.get("policy_arn", "")
     message = _("%(arn)s was detached.") % {"arn": arn}
-    return permissions_change(request, pk, account_id, name, ("detach", {"policy_arn": arn}), message)
+    return permissions_change(
+        request, pk, account_id, name, lambda world, role_arn: world.detach_policy(role_arn, arn), message
+    )
 
 
 @require_POST
 def role_boundary_remove(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """DeleteRolePermissionsBoundary."""
     message = _("The permissions boundary was removed.")
-    return permissions_change(request, pk, account_id, name, ("boundary", {}), message)
+    return permissions_change(
+        request, pk, account_id, name, lambda world, arn: world.delete_permissions_boundary(arn), message
+    )
 
 
 _ROLE = "<uuid:pk>/roles/<str:account_id>/<str:name>/"

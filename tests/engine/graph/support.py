@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iamtutor.engine import World, assume_role
+from iamtutor.engine import AssumeRoleRequest, World, assume_role
 from iamtutor.engine.graph import AccessGraph, Edge
 from iamtutor.engine.scenario import run_steps
 from iamtutor.engine.world_model import Session
@@ -98,8 +98,10 @@ def role_session(world: World, role_arn: str) -> str:
 
 def session_world() -> tuple[World, dict[str, str]]:
     world = scenario_world("sts_role_chaining_cap")
-    assume_role(world, ALICE, f"arn:aws:iam::{A}:role/App", "first", session_id="s-first")
-    assume_role(world, "s-first", f"arn:aws:iam::{A}:role/Long", "second", session_id="s-second")
-    assume_role(world, ALICE, f"arn:aws:iam::{A}:role/Long", "old", duration_seconds=900, session_id="s-old")
+    assume_role(world, ALICE, AssumeRoleRequest(f"arn:aws:iam::{A}:role/App", "first"), session_id="s-first")
+    assume_role(world, "s-first", AssumeRoleRequest(f"arn:aws:iam::{A}:role/Long", "second"), session_id="s-second")
+    assume_role(
+        world, ALICE, AssumeRoleRequest(f"arn:aws:iam::{A}:role/Long", "old", duration_seconds=900), session_id="s-old"
+    )
     world.clock.advance(1200)
     return world, {"s-second": "s-first"}

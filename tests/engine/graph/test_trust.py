@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from iamtutor.engine import World, assume_role, assume_role_with_web_identity
+from iamtutor.engine import AssumeRoleRequest, WebIdentityRequest, World, assume_role, assume_role_with_web_identity
 from iamtutor.engine.errors import EngineError
 from iamtutor.engine.graph import (
     AccessGraph,
@@ -58,12 +58,12 @@ def sts_says(world: World, node: Node, role_arn: str, supplied: tuple[tuple[str,
             provider = world.accounts[node.account].providers[node.id]
             claims = {"aud": provider.audiences[0]} if provider.audiences else {}
             claims.update({k.split(":", 1)[1]: v for k, v in keys.values()})
-            assume_role_with_web_identity(world, node.id, role_arn, session_name, claims)
+            assume_role_with_web_identity(world, WebIdentityRequest(node.id, role_arn, session_name, claims))
             return True
         caller = {"user": node.id, "service": f"service:{node.name}"}.get(node.kind)
         caller = caller or role_session(world, node.id)
         context = dict(keys.values()) or None
-        assume_role(world, caller, role_arn, session_name, context=context, **options)
+        assume_role(world, caller, AssumeRoleRequest(role_arn, session_name, context=context, **options))
     except EngineError as err:
         assert err.code in ("AccessDenied", "InvalidIdentityToken"), err
         return False

@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from iamtutor.engine import assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.sandbox.worlds import SandboxWorld, create_sandbox
 
 BUDGET_MS = 50
@@ -82,9 +82,9 @@ class Command(BaseCommand):
             assume_role(
                 loaded.world,
                 ALICE,
-                "arn:aws:iam::111111111111:role/ReportsReader",
-                f"bench-{n}",
-                duration_seconds=900 + n * 10,
+                AssumeRoleRequest(
+                    "arn:aws:iam::111111111111:role/ReportsReader", f"bench-{n}", duration_seconds=900 + n * 10
+                ),
             )
         loaded.save()
         return sandbox
