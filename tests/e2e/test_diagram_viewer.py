@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_violations
@@ -57,8 +58,9 @@ def show_console_result(page, sandbox_url):
 def open_diagram(page, sandbox_url, where):
     """Opens a page with a diagram; returns the element holding that one diagram."""
     if where == "home":
+        call_command("load_lessons", verbosity=0)  # the home page draws the lesson content's mental model
         page.goto("/")
-        return page.locator("#model-figure")
+        return page.locator("#mental-model-figure")
     if where == "sandbox diagram":
         page.goto(sandbox_url + "diagrams/")
         return page.locator("#diagram-panel")
