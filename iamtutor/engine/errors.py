@@ -8,7 +8,7 @@ Nothing else escapes the engine: callers catch ``EngineError`` and show ``code``
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Final
 
 # NUL and unpaired surrogates: a message echoing them could be neither stored (PostgreSQL) nor sent (UTF-8).
 _UNPRINTABLE = re.compile("[\x00\ud800-\udfff]")
@@ -21,6 +21,17 @@ def _printable(message: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
 
 
+# The rules an error may name in ``EngineError.rule``: the cases that share a code and a parameter.
+RULES: Final = frozenset(
+    {
+        "role_chaining_cap",  # DurationSeconds over the 1-hour cap of a chained session
+        "max_session_duration",  # DurationSeconds over the role's MaxSessionDuration
+        "transitive_tag_again",  # a session tag the calling session passed on transitively, set again
+        "token_audience",  # a web identity token whose aud is none of the provider's client ids
+    }
+)
+
+
 class EngineError(Exception):
     """Base of every error the engine raises.
 
@@ -30,7 +41,10 @@ class EngineError(Exception):
     ``line``/``column`` 1-based positions in the source text when known, ``http_status`` the HTTP
     status AWS answers with, and ``parameter`` the AWS API parameter the error is about (``RoleName``,
     ``AssumeRolePolicyDocument``, ``DurationSeconds``…) when it is about one, so an interface can put the
-    error next to the field that holds it without reading the message.
+    error next to the field that holds it without reading the message. Where one parameter can fail by
+    several rules (``DurationSeconds`` past the role's MaxSessionDuration or past role chaining's one hour),
+    ``rule`` names which, with a stable id from ``RULES``, so an interface can explain it without parsing
+    prose. ``rule`` is the engine's own and not part of AWS's wire error, so ``to_dict`` leaves it out.
     """
 
     default_code = "InternalFailure"
@@ -46,6 +60,7 @@ class EngineError(Exception):
         column: int | None = None,
         http_status: int | None = None,
         parameter: str | None = None,
+        rule: str | None = None,
     ) -> None:
         message = _printable(message)
         super().__init__(message)
@@ -56,6 +71,9 @@ class EngineError(Exception):
         self.column = column
         self.http_status = http_status or self.default_status
         self.parameter = parameter
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"unknown error rule {rule!r}")  # a programming error in the engine, caught by tests
+        self.rule = rule
 
     @property
     def location(self) -> str:

@@ -393,7 +393,11 @@ def _check_transitive_again(pairs: list[tuple[str, str]], inherited: list[tuple[
     inherited_keys = {k.lower(): k for k, _ in inherited}
     for key, _ in pairs:
         if key.lower() in inherited_keys:
-            raise ParameterError(MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]), parameter="Tags")
+            raise ParameterError(
+                MSG_TRANSITIVE_AGAIN.format(key=inherited_keys[key.lower()]),
+                parameter="Tags",
+                rule="transitive_tag_again",
+            )
 
 
 def _duration(role: Role, requested: object, *, chained: bool, service: str | None) -> int:
@@ -402,9 +406,9 @@ def _duration(role: Role, requested: object, *, chained: bool, service: str | No
     if service is not None:
         return seconds  # MaxSessionDuration does not limit service sessions (§5.3, D-QUOTA, H)
     if chained and seconds > CHAINING_LIMIT:
-        raise ParameterError(MSG_CHAINING, parameter="DurationSeconds")
+        raise ParameterError(MSG_CHAINING, parameter="DurationSeconds", rule="role_chaining_cap")
     if seconds > role.max_session_duration:
-        raise ParameterError(MSG_MAX_DURATION, parameter="DurationSeconds")
+        raise ParameterError(MSG_MAX_DURATION, parameter="DurationSeconds", rule="max_session_duration")
     return seconds
 
 
@@ -656,7 +660,9 @@ def _matching_audience(aud: object, client_ids: list[str]) -> str:
     candidates = aud if isinstance(aud, list) else [aud]
     match = next((a for a in candidates if isinstance(a, str) and a in client_ids), None)
     if match is None:
-        raise StsError(MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
+        raise StsError(
+            MSG_AUDIENCE, code="InvalidIdentityToken", http_status=400, parameter=_TOKEN, rule="token_audience"
+        )
     return match
 
 

@@ -69,7 +69,7 @@ def describe_failure(
     if isinstance(err, StsError) and err.decision is not None and err.request is not None:
         failure.sentences, failure.lesson = _access_denied(err.decision, err.request)
     elif isinstance(err, ParameterError):
-        failure.sentences, failure.lesson = _parameter_sentences(err.message)
+        failure.sentences, failure.lesson = _parameter_sentences(err)
     elif isinstance(err, PolicyError):
         failure.sentences = [
             _(
@@ -173,112 +173,102 @@ def _role_name(arn: str) -> str:
 
 # ---- parameter rules AWS checks before anything else -------------------------------------------------------
 
-# (what the engine's message contains, plain sentence, lesson); several may apply to one message.
-PARAMETER_CASES = (
-    (
-        "role chaining",
+# (AWS parameter, engine rule or None, plain sentence, lesson), keyed on what the engine's error names: its
+# ``parameter`` and, where one parameter fails by several rules, its ``rule``. The message is never read.
+PARAMETER_CASES = {
+    ("DurationSeconds", "role_chaining_cap"): (
         gettext_lazy(
             "This call is role chaining: a role session assuming another role. Chained sessions are capped at one "
             "hour (3,600 seconds), whatever the role's MaxSessionDuration says."
         ),
         "step-7-chaining-session-policies",
     ),
-    (
-        "MaxSessionDuration",
+    ("DurationSeconds", "max_session_duration"): (
         gettext_lazy(
             "You asked for a longer session than the role's MaxSessionDuration allows. The role's owner sets it "
             "(1 to 12 hours); ask for fewer seconds or raise it on the role."
         ),
         "step-4-temporary-credentials",
     ),
-    (
-        "'durationSeconds'",
+    ("DurationSeconds", None): (
         gettext_lazy("DurationSeconds must be a whole number from 900 (15 minutes) to 43,200 (12 hours)."),
         "step-4-temporary-credentials",
     ),
-    (
-        "'roleSessionName'",
+    ("RoleSessionName", None): (
         gettext_lazy(
             "A session name is 2 to 64 characters: letters, digits and + = , . @ _ - only, no spaces. It becomes "
             "part of the session's ARN and of every CloudTrail event."
         ),
         "step-4-temporary-credentials",
     ),
-    (
-        "'externalId'",
+    ("ExternalId", None): (
         gettext_lazy("An external ID is 2 to 1,224 characters: letters, digits and + = , . @ : / _ -."),
         "step-5-cross-account",
     ),
-    (
-        "'serialNumber'",
+    ("SerialNumber", None): (
         gettext_lazy("The MFA serial number is the device's ARN, such as arn:aws:iam::111111111111:mfa/alice."),
         "step-3-trust",
     ),
-    ("'tokenCode'", gettext_lazy("The MFA code is exactly six digits."), "step-3-trust"),
-    (
-        "'policy'",
+    ("TokenCode", None): (gettext_lazy("The MFA code is exactly six digits."), "step-3-trust"),
+    ("Policy", None): (
         gettext_lazy(
             "An inline session policy may be at most 2,048 characters of plain text (tab, newline and the Latin-1 "
             "range)."
         ),
         "step-7-chaining-session-policies",
     ),
-    (
-        "'policyArns",
+    ("PolicyArns", None): (
         gettext_lazy("At most 10 managed session policy ARNs may be passed."),
         "step-7-chaining-session-policies",
     ),
-    (
-        "'sourceIdentity'",
+    ("SourceIdentity", None): (
         gettext_lazy("A source identity is 2 to 64 characters like a session name and must not start with aws:."),
         "step-7-chaining-session-policies",
     ),
-    (
-        "transitive",
+    ("Tags", "transitive_tag_again"): (
         gettext_lazy(
             "Transitive tag keys must be keys of the tags you pass, and a key passed on transitively by the calling "
             "session cannot be set again in the chain."
         ),
         "step-7-chaining-session-policies",
     ),
-    (
-        "TransitiveTagKeys",
+    ("TransitiveTagKeys", None): (
         gettext_lazy("Transitive tag keys must be keys of the tags you pass."),
         "step-7-chaining-session-policies",
     ),
-    (
-        "at 'key'",
-        gettext_lazy("A tag key is 1 to 128 letters, digits, spaces and _ . : / = + - @."),
+    ("Tags", None): (
+        gettext_lazy(
+            "A tag key is 1 to 128 and a tag value up to 256 letters, digits, spaces and _ . : / = + - @; at most 50 "
+            "tags, keys unique whatever their case."
+        ),
         "step-7-chaining-session-policies",
     ),
-    (
-        "at 'value'",
-        gettext_lazy("A tag value is up to 256 letters, digits, spaces and _ . : / = + - @."),
-        "step-7-chaining-session-policies",
+    ("RoleArn", None): (
+        gettext_lazy("The role ARN looks like arn:aws:iam::111111111111:role/NAME."),
+        "step-3-trust",
     ),
-    ("'roleArn'", gettext_lazy("The role ARN looks like arn:aws:iam::111111111111:role/NAME."), "step-3-trust"),
-    ("is invalid", gettext_lazy("The role ARN looks like arn:aws:iam::111111111111:role/NAME."), "step-3-trust"),
-)
+}
 
 
-def _parameter_sentences(message: str) -> tuple[list[str], str]:
-    found = [(str(sentence), lesson) for needle, sentence, lesson in PARAMETER_CASES if needle in message]
-    if not found:
+def _parameter_sentences(err: EngineError) -> tuple[list[str], str]:
+    case = PARAMETER_CASES.get((err.parameter, err.rule)) or PARAMETER_CASES.get((err.parameter, None))
+    if case is None:
         return [
             _("AWS checks every parameter before it looks at any policy; the message names the one at fault.")
         ], "step-4-temporary-credentials"
-    sentences = list(dict.fromkeys(sentence for sentence, _lesson in found))
-    return sentences, found[0][1]
+    sentence, lesson = case
+    return [str(sentence)], lesson
 
 
 # ---- everything else: web identity, services, MFA, expired credentials ------------------------------------
 
 
-# (AWS's error code or None for any, a fragment of the message or "", plain sentence, lesson); first match wins.
+# (AWS's error code, the engine rule or parameter the error names or None for any, plain sentence, lesson);
+# first match wins. The message is never read.
 OTHER_CASES = (
     (
         "InvalidIdentityToken",
-        "audience",
+        "token_audience",
         gettext_lazy(
             "The token's aud claim (%(aud)s) is not one of the client IDs registered on the OIDC provider. For GitHub "
             "Actions the client ID is normally sts.amazonaws.com."
@@ -287,7 +277,7 @@ OTHER_CASES = (
     ),
     (
         "InvalidIdentityToken",
-        "",
+        None,
         gettext_lazy(
             "STS only accepts a well-formed token from an OIDC provider registered in the role's own account."
         ),
@@ -295,7 +285,7 @@ OTHER_CASES = (
     ),
     (
         "UnauthorizedOperation",
-        "",
+        None,
         gettext_lazy(
             "Whoever launches the instance needs ec2:RunInstances, and iam:PassRole on the role; the message names the "
             "permission that is missing."
@@ -304,7 +294,7 @@ OTHER_CASES = (
     ),
     (
         "AccessDeniedException",
-        "",
+        None,
         gettext_lazy(
             "Whoever creates the function needs lambda:CreateFunction, and iam:PassRole on the role; the message names "
             "the permission that is missing."
@@ -313,13 +303,13 @@ OTHER_CASES = (
     ),
     (
         "InvalidParameterValueException",
-        "",
+        None,
         gettext_lazy("The function's execution role must trust lambda.amazonaws.com in its trust policy."),
         "step-6-services",
     ),
     (
-        None,
-        "MultiFactorAuthentication",
+        "AccessDenied",
+        "SerialNumber",
         gettext_lazy(
             "The MFA serial number must be a device registered to the calling user; alice's is "
             "arn:aws:iam::111111111111:mfa/alice."
@@ -328,7 +318,7 @@ OTHER_CASES = (
     ),
     (
         "ExpiredToken",
-        "",
+        None,
         gettext_lazy(
             "The session you chose has expired on the sandbox clock. Expired credentials stop working everywhere at "
             "once; assume the role again to get new ones."
@@ -337,7 +327,7 @@ OTHER_CASES = (
     ),
     (
         "PackedPolicyTooLarge",
-        "",
+        None,
         gettext_lazy(
             "Session policies, managed policy ARNs and session tags are packed into the credentials, and their packed "
             "form is limited. Send less."
@@ -352,8 +342,8 @@ def _other_sentences(
 ) -> tuple[list[str], str]:
     if kind == "web" and err.code == "AccessDenied":
         return _web_denied(claims, trust_document, role_arn), "step-6-services"
-    for code, fragment, sentence, lesson in OTHER_CASES:
-        if code in (None, err.code) and fragment in err.message:
+    for code, named, sentence, lesson in OTHER_CASES:
+        if code == err.code and named in (None, err.rule, err.parameter):
             text = str(sentence)
             return [text % {"aud": claims.get("aud")} if "%(aud)s" in text else text], lesson
     return [_("STS refused the call before issuing credentials; the message above says why.")], "step-3-trust"

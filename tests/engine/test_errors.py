@@ -195,3 +195,29 @@ def test_a_document_error_keeps_its_location_and_gains_its_parameter() -> None:
         world().put_inline_policy(DEPLOY, "p", '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe"}]}')
     assert caught.value.parameter == "PolicyDocument"
     assert caught.value.json_path.startswith("$.Statement[0]")
+
+
+def test_errors_that_share_a_parameter_name_their_rule() -> None:
+    """One parameter can fail by several rules; ``err.rule`` says which, so no interface reads the message.
+    DurationSeconds past the role's MaxSessionDuration and past role chaining's 1-hour cap are both
+    ValidationError on DurationSeconds (API-STS AssumeRole, "DurationSeconds"; IAM User Guide, "Role chaining")."""
+    w = world()
+    with pytest.raises(ParameterError) as over_max:
+        sts.assume_role(w, ALICE, sts.AssumeRoleRequest(DEPLOY, "s1", duration_seconds=7200))
+    assert (over_max.value.parameter, over_max.value.rule) == ("DurationSeconds", "max_session_duration")
+    w.create_role(A, "Next", trust({"AWS": DEPLOY}), max_session_duration=43200)
+    first = sts.assume_role(w, ALICE, sts.AssumeRoleRequest(DEPLOY, "s1"))
+    with pytest.raises(ParameterError) as chained:
+        sts.assume_role(
+            w, first["session_id"], sts.AssumeRoleRequest(f"arn:aws:iam::{A}:role/Next", "s2", duration_seconds=7200)
+        )
+    assert (chained.value.parameter, chained.value.rule) == ("DurationSeconds", "role_chaining_cap")
+    with pytest.raises(EngineError) as audience:
+        sts.assume_role_with_web_identity(w, sts.WebIdentityRequest(GITHUB, DEPLOY, "s1", {"aud": "someone-else"}))
+    assert (audience.value.code, audience.value.rule) == ("InvalidIdentityToken", "token_audience")
+    assert "rule" not in chained.value.to_dict()  # the engine's own id, not part of AWS's wire error
+
+
+def test_an_unknown_rule_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown error rule"):
+        ParameterError("x", rule="no_such_rule")

@@ -321,13 +321,27 @@ def test_the_result_links_to_the_credentials_page(alice_client, alice_sandbox):
             "step-7-chaining-session-policies",
         ),
         (
+            # Keyed on the parameter the engine names (the first failing one), never on the message.
             ParameterError(
                 "2 validation errors detected: Value 'x' at 'roleSessionName' failed to satisfy constraint: "
                 "Member must have length greater than or equal to 2; Value '5' at 'durationSeconds' failed to "
-                "satisfy constraint: Member must have value greater than or equal to 900"
+                "satisfy constraint: Member must have value greater than or equal to 900",
+                parameter="RoleSessionName",
             ),
+            "2 to 64 characters",
+            "step-4-temporary-credentials",
+        ),
+        (
+            ParameterError("Some wording the sandbox does not know.", parameter="DurationSeconds"),
             "from 900 (15 minutes)",
             "step-4-temporary-credentials",
+        ),
+        (
+            ParameterError(
+                "Some wording the sandbox does not know.", parameter="DurationSeconds", rule="role_chaining_cap"
+            ),
+            "capped at one hour",
+            "step-7-chaining-session-policies",
         ),
     ],
 )
