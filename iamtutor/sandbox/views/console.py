@@ -1,7 +1,7 @@
 """The request console: one API request as a chosen identity, decided by the engine and explained.
 
 The page asks for an identity (a user, or a session by access key), an action, a resource and request
-context keys, runs ``world.request`` inside ``changing`` (so the request lands in the audit trail) and shows
+context keys, runs ``world.request`` through ``worlds.run_change`` (so the request lands in the audit trail) and shows
 the decision card: outcome, AWS's reason, the engine's plain explanation, the matched statements marked in
 their policy's text, missing context keys and the path through AWS's evaluation order.
 ``decision_card`` builds that card for any decision, so other pages can include the same partial.
@@ -25,7 +25,6 @@ from iamtutor.engine import (
     FLOW_NODES,
     Decision,
     EngineError,
-    ParameterError,
     StsError,
     World,
     explain,
@@ -36,9 +35,8 @@ from iamtutor.engine.data import action_names
 
 from .. import diagrams
 from ..access import get_sandbox
-from ..forms import engine_validation_error
 from ..models import Sandbox, StsSession
-from ..worlds import ConcurrentChange, changing, sandbox_now
+from ..worlds import run_change, sandbox_now
 
 CONTEXT_ROWS = 4  # blank key/value rows offered on a fresh form
 MAX_CONTEXT_ROWS = 20  # request-size limit for the context keys of one request
@@ -75,6 +73,9 @@ _PLACEHOLDER = re.compile(r'^(\s*)("Statement": )?"\\u0000(\d+)"(,?)$')
 
 class ConsoleForm(forms.Form):
     """Who asks for what: identity, action and resource (a listed one, or a typed ARN)."""
+
+    # Where the engine's refusals belong, by the SimulatePrincipalPolicy parameter they name (forms.field_for).
+    parameter_fields = {"ActionNames": "action", "ResourceArns": "target"}
 
     caller = forms.ChoiceField(label=gettext_lazy("Identity"))
     action = forms.CharField(
@@ -186,14 +187,7 @@ def console_actions(request: HttpRequest, pk) -> HttpResponse:
 def _run(sandbox: Sandbox, form: ConsoleForm, context: dict) -> dict | None:
     """Runs the request in the sandbox's world (audited); a refusal becomes a form error, nothing is lost."""
     caller, action, target = form.cleaned_data["caller"], form.cleaned_data["action"], form.cleaned_data["target"]
-    try:
-        with changing(sandbox) as loaded:
-            return _decide(loaded.world, caller, action.strip(), target, context)
-    except ParameterError as err:
-        form.add_error(None, engine_validation_error(err))
-    except ConcurrentChange:
-        form.add_error(None, _("The sandbox changed in another tab while this request ran. Run it again."))
-    return None
+    return run_change(sandbox, lambda world: _decide(world, caller, action.strip(), target, context), form=form).value
 
 
 def _decide(world: World, caller: str, action: str, resource: str, context: dict) -> dict:
