@@ -114,6 +114,10 @@ class SandboxAccount(models.Model):
     def identity_providers(self) -> list[dict]:
         return self.document.get("identity_providers", [])
 
+    def resources(self) -> list[dict]:
+        """The account's resources (buckets, keys, queues…), each as a world-format ``resources`` entry."""
+        return [resource for resource in self.document.get("resources", []) if resource.get("arn")]
+
     def role(self, name: str) -> dict | None:
         """The role ``name`` (IAM names ignore case), or ``None``."""
         return _named(self.roles(), "RoleName", name)
@@ -125,6 +129,24 @@ class SandboxAccount(models.Model):
     def managed_policy(self, name: str) -> dict | None:
         """The customer managed policy ``name`` (IAM names ignore case), or ``None``."""
         return _named(self.managed_policies(), "PolicyName", name)
+
+
+def account_counts(document: dict) -> dict[str, int]:
+    """How many users, groups, roles, customer managed policies and resources an account document holds
+    (an import's preview shows these before anything is stored)."""
+    keys = {
+        "users": "UserDetailList",
+        "groups": "GroupDetailList",
+        "roles": "RoleDetailList",
+        "policies": "Policies",
+        "resources": "resources",
+    }
+    return {name: len(document.get(key) or []) for name, key in keys.items()}
+
+
+def role_policy_count(role: dict) -> int:
+    """A role's inline and attached managed policies, counted."""
+    return len(role.get("RolePolicyList") or []) + len(role.get("AttachedManagedPolicies") or [])
 
 
 def role_trust_document(role: dict) -> object:

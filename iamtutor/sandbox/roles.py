@@ -19,7 +19,14 @@ from iamtutor.engine import EngineError, World, check_policy, iter_policy_proble
 
 from .access import get_stored
 from .forms import MAX_DOCUMENT_CHARS, document_too_long
-from .models import Sandbox, SandboxAccount, inline_documents, role_settings, role_trust_document
+from .models import (
+    Sandbox,
+    SandboxAccount,
+    inline_documents,
+    role_policy_count,
+    role_settings,
+    role_trust_document,
+)
 from .worlds import ConcurrentChange
 
 MAX_PROBLEMS = 20
@@ -46,7 +53,7 @@ def _role_row(role: dict) -> dict:
         "arn": role["Arn"],
         "description": role.get("Description") or "",
         "max_session_duration": role.get("MaxSessionDuration", 3600),
-        "policy_count": len(role.get("RolePolicyList") or []) + len(role.get("AttachedManagedPolicies") or []),
+        "policy_count": role_policy_count(role),
     }
 
 

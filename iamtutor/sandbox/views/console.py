@@ -326,17 +326,12 @@ def _choices(sandbox: Sandbox) -> dict:
     users = [
         (user["Arn"], f"{user['UserName']} ({account.alias or account.account_id})")
         for account in accounts
-        for user in account.document.get("UserDetailList", [])
+        for user in account.users()
     ]
     keys = [(s.access_key_id, _session_label(s, now)) for s in sessions]
     callers = [(_("Users"), users)] + ([(_("Sessions (by access key)"), keys)] if keys else [])
-    resources = [
-        (resource["arn"], resource["arn"])
-        for account in accounts
-        for resource in account.document.get("resources", [])
-        if resource.get("arn")
-    ]
-    roles = [(role["Arn"], role["Arn"]) for account in accounts for role in account.document.get("RoleDetailList", [])]
+    resources = [(resource["arn"], resource["arn"]) for account in accounts for resource in account.resources()]
+    roles = [(role["Arn"], role["Arn"]) for account in accounts for role in account.roles()]
     targets = [
         (_("Resources"), resources),
         (_("Roles (for sts:AssumeRole)"), roles),

@@ -21,7 +21,7 @@ from iamtutor.lib.http import HtmxHttpRequest
 
 from ..access import current_sandbox, get_sandbox, remember
 from ..forms import ClockForm, ImportForm
-from ..models import Sandbox
+from ..models import Sandbox, account_counts
 from ..worlds import (
     create_sandbox,
     export_data,
@@ -164,11 +164,7 @@ def _preview(world: dict) -> list[dict]:
         {
             "account_id": account_id,
             "alias": document.get("alias", ""),
-            "users": len(document.get("UserDetailList", [])),
-            "groups": len(document.get("GroupDetailList", [])),
-            "roles": len(document.get("RoleDetailList", [])),
-            "policies": len(document.get("Policies", [])),
-            "resources": len(document.get("resources", [])),
+            **account_counts(document),
         }
         for account_id, document in world["accounts"].items()
     ]
