@@ -221,7 +221,11 @@ def test_the_side_nav_stays_at_the_top_when_call_sts_makes_the_page_tall(page, s
     page.get_by_label("Role", exact=True).select_option(READER)
     page.get_by_label("Session name (RoleSessionName)").fill("alice-reads")
     page.get_by_role("button", name="Call STS").click()
-    page.get_by_role("heading", name="STS issued temporary credentials").wait_for()
+    heading = page.get_by_role("heading", name="STS issued temporary credentials")
+    heading.wait_for()
+    # The result takes the focus, so it is read out and scrolled into view rather than appearing off screen.
+    expect(heading).to_be_focused()
+    expect(heading).to_be_in_viewport()
     assert nav_top(page) == before
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     assert nav_top(page) == before
