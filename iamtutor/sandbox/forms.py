@@ -457,6 +457,87 @@ class AssumeForm(forms.Form):
         return tags, transitive
 
 
+# ---- the request console -------------------------------------------------------------------------------------------
+
+CONTEXT_ROWS = 4  # blank key/value rows offered on a fresh form
+MAX_CONTEXT_ROWS = 20  # request-size limit for the context keys of one request
+
+
+class ConsoleForm(forms.Form):
+    """Who asks for what: identity, action and resource (a listed one, or a typed ARN)."""
+
+    # Where the engine's refusals belong, by the SimulatePrincipalPolicy parameter they name (forms.field_for).
+    parameter_fields = {"ActionNames": "action", "ResourceArns": "target"}
+
+    caller = forms.ChoiceField(label=_("Identity"))
+    action = forms.CharField(
+        label=_("Action"),
+        max_length=256,
+        help_text=_("A service-prefixed action such as s3:GetObject; suggestions appear as you type."),
+        widget=forms.TextInput(
+            attrs={
+                "list": "action-options",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "class": "code-input",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#action-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    resource = forms.ChoiceField(label=_("Resource"), required=False)
+    resource_arn = forms.CharField(
+        label=_("Or type a resource ARN"),
+        max_length=2048,
+        required=False,
+        help_text=_('Used instead of the list when filled in. "*" means no particular resource.'),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "class": "code-input"}),
+    )
+
+    def __init__(self, *args, callers: list, resources: list, actions_url: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.attrs["hx-get"] = actions_url
+        self.fields["caller"].choices = callers
+        self.fields["resource"].choices = [("", _("— choose a resource —")), *resources]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["target"] = (data.get("resource_arn") or "").strip() or data.get("resource")
+        if not data["target"]:
+            self.add_error("resource", ValidationError(_("Choose a resource or type its ARN."), code="required"))
+        return data
+
+
+class ContextRowForm(forms.Form):
+    """One request context key and its value (repeat a key for a multivalued key)."""
+
+    key = forms.CharField(
+        label=_("Condition key"),
+        max_length=256,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "context-keys", "spellcheck": "false", "class": "code-input"}),
+    )
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=1024,
+        required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "class": "code-input"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("value") and not data.get("key"):
+            self.add_error("key", ValidationError(_("Name the condition key this value is for."), code="required"))
+        return data
+
+
+ContextFormSet = forms.formset_factory(
+    ContextRowForm, extra=CONTEXT_ROWS, max_num=MAX_CONTEXT_ROWS, validate_max=True, absolute_max=MAX_CONTEXT_ROWS
+)
+
+
 class ClockForm(forms.Form):
     MINUTES = (5, 15, 60)
     action = forms.ChoiceField(choices=[("forward", _("Fast-forward")), ("reset", _("Back to real time"))])

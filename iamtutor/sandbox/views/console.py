@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from django import forms
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -32,14 +30,14 @@ from iamtutor.engine import (
     resolve_statement,
 )
 from iamtutor.engine.data import action_names
+from iamtutor.lib.http import HtmxHttpRequest
 
 from .. import diagrams
 from ..access import get_sandbox
+from ..forms import ConsoleForm, ContextFormSet
 from ..models import Sandbox, StsSession
 from ..worlds import run_change, sandbox_now
 
-CONTEXT_ROWS = 4  # blank key/value rows offered on a fresh form
-MAX_CONTEXT_ROWS = 20  # request-size limit for the context keys of one request
 AUTOCOMPLETE_LIMIT = 25
 LESSON_SLUG = "step-4-temporary-credentials"
 SUGGESTED_KEYS = (
@@ -71,86 +69,11 @@ TOKEN_ERRORS = {
 _PLACEHOLDER = re.compile(r'^(\s*)("Statement": )?"\\u0000(\d+)"(,?)$')
 
 
-class ConsoleForm(forms.Form):
-    """Who asks for what: identity, action and resource (a listed one, or a typed ARN)."""
-
-    # Where the engine's refusals belong, by the SimulatePrincipalPolicy parameter they name (forms.field_for).
-    parameter_fields = {"ActionNames": "action", "ResourceArns": "target"}
-
-    caller = forms.ChoiceField(label=gettext_lazy("Identity"))
-    action = forms.CharField(
-        label=gettext_lazy("Action"),
-        max_length=256,
-        help_text=gettext_lazy("A service-prefixed action such as s3:GetObject; suggestions appear as you type."),
-        widget=forms.TextInput(
-            attrs={
-                "list": "action-options",
-                "autocomplete": "off",
-                "spellcheck": "false",
-                "class": "code-input",
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#action-options",
-                "hx-swap": "innerHTML",
-                "hx-sync": "this:replace",
-            }
-        ),
-    )
-    resource = forms.ChoiceField(label=gettext_lazy("Resource"), required=False)
-    resource_arn = forms.CharField(
-        label=gettext_lazy("Or type a resource ARN"),
-        max_length=2048,
-        required=False,
-        help_text=gettext_lazy('Used instead of the list when filled in. "*" means no particular resource.'),
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "class": "code-input"}),
-    )
-
-    def __init__(self, *args, callers: list, resources: list, actions_url: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["action"].widget.attrs["hx-get"] = actions_url
-        self.fields["caller"].choices = callers
-        self.fields["resource"].choices = [("", _("— choose a resource —")), *resources]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        data["target"] = (data.get("resource_arn") or "").strip() or data.get("resource")
-        if not data["target"]:
-            self.add_error("resource", ValidationError(_("Choose a resource or type its ARN."), code="required"))
-        return data
-
-
-class ContextRowForm(forms.Form):
-    """One request context key and its value (repeat a key for a multivalued key)."""
-
-    key = forms.CharField(
-        label=gettext_lazy("Condition key"),
-        max_length=256,
-        required=False,
-        widget=forms.TextInput(attrs={"list": "context-keys", "spellcheck": "false", "class": "code-input"}),
-    )
-    value = forms.CharField(
-        label=gettext_lazy("Value"),
-        max_length=1024,
-        required=False,
-        widget=forms.TextInput(attrs={"spellcheck": "false", "class": "code-input"}),
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("value") and not data.get("key"):
-            self.add_error("key", ValidationError(_("Name the condition key this value is for."), code="required"))
-        return data
-
-
-ContextFormSet = forms.formset_factory(
-    ContextRowForm, extra=CONTEXT_ROWS, max_num=MAX_CONTEXT_ROWS, validate_max=True, absolute_max=MAX_CONTEXT_ROWS
-)
-
-
 # ---- views -------------------------------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
-def console(request: HttpRequest, pk) -> HttpResponse:
+def console(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The console page; a POST runs the request and shows the decision (in place with htmx)."""
     sandbox = get_sandbox(request, pk)
     data = request.POST if request.method == "POST" else None
@@ -173,7 +96,7 @@ def console(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_GET
-def console_actions(request: HttpRequest, pk) -> HttpResponse:
+def console_actions(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Autocomplete: ``<option>``s of catalogue actions starting with what was typed (``?action=s3:Get``)."""
     get_sandbox(request, pk)
     prefix = request.GET.get("action", "").strip()[:256]

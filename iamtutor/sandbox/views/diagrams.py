@@ -7,7 +7,7 @@ A plain GET form (focus, depth, collapse, layout) that htmx also sends, answered
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from iamtutor.engine import ParameterError, World
 from iamtutor.lib.graphviz import RenderError
+from iamtutor.lib.http import HtmxHttpRequest
 
 from .. import diagrams as adapter
 from ..access import get_sandbox
@@ -102,7 +103,7 @@ def focus_choices(world: World, current: str | None) -> list:
 
 
 @require_GET
-def access_diagram(request: HttpRequest, pk) -> HttpResponse:
+def access_diagram(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The sandbox's access graph with its controls and text alternative; ``?format=`` downloads it."""
     sandbox = get_sandbox(request, pk)
     loaded = SandboxWorld.load(sandbox)
@@ -139,7 +140,7 @@ def _file(content: bytes, fmt: str) -> HttpResponse:
     return response
 
 
-def _download_links(request: HttpRequest, sandbox: Sandbox) -> dict:
+def _download_links(request: HtmxHttpRequest, sandbox: Sandbox) -> dict:
     """The current drawing's download URLs (same query, plus ``format``); PNG only with the system's dot."""
     links = {}
     for fmt in ("svg", "png"):
@@ -152,7 +153,7 @@ def _download_links(request: HttpRequest, sandbox: Sandbox) -> dict:
 
 
 @require_GET
-def role_diagram(request: HttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+def role_diagram(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
     """One role's neighbourhood as a figure fragment; the role page fetches it after it has shown, so the
     page itself stays fast however many sessions the role has."""
     from ..roles import find_role
