@@ -278,20 +278,32 @@ class _PendingRequest:
 class EventLog(Sequence[dict[str, Any]]):
     """A world's CloudTrail events, oldest first: plain dicts, some stored as pending facts until first read.
 
-    Reading (indexing, slicing, iterating) always gives the rendered dicts, each rendered once.
+    Reading (indexing, slicing, iterating) always gives the rendered dicts, each rendered once. ``trim``
+    drops the oldest events cheaply: they leave the log at once but are freed in batches.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_start")
 
     def __init__(self, events: Iterable[dict[str, Any]] = ()) -> None:
         self._items: list[Any] = list(events)
+        self._start = 0  # events before this index are dropped, waiting to be freed by ``trim``
 
     def append(self, event: dict[str, Any] | _PendingRequest) -> None:
         """Adds an event (a dict, or the pending facts of a request event)."""
         self._items.append(event)
 
+    def trim(self, limit: int) -> None:
+        """Keeps the newest ``limit`` events. The list is compacted only once as many events as it keeps
+        have been dropped, so trimming after every append costs O(1) amortised, not a shift of the list."""
+        start = len(self._items) - limit
+        if start > self._start:
+            self._start = start
+            if start >= limit:
+                del self._items[:start]
+                self._start = 0
+
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._items) - self._start
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -301,14 +313,15 @@ class EventLog(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [self._rendered(i) for i in range(*index.indices(len(self._items)))]
+            return [self._rendered(i) for i in range(*index.indices(len(self)))]
         return self._rendered(index)
 
     def __delitem__(self, index: int | slice) -> None:
+        self._compact()
         del self._items[index]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for i in range(len(self._items)):
+        for i in range(len(self)):
             yield self._rendered(i)
 
     def __eq__(self, other: object) -> bool:
@@ -321,7 +334,19 @@ class EventLog(Sequence[dict[str, Any]]):
     def __repr__(self) -> str:
         return f"EventLog({list(self)!r})"
 
+    def _compact(self) -> None:
+        if self._start:
+            del self._items[: self._start]
+            self._start = 0
+
     def _rendered(self, index: int) -> dict[str, Any]:
+        """The event at ``index`` (of the events kept; negative counts from the end), rendered."""
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("event index out of range")
+        index += self._start
         item = self._items[index]
         if isinstance(item, _PendingRequest):
             item = self._items[index] = item.render()

@@ -27,6 +27,7 @@ TARGET_LOAD_MB: Final = 200.0
 TARGET_HOSTILE_MS: Final = 1.0
 TARGET_CATALOGUE_SECONDS: Final = 0.5  # loading and indexing a catalogue on first use (issue brief)
 TARGET_PARSE_MS: Final = 1.0  # one typical policy document ("well under a millisecond")
+TARGET_SIMULATE_STEPS_PER_SECOND: Final = 25_000  # request steps decided per second (issue 9: at the least)
 
 ACCOUNT: Final = "111111111111"
 _SERVICES: Final = ("ec2", "dynamodb", "sqs", "lambda", "kms", "sns", "logs", "ssm", "secretsmanager", "ecr")
@@ -351,7 +352,8 @@ def large_scenario(steps: int) -> dict[str, Any]:
 
 
 def bench_simulate(steps: int) -> dict[str, Any]:
-    """Times ``simulate`` on ``steps`` request steps, split into loading, deciding and printing."""
+    """Times ``simulate`` on ``steps`` request steps, split into loading, deciding and printing; the rate
+    of request steps per second counts the deciding phase (running the steps) alone."""
     import json
 
     from .cli import DEFAULT_SEED, render_results
@@ -368,9 +370,13 @@ def bench_simulate(steps: int) -> dict[str, Any]:
     done = time.perf_counter()
     total = done - start
     shares = {"loading": loaded - start, "deciding": decided - loaded, "printing": done - decided}
+    rate = round(steps / shares["deciding"]) if shares["deciding"] else 0
     return {
         "steps": steps,
         "seconds": round(total, 3),
+        "steps_per_second": rate,
+        "target_steps_per_second": TARGET_SIMULATE_STEPS_PER_SECOND,
+        "ok": rate >= TARGET_SIMULATE_STEPS_PER_SECOND,
         "output_chars": printed_chars,
         "seconds_by_phase": {k: round(v, 4) for k, v in shares.items()},
         "share": {k: round(v / total, 3) if total else 0.0 for k, v in shares.items()},
@@ -524,6 +530,15 @@ def format_table(results: dict[str, Any]) -> str:
             "",
         ),
     ]
+    if "steps_per_second" in sim:  # absent from results recorded before this row existed
+        rows.append(
+            (
+                "simulate request steps/s",
+                f"{sim['steps_per_second']:,}",
+                f">= {sim['target_steps_per_second']:,}",
+                _verdict(sim["ok"]),
+            )
+        )
     if "catalogues" in results:  # absent from results recorded before these rows existed
         cat = results["catalogues"]
         for name, seconds in cat["seconds"].items():

@@ -169,6 +169,7 @@ class _Compiled:
     __slots__ = (
         "_matched",
         "allow",
+        "any_resource",
         "conditions",
         "dynamic",
         "not_principal_singles",
@@ -193,6 +194,8 @@ class _Compiled:
         self.pad_short = policy.kind not in ("resource", "trust", "rcp")
         self.patterns = statement.resources if statement.resources is not None else statement.not_resources
         self.dynamic = self.variables and self.patterns is not None and any("${" in p for p in self.patterns)
+        # No Resource element, or a literal "*" among the Resource patterns: every resource matches.
+        self.any_resource = self.patterns is None or (not self.resource_negated and "*" in self.patterns)
         self.not_principal_singles = _single_entries(statement.not_principal)
         self._matched: dict[tuple[str, str | None], MatchedStatement] = {}
 
@@ -260,6 +263,12 @@ def _candidates(policy: Policy, key: tuple[str, str, bool]) -> tuple[_Compiled, 
 
 
 def _index(policy: Policy, key: tuple[str, str, bool]) -> tuple[_Compiled, ...]:
+    """``_candidates`` worked out: the statements of the action (kept per action), narrowed to the resource.
+
+    When none of the action's statements needs a resource test (each covers every resource or uses
+    variables), the answer is the same for every resource and is not memoised per resource: requests
+    that each name a new resource then cost a dictionary look-up, not a scan.
+    """
     cache = policy.cache
     if "memo" not in cache:
         cache["compiled"] = tuple(_Compiled(s, policy) for s in policy.statements)
@@ -267,13 +276,17 @@ def _index(policy: Policy, key: tuple[str, str, bool]) -> tuple[_Compiled, ...]:
         cache["memo"] = {}
     action_key, resource, _ = key
     by_action, memo = cache["by_action"], cache["memo"]
-    for_action = by_action.get(action_key)
-    if for_action is None:
+    entry = by_action.get(action_key)
+    if entry is None:
         for_action = tuple(c for c in cache["compiled"] if c.action_matches(action_key))
+        entry = (for_action, any(not (c.any_resource or c.dynamic) for c in for_action))
         if len(by_action) >= _INDEX_LIMIT:
             by_action.clear()
-        by_action[action_key] = for_action
-    found = tuple(c for c in for_action if c.dynamic or c.resource_matches(resource, None))
+        by_action[action_key] = entry
+    for_action, needs_resource = entry
+    if not needs_resource:
+        return for_action
+    found = tuple(c for c in for_action if c.any_resource or c.dynamic or c.resource_matches(resource, None))
     if len(memo) >= _INDEX_LIMIT:
         memo.clear()
     memo[key] = found

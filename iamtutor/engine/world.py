@@ -317,8 +317,7 @@ class World(EntityChanges, RequestBuilding):
     def record_event(self, event: dict) -> None:
         """Appends a CloudTrail-shaped event, keeping at most ``MAX_EVENTS``."""
         self.events.append(event)
-        if len(self.events) > MAX_EVENTS:
-            del self.events[: len(self.events) - MAX_EVENTS]
+        self.events.trim(MAX_EVENTS)
 
 
 # Methods whose names start so change the world: each bumps ``World.revision`` when it returns or raises.

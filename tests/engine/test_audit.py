@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from iamtutor.engine import sts
-from iamtutor.engine.audit import cloudtrail_time, user_identity
+from iamtutor.engine.audit import EventLog, cloudtrail_time, user_identity
 from iamtutor.engine.errors import StsError
 from iamtutor.engine.world_model import MAX_EVENTS
 from tests.engine.world_builders import ALICE, DEPLOY, A, B, account, allow, doc, make_world, role, trust, user
@@ -207,6 +207,24 @@ def test_events_are_capped():
     world.events = [{"n": i} for i in range(MAX_EVENTS)]
     world.request(ALICE, "s3:GetObject", "arn:aws:s3:::reports/q1.csv")
     assert len(world.events) == MAX_EVENTS and world.events[0] == {"n": 1}
+
+
+def test_trimming_in_batches_keeps_exactly_the_newest_events():
+    # Ours: EventLog.trim frees dropped events in batches, but readers only ever see the newest `limit`.
+    log = EventLog()
+    for i in range(25):
+        log.append({"n": i})
+        log.trim(10)
+        kept = list(range(max(0, i - 9), i + 1))
+        assert [e["n"] for e in log] == kept
+        assert len(log) == len(kept) and log[0] == {"n": kept[0]} and log[-1] == {"n": i}
+        assert [e["n"] for e in log[2:4]] == kept[2:4]
+    with pytest.raises(IndexError):
+        log[10]
+    with pytest.raises(IndexError):
+        log[-11]
+    del log[0]
+    assert [e["n"] for e in log] == list(range(16, 25))
 
 
 def test_chained_assume_role_shows_incoming_transitive_tags():

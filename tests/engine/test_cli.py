@@ -310,6 +310,8 @@ def test_bench_quick_json_reports_every_measure() -> None:
     assert data["load"]["peak_mb"] > 0
     assert data["hostile_wildcard"]["matched"] is False
     assert set(data["simulate"]["share"]) == {"loading", "deciding", "printing"}
+    assert data["simulate"]["steps_per_second"] > 0
+    assert data["simulate"]["target_steps_per_second"] == 25_000
 
 
 def test_bench_table_names_the_targets() -> None:
@@ -343,12 +345,21 @@ def test_bench_table_names_the_targets() -> None:
             "target_ms": 1.0,
             "ok": True,
         },
-        "simulate": {"steps": 20000, "seconds": 2.0, "share": {"loading": 0.01, "deciding": 0.9, "printing": 0.09}},
+        "simulate": {
+            "steps": 20000,
+            "seconds": 2.0,
+            "share": {"loading": 0.01, "deciding": 0.9, "printing": 0.09},
+            "steps_per_second": 11111,
+            "target_steps_per_second": 25000,
+            "ok": False,
+        },
     }
     table = format_table(results)
     assert "60,000" in table and ">= 50,000" in table
     assert "< 1 s" in table and "< 200 MB" in table and "< 1 ms" in table
     assert "1% / 90% / 9%" in table
+    row = next(line for line in table.splitlines() if line.startswith("simulate request steps/s"))
+    assert row.split()[-4:] == ["11,111", ">=", "25,000", "NO"]
 
 
 # ---- the real entry point -------------------------------------------------------------------------------------------
