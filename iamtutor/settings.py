@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "iamtutor.accounts",
     "iamtutor.pages",
     "iamtutor.sandbox",
+    "iamtutor.classrooms",
     "lessons",
 ]
 

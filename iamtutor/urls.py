@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("iamtutor.accounts.urls")),
     path("lessons/", include("lessons.urls")),
     path("sandbox/", include("iamtutor.sandbox.urls")),
+    path("classrooms/", include("iamtutor.classrooms.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -50,3 +50,31 @@ def mallory(db):
 # Property tests run on a shared, sometimes busy machine: judge them on their answers, not on wall time.
 hypothesis_settings.register_profile("iamtutor", deadline=None)
 hypothesis_settings.load_profile("iamtutor")
+
+
+@pytest.fixture
+def classroom(carol):
+    """carol's open classroom with two sections (OUs), "Monday" and "Tuesday", and no students yet."""
+    from iamtutor.classrooms.membership import add_section
+    from tests.factories import ClassroomFactory
+
+    room = ClassroomFactory(owner=carol, name="IAM roles, autumn")
+    add_section(room, "Monday")
+    add_section(room, "Tuesday")
+    return room
+
+
+@pytest.fixture
+def alice_enrolled(classroom, alice):
+    """alice as a student of carol's classroom, in the Monday section."""
+    from iamtutor.classrooms.membership import enrol
+
+    return enrol(classroom, alice, classroom.sections.get(name="Monday"))
+
+
+@pytest.fixture
+def bob_enrolled(classroom, bob):
+    """bob as a student of carol's classroom, in the Tuesday section."""
+    from iamtutor.classrooms.membership import enrol
+
+    return enrol(classroom, bob, classroom.sections.get(name="Tuesday"))

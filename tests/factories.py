@@ -1,4 +1,4 @@
-"""The model graph for tests, built with factory-boy (STYLE 12): users and sandboxes.
+"""The model graph for tests, built with factory-boy (STYLE 12): users, sandboxes and classrooms.
 
 ``tests/conftest.py`` gives the instances names (alice, bob, carol, mallory); tests that need one more of a
 kind call a factory directly (``SandboxFactory(owner=None)`` is an anonymous sandbox). Engine tests need
@@ -11,6 +11,8 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory, Password
 
+from iamtutor.classrooms.membership import create_classroom, enrol
+from iamtutor.classrooms.models import Classroom
 from iamtutor.sandbox.models import AuditEvent, Sandbox
 from iamtutor.sandbox.worlds import replace_contents, starting_compute, starting_world
 
@@ -57,3 +59,28 @@ class AuditEventFactory(DjangoModelFactory):
     event_name = "GetObject"
     event_source = "s3.amazonaws.com"
     data = factory.Dict({})
+
+
+class ClassroomFactory(DjangoModelFactory):
+    """An open classroom owned by a new instructor unless ``owner`` is given, with its organization's ids and
+    an owner staff member (``membership.create_classroom`` does the work)."""
+
+    class Meta:
+        model = Classroom
+
+    name = factory.Sequence(lambda n: f"IAM roles, class {n}")
+    owner = factory.SubFactory(UserFactory)
+    state = Classroom.OPEN
+
+    @classmethod
+    def _create(cls, model_class, owner=None, state=Classroom.OPEN, **kwargs):
+        classroom = create_classroom(owner, kwargs.pop("name"), **kwargs)
+        if state != classroom.state:
+            Classroom.objects.filter(pk=classroom.pk).update(state=state)
+            classroom.state = state
+        return classroom
+
+
+def enrol_student(classroom: Classroom, user=None, section=None):
+    """``user`` (a new learner unless given) enrolled in ``classroom`` with a member account of their own."""
+    return enrol(classroom, user or UserFactory(), section)

@@ -1,13 +1,16 @@
 """Who may see which sandbox: the owner only (signed in, or the anonymous browser session that made it).
 
 Every sandbox view starts with ``get_sandbox(request, pk)``: a stranger gets 404, never a hint that the
-sandbox exists. Classrooms will add read-only access for the instructor here, and nowhere else.
+sandbox exists. Classroom staff may look at a student's sandbox ("view as"): the federation hook says so, and
+such a visit may only read — any other method is refused here, whatever the view does.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from . import hooks
 from .models import Sandbox, SandboxAccount
 
 STORED_KINDS = {"role": SandboxAccount.role, "user": SandboxAccount.user, "policy": SandboxAccount.managed_policy}
@@ -21,8 +24,15 @@ def get_sandbox(request: HttpRequest, pk) -> Sandbox:
         sandbox = Sandbox.objects.get(pk=pk)
     except (Sandbox.DoesNotExist, ValueError):
         raise Http404("No such sandbox.") from None
-    if not owns(request, sandbox):
+    sandbox.viewer = None  # who is looking, when not the owner ("staff")
+    if owns(request, sandbox):
+        return sandbox
+    viewer = hooks.federation.viewer(request, sandbox) if sandbox.kind == Sandbox.CLASSROOM else None
+    if viewer is None:
         raise Http404("No such sandbox.")
+    if request.method not in ("GET", "HEAD"):
+        raise PermissionDenied("Viewing a student's sandbox never changes it: only its owner can.")
+    sandbox.viewer = viewer
     return sandbox
 
 
@@ -35,7 +45,7 @@ def owns(request: HttpRequest, sandbox: Sandbox) -> bool:
 def current_sandbox(request: HttpRequest) -> Sandbox | None:
     """The sandbox of this user or anonymous session, if one was created."""
     if request.user.is_authenticated:
-        return Sandbox.objects.filter(owner=request.user).first()
+        return Sandbox.objects.filter(owner=request.user, kind=Sandbox.PERSONAL).first()
     sandbox_id = request.session.get(SESSION_KEY)
     if not sandbox_id:
         return None

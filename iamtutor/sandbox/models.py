@@ -3,8 +3,9 @@
 A ``Sandbox`` belongs to a user, or to an anonymous browser session until its owner signs up. It holds
 ``SandboxAccount``s whose IAM contents (users, groups, roles, policies, resources, identity providers) are
 kept in AWS's own ``get-account-authorization-details`` shape, plus the STS sessions issued in it and its
-CloudTrail-shaped audit events. An account may sit in an ``Organization`` with service control policies:
-classrooms place one account per student in the instructor's organization.
+CloudTrail-shaped audit events. A ``classroom`` sandbox holds one student's member account of a classroom's
+organization; the classrooms app supplies its organization, classmates' accounts and clock through
+``hooks.federation`` (the sandbox app knows nothing of classrooms).
 """
 
 from __future__ import annotations
@@ -16,42 +17,26 @@ from django.db import models
 from django.urls import reverse
 
 
-class Organization(models.Model):
-    """A simulated AWS Organization; its SCPs apply to the member accounts they target."""
-
-    org_id = models.CharField(max_length=34, unique=True, help_text="o- followed by 10 to 32 characters.")
-    management_account_id = models.CharField(max_length=12)
-    name = models.CharField(max_length=100, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.name or self.org_id
-
-
-class ServiceControlPolicy(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scps")
-    name = models.CharField(max_length=128)
-    document = models.JSONField()
-    targets = models.JSONField(default=list, help_text="Account ids (or OU ids) the policy is attached to.")
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["organization", "position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="scp_unique_name")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Sandbox(models.Model):
-    """One learner's simulated AWS world."""
+    """One learner's simulated AWS world: a personal sandbox, or a student's account in a classroom."""
+
+    PERSONAL = "personal"
+    CLASSROOM = "classroom"
+    KINDS = [(PERSONAL, "personal"), (CLASSROOM, "classroom")]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="sandboxes"
     )
     name = models.CharField(max_length=100, default="My sandbox")
+    kind = models.CharField(max_length=16, choices=KINDS, default=PERSONAL)
     clock_offset = models.IntegerField(default=0, help_text="Seconds the sandbox clock runs ahead of real time.")
+    clock_frozen_at = models.DateTimeField(
+        null=True, blank=True, help_text="While set, the sandbox clock stands still at this moment (a paused class)."
+    )
+    read_only_reason = models.CharField(
+        max_length=200, blank=True, help_text="When set, nothing in the sandbox may change, and this says why."
+    )
     revision = models.PositiveIntegerField(default=0, help_text="Bumped on every change, to refuse lost updates.")
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(auto_now=True, db_index=True)
@@ -59,7 +44,9 @@ class Sandbox(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner"], condition=models.Q(owner__isnull=False), name="one_personal_sandbox_per_user"
+                fields=["owner"],
+                condition=models.Q(owner__isnull=False, kind="personal"),
+                name="one_personal_sandbox_per_user",
             )
         ]
 
@@ -81,9 +68,6 @@ class SandboxAccount(models.Model):
     account_id = models.CharField(max_length=12)
     alias = models.CharField(max_length=63, blank=True)
     is_learners = models.BooleanField(default=False, help_text="The learner's own account (others are partners).")
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="member_accounts"
-    )
     document = models.JSONField(help_text="Users, groups, roles, policies, resources and identity providers.")
     compute = models.JSONField(
         default=dict, blank=True, help_text="Lambda functions and EC2 instances with the roles they run as."

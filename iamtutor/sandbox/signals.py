@@ -12,6 +12,6 @@ def adopt_anonymous_sandbox(sender, request, user, **kwargs) -> None:
     sandbox_id = request.session.get(SESSION_KEY) if request is not None else None
     if not sandbox_id:
         return
-    if not Sandbox.objects.filter(owner=user).exists():
+    if not Sandbox.objects.filter(owner=user, kind=Sandbox.PERSONAL).exists():
         Sandbox.objects.filter(pk=sandbox_id, owner__isnull=True).update(owner=user)
     request.session.pop(SESSION_KEY, None)

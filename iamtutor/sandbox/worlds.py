@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from iamtutor.engine import EngineError, World, WorldError
 
+from . import hooks
 from .forms import add_engine_error
 from .models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
 
@@ -41,6 +42,10 @@ CONCURRENT_CHANGE_MESSAGE = gettext_lazy(
     "This sandbox was changed in another tab or window while you worked, so nothing was saved. "
     "What you typed is still here: check it and try again."
 )
+
+
+class ReadOnlySandbox(Exception):
+    """The sandbox may not change now (a closed classroom, a removed student); the message says why."""
 
 
 class ConcurrentChange(Exception):
@@ -70,7 +75,9 @@ def starting_compute() -> dict:
 
 
 def sandbox_now(sandbox: Sandbox) -> datetime:
-    """The sandbox clock: real time plus the learner's fast-forward."""
+    """The sandbox clock: real time plus the learner's fast-forward, or the moment a paused class stands at."""
+    if sandbox.clock_frozen_at is not None:
+        return sandbox.clock_frozen_at
     return timezone.now() + timedelta(seconds=sandbox.clock_offset)
 
 
@@ -80,7 +87,10 @@ def create_sandbox(owner=None) -> Sandbox:
     A signed-in owner has one personal sandbox: when it exists already (a double click, two tabs), that one is
     returned instead of a second. The database's unique constraint decides races between concurrent requests.
     """
-    if owner is not None and (existing := Sandbox.objects.filter(owner=owner).first()) is not None:
+    if (
+        owner is not None
+        and (existing := Sandbox.objects.filter(owner=owner, kind=Sandbox.PERSONAL).first()) is not None
+    ):
         return existing
     try:
         with transaction.atomic():
@@ -89,7 +99,7 @@ def create_sandbox(owner=None) -> Sandbox:
     except IntegrityError:
         if owner is None:
             raise
-        return Sandbox.objects.get(owner=owner)
+        return Sandbox.objects.get(owner=owner, kind=Sandbox.PERSONAL)
     return sandbox
 
 
@@ -370,7 +380,7 @@ def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
         document = {"alias": account.alias} if account.alias else {}
         document.update(account.document)
         data["accounts"][account.account_id] = document
-    organization = _organization_data(accounts)
+    organization = hooks.federation.organization(sandbox) if sandbox.kind == Sandbox.CLASSROOM else None
     if organization:
         data["organization"] = organization
     data["sessions"] = [session.data for session in sessions]
@@ -392,7 +402,7 @@ class SandboxWorld:
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
         """The sandbox's world with its clock at the sandbox time. Documents were validated when stored, so
         the engine parses them lazily, on first use."""
-        accounts = list(sandbox.accounts.select_related("organization").all())
+        accounts = list(sandbox.accounts.all())
         sessions = list(sandbox.sts_sessions.all())
         world = World.from_dict(world_data(sandbox, accounts, sessions), lazy=True)
         return cls(sandbox, accounts, sessions, world)
@@ -453,10 +463,11 @@ class Change[T]:
     value: T | None = None
     error: EngineError | None = None
     conflict: ConcurrentChange | None = None
+    read_only: str | None = None  # why the sandbox may not change now
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.conflict is None
+        return self.error is None and self.conflict is None and self.read_only is None
 
 
 class ErrorTarget(Protocol):
@@ -484,6 +495,10 @@ def run_change[T](
     message — unless it carries the ``stored`` text, which the caller shows beside the learner's.
     ``caller_session`` is the STS session making the change, recorded as the parent of sessions it creates.
     """
+    if sandbox.read_only_reason:
+        if form is not None:
+            form.add_error(None, sandbox.read_only_reason)
+        return Change(read_only=sandbox.read_only_reason)
     outcome: Change[T] = Change()
     try:
         with transaction.atomic():
@@ -511,6 +526,8 @@ def run_change[T](
 def changing(sandbox: Sandbox) -> Iterator[SandboxWorld]:
     """The block form of ``run_change`` without its reporting: loads the sandbox, lets the caller change its
     world, and saves the result unless an error escapes (``ConcurrentChange`` included)."""
+    if sandbox.read_only_reason:
+        raise ReadOnlySandbox(sandbox.read_only_reason)
     with transaction.atomic():
         loaded = SandboxWorld.load(sandbox)
         yield loaded
@@ -541,21 +558,6 @@ def _event_row(sandbox: Sandbox, event: dict) -> AuditEvent:
         error_code=str(event.get("errorCode") or ""),
         data=event,
     )
-
-
-def _organization_data(accounts: list[SandboxAccount]) -> dict | None:
-    organizations = {account.organization for account in accounts if account.organization_id}
-    if not organizations:
-        return None
-    organization = organizations.pop()
-    return {
-        "id": organization.org_id,
-        "management_account": organization.management_account_id,
-        "accounts": [account.account_id for account in accounts if account.organization_id == organization.pk],
-        "scps": [
-            {"name": scp.name, "targets": scp.targets, "document": scp.document} for scp in organization.scps.all()
-        ],
-    }
 
 
 def _iso(moment: datetime) -> str:

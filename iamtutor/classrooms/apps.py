@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ClassroomsConfig(AppConfig):
+    name = "iamtutor.classrooms"
+    label = "classrooms"
+    verbose_name = "Classrooms"
+
+    def ready(self) -> None:
+        from iamtutor.sandbox import hooks
+
+        from .federation import ClassroomFederation
+
+        hooks.register(ClassroomFederation())

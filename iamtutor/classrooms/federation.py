@@ -1,0 +1,85 @@
+"""What a student's sandbox needs from its classroom (``iamtutor.sandbox.hooks.Federation``): the
+organization its account belongs to, the classmates' accounts its requests reach, and staff's read-only view.
+
+A request loads only what it touches: the organization section costs two small queries (members by section,
+and the guardrails), and a classmate's account is read only when a request names it.
+"""
+
+from __future__ import annotations
+
+from iamtutor.sandbox.models import Sandbox, SandboxAccount
+
+from . import permissions
+from .models import Classroom, Enrollment, Guardrail
+
+
+class ClassroomFederation:
+    def organization(self, sandbox: Sandbox) -> dict | None:
+        enrollment = _enrollment(sandbox)
+        if enrollment is None:
+            return None
+        return organization_data(enrollment.classroom)
+
+    def peer_account(self, sandbox: Sandbox, account_id: str) -> SandboxAccount | None:
+        enrollment = _enrollment(sandbox)
+        if enrollment is None or account_id == enrollment.account_id:
+            return None
+        return (
+            SandboxAccount.objects.filter(
+                account_id=account_id,
+                is_learners=True,
+                sandbox__enrollment__classroom_id=enrollment.classroom_id,
+                sandbox__enrollment__account_id=account_id,
+            )
+            .exclude(sandbox=sandbox)
+            .first()
+        )
+
+    def viewer(self, request, sandbox: Sandbox) -> str | None:
+        enrollment = _enrollment(sandbox)
+        if enrollment is None or not request.user.is_authenticated:
+            return None
+        actor = permissions.actor_for(request.user, enrollment.classroom)
+        if actor.is_staff and permissions.can(actor, "view_student", enrollment):
+            return "staff"
+        return None
+
+
+def _enrollment(sandbox: Sandbox) -> Enrollment | None:
+    if sandbox.kind != Sandbox.CLASSROOM:
+        return None
+    cached = getattr(sandbox, "_classroom_enrollment", None)
+    if cached is None:
+        cached = Enrollment.objects.filter(sandbox=sandbox).select_related("classroom").first()
+        sandbox._classroom_enrollment = cached
+    return cached
+
+
+def organization_data(classroom: Classroom) -> dict:
+    """The classroom as a world-format ``organization`` section: root, one OU per section, every active
+    student's account as a member, and the guardrails as SCPs and RCPs."""
+    members = list(
+        Enrollment.objects.filter(classroom=classroom, state=Enrollment.ACTIVE).values_list(
+            "account_id", "section__ou_id"
+        )
+    )
+    ous: dict[str, dict] = {
+        ou_id: {"id": ou_id, "name": name, "parent": classroom.root_id, "accounts": []}
+        for ou_id, name in classroom.sections.values_list("ou_id", "name")
+    }
+    for account_id, ou_id in members:
+        if ou_id in ous:
+            ous[ou_id]["accounts"].append(account_id)
+    data: dict = {
+        "id": classroom.org_id,
+        "management_account": classroom.management_account_id,
+        "root_id": classroom.root_id,
+        "accounts": [account_id for account_id, _ in members],
+        "ous": list(ous.values()),
+        "scps": [],
+        "rcps": [],
+    }
+    for guardrail in classroom.guardrails.all():
+        section = "scps" if guardrail.kind == Guardrail.SCP else "rcps"
+        data[section].append({"name": guardrail.name, "targets": guardrail.targets, "document": guardrail.document})
+    return data

@@ -1,0 +1,50 @@
+"""What a sandbox of kind ``classroom`` needs from outside the sandbox app, asked through one interface.
+
+The sandbox app knows nothing of classrooms. A classroom sandbox holds one student's member account; its
+organization (OUs, SCPs, RCPs), its classmates' accounts, and who besides the student may look at
+it are the classrooms app's to say. That app registers a ``Federation`` when it starts
+(``ClassroomsConfig.ready``); a personal sandbox never consults it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .models import Sandbox, SandboxAccount
+
+
+class Federation(Protocol):
+    def organization(self, sandbox: Sandbox) -> dict | None:
+        """The world-format ``organization`` section the sandbox's account belongs to, or ``None``."""
+
+    def peer_account(self, sandbox: Sandbox, account_id: str) -> SandboxAccount | None:
+        """Another sandbox's account that ``sandbox``'s requests may reach (a classmate's), or ``None``.
+        The returned row is read, never written, by ``sandbox``'s requests."""
+
+    def viewer(self, request: HttpRequest, sandbox: Sandbox) -> str | None:
+        """Why this request, though not the owner's, may look at ``sandbox`` read-only (``"staff"``), or
+        ``None`` when it may not."""
+
+
+class _Nobody:
+    """The federation of a site without classrooms: nothing is shared."""
+
+    def organization(self, sandbox):
+        return None
+
+    def peer_account(self, sandbox, account_id):
+        return None
+
+    def viewer(self, request, sandbox):
+        return None
+
+
+federation: Federation = _Nobody()
+
+
+def register(implementation: Federation) -> None:
+    global federation
+    federation = implementation
