@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 
-from . import permissions
-from .models import Classroom, Enrollment, Guardrail
+from . import guardrails, permissions
+from .models import Classroom, Enrollment
 
 
 class ClassroomFederation:
@@ -57,7 +57,8 @@ def _enrollment(sandbox: Sandbox) -> Enrollment | None:
 
 def organization_data(classroom: Classroom) -> dict:
     """The classroom as a world-format ``organization`` section: root, one OU per section, every active
-    student's account as a member, and the guardrails as SCPs and RCPs."""
+    student's account as a member, and the guardrails as SCPs and RCPs (with AWS's FullAWSAccess beside
+    them, ``guardrails.organization_policies``)."""
     members = list(
         Enrollment.objects.filter(classroom=classroom, state=Enrollment.ACTIVE).values_list(
             "account_id", "section__ou_id"
@@ -76,10 +77,6 @@ def organization_data(classroom: Classroom) -> dict:
         "root_id": classroom.root_id,
         "accounts": [account_id for account_id, _ in members],
         "ous": list(ous.values()),
-        "scps": [],
-        "rcps": [],
+        **guardrails.organization_policies(classroom),
     }
-    for guardrail in classroom.guardrails.all():
-        section = "scps" if guardrail.kind == Guardrail.SCP else "rcps"
-        data[section].append({"name": guardrail.name, "targets": guardrail.targets, "document": guardrail.document})
     return data
