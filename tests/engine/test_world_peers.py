@@ -359,3 +359,15 @@ def test_an_explicit_deny_in_a_peers_policy_is_shown_without_its_name():
     words = " ".join(explain(shown, shown.request))
     assert "NoDelete" not in words and "HiddenDeny" not in words
     assert words.startswith("A statement in the identity-based policy is a Deny")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [["not", "an", "account"], "text", 42, {"UserDetailList": "nope"}, {"Unknown": []}, {"alias": "-bad-"}],
+)
+def test_a_loader_giving_something_else_than_an_account_is_a_world_error(hostile):
+    world, _ = caller_world(MAY_ASSUME, peers={B: hostile})
+    with pytest.raises(WorldError) as refused:
+        world.find_role(PEER_ROLE)
+    assert refused.value.json_path.startswith(f"accounts.{B}")
+    assert world.find_role(PEER_ROLE) is None and not world.is_borrowed(B)
