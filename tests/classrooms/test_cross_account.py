@@ -303,6 +303,10 @@ def test_bobs_sandbox_pages_never_open_alices_role(visit, bob_client, bob_enroll
         assert bob_client.get(url(name, bob_enrolled, alice_enrolled.account_id, "ForBob")).status_code == 404
     trust_url = url("role_trust", bob_enrolled, alice_enrolled.account_id, "ForBob")
     assert bob_client.post(trust_url, {"document": trust("*"), "version": "x"}).status_code == 404
+    revoke = bob_client.post(url("credentials_revoke", bob_enrolled), {"role_arn": role_arn(alice_enrolled)})
+    assert revoke.status_code == 400
+    (stored,) = [r for r in alice_enrolled.sandbox.accounts.get(is_learners=True).roles() if r["RoleName"] == "ForBob"]
+    assert [p["PolicyName"] for p in stored["RolePolicyList"]] == [SECRET_POLICY]
     focus = bob_client.get(url("diagrams", bob_enrolled), {"focus": f"arn:aws:iam::{alice_enrolled.account_id}:root"})
     assert SECRET_POLICY not in focus.content.decode()
 
