@@ -21,6 +21,9 @@ class ClassroomFederation:
         return organization_data(enrollment.classroom)
 
     def peer_account(self, sandbox: Sandbox, account_id: str) -> SandboxAccount | None:
+        """The member account ``account_id`` of an active classmate in the same classroom (one query), or None:
+        for a personal sandbox, the student's own account, a removed student's, another classroom's, or an
+        account id nobody has. The caller only reads it."""
         enrollment = _enrollment(sandbox)
         if enrollment is None or account_id == enrollment.account_id:
             return None
@@ -30,6 +33,7 @@ class ClassroomFederation:
                 is_learners=True,
                 sandbox__enrollment__classroom_id=enrollment.classroom_id,
                 sandbox__enrollment__account_id=account_id,
+                sandbox__enrollment__state=Enrollment.ACTIVE,
             )
             .exclude(sandbox=sandbox)
             .first()
