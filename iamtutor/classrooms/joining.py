@@ -150,16 +150,13 @@ def seats_taken(classroom: Classroom) -> int:
 
 # ---- looking keys up and joining --------------------------------------------------------------------------------
 
-UNKNOWN, DISABLED, EXPIRED, DRAFT, CLOSED, ARCHIVED, FULL, REMOVED = (
-    "unknown",
-    "disabled",
-    "expired",
-    "draft",
-    "closed",
-    "archived",
-    "full",
-    "removed",
-)
+# Why someone may not join (each has a page of its own: views/joining.py PROBLEMS).
+UNKNOWN = "unknown"  # no such key, or one rotated since
+DISABLED = "disabled"
+EXPIRED = "expired"
+DRAFT, CLOSED, ARCHIVED = Classroom.DRAFT, Classroom.CLOSED, Classroom.ARCHIVED  # the classroom is not open
+FULL = "full"
+REMOVED = "removed"  # the staff removed this student
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,8 @@ def join_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
             return _joined(request, outcome)
     else:
         outcome = joining.check(key, request.user)
+    if outcome.problem == joining.UNKNOWN:  # rotated between the lookup and the join
+        return _render_problem(request, LINK_UNKNOWN, {})
     if outcome.problem is not None:
         return _problem(request, outcome.problem, outcome)
     return render(request, "classrooms/joining/link.html", _welcome(request, outcome, request.path))
