@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from iamtutor.classrooms import joining
+from iamtutor.classrooms import joining, permissions
 from iamtutor.classrooms.membership import add_section, enrol
 from iamtutor.classrooms.models import Classroom, Enrollment, JoinKey, StaffAction, StaffMember
 from iamtutor.classrooms.roster import remove
@@ -193,6 +193,15 @@ def test_an_anonymous_visitor_signs_up_on_the_way_and_keeps_progress_and_sandbox
     from lessons.models import StepRead
 
     assert StepRead.objects.filter(learner__user=dana).count() == 1
+
+
+def test_logging_in_on_the_way_keeps_the_anonymous_sandbox_too(client, classroom, alice):
+    client.post(reverse("sandbox:create"))
+    link = _link(classroom)
+    client.post(f"/accounts/login/?next={link}", {"username": "alice", "password": PASSWORD, "next": link})
+    assert client.post(link).status_code == 302
+    assert Sandbox.objects.get(kind=Sandbox.PERSONAL).owner == alice
+    assert Sandbox.objects.get(kind=Sandbox.CLASSROOM).owner == alice
 
 
 def test_logging_in_on_the_way_comes_back_to_the_link(client, classroom, alice):
@@ -402,6 +411,34 @@ def test_the_joining_page_for_every_actor(classroom, cast):
             if status == 403:
                 assert "Only the owner and co-instructors can do this." in _page(response)
     assert StaffAction.objects.filter(action="joining_changed").count() == 2  # owner's and co-instructor's
+
+
+# what the join link's page offers each actor (it needs no role: only the key)
+LINK_PAGE = {
+    "owner": "you keep your staff rights",
+    "co_instructor": "you keep your staff rights",
+    "ta": "you keep your staff rights",
+    "ta_other_section": "you keep your staff rights",
+    "student": "You are already a student of this classroom.",
+    "student_elsewhere": "You join as olga.",
+    "stranger": "You join as mallory.",
+    "anonymous": "Sign up and join",
+}
+
+
+def test_the_join_link_for_every_actor(classroom, cast):
+    link = _link(classroom)
+    for who, text in LINK_PAGE.items():
+        response = _client(cast[who]).get(link)
+        assert response.status_code == 200 and text in _page(response), who
+    before = Enrollment.objects.filter(classroom=classroom).count()
+    for who in LINK_PAGE:
+        response = _client(cast[who]).post(link)
+        assert response.status_code == (200 if who == "anonymous" else 302), who
+    # everyone signed in is now a student (staff keep their rights); the student already in is not twice
+    assert Enrollment.objects.filter(classroom=classroom).count() == before + 6
+    owner = permissions.actor_for(cast["owner"], classroom)
+    assert owner.role == StaffMember.OWNER and owner.enrollment is not None
 
 
 def test_the_joining_page_shows_the_grouped_code_the_link_and_the_seats(classroom, carol):
