@@ -29,6 +29,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view": ALL_STAFF | {"student"},  # the classroom's front page
     "view_roster": ALL_STAFF,  # a TA sees only their sections' students
     "export_roster": ALL_STAFF,
+    "view_student_emails": INSTRUCTORS,  # students' email addresses (the roster's CSV)
     "manage_roster": INSTRUCTORS,  # move between sections, remove a student
     "manage_sections": INSTRUCTORS,
     "manage_joining": INSTRUCTORS,  # join code and link, seat limit

@@ -319,9 +319,9 @@ def bob_account(classroom) -> str:
 
 def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cast, classroom):
     expected = {
-        "owner": ["Overview", "Sections", "Guardrails", "Staff", "Settings"],
-        "co_instructor": ["Overview", "Sections", "Guardrails", "Settings"],
-        "ta": ["Overview", "Guardrails"],
+        "owner": ["Overview", "Roster", "Joining", "Sections", "Guardrails", "Staff", "Settings"],
+        "co_instructor": ["Overview", "Roster", "Joining", "Sections", "Guardrails", "Settings"],
+        "ta": ["Overview", "Roster", "Guardrails"],
         "student": ["Overview"],
     }
     from iamtutor.classrooms.nav import classroom_links
