@@ -21,8 +21,10 @@ including ones that forget a check.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
@@ -335,6 +337,23 @@ def test_every_classroom_url_name_is_in_the_table():
 def _actions(name: str) -> list[str]:
     required = REQUIRES[name]
     return [required] if isinstance(required, str) else list(required.values())
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/classrooms.md"])
+def test_the_documented_permission_table_is_permissions_actions(document):
+    text = (Path(settings.BASE_DIR) / document).read_text(encoding="utf-8")
+    table = text.split("<!-- permission-table", 1)[1].split("<!-- /permission-table -->", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")]
+    documented = {}
+    for cells in rows:
+        action = cells[0].strip().strip("`")
+        owner, co_instructor, ta, student = (cell.strip().startswith("✓") for cell in cells[2:6])
+        documented[action] = {
+            role
+            for role, yes in (("owner", owner), ("co_instructor", co_instructor), ("ta", ta), ("student", student))
+            if yes
+        }
+    assert documented == {action: set(roles) for action, roles in permissions.ACTIONS.items()}
 
 
 @pytest.mark.parametrize("name", URL_NAMES)
