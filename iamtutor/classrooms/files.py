@@ -85,7 +85,7 @@ def export_classroom(classroom: Classroom) -> dict:
         accounts = rows.get(enrollment.sandbox_id, [])
         own = next((a for a in accounts if a.account_id == enrollment.account_id), None)
         world["accounts"][enrollment.account_id] = _account_document(own) if own else {}
-        students.append(_student_entry(enrollment, [a for a in accounts if a is not own]))
+        students.append(_student_entry(enrollment, accounts, [a for a in accounts if a is not own]))
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -146,9 +146,9 @@ def _classroom_entry(classroom: Classroom, students: list[dict]) -> dict:
     }
 
 
-def _student_entry(enrollment: Enrollment, others: list[SandboxAccount]) -> dict:
+def _student_entry(enrollment: Enrollment, accounts: list[SandboxAccount], others: list[SandboxAccount]) -> dict:
     sandbox = enrollment.sandbox
-    compute = {a.account_id: a.compute for a in [*sandbox.accounts.all()] if a.compute}
+    compute = {a.account_id: a.compute for a in accounts if a.compute}
     return {
         "username": enrollment.user.username,
         "account_id": enrollment.account_id,
@@ -424,9 +424,9 @@ class _Checker:
             sections = self.sections(room["sections"])
             students = self.students(room["students"], sections)
             self.staff(room["staff"], sections)
-            self.guardrails(room.get("guardrails", []))
+            extras = self.guardrails(room.get("guardrails", []))
             self.log(room.get("log", []), students)
-            self.world(data["world"], room, sections, students)
+            self.world(data["world"], sections, students, extras)
         except _Stop:
             return
 
@@ -490,14 +490,16 @@ class _Checker:
             found[entry["account_id"]] = {**entry, "_path": path}
         return found
 
-    def guardrails(self, value: object) -> None:
-        seen: set[tuple[str, str]] = set()
+    def guardrails(self, value: object) -> dict[tuple[str, str], str]:
+        """(kind, name) -> path of each sound entry."""
+        seen: dict[tuple[str, str], str] = {}
         for i, entry in enumerate(self.items(value, "classroom.guardrails", MAX_GUARDRAILS)):
             path = f"classroom.guardrails[{i}]"
             if self.record(entry, path, GUARDRAIL_FIELDS, {"description", "preset", "position"}):
                 if (entry["kind"], entry["name"]) in seen:
                     self.add(f"{path}.name", f"Two {entry['kind']}s are called {_shown(entry['name'])}.")
-                seen.add((entry["kind"], entry["name"]))
+                seen[(entry["kind"], entry["name"])] = path
+        return seen
 
     def log(self, value: object, students: dict[str, dict]) -> None:
         for i, entry in enumerate(self.items(value, "classroom.log", MAX_LOG_ENTRIES)):
@@ -507,7 +509,7 @@ class _Checker:
                 if student is not None and student not in students:
                     self.add(f"{path}.student", f"{student} is not a student's account in this file.")
 
-    def world(self, world: dict, room: dict, sections: dict[str, str], students: dict[str, dict]) -> None:
+    def world(self, world: dict, sections: dict[str, str], students: dict[str, dict], extras: dict) -> None:
         if not self.record(
             world, "world", {"partition": _choice("aws"), "organization": None, "accounts": None}, {"partition"}
         ):
@@ -522,12 +524,12 @@ class _Checker:
             self.add(
                 f"{students[account_id]['_path']}.account_id", f"Account {account_id} is missing from world.accounts."
             )
-        self.organization(world["organization"], sections, students)
+        self.organization(world["organization"], sections, students, extras)
         for account_id, entry in students.items():
             if account_id in accounts:
                 self.student_world(account_id, accounts[account_id], entry)
 
-    def organization(self, org: object, sections: dict[str, str], students: dict[str, dict]) -> None:
+    def organization(self, org: object, sections: dict[str, str], students: dict[str, dict], extras: dict) -> None:
         try:
             World.from_dict({"accounts": {}, "organization": org})
         except EngineError as err:
@@ -552,6 +554,10 @@ class _Checker:
         if org["management_account"] in students:
             self.add("world.organization.management_account", "The management account cannot be a student's.")
         self.guardrail_targets(org, {root, *sections, *students})
+        policies = {(kind[:3], p.get("name")) for kind in ("scps", "rcps") for p in org.get(kind) or []}
+        for (kind, name), path in extras.items():
+            if (kind, name) not in policies:
+                self.add(path, f"No {kind.upper()} called {_shown(name)} in world.organization.{kind}s.")
 
     def guardrail_targets(self, org: dict, allowed: set) -> None:
         for kind in ("scps", "rcps"):

@@ -284,7 +284,9 @@ def test_the_organization_must_match_the_classroom(sound):
     org["accounts"].append("999999999999")
     org["scps"][0]["targets"] = ["ou-zzzz-zzzzzzzz"]
     org["ous"][0]["name"] = "Sunday"
+    sound["classroom"]["guardrails"][0]["name"] = "Ghost"
     problems = _problems(dumps(sound))
+    assert "classroom.guardrails[0]: No RCP called 'Ghost' in world.organization.rcps." in problems
     assert "world.organization.accounts: Must list exactly the active students' account ids." in problems
     assert (
         "world.organization.scps[0].targets[0]: 'ou-zzzz-zzzzzzzz' is not the root, a section or a student of this "
