@@ -14,8 +14,8 @@ classroom, a signed-in stranger (mallory) and an anonymous visitor. What each ma
 
 Every request runs in a savepoint that is rolled back, so each actor meets the same classroom. A URL name in
 the map but not in the table fails the test, so a new page cannot be forgotten. URL names the table lists but
-the site does not serve yet are skipped. The walker itself is tested on stand-in views (``permission_stubs``),
-including ones that forget a check.
+the site does not serve yet are skipped while ``SKIP_UNSERVED`` is true. The walker itself is tested on
+stand-in views (``permission_stubs``), including ones that forget a check.
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ REQUIRES: dict[str, str | dict[str, str]] = {
 # Pages outside any one classroom: who may open them once signed in (anonymous visitors are sent to log in).
 OUTSIDE = {"list": "signed_in", "create": "instructor", "join": "signed_in", "join_link": "signed_in"}
 URL_NAMES = sorted(REQUIRES.keys() | OUTSIDE.keys())
+# While the classroom views are being built, names not served yet are skipped. Set to False once they are all
+# merged: then a page the table lists but the site does not serve fails the test.
+SKIP_UNSERVED = True
 
 ACTORS = ("owner", "co_instructor", "ta_same", "ta_other", "student", "other_student", "stranger", "anonymous")
 ROLE = {
@@ -360,6 +363,8 @@ def test_the_documented_permission_table_is_permissions_actions(document):
 def test_each_url_answers_each_actor_as_the_permission_table_says(request, name):
     pattern = served_patterns().get(name)
     if pattern is None:
+        if not SKIP_UNSERVED:
+            pytest.fail(f"classrooms:{name} is in the table but the site does not serve it")
         pytest.skip(f"classrooms:{name} is not served yet")
     failures = check_url(request.getfixturevalue("cast"), name, pattern)
     assert not failures, "\n".join(failures)
