@@ -13,10 +13,9 @@ from django.utils import timezone
 
 from iamtutor.classrooms import log
 from iamtutor.classrooms.federation import organization_data
+from iamtutor.classrooms.filecheck import MAX_PROBLEMS, check_classroom_file
 from iamtutor.classrooms.files import (
-    MAX_PROBLEMS,
     ClassroomFileError,
-    check_classroom_file,
     dumps,
     export_classroom,
     import_classroom,
@@ -311,7 +310,7 @@ def test_a_file_with_no_owner_or_two_is_refused(sound):
 
 
 def test_too_many_students_is_refused_without_reading_them(sound, monkeypatch):
-    monkeypatch.setattr("iamtutor.classrooms.files.MAX_STUDENTS", 2)
+    monkeypatch.setattr("iamtutor.classrooms.filecheck.MAX_STUDENTS", 2)
     problems = _problems(dumps(sound))
     assert "classroom.students: A classroom file holds at most 2 of these, not 3." in problems
 
