@@ -44,6 +44,8 @@ bench: setup
 	DEBUG=true $(PY) manage.py bench_pages
 	DEBUG=true $(PY) manage.py bench_diagrams
 	DEBUG=true $(PY) manage.py bench_cross_account
+	DEBUG=true $(PY) manage.py bench_classroom
+	DEBUG=true $(PY) manage.py bench_roster
 
 # Generated documents through the policy parser and world loader; fails if any escapes as a crash.
 FUZZ_COUNT ?= 100000

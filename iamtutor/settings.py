@@ -266,6 +266,15 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# --- Classrooms' lifecycle ---------------------------------------------------------------------------------------
+# purge_classrooms exports each classroom archived for more than CLASSROOM_RETENTION_DAYS to a classroom file in
+# CLASSROOM_ARCHIVE_DIR, then deletes it; `classroom import` reads files up to CLASSROOM_FILE_MAX_BYTES.
+CLASSROOM_RETENTION_DAYS = env_int("CLASSROOM_RETENTION_DAYS", 180)
+if CLASSROOM_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"CLASSROOM_RETENTION_DAYS must be 1 or more, not {CLASSROOM_RETENTION_DAYS}.")
+CLASSROOM_ARCHIVE_DIR = Path(os.environ.get("CLASSROOM_ARCHIVE_DIR") or BASE_DIR / "archive" / "classrooms")
+CLASSROOM_FILE_MAX_BYTES = env_int("CLASSROOM_FILE_MAX_BYTES", 256 * 1024 * 1024)
+
 # --- Security headers ----------------------------------------------------------------------------------------
 # A strict Content-Security-Policy (Django 6's middleware): our own files only, no inline script or style
 # except where a template carries the per-request nonce.

@@ -1,20 +1,33 @@
-"""Admin for every classroom model. The organization's ids, member account ids and OU ids are read-only: other
-records and students' worlds refer to them. The staff log and snapshots are records: they are read, never
-edited here."""
+"""Admin for every classroom model, to look at. Changes go through the site, where permissions are checked and
+the staff log records them; deletion through ``purge_classrooms`` (which writes the classroom file first and
+removes the students' classroom sandboxes with it). Snapshots' world data is never shown."""
 
 from django.contrib import admin
 
 from .models import Classroom, Enrollment, Guardrail, JoinKey, Section, Snapshot, StaffAction, StaffMember
 
 
-class SectionInline(admin.TabularInline):
+class ReadOnly:
+    """Shown, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SectionInline(ReadOnly, admin.TabularInline):
     model = Section
     extra = 0
     fields = ("name", "ou_id", "position")
     readonly_fields = ("ou_id",)
 
 
-class StaffInline(admin.TabularInline):
+class StaffInline(ReadOnly, admin.TabularInline):
     model = StaffMember
     extra = 0
     fields = ("user", "role")
@@ -22,7 +35,7 @@ class StaffInline(admin.TabularInline):
 
 
 @admin.register(Classroom)
-class ClassroomAdmin(admin.ModelAdmin):
+class ClassroomAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "state", "clock_mode", "org_id", "management_account_id", "created_by", "created")
     list_filter = ("state", "clock_mode")
     search_fields = ("name", "org_id", "root_id", "management_account_id", "created_by__username")
@@ -33,7 +46,7 @@ class ClassroomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "classroom", "ou_id", "position")
     list_filter = ("classroom__state",)
     search_fields = ("name", "ou_id", "classroom__name")
@@ -42,7 +55,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("user", "role", "classroom", "added")
     list_filter = ("role",)
     search_fields = ("user__username", "user__email", "classroom__name")
@@ -53,7 +66,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("user", "classroom", "section", "account_id", "state", "joined")
     list_filter = ("state", "classroom__state")
     search_fields = ("user__username", "user__email", "account_id", "classroom__name")
@@ -63,7 +76,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(JoinKey)
-class JoinKeyAdmin(admin.ModelAdmin):
+class JoinKeyAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("classroom", "kind", "enabled", "expires_at", "created")
     list_filter = ("kind", "enabled")
     search_fields = ("classroom__name", "value")
@@ -73,7 +86,7 @@ class JoinKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Guardrail)
-class GuardrailAdmin(admin.ModelAdmin):
+class GuardrailAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "kind", "classroom", "preset", "revision", "updated")
     list_filter = ("kind", "preset")
     search_fields = ("name", "description", "classroom__name")
@@ -82,18 +95,8 @@ class GuardrailAdmin(admin.ModelAdmin):
     list_select_related = ("classroom",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records: listed and shown, never added or edited by hand (deleting stays possible, for the operator)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(StaffAction)
-class StaffActionAdmin(ReadOnlyAdmin):
+class StaffActionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("created", "classroom", "actor_name", "action", "enrollment", "reason")
     list_filter = ("action",)
     search_fields = ("actor_name", "reason", "classroom__name", "enrollment__user__username")
@@ -102,7 +105,7 @@ class StaffActionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(ReadOnlyAdmin):
+class SnapshotAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("enrollment", "taken_by", "created", "restored_at")
     list_filter = ("restored_at",)
     search_fields = ("enrollment__user__username", "enrollment__account_id", "reason")

@@ -7,6 +7,7 @@ from .models import Classroom, Enrollment, StaffAction
 # action -> how the log words it (the detail adds the specifics)
 ACTIONS = {
     "classroom_created": "created the classroom",
+    "classroom_imported": "imported the classroom from a classroom file",
     "settings_changed": "changed the classroom's settings",
     "state_changed": "changed the classroom's state",
     "joining_changed": "changed how students join",

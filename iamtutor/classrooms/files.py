@@ -1,0 +1,442 @@
+"""Classroom files: a whole classroom as one JSON document in the world format (docs/classrooms.md, "The
+classroom file"), for ``manage.py classroom export|import`` and the archives ``purge_classrooms`` writes.
+
+``export_classroom`` builds the document from the rows. ``read_classroom_file`` parses one and checks it
+without touching the database (``filecheck``: every problem, with its path). ``import_classroom`` checks it
+against the site (users, ids already taken) and then creates the classroom, its students' member accounts and
+its guardrails in one transaction. The file holds no secret: access keys' secrets, STS sessions and audit
+events stay behind, as in a sandbox export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from iamtutor.engine import EngineError
+from iamtutor.sandbox.models import Sandbox, SandboxAccount
+from iamtutor.sandbox.worlds import check_text, parse_json, replace_contents
+
+from . import ids, log
+from .federation import organization_data
+from .filecheck import (
+    FORMAT,
+    VERSION,
+    ClassroomFileError,
+    Problem,
+    check_classroom_file,
+    engine_problem,
+)
+from .models import Classroom, Enrollment, Guardrail, Section, StaffAction, StaffMember
+
+# ---- export -------------------------------------------------------------------------------------------------
+
+
+def export_classroom(classroom: Classroom) -> dict:
+    """``classroom`` as a classroom file: the organization and every student's member account as a world, and
+    the classroom's own settings, sections, staff, students, guardrails and staff log."""
+    enrollments = list(classroom.enrollments.select_related("user", "section", "sandbox").order_by("pk"))
+    rows: dict = {}
+    for account in SandboxAccount.objects.filter(sandbox__in=[e.sandbox_id for e in enrollments]).order_by(
+        "sandbox", "position"
+    ):
+        rows.setdefault(account.sandbox_id, []).append(account)
+    world: dict = {"partition": "aws", "organization": organization_data(classroom), "accounts": {}}
+    students = []
+    for enrollment in enrollments:
+        accounts = rows.get(enrollment.sandbox_id, [])
+        own = next((a for a in accounts if a.account_id == enrollment.account_id), None)
+        world["accounts"][enrollment.account_id] = _account_document(own) if own else {}
+        students.append(_student_entry(enrollment, accounts, [a for a in accounts if a is not own]))
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported": _iso(timezone.now()),
+        "world": world,
+        "classroom": _classroom_entry(classroom, students),
+    }
+
+
+def dumps(data: dict) -> bytes:
+    """A classroom file's bytes: UTF-8 JSON, one level of indentation per nesting level, keys in order."""
+    return json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def write_file(path: Path, raw: bytes) -> None:
+    """Writes ``raw`` to ``path`` readable by its owner only (it names students), all at once: into a
+    temporary file beside it, flushed to disk, then renamed over ``path``. Raises ``OSError``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _classroom_entry(classroom: Classroom, students: list[dict]) -> dict:
+    staff = classroom.staff.select_related("user").prefetch_related("sections").order_by("pk")
+    guardrails = classroom.guardrails.all()
+    return {
+        "name": classroom.name,
+        "description": classroom.description,
+        "state": classroom.state,
+        "seat_limit": classroom.seat_limit,
+        "created": _iso(classroom.created),
+        "opened_at": _iso(classroom.opened_at),
+        "closed_at": _iso(classroom.closed_at),
+        "archived_at": _iso(classroom.archived_at),
+        "clock": {
+            "mode": classroom.clock_mode,
+            "offset": classroom.clock_offset,
+            "paused_at": _iso(classroom.clock_frozen_at),
+        },
+        "sections": [{"name": s.name, "ou_id": s.ou_id} for s in classroom.sections.all()],
+        "staff": [
+            {"username": m.user.username, "role": m.role, "sections": [s.ou_id for s in m.sections.all()]}
+            for m in staff
+        ],
+        "students": students,
+        "guardrails": [
+            {"kind": g.kind, "name": g.name, "description": g.description, "preset": g.preset, "position": g.position}
+            for g in guardrails
+        ],
+        "log": _log_entries(classroom),
+    }
+
+
+def _student_entry(enrollment: Enrollment, accounts: list[SandboxAccount], others: list[SandboxAccount]) -> dict:
+    sandbox = enrollment.sandbox
+    compute = {a.account_id: a.compute for a in accounts if a.compute}
+    return {
+        "username": enrollment.user.username,
+        "account_id": enrollment.account_id,
+        "section": enrollment.section.ou_id if enrollment.section else None,
+        "state": enrollment.state,
+        "clock_extension": enrollment.clock_extension,
+        "joined": _iso(enrollment.joined),
+        "removed_at": _iso(enrollment.removed_at),
+        "sandbox": {
+            "name": sandbox.name,
+            "clock_offset": sandbox.clock_offset,
+            "clock_paused_at": _iso(sandbox.clock_frozen_at),
+            "read_only_reason": sandbox.read_only_reason,
+        },
+        "other_accounts": {a.account_id: _account_document(a) for a in others},
+        "compute": compute,
+    }
+
+
+def _account_document(account: SandboxAccount) -> dict:
+    return {**({"alias": account.alias} if account.alias else {}), **account.document}
+
+
+def _log_entries(classroom: Classroom) -> list[dict]:
+    entries = classroom.staff_actions.select_related("enrollment").order_by("created", "pk")
+    return [
+        {
+            "time": _iso(entry.created),
+            "actor": entry.actor_name,
+            "action": entry.action,
+            "student": entry.enrollment.account_id if entry.enrollment else None,
+            "reason": entry.reason,
+            "detail": entry.detail,
+        }
+        for entry in entries
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# ---- reading and checking (no database) ------------------------------------------------------------------------
+
+
+def read_classroom_file(raw: bytes) -> dict:
+    """Parses and checks a classroom file's bytes; returns its data, or raises ``ClassroomFileError`` listing
+    every problem found (the file's size and nesting are checked before anything else is read)."""
+    limit = settings.CLASSROOM_FILE_MAX_BYTES
+    if len(raw) > limit:
+        raise ClassroomFileError([Problem("", f"The file is {len(raw):,} bytes; the limit is {limit:,} bytes.")])
+    try:
+        data = parse_json(raw)
+        check_text(data)
+    except EngineError as err:
+        raise ClassroomFileError([engine_problem(err, "")]) from None
+    problems = check_classroom_file(data)
+    if problems:
+        raise ClassroomFileError(problems)
+    return data
+
+
+# ---- import ---------------------------------------------------------------------------------------------------
+
+FREE_TEXT = frozenset({"username", "name", "description", "reason", "actor", "preset"})
+
+
+def site_problems(
+    data: dict, *, owner=None, renumber: bool = False, create_missing_users: bool = False
+) -> list[Problem]:
+    """What stops checked classroom-file ``data`` from being imported on this site: users it names that do not
+    exist (unless they are to be created), and ids another classroom already uses (unless renumbering)."""
+    problems = [] if create_missing_users else _missing_users(data, owner)
+    if not renumber:
+        problems += _taken_ids(data)
+    return problems
+
+
+def _named_users(data: dict, owner) -> dict[str, str]:
+    """user name -> the path that names them, for every user the import needs."""
+    room = data["classroom"]
+    named = {}
+    for i, entry in enumerate(room["staff"]):
+        if owner is None or entry["role"] != StaffMember.OWNER:
+            named.setdefault(entry["username"], f"classroom.staff[{i}].username")
+    for i, entry in enumerate(room["students"]):
+        named.setdefault(entry["username"], f"classroom.students[{i}].username")
+    return named
+
+
+def _missing_users(data: dict, owner) -> list[Problem]:
+    named = _named_users(data, owner)
+    found = set(get_user_model().objects.filter(username__in=named).values_list("username", flat=True))
+    return [
+        Problem(path, f"There is no user {name} on this site.") for name, path in named.items() if name not in found
+    ]
+
+
+def _taken_ids(data: dict) -> list[Problem]:
+    org = data["world"]["organization"]
+    room = data["classroom"]
+    problems = []
+    if Classroom.objects.filter(org_id=org["id"]).exists():
+        problems.append(Problem("world.organization.id", f"Organization {org['id']} is already a classroom here."))
+    accounts = {org["management_account"]: "world.organization.management_account"}
+    accounts.update({s["account_id"]: f"classroom.students[{i}].account_id" for i, s in enumerate(room["students"])})
+    used = set(Enrollment.objects.filter(account_id__in=accounts).values_list("account_id", flat=True))
+    used |= set(
+        Classroom.objects.filter(management_account_id__in=accounts).values_list("management_account_id", flat=True)
+    )
+    problems += [Problem(accounts[a], f"Account {a} is already used on this site.") for a in sorted(used)]
+    sections = {s["ou_id"]: f"classroom.sections[{i}].ou_id" for i, s in enumerate(room["sections"])}
+    for ou_id in Section.objects.filter(ou_id__in=sections).values_list("ou_id", flat=True):
+        problems.append(Problem(sections[ou_id], f"OU {ou_id} is already used on this site."))
+    return problems
+
+
+def renumbered(data: dict) -> dict:
+    """``data`` with new ids, unused on this site, for the organization, its root, its OUs, its management
+    account and every student's account, changed wherever they appear (ARNs, trust policies, guardrail
+    targets); user names, names, descriptions and reasons are left as written."""
+    org = data["world"]["organization"]
+    room = data["classroom"]
+    new_org, new_root = ids.new_org_ids()
+    mapping = {org["id"]: new_org, org["root_id"]: new_root}
+    mapping.update({s["ou_id"]: ids.new_ou_id(new_root) for s in room["sections"]})
+    kept = {a for s in room["students"] for a in s["other_accounts"]}
+    for account_id in [org["management_account"], *(s["account_id"] for s in room["students"])]:
+        mapping[account_id] = _fresh_account_id(kept | set(mapping.values()))
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, sorted(mapping, key=len, reverse=True))) + r")(?![A-Za-z0-9])"
+    )
+    swapped = _swap(data, pattern, mapping)
+    for old, new in zip(room["students"], swapped["classroom"]["students"], strict=True):
+        new["sandbox"]["name"] = pattern.sub(lambda m: mapping[m.group()], old["sandbox"]["name"])
+    return swapped
+
+
+def _fresh_account_id(avoid: set[str]) -> str:
+    while (candidate := ids.new_account_id()) in avoid:
+        pass
+    return candidate
+
+
+def _swap(value: object, pattern: re.Pattern, mapping: dict[str, str]) -> object:
+    """``value`` with every id in ``mapping`` replaced, in strings and object keys, except free text."""
+    if isinstance(value, str):
+        return pattern.sub(lambda m: mapping[m.group()], value)
+    if isinstance(value, list):
+        return [_swap(item, pattern, mapping) for item in value]
+    if isinstance(value, dict):
+        return {
+            _swap(key, pattern, mapping): item if key in FREE_TEXT else _swap(item, pattern, mapping)
+            for key, item in value.items()
+        }
+    return value
+
+
+def import_classroom(
+    data: dict, *, owner=None, renumber: bool = False, create_missing_users: bool = False
+) -> Classroom:
+    """Creates the classroom of checked classroom-file ``data`` (``read_classroom_file``) in one transaction.
+
+    ``owner`` (a user) replaces the file's owner; ``renumber`` gives the classroom new ids; with
+    ``create_missing_users`` the students and staff the file names are created (with no usable password) when
+    this site has no user of that name, else each missing one is a problem. An archived classroom's retention
+    starts again at the import. Raises ``ClassroomFileError`` and changes nothing when anything stops it.
+    """
+    problems = site_problems(data, owner=owner, renumber=renumber, create_missing_users=create_missing_users)
+    if problems:
+        raise ClassroomFileError(problems)
+    if renumber:
+        data = renumbered(data)
+    try:
+        with transaction.atomic():
+            return _Import(data, owner).run()
+    except IntegrityError:
+        raise ClassroomFileError(
+            [Problem("", "Another classroom took one of this file's ids during the import, so nothing was imported.")]
+        ) from None
+
+
+class _Import:
+    def __init__(self, data: dict, owner) -> None:
+        self.data = data
+        self.room = data["classroom"]
+        self.org = data["world"]["organization"]
+        self.users = self._users(_named_users(data, owner))
+        file_owner = next(s["username"] for s in self.room["staff"] if s["role"] == StaffMember.OWNER)
+        self.owner = owner or self.users[file_owner]
+
+    @staticmethod
+    def _users(named: dict[str, str]) -> dict:
+        model = get_user_model()
+        users = {user.username: user for user in model.objects.filter(username__in=named)}
+        for name in named.keys() - users.keys():
+            users[name] = model.objects.create_user(name, password=None)
+        return users
+
+    def run(self) -> Classroom:
+        self.classroom = self._classroom()
+        self.sections = {
+            entry["ou_id"]: Section.objects.create(
+                classroom=self.classroom, name=entry["name"], ou_id=entry["ou_id"], position=position
+            )
+            for position, entry in enumerate(self.room["sections"])
+        }
+        self._staff()
+        self.enrollments = self._students()
+        self._guardrails()
+        self._log()
+        log.record(self.classroom, None, "classroom_imported", students=len(self.enrollments))
+        return self.classroom
+
+    def _classroom(self) -> Classroom:
+        room, clock = self.room, self.room["clock"]
+        archived = room["state"] == Classroom.ARCHIVED
+        classroom = Classroom.objects.create(
+            name=room["name"],
+            description=room.get("description", ""),
+            org_id=self.org["id"],
+            root_id=self.org["root_id"],
+            management_account_id=self.org["management_account"],
+            state=room["state"],
+            clock_mode=clock["mode"],
+            clock_offset=clock["offset"],
+            clock_frozen_at=_when(clock["paused_at"]),
+            seat_limit=room.get("seat_limit"),
+            created_by=self.owner,
+            opened_at=_when(room.get("opened_at")),
+            closed_at=_when(room.get("closed_at")),
+            archived_at=timezone.now() if archived else _when(room.get("archived_at")),
+        )
+        if room.get("created"):
+            Classroom.objects.filter(pk=classroom.pk).update(created=_when(room["created"]))
+            classroom.refresh_from_db(fields=["created"])
+        return classroom
+
+    def _staff(self) -> None:
+        for entry in self.room["staff"]:
+            user = self.owner if entry["role"] == StaffMember.OWNER else self.users[entry["username"]]
+            if user == self.owner and entry["role"] != StaffMember.OWNER:
+                continue  # the new owner keeps only the owner's role
+            member = StaffMember.objects.create(classroom=self.classroom, user=user, role=entry["role"])
+            member.sections.set([self.sections[ou_id] for ou_id in entry["sections"]])
+
+    def _students(self) -> dict[str, Enrollment]:
+        enrollments = []
+        for entry in self.room["students"]:
+            account_id, settings_ = entry["account_id"], entry["sandbox"]
+            user = self.users[entry["username"]]
+            sandbox = Sandbox.objects.create(owner=user, kind=Sandbox.CLASSROOM, name=settings_["name"])
+            world = {"partition": "aws", "accounts": {account_id: self.data["world"]["accounts"][account_id]}}
+            world["accounts"].update(entry["other_accounts"])
+            replace_contents(sandbox, world, entry["compute"])
+            Sandbox.objects.filter(pk=sandbox.pk).update(
+                clock_offset=settings_["clock_offset"],
+                clock_frozen_at=_when(settings_["clock_paused_at"]),
+                read_only_reason=settings_["read_only_reason"],
+            )
+            enrollments.append(
+                Enrollment(
+                    classroom=self.classroom,
+                    user=user,
+                    section=self.sections.get(entry["section"]),
+                    sandbox=sandbox,
+                    account_id=account_id,
+                    state=entry["state"],
+                    clock_extension=entry["clock_extension"],
+                    removed_at=_when(entry["removed_at"]),
+                )
+            )
+        Enrollment.objects.bulk_create(enrollments)
+        for enrollment, entry in zip(enrollments, self.room["students"], strict=True):
+            enrollment.joined = _when(entry["joined"]) or enrollment.joined
+        Enrollment.objects.bulk_update(enrollments, ["joined"])  # bulk_update keeps the file's time
+        return {e.account_id: e for e in enrollments}
+
+    def _guardrails(self) -> None:
+        extras = {(g["kind"], g["name"]): g for g in self.room.get("guardrails", [])}
+        rows = []
+        for kind, section in ((Guardrail.SCP, "scps"), (Guardrail.RCP, "rcps")):
+            for position, policy in enumerate(self.org.get(section) or []):
+                extra = extras.get((kind, policy["name"]), {})
+                rows.append(
+                    Guardrail(
+                        classroom=self.classroom,
+                        kind=kind,
+                        name=policy["name"],
+                        description=extra.get("description", ""),
+                        document=policy["document"],
+                        targets=policy.get("targets") or [],
+                        preset=extra.get("preset", ""),
+                        position=extra.get("position", position),
+                    )
+                )
+        Guardrail.objects.bulk_create(rows)
+
+    def _log(self) -> None:
+        entries = self.room.get("log", [])
+        rows = [
+            StaffAction(
+                classroom=self.classroom,
+                actor=self.users.get(entry["actor"]),
+                actor_name=entry["actor"],
+                action=entry["action"],
+                enrollment=self.enrollments.get(entry.get("student")),
+                reason=entry.get("reason", ""),
+                detail=entry.get("detail", {}),
+            )
+            for entry in entries
+        ]
+        StaffAction.objects.bulk_create(rows, batch_size=1000)
+        for row, entry in zip(rows, entries, strict=True):
+            row.created = _when(entry["time"]) or row.created
+        StaffAction.objects.bulk_update(rows, ["created"], batch_size=1000)
+
+
+def _when(text: str | None) -> datetime | None:
+    return parse_datetime(text) if text else None

@@ -1,0 +1,115 @@
+"""Stand-in classroom views for testing the permission walker (``test_permission_matrix``): the site's URL map
+with the classroom URLs the notes fix, each view doing exactly what ``REQUIRES`` says, plus broken views the
+walker must catch (``OVERRIDES`` swaps one in)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import include, path
+from django.views.decorators.http import require_http_methods
+
+from iamtutor import urls as site_urls
+from iamtutor.accounts.roles import is_instructor
+from iamtutor.classrooms.models import Enrollment, Guardrail, JoinKey
+from iamtutor.classrooms.permissions import get_classroom, get_student
+from iamtutor.sandbox.models import Sandbox
+
+ROUTES = {
+    "list": "",
+    "create": "new/",
+    "join": "join/",
+    "join_link": "join/<str:token>/",
+    "detail": "<uuid:pk>/",
+    "settings": "<uuid:pk>/settings/",
+    "staff": "<uuid:pk>/staff/",
+    "sections": "<uuid:pk>/sections/",
+    "state": "<uuid:pk>/state/",
+    "joining": "<uuid:pk>/joining/",
+    "roster": "<uuid:pk>/roster/",
+    "roster_csv": "<uuid:pk>/roster.csv",
+    "student_move": "<uuid:pk>/roster/<int:student>/move/",
+    "student_remove": "<uuid:pk>/roster/<int:student>/remove/",
+    "guardrails": "<uuid:pk>/guardrails/",
+    "guardrail_new": "<uuid:pk>/guardrails/new/",
+    "guardrail_edit": "<uuid:pk>/guardrails/<int:guardrail>/",
+    "guardrail_delete": "<uuid:pk>/guardrails/<int:guardrail>/delete/",
+    "clock": "<uuid:pk>/clock/",
+    "student": "<uuid:pk>/students/<int:student>/",
+    "student_reset": "<uuid:pk>/students/<int:student>/reset/",
+    "student_undo": "<uuid:pk>/students/<int:student>/undo/",
+    "student_extend": "<uuid:pk>/students/<int:student>/extend/",
+    "student_view": "<uuid:pk>/students/<int:student>/view/",
+    "log": "<uuid:pk>/log/",
+    "my_log": "<uuid:pk>/my-log/",
+}
+OVERRIDES: dict = {}
+
+
+def _action(name: str, method: str) -> str:
+    from tests.classrooms.test_permission_matrix import REQUIRES
+
+    required = REQUIRES[name]
+    return required if isinstance(required, str) else required[method]
+
+
+@require_http_methods(["GET", "POST"])
+def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=None):
+    if name in OVERRIDES:
+        return OVERRIDES[name](request, name=name, pk=pk, student=student)
+    if pk is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if name == "create" and not is_instructor(request.user):
+            raise PermissionDenied("Only instructors can create classrooms.")
+        if token is not None:
+            get_object_or_404(JoinKey, value=token)
+        return HttpResponse("ok")
+    action = _action(name, request.method)
+    classroom, actor = get_classroom(request, pk, action)
+    if student is not None:
+        get_student(actor, student, action)
+    if guardrail is not None:
+        get_object_or_404(Guardrail, classroom=classroom, pk=guardrail)
+    return HttpResponse("ok")
+
+
+# ---- broken views ----------------------------------------------------------------------------------------------
+
+
+def reset_without_asking(request, *, name, pk, student):
+    """Checks only that the visitor belongs to the classroom, then changes the student's account."""
+    _, actor = get_classroom(request, pk, "view")
+    enrollment = get_object_or_404(Enrollment, classroom=actor.classroom, pk=student)
+    if request.method == "POST":
+        Sandbox.objects.filter(pk=enrollment.sandbox_id).update(read_only_reason="reset by anyone")
+    return HttpResponse("reset")
+
+
+def refuse_everyone(request, *, name, pk, student):
+    raise PermissionDenied("No.")
+
+
+def touch_classmates(request, *, name, pk, student):
+    classroom, actor = get_classroom(request, pk, "use_account")
+    if request.method == "POST":
+        Sandbox.objects.filter(enrollment__classroom=classroom).exclude(pk=actor.enrollment.sandbox_id).update(
+            clock_offset=999
+        )
+    return HttpResponse("ok")
+
+
+def refuse_without_reason(request, *, name, pk, student):
+    _, actor = get_classroom(request, pk, "view")
+    if actor.role not in ("owner", "co_instructor"):
+        raise PermissionDenied("")
+    return HttpResponse("ok")
+
+
+classroom_patterns = [path(route, stand_in, {"name": name}, name=name) for name, route in ROUTES.items()]
+urlpatterns = [
+    *(p for p in site_urls.urlpatterns if getattr(p, "app_name", None) != "classrooms"),
+    path("classrooms/", include((classroom_patterns, "classrooms"))),
+]
