@@ -108,10 +108,7 @@ def apply_to_students(classroom: Classroom) -> int:
     (whatever the class size); returns how many sandboxes it set. Nothing in a self-paced classroom."""
     if classroom.clock_mode != Classroom.CLASS_CLOCK:
         return 0
-    extension = Coalesce(
-        Subquery(Enrollment.objects.filter(sandbox_id=OuterRef("pk")).order_by().values("clock_extension")[:1]),
-        Value(0),
-    )
+    extension = _extension()
     frozen = classroom.clock_frozen_at
     paused_at = None
     if frozen is not None:
@@ -121,6 +118,23 @@ def apply_to_students(classroom: Classroom) -> int:
         )
     students = Sandbox.objects.filter(enrollment__classroom=classroom, enrollment__state=Enrollment.ACTIVE)
     return students.update(clock_offset=Value(classroom.clock_offset) - extension, clock_frozen_at=paused_at)
+
+
+def clock_mode_changed(classroom: Classroom) -> int:
+    """Call in the transaction that switches ``classroom.clock_mode``: in class-clock mode every student's clock
+    follows the class clock; going self-paced, each student's clock runs on from the time it showed (a paused
+    class no longer holds anyone's clock still). One UPDATE; returns how many sandboxes it set."""
+    if classroom.clock_mode == Classroom.CLASS_CLOCK:
+        return apply_to_students(classroom)
+    offset = _seconds(class_time(classroom) - timezone.now())
+    students = Sandbox.objects.filter(enrollment__classroom=classroom, enrollment__state=Enrollment.ACTIVE)
+    return students.update(clock_offset=Value(offset) - _extension(), clock_frozen_at=None)
+
+
+def _extension() -> Coalesce:
+    """In an UPDATE of sandboxes: the extra time (seconds) of the student owning each."""
+    extra = Enrollment.objects.filter(sandbox_id=OuterRef("pk")).order_by().values("clock_extension")[:1]
+    return Coalesce(Subquery(extra), Value(0))
 
 
 def ahead_of_real_time(moment: datetime, now: datetime | None = None) -> str:

@@ -120,6 +120,8 @@ def test_a_fast_forward_expires_every_students_session_at_once(classroom, carol,
     students = [alice_enrolled, bob_enrolled, third]
     sessions = [_assume(enrollment) for enrollment in students]
     assert all(session.expires_at > _now(enrollment) for session, enrollment in zip(sessions, students, strict=True))
+    before = client_for(third.user).get(reverse("sandbox:credentials", args=[third.sandbox_id]))
+    assert len(before.context["active"]) == 1
 
     client = client_for(carol)
     response = client.post(_url(classroom), {"action": "forward", "minutes": "60"})
@@ -127,9 +129,8 @@ def test_a_fast_forward_expires_every_students_session_at_once(classroom, carol,
 
     for session, enrollment in zip(sessions, students, strict=True):
         assert session.expires_at <= _now(enrollment), enrollment.user
-        owner = client_for(enrollment.user)
-        page = owner.get(reverse("sandbox:credentials", args=[enrollment.sandbox_id])).content.decode()
-        assert "0 active" in page or "expired" in page.lower()
+        response = client_for(enrollment.user).get(reverse("sandbox:credentials", args=[enrollment.sandbox_id]))
+        assert response.context["active"] == [] and 'class="status-expired"' in response.content.decode()
     followed = client.get(_url(classroom)).content.decode()
     assert "1 h ahead of real time" in followed
 
@@ -318,6 +319,23 @@ def test_a_self_paced_classroom_has_no_class_clock(classroom, carol, alice_enrol
     assert response.status_code == 400 and "This classroom is self-paced" in response.content.decode()
     alice_enrolled.sandbox.refresh_from_db()
     assert alice_enrolled.sandbox.clock_offset == 0
+
+
+def test_switching_clock_modes_hands_each_student_their_clock_and_back(classroom, carol, alice_enrolled, bob_enrolled):
+    Enrollment.objects.filter(pk=bob_enrolled.pk).update(clock_extension=600)
+    _forward(classroom, carol, 60)
+    moment = clock.change_clock(classroom, carol, clock.ClockChange(clock.PAUSE))
+    # Going self-paced: nobody's clock is held still any more; each runs on from the time it showed.
+    Classroom.objects.filter(pk=classroom.pk).update(clock_mode=Classroom.SELF_PACED)
+    assert clock.clock_mode_changed(Classroom.objects.get(pk=classroom.pk)) == 2
+    alice, bob = (Sandbox.objects.get(pk=e.sandbox_id) for e in (alice_enrolled, bob_enrolled))
+    assert alice.clock_frozen_at is None and bob.clock_frozen_at is None
+    assert abs(sandbox_now(alice) - moment) < timedelta(seconds=2)
+    assert abs(sandbox_now(bob) - (moment - timedelta(minutes=10))) < timedelta(seconds=2)
+    # And back: the class clock (still paused) holds everyone again.
+    Classroom.objects.filter(pk=classroom.pk).update(clock_mode=Classroom.CLASS_CLOCK)
+    clock.clock_mode_changed(Classroom.objects.get(pk=classroom.pk))
+    assert _now(alice_enrolled) == moment and _now(bob_enrolled) == moment - timedelta(minutes=10)
 
 
 def test_a_student_cannot_move_the_class_clock_from_their_sandbox(classroom, alice, alice_enrolled):
