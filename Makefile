@@ -43,6 +43,7 @@ bench: setup
 	DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DEBUG=true $(PY) manage.py bench_pages
 	DEBUG=true $(PY) manage.py bench_diagrams
+	DEBUG=true $(PY) manage.py bench_cross_account
 
 # Generated documents through the policy parser and world loader; fails if any escapes as a crash.
 FUZZ_COUNT ?= 100000

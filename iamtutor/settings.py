@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "iamtutor.sandbox.nav.sandbox_links",
+                "iamtutor.classrooms.nav.main_nav",
             ],
         },
     },

@@ -12,3 +12,4 @@ class ClassroomsConfig(AppConfig):
         from .federation import ClassroomFederation
 
         hooks.register(ClassroomFederation())
+        from . import nav  # noqa: F401  (connects the main navigation's signals)

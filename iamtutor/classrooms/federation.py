@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 
-from . import permissions
+from . import guardrails, permissions
 from .membership import student_world
-from .models import Classroom, Enrollment, Guardrail
+from .models import Classroom, Enrollment
 
 CLASS_CLOCK_MESSAGE = (
     "Your instructor sets the clock for the whole class, so it cannot be changed here. "
@@ -28,6 +28,9 @@ class ClassroomFederation:
         return organization_data(enrollment.classroom)
 
     def peer_account(self, sandbox: Sandbox, account_id: str) -> SandboxAccount | None:
+        """The member account ``account_id`` of an active classmate in the same classroom (one query), or None:
+        for a personal sandbox, the student's own account, a removed student's, another classroom's, or an
+        account id nobody has. The caller only reads it."""
         enrollment = _enrollment(sandbox)
         if enrollment is None or account_id == enrollment.account_id:
             return None
@@ -37,6 +40,7 @@ class ClassroomFederation:
                 is_learners=True,
                 sandbox__enrollment__classroom_id=enrollment.classroom_id,
                 sandbox__enrollment__account_id=account_id,
+                sandbox__enrollment__state=Enrollment.ACTIVE,
             )
             .exclude(sandbox=sandbox)
             .first()
@@ -76,7 +80,8 @@ def _enrollment(sandbox: Sandbox) -> Enrollment | None:
 
 def organization_data(classroom: Classroom) -> dict:
     """The classroom as a world-format ``organization`` section: root, one OU per section, every active
-    student's account as a member, and the guardrails as SCPs and RCPs."""
+    student's account as a member, and the guardrails as SCPs and RCPs (with AWS's FullAWSAccess beside
+    them, ``guardrails.organization_policies``)."""
     members = list(
         Enrollment.objects.filter(classroom=classroom, state=Enrollment.ACTIVE).values_list(
             "account_id", "section__ou_id"
@@ -95,10 +100,6 @@ def organization_data(classroom: Classroom) -> dict:
         "root_id": classroom.root_id,
         "accounts": [account_id for account_id, _ in members],
         "ous": list(ous.values()),
-        "scps": [],
-        "rcps": [],
+        **guardrails.organization_policies(classroom),
     }
-    for guardrail in classroom.guardrails.all():
-        section = "scps" if guardrail.kind == Guardrail.SCP else "rcps"
-        data[section].append({"name": guardrail.name, "targets": guardrail.targets, "document": guardrail.document})
     return data

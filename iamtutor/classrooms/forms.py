@@ -1,15 +1,475 @@
-"""The classroom pages' forms, one section per area. Each form checks its input and words every refusal for
-the page; the domain modules (``clock``, ``students``…) do the work."""
+"""The classroom pages' forms, one section per area (``# ---- <area> ----``). Each checks its input and says,
+in words, what is wrong and where; the change itself is made by the area's module (``changes``, ``guardrails``…).
+Engine errors become form errors through the sandbox's one adapter (``iamtutor.sandbox.forms``)."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from . import clock, log, students
+from iamtutor.engine import EngineError, parse_policy
+from iamtutor.sandbox.forms import PolicyDocumentField, engine_validation_error
+
+from . import clock, guardrails, joining, log, students
+from .models import Classroom, Enrollment, Guardrail, Section, StaffMember
+
+# ---- core ----------------------------------------------------------------------------------------------------------
+
+NAME_MESSAGES = {
+    "required": _("Give the classroom a name."),
+    "max_length": _("A classroom name is at most %(limit_value)d characters (this one has %(show_value)d)."),
+}
+
+
+class ClassroomForm(forms.ModelForm):
+    """A new classroom: its name, description and clock."""
+
+    class Meta:
+        model = Classroom
+        fields = ["name", "description", "clock_mode"]
+        labels = {"name": _("Name"), "description": _("Description (optional)"), "clock_mode": _("Clock")}
+        help_texts = {
+            "name": _("What students see, for example “IAM roles, autumn term”. At most 100 characters."),
+            "description": _("Shown to everyone in the classroom. At most 2,000 characters."),
+            "clock_mode": _(
+                "With one clock for the class you can fast-forward or pause everyone's clock together, "
+                "for example to watch credentials expire. Self-paced leaves each student their own clock."
+            ),
+        }
+        error_messages = {
+            "name": NAME_MESSAGES,
+            "description": {
+                "max_length": _("The description is at most %(limit_value)d characters (this one has %(show_value)d).")
+            },
+            "clock_mode": {
+                "required": _("Choose how the clock runs."),
+                "invalid_choice": _("Choose how the clock runs."),
+            },
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "clock_mode": forms.RadioSelect,
+        }
+
+
+class SettingsForm(ClassroomForm):
+    """A classroom's settings: the new classroom's fields and the seat limit."""
+
+    seat_limit = forms.IntegerField(
+        label=_("Seat limit (optional)"),
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        help_text=_("The most students who may join; leave it empty for no limit. Students already in the class stay."),
+        error_messages={
+            "invalid": _("Write the seat limit as a whole number, or leave it empty."),
+            "min_value": _("The seat limit is at least 1 (leave it empty for no limit)."),
+            "max_value": _("The seat limit is at most %(limit_value)s."),
+        },
+        widget=forms.NumberInput(attrs={"class": "short-input"}),
+    )
+
+    class Meta(ClassroomForm.Meta):
+        fields = [*ClassroomForm.Meta.fields, "seat_limit"]
+
+
+class StateForm(forms.Form):
+    """A step of the lifecycle: the state to go to, why (for the staff log), and for archiving a confirmation."""
+
+    to = forms.ChoiceField(choices=Classroom.STATES, error_messages={"invalid_choice": _("Choose a state.")})
+    reason = forms.CharField(
+        label=_("Why (optional)"),
+        help_text=_("Kept in the staff log with the change."),
+        max_length=500,
+        required=False,
+        error_messages={
+            "max_length": _("Keep the reason to %(limit_value)d characters (this one has %(show_value)d).")
+        },
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that an archived classroom can never be opened again."), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to") == Classroom.ARCHIVED and not data.get("confirm"):
+            self.add_error("confirm", _("Tick the box to confirm that you want to archive the classroom."))
+        return data
+
+
+class SectionForm(forms.Form):
+    """A section's name, unique in its classroom whatever the case."""
+
+    name = forms.CharField(
+        label=_("Section name"),
+        max_length=64,
+        help_text=_("For example “Monday” or “Group B”. At most 64 characters."),
+        error_messages={
+            "required": _("Give the section a name."),
+            "max_length": _("A section name is at most %(limit_value)d characters (this one has %(show_value)d)."),
+        },
+    )
+
+    def __init__(self, *args, classroom: Classroom, section=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.classroom, self.section = classroom, section
+        if section is not None:  # a rename form sits in a table row, without room for help
+            self.fields["name"].help_text = ""
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        clash = self.classroom.sections.filter(name__iexact=name)
+        if self.section is not None:
+            clash = clash.exclude(pk=self.section.pk)
+        if clash.exists():
+            raise ValidationError(_("There is already a section called “%(name)s”."), params={"name": name})
+        return name
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(error_messages={"required": _("Tick the box to confirm.")})
+
+
+class StaffRoleForm(forms.Form):
+    """A staff member's role and, for a teaching assistant, the sections they look after."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=StaffMember.ROLES,
+        error_messages={"required": _("Choose a role."), "invalid_choice": _("Choose a role from the list.")},
+    )
+    sections = forms.ModelMultipleChoiceField(
+        label=_("Sections (teaching assistants only)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A teaching assistant sees and resets only the students of these sections."),
+        error_messages={
+            "invalid_choice": _("Choose sections of this classroom."),
+            "invalid_pk_value": _("Choose sections of this classroom."),
+        },
+    )
+
+    def __init__(self, *args, classroom: Classroom, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.classroom = classroom
+        self.fields["sections"].queryset = classroom.sections.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == StaffMember.TA and not data.get("sections"):
+            if not self.classroom.sections.exists():
+                self.add_error("sections", _("Add a section first: a teaching assistant looks after sections."))
+            else:
+                self.add_error("sections", _("Choose at least one section for a teaching assistant."))
+        return data
+
+
+class StaffAddForm(StaffRoleForm):
+    """Someone with an account on this site, found by username or email, joining the staff."""
+
+    who = forms.CharField(
+        label=_("Username or email"),
+        max_length=254,
+        help_text=_("They need an account on this site first."),
+        error_messages={
+            "required": _("Give the username or email of the person to add."),
+            "max_length": _("A username or email is at most %(limit_value)d characters."),
+        },
+    )
+    field_order = ["who", "role", "sections"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(role, label) for role, label in StaffMember.ROLES if role != StaffMember.OWNER]
+        self.fields["who"].widget.attrs.update(autocomplete="off", spellcheck="false", autocapitalize="none")
+
+    def clean_who(self):
+        who = self.cleaned_data["who"]
+        users = get_user_model().objects.filter(is_active=True)
+        user = users.filter(username=who).first()
+        if user is None:
+            matches = (
+                list(users.filter(email__iexact=who)[:2])
+                if "@" in who
+                else list(users.filter(username__iexact=who)[:2])
+            )
+            if len(matches) > 1:
+                raise ValidationError(
+                    _("Several accounts match “%(who)s”: give the exact username."), params={"who": who}
+                )
+            user = matches[0] if matches else None
+        if user is None:
+            raise ValidationError(
+                _("No account has the username or email “%(who)s”. Ask them to sign up first."), params={"who": who}
+            )
+        if StaffMember.objects.filter(classroom=self.classroom, user=user).exists():
+            raise ValidationError(
+                _("%(name)s is already on the staff: change their role in the list instead."),
+                params={"name": user.username},
+            )
+        return user
+
+
+# ---- guardrails ----
+
+MISSING_REVISION = "This form did not say which version of the guardrail it edits. Reload the page and save again."
+
+
+class GuardrailForm(forms.Form):
+    """An SCP or RCP and where it is attached. ``revision`` is the stored revision the page was loaded with
+    (empty for a new guardrail), so that a save over someone else's change is refused, never lost."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=1000,
+        help_text="Up to 128 letters, digits and + = , . @ _ - (no spaces), as AWS names a policy.",
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=guardrails.DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {guardrails.DESCRIPTION_MAX} characters: what it is for, in your words.",
+    )
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=[
+            (Guardrail.SCP, "Service control policy (SCP): limits what students' users and roles may do"),
+            (Guardrail.RCP, "Resource control policy (RCP): limits what anyone may do to students' resources"),
+        ],
+        initial=Guardrail.SCP,
+        widget=forms.RadioSelect,
+    )
+    document = PolicyDocumentField(
+        label="Policy document (JSON)",
+        help_text=f"At most {guardrails.DOCUMENT_MAX:,} characters, spaces and line breaks included.",
+    )
+    whole_class = forms.BooleanField(label="The whole class (the organization's root)", required=False)
+    sections = forms.MultipleChoiceField(label="Sections", required=False, widget=forms.CheckboxSelectMultiple)
+    students = forms.MultipleChoiceField(
+        label="Students' accounts", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    preset = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    reason = forms.CharField(
+        label="Reason (optional, for the staff log)",
+        required=False,
+        max_length=500,
+        help_text="Shown in the staff log beside this change.",
+    )
+
+    def __init__(
+        self, *args, classroom: Classroom, editing: bool = False, keep: tuple[str, ...] = (), **kwargs
+    ) -> None:
+        """``editing``: the form changes a stored guardrail, so it must say which revision it edits; ``keep``
+        lists account ids already attached (a removed student's), which stay selectable."""
+        super().__init__(*args, **kwargs)
+        self.classroom = classroom
+        if editing:
+            self.fields["revision"].required = True
+            self.fields["revision"].error_messages["required"] = MISSING_REVISION
+        sections = list(Section.objects.filter(classroom=classroom).values_list("ou_id", "name"))
+        self.fields["sections"].choices = [(ou_id, name) for ou_id, name in sections]
+        self.fields["students"].choices = student_choices(classroom, keep)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not guardrails.NAME_RE.fullmatch(name):
+            raise ValidationError(
+                "A guardrail's name is 1 to 128 letters, digits and + = , . @ _ - with no spaces "
+                f"(it had {len(name):,} characters).",
+                code="ValidationError",
+            )
+        if name.lower() in guardrails.RESERVED_NAMES:
+            raise ValidationError(
+                f"{name} is the name of AWS's own policy, attached everywhere in this classroom. Choose another.",
+                code="DuplicatePolicyException",
+            )
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        text, kind = data.get("document"), data.get("kind")
+        if text and kind:
+            text = data["document"] = text.replace("\r\n", "\n")  # a browser's line breaks are not the author's
+            try:
+                parse_policy(text, kind)
+            except EngineError as err:
+                self.add_error("document", engine_validation_error(err))
+        data["targets"] = (
+            ([self.classroom.root_id] if data.get("whole_class") else [])
+            + list(data.get("sections") or [])
+            + list(data.get("students") or [])
+        )
+        return data
+
+    def draft(self) -> guardrails.Draft:
+        data = self.cleaned_data
+        return guardrails.Draft(
+            kind=data["kind"],
+            name=data["name"],
+            description=data.get("description") or "",
+            document=data["document"],
+            targets=data["targets"],
+            preset=data.get("preset") if data.get("preset") in guardrails.PRESETS else "",
+        )
+
+    @staticmethod
+    def initial_for(classroom: Classroom, guardrail: Guardrail) -> dict:
+        targets = set(guardrail.targets)
+        return {
+            "name": guardrail.name,
+            "description": guardrail.description,
+            "kind": guardrail.kind,
+            "document": guardrails.document_text(guardrail.document),
+            "whole_class": classroom.root_id in targets,
+            "sections": [t for t in guardrail.targets if t.startswith("ou-")],
+            "students": [t for t in guardrail.targets if t.isdigit()],
+            "revision": guardrail.revision,
+            "preset": guardrail.preset,
+        }
+
+    @staticmethod
+    def initial_from_preset(classroom: Classroom, preset: guardrails.Preset) -> dict:
+        return {
+            "name": preset.name,
+            "description": preset.description(),
+            "kind": preset.kind,
+            "document": json.dumps(preset.document(classroom), indent=2),
+            "whole_class": True,
+            "preset": preset.key,
+        }
+
+
+def student_choices(classroom: Classroom, keep: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Every active student's account (and the ``keep`` accounts), labelled with the student's name and section."""
+    enrollments = Enrollment.objects.filter(classroom=classroom, state=Enrollment.ACTIVE).select_related(
+        "user", "section"
+    )
+    if keep:
+        enrollments = Enrollment.objects.filter(classroom=classroom).select_related("user", "section")
+        enrollments = enrollments.filter(state=Enrollment.ACTIVE) | enrollments.filter(account_id__in=keep)
+    choices = []
+    for enrollment in enrollments.order_by("user__username"):
+        where = f" · {enrollment.section.name}" if enrollment.section else ""
+        removed = " · removed" if enrollment.state != Enrollment.ACTIVE else ""
+        label = f"{guardrails.person(enrollment.user)} ({enrollment.account_id}){where}{removed}"
+        choices.append((enrollment.account_id, label))
+    return choices
+
+
+class GuardrailDeleteForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={"required": MISSING_REVISION})
+    reason = forms.CharField(label="Reason (optional, for the staff log)", required=False, max_length=500)
+
+
+# ---- joining and roster ----
+
+NOT_A_CODE = _("That is not a join code: a join code has 8 letters and digits, like ABCD-EFGH.")
+MAX_SEATS = 10_000
+
+
+class JoinCodeForm(forms.Form):
+    """The code a student types to join. Case, spaces and dashes do not matter; the cleaned value is the
+    code as stored (``joining.normalise_code``)."""
+
+    code = forms.CharField(
+        label=_("Join code"),
+        help_text=_("Your instructor gives it to you. It looks like ABCD-EFGH."),
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "maxlength": joining.MAX_TYPED,
+                "class": "short-input",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        value = joining.normalise_code(self.cleaned_data["code"])
+        if value is None:
+            raise forms.ValidationError(NOT_A_CODE, code="not_a_code")
+        return value
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class JoinKeyForm(forms.Form):
+    """Turns a join code or link on or off and sets its expiry. A new expiry must lie ahead; one already
+    set may stay as it is (so that other changes can be saved after it passed)."""
+
+    enabled = forms.BooleanField(label=_("Students can join with it"), required=False)
+    expires_at = forms.DateTimeField(
+        label=_("Stops working at (UTC)"),
+        help_text=_("Leave empty to keep it working until you turn it off or make a new one."),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=DateTimeLocalInput(),
+    )
+
+    def __init__(self, *args, key=None, **kwargs):
+        self.key = key
+        if key is not None:
+            kwargs.setdefault("initial", {"enabled": key.enabled, "expires_at": key.expires_at})
+        super().__init__(*args, **kwargs)
+
+    def clean_expires_at(self):
+        value = self.cleaned_data["expires_at"]
+        current = self.key.expires_at if self.key is not None else None
+        unchanged = current is not None and value is not None and abs((value - current).total_seconds()) < 60
+        if value is not None and value <= timezone.now() and not unchanged:
+            raise forms.ValidationError(_("Pick a moment in the future, or leave it empty for no expiry."), code="past")
+        return current if unchanged else value
+
+
+class SeatLimitForm(forms.Form):
+    seat_limit = forms.IntegerField(
+        label=_("Seat limit"),
+        help_text=_("The most students who may join. Leave empty for no limit. Staff who enrol do not count."),
+        required=False,
+        min_value=1,
+        max_value=MAX_SEATS,
+        widget=forms.NumberInput(attrs={"class": "short-input"}),
+    )
+
+
+class StudentMoveForm(forms.Form):
+    """The section to move a student to: one of the classroom's, or none."""
+
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.none(), required=False, empty_label=_("No section"), label=_("Section")
+    )
+
+    def __init__(self, *args, classroom=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = classroom.sections.all()
+        self.fields["section"].error_messages["invalid_choice"] = _("Pick one of this classroom's sections.")
+
+
+class StudentRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Kept in the staff log; the student sees it among what staff did to their account."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
 
 # ---- clock, students, log ----
 

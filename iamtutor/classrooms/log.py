@@ -14,6 +14,7 @@ ACTIONS = {
     "student_moved": "moved a student to another section",
     "student_removed": "removed a student",
     "staff_changed": "changed the staff",
+    "staff_enrolled": "enrolled as a student to try the classroom",
     "guardrail_changed": "changed a guardrail",
     "guardrail_deleted": "deleted a guardrail",
     "clock_changed": "changed the class clock",

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from iamtutor.accounts.roles import is_instructor
+
 from .models import Classroom, Enrollment, StaffMember
 
 OWNER, CO_INSTRUCTOR, TA = StaffMember.OWNER, StaffMember.CO_INSTRUCTOR, StaffMember.TA
@@ -27,10 +29,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "view": ALL_STAFF | {"student"},  # the classroom's front page
     "view_roster": ALL_STAFF,  # a TA sees only their sections' students
     "export_roster": ALL_STAFF,
+    "view_student_emails": INSTRUCTORS,  # students' email addresses (the roster's CSV)
     "manage_roster": INSTRUCTORS,  # move between sections, remove a student
     "manage_sections": INSTRUCTORS,
     "manage_joining": INSTRUCTORS,  # join code and link, seat limit
-    "edit_settings": INSTRUCTORS,  # name, description, clock mode, open and close
+    "edit_settings": INSTRUCTORS,  # name, description, clock mode, seat limit
+    "change_state": INSTRUCTORS,  # open, close and reopen (the lifecycle in changes.py says which step is next)
     "view_guardrails": ALL_STAFF,
     "manage_guardrails": INSTRUCTORS,
     "view_clock": ALL_STAFF,  # the class clock page: a TA sees the class time
@@ -42,10 +46,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "manage_staff": frozenset({OWNER}),
     "archive": frozenset({OWNER}),
     "use_account": frozenset({"student"}),  # the student's own member account
+    "try_as_student": ALL_STAFF,  # staff enrol as students to try things, keeping their staff rights
 }
 STUDENT_ACTIONS = frozenset({"view_student", "reset_student", "extend_student_clock"})  # about one student
 CHANGES = frozenset(
     {
+        "edit_settings",
+        "try_as_student",
         "manage_roster",
         "manage_sections",
         "manage_joining",
@@ -56,6 +63,16 @@ CHANGES = frozenset(
         "manage_staff",
     }
 )
+
+# action -> what the refusal says it is ("Only the owner can manage the staff."); others say "do this"
+DOING = {
+    "edit_settings": "change the classroom's settings",
+    "change_state": "open, close or reopen the classroom",
+    "archive": "archive the classroom",
+    "manage_sections": "add, rename or delete sections",
+    "manage_staff": "manage the staff",
+    "try_as_student": "enrol as a student to try the classroom",
+}
 
 ROLE_NAMES = {OWNER: "the owner", CO_INSTRUCTOR: "co-instructors", TA: "teaching assistants"}
 
@@ -115,7 +132,7 @@ def why_not(actor: Actor, action: str, enrollment: Enrollment | None = None) -> 
         if actor.enrollment is None or actor.enrollment.state != Enrollment.ACTIVE:
             return "Only students have a member account in this classroom. Staff can enrol as a student to try things."
     elif role not in allowed:
-        return _role_refusal(action, allowed)
+        return _role_refusal(allowed, DOING.get(action, "do this"))
     if action in STUDENT_ACTIONS and enrollment is not None:
         if enrollment.classroom_id != actor.classroom.pk:
             return "That student is not in this classroom."
@@ -178,11 +195,21 @@ def visible_enrollments(actor: Actor, enrollments: QuerySet[Enrollment]) -> Quer
     return enrollments if scope is None else enrollments.filter(section_id__in=scope)
 
 
-def _role_refusal(action: str, allowed: frozenset[str]) -> str:
+def why_not_create(user) -> str | None:
+    """Why ``user`` may not create a classroom (only instructors may), or ``None`` when they may."""
+    if is_instructor(user):
+        return None
+    return (
+        "Only instructors can create classrooms. Ask the people who run this site to give your account the "
+        "instructor permission; to take part in a class, join it with the code or link your instructor gave you."
+    )
+
+
+def _role_refusal(allowed: frozenset[str], doing: str) -> str:
     who = [ROLE_NAMES[role] for role in (OWNER, CO_INSTRUCTOR, TA) if role in allowed]
     if "student" in allowed and not who:
-        return "Only students can do this."
+        return f"Only students can {doing}."
     if not who:
-        return "Nobody can do this."
+        return f"Nobody can {doing}."
     listed = who[0] if len(who) == 1 else ", ".join(who[:-1]) + " and " + who[-1]
-    return f"Only {listed} can do this."
+    return f"Only {listed} can {doing}."

@@ -295,8 +295,9 @@ def _principal_lines(decision: Decision, request: Request, sources: set[str], *,
             f"The root user of account {caller.account} may do anything in its own account unless a policy denies it."
         )
     elif "identity" in sources:
-        names = sorted({m.policy or "an unnamed policy" for m in decision.matched if m.source == "identity"})
-        lines.append(f"An identity-based policy allows {action} ({', '.join(names)}).")
+        # A statement without a policy name is one of another account's policies (``World.redact``).
+        names = sorted({m.policy for m in decision.matched if m.source == "identity" and m.policy})
+        lines.append(f"An identity-based policy allows {action}" + (f" ({', '.join(names)})." if names else "."))
     elif not said_none:
         lines.append(f"No identity-based policy of {_who(caller)} allows {action}.")
     if request.boundary is not None:
@@ -363,7 +364,7 @@ def _on_resource(request: Request) -> str:
 
 
 def _statement_label(m: MatchedStatement, *, capital: bool = False) -> str:
-    label = f'statement "{m.sid}"' if m.sid else f"the statement at {m.json_path}"
+    label = f'statement "{m.sid}"' if m.sid else f"the statement at {m.json_path}" if m.json_path else "a statement"
     return _capital(label) if capital else label
 
 

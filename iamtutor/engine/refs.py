@@ -17,12 +17,14 @@ session      the session's id             the session policy's name       —
 
 A permissions boundary is a managed policy (``kind="managed"``); the ``MatchedStatement.source`` says it
 was read as a boundary. ``resolve_statement(world, ref)`` turns a reference back into the document as the
-world stores it; ``policy_document`` does the same for a whole policy.
+world stores it; ``policy_document`` does the same for a whole policy. Neither reads a policy of an account
+the world borrowed from a peer (``ref_account`` says whose a policy is): that policy is its owner's alone.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -30,9 +32,18 @@ if TYPE_CHECKING:
     from .world import World
     from .world_model import Document
 
-__all__ = ["POLICY_REF_KINDS", "PolicyRef", "ResolvedStatement", "StatementRef", "policy_document", "resolve_statement"]
+__all__ = [
+    "POLICY_REF_KINDS",
+    "PolicyRef",
+    "ResolvedStatement",
+    "StatementRef",
+    "policy_document",
+    "ref_account",
+    "resolve_statement",
+]
 
 POLICY_REF_KINDS: Final = ("inline", "managed", "trust", "resource", "scp", "rcp", "session")
+_ACCOUNT_ID: Final = re.compile(r"\d{12}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +101,26 @@ def resolve_statement(world: World, ref: StatementRef) -> ResolvedStatement | No
 
 
 def policy_document(world: World, ref: PolicyRef) -> Document | None:
-    """The stored ``Document`` that ``ref`` names in ``world``, or None when there is none."""
+    """The stored ``Document`` that ``ref`` names in ``world``, or None when there is none (or it belongs to
+    an account the world borrowed)."""
     finder = _FINDERS.get(ref.kind)
-    return finder(world, ref) if finder is not None else None
+    if finder is None or world.is_borrowed(ref_account(ref)):
+        return None
+    return finder(world, ref)
+
+
+def ref_account(ref: PolicyRef) -> str | None:
+    """The account whose policy ``ref`` names: the owning user's, group's or role's (inline, trust), the
+    managed policy's (None for AWS managed ones), the resource's when its ARN names one; None for SCPs,
+    RCPs and session policies, which belong to no account's IAM."""
+    if ref.kind in ("inline", "trust", "resource"):
+        arn = ref.owner
+    elif ref.kind == "managed":
+        arn = ref.name
+    else:
+        return None
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]) else None
 
 
 def _inline(world: World, ref: PolicyRef) -> Document | None:

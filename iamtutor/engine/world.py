@@ -1,10 +1,12 @@
 """The simulated AWS world: accounts, principals, policies, resources, organization, sessions and a clock.
 
 Owns the ``World`` object of world-format.md: loading and saving it, looking entities up, and resolving
-callers from references (user ARNs, session ids, access keys, services). ``World`` gathers its other
-concerns from mixins: requests in ``world_request.py``, policy changes in ``world_iam.py``, entity changes in
-``world_entities.py``. Entities live in ``world_model.py``, load/save in ``world_io.py``, STS in ``sts.py``
-and CloudTrail events in ``audit.py``.
+callers from references (user ARNs, session ids, access keys, services). Every look-up by account goes
+through ``World._account_for``, which may borrow a peer's account (a classmate's) from a loader: borrowed
+accounts answer look-ups but are never saved, listed or changed, and ``World.redact`` hides their policies
+from a decision. ``World`` gathers its other concerns from mixins: requests in ``world_request.py``, policy
+changes in ``world_iam.py``, entity changes in ``world_entities.py``. Entities live in ``world_model.py``,
+load/save in ``world_io.py``, STS in ``sts.py`` and CloudTrail events in ``audit.py``.
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from . import names
 from .audit import EventLog
-from .errors import IamError, StsError, WorldError
+from .errors import EngineError, IamError, StsError, WorldError
+from .evaluate import Decision
 from .ids import IdSource
 from .matching import match_resource
 from .principals import Caller
+from .refs import PolicyRef, ref_account
 from .world_dump import dump_world
 from .world_entities import EntityChanges
 from .world_io import WorldLoader, account_from_details
 from .world_model import (
+    ACCOUNT_ID_RE,
     MAX_EVENTS,
     MSG_EXPIRED,
     PARTITIONS,
@@ -31,19 +37,26 @@ from .world_model import (
     Clock,
     Group,
     Identity,
+    IdentityProvider,
     ManagedPolicy,
     Organization,
     Resource,
     Role,
     Session,
     User,
+    arn_account,
     catalogue_policy,
     invalid_token,
     split_iam_arn,
 )
 from .world_request import RequestBuilding
 
-__all__ = ["Clock", "Identity", "Session", "World"]
+__all__ = ["MAX_BORROWED", "Clock", "Identity", "PeerLoader", "Session", "World"]
+
+# Gives the world-format data of a peer's account (``accounts.<id>`` of world-format.md), or None when the
+# account is not one the world may reach.
+type PeerLoader = Callable[[str], Mapping[str, Any] | None]
+MAX_BORROWED: Final = 32  # peer accounts one world borrows at most: a request's work stays bounded (ours)
 
 # ---- the world ------------------------------------------------------------------------------------------------------
 
@@ -54,6 +67,10 @@ class World(EntityChanges, RequestBuilding):
     ``accounts`` maps account ids to ``Account``; ``organization`` is an ``Organization`` or None;
     ``sessions`` maps a session's id (a scenario step id or its access key id) to ``Session``;
     ``events`` holds CloudTrail-shaped dicts (``audit.py``); ``clock`` is the world's ``Clock``.
+
+    A world given a ``PeerLoader`` (``peers``) borrows the accounts of peers its look-ups name and it does
+    not hold: a classmate's role a student assumes, the policies of that role. ``accounts`` holds only the
+    world's own accounts, so what is borrowed is never saved (``to_dict``), drawn or changed.
     """
 
     def __init__(self, *, clock: Clock | None = None, partition: str = "aws", ids: IdSource | None = None) -> None:
@@ -71,21 +88,38 @@ class World(EntityChanges, RequestBuilding):
         self._callers: dict[str, Any] = {}
         self._patterns: list[tuple[str, Account, Resource]] | None = None
         self._session_keys: dict[str, Session] = {}
+        self._peers: PeerLoader | None = None
+        self._peers_lazy = False
+        self._borrowed: dict[str, Account | None] = {}  # account id -> borrowed account, or None for a miss
 
     # ---- loading and saving (the format lives in _load/_dump below) ----------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: object, *, lazy: bool = False, ids: IdSource | None = None) -> World:
+    def from_dict(
+        cls, data: object, *, lazy: bool = False, ids: IdSource | None = None, peers: PeerLoader | None = None
+    ) -> World:
         """Builds a world from world-format.md data; every document is validated unless ``lazy``.
 
         ``lazy`` defers parsing policy documents to first use (for worlds already validated once, such as
-        a saved sandbox). Raises ``WorldError`` or ``PolicyError`` whose ``json_path`` names the fault
+        a saved sandbox). ``peers`` is the world's peer-account loader (``set_peers``). Raises ``WorldError``
+        or ``PolicyError`` whose ``json_path`` names the fault
         (``accounts.111111111111.RoleDetailList[0].AssumeRolePolicyDocument.Statement[1].Principal``).
         """
         try:
-            return WorldLoader(cls, ids, lazy).load(data)
+            world = WorldLoader(cls, ids, lazy).load(data)
         except RecursionError:
             raise WorldError("The world file is nested too deeply.") from None
+        world.set_peers(peers, lazy=lazy)
+        return world
+
+    def set_peers(self, loader: PeerLoader | None, *, lazy: bool = False) -> None:
+        """Gives the world a loader of peers' accounts (None: none). A look-up by ARN or account id that the
+        world's own accounts miss asks the loader once per account id (misses are remembered too); the
+        account it returns is validated like any account (``lazy`` parses its documents on first use) and
+        kept as borrowed: it answers look-ups (roles, users, groups, managed policies, resources, identity
+        providers) but is never saved, listed as the world's own, or changed. At most ``MAX_BORROWED``
+        account ids are asked about; past that a peer's account is treated as unknown."""
+        self._peers, self._peers_lazy, self._borrowed = loader, lazy, {}
 
     @classmethod
     def from_authorization_details(
@@ -111,12 +145,55 @@ class World(EntityChanges, RequestBuilding):
     # ---- look-ups --------------------------------------------------------------------------------------------
 
     def account(self, account_id: str) -> Account:
-        """The account ``account_id``; raises ``IamError`` (NoSuchEntity) if the world has none."""
+        """The world's own account ``account_id`` (a borrowed one is never changed through it); raises
+        ``IamError`` (NoSuchEntity) if the world has none."""
         found = self.accounts.get(account_id) if isinstance(account_id, str) else None
         if found is None:
             shown = names.as_text(account_id)[:100]
             raise IamError(f"The account {shown} is not part of this world.", code="NoSuchEntity", http_status=404)
         return found
+
+    def _account_for(self, account_id: object) -> Account | None:
+        """The one look-up of an account by id: the world's own, else a borrowed peer's (``set_peers``), else
+        None. Raises ``WorldError``/``PolicyError`` when the loader gives an account that is not valid."""
+        if not isinstance(account_id, str):
+            return None
+        own = self.accounts.get(account_id)
+        if own is not None or self._peers is None:
+            return own
+        if account_id in self._borrowed:
+            return self._borrowed[account_id]
+        return self._borrow(account_id)
+
+    def _borrow(self, account_id: str) -> Account | None:
+        if not ACCOUNT_ID_RE.fullmatch(account_id) or len(self._borrowed) >= MAX_BORROWED:
+            return None
+        self._borrowed[account_id] = None  # asked once: a miss stays a miss, and a faulty account too
+        body = self._peers(account_id)  # type: ignore[misc]
+        if body is None:
+            return None
+
+        def keep(account: Account) -> None:
+            self._borrowed[account_id] = account
+
+        try:
+            return WorldLoader(type(self), self.ids, self._peers_lazy).peer_account(self, account_id, body, keep)
+        except (EngineError, RecursionError):
+            self._borrowed[account_id] = None
+            raise
+
+    def is_borrowed(self, account_id: object) -> bool:
+        """True when ``account_id`` names an account this world borrowed from its peer loader."""
+        return (
+            isinstance(account_id, str)
+            and account_id not in self.accounts
+            and self._borrowed.get(account_id) is not None
+        )
+
+    @property
+    def borrowed(self) -> dict[str, Account]:
+        """The accounts borrowed so far, by id (a copy; empty without a peer loader)."""
+        return {k: v for k, v in self._borrowed.items() if v is not None and k not in self.accounts}
 
     def find_role(self, arn: object) -> Role | None:
         """The role an ARN names, looked up by path and name case-insensitively (⚠ F3), or None."""
@@ -130,11 +207,12 @@ class World(EntityChanges, RequestBuilding):
         """The group an ARN names (case-insensitive look-up), or None."""
         return self._find_entity(arn, "group")
 
-    def _find_entity(self, arn: object, kind: str) -> Any:
+    def _find_entity(self, arn: object, kind: str, *, own: bool = False) -> Any:
+        """The user, group or role ``arn`` names, in the world's own accounts only when ``own``."""
         parts = split_iam_arn(arn)
         if parts is None or parts[2] != kind:
             return None
-        account = self.accounts.get(parts[1])
+        account = self.accounts.get(parts[1]) if own else self._account_for(parts[1])
         table = {"role": "roles", "user": "users", "group": "groups"}[kind]
         entity = getattr(account, table).get(parts[4].lower()) if account else None
         if entity is None or entity.path.lower() != parts[3].lower():
@@ -148,7 +226,7 @@ class World(EntityChanges, RequestBuilding):
         if parts is None or parts[2] != "policy":
             return None
         if parts[1] != "aws":
-            account = self.accounts.get(parts[1])
+            account = self._account_for(parts[1])
             return account.policies.get(arn) if account else None  # type: ignore[arg-type]
         for acct in self._accounts_first(account_id):
             if arn in acct.policies:
@@ -156,16 +234,34 @@ class World(EntityChanges, RequestBuilding):
         return catalogue_policy(arn)  # type: ignore[arg-type]
 
     def _accounts_first(self, account_id: str | None) -> Iterator[Account]:
-        if account_id in self.accounts:
-            yield self.accounts[account_id]  # type: ignore[index]
+        first = self._account_for(account_id)
+        if first is not None:
+            yield first
         yield from (a for a in self.accounts.values() if a.id != account_id)
 
     def find_resource(self, arn: str) -> tuple[Account, Resource] | None:
-        """The listed resource with exactly this ARN, or None."""
+        """The listed resource with exactly this ARN: in the world's own accounts, else in the borrowed
+        account its ARN names (S3 ARNs name none, so only the world's own buckets are found). Or None."""
         for account in self.accounts.values():
             if arn in account.resources:
                 return account, account.resources[arn]
+        owner = self._peer_owner(arn)
+        if owner is not None and arn in owner.resources:
+            return owner, owner.resources[arn]
         return None
+
+    def _peer_owner(self, arn: str) -> Account | None:
+        """The borrowed account an ARN of another account names (never one of the world's own)."""
+        account_id = arn_account(arn) if self._peers is not None and isinstance(arn, str) else None
+        return None if account_id is None or account_id in self.accounts else self._account_for(account_id)
+
+    def find_provider(self, arn: object) -> IdentityProvider | None:
+        """The OIDC or SAML identity provider ``arn`` names (in a borrowed account too), or None."""
+        parts = split_iam_arn(arn)
+        if parts is None or parts[2] not in ("oidc-provider", "saml-provider"):
+            return None
+        account = self._account_for(parts[1])
+        return account.providers.get(arn) if account else None  # type: ignore[arg-type]
 
     def _resource_entries(self, arn: str) -> tuple[Resource | None, Resource | None, str | None]:
         """(entry carrying the resource policy, entry carrying the tags, owning account) for a request."""
@@ -189,6 +285,10 @@ class World(EntityChanges, RequestBuilding):
         for key, account, resource in self._pattern_resources():
             if match_resource(key, arn):
                 return account, resource
+        owner = self._peer_owner(arn)
+        for key, resource in owner.resources.items() if owner is not None else ():
+            if ("*" in key or "?" in key) and match_resource(key, arn):
+                return owner, resource  # type: ignore[return-value]
         return None
 
     def _pattern_resources(self) -> list[tuple[str, Account, Resource]]:
@@ -210,6 +310,36 @@ class World(EntityChanges, RequestBuilding):
         if stamp != self._cache_stamp:
             self._cache_stamp, self._callers, self._patterns = stamp, {}, None
         return self._callers
+
+    # ---- privacy: what a decision shows of borrowed accounts --------------------------------------------------
+
+    def redact(self, decision: Decision) -> Decision:
+        """``decision`` as this world's learner may see it. A peer's policies are the peer's alone (AWS shows
+        nobody another account's policies): a matched statement of a policy kept in a borrowed account
+        keeps its type and effect but loses its policy's name, Sid, place and reference, and the request
+        loses a borrowed trust or resource policy. On a deny, the Allow statements of such a policy are left
+        out, so a refusal reads the same whether the peer's role is missing or does not trust the caller.
+        Returns ``decision`` itself when it touched no borrowed account."""
+        if not self.borrowed:
+            return decision
+        denied = not decision.allowed
+        matched = []
+        for m in decision.matched:
+            if not self._borrowed_policy(m.ref.policy if m.ref is not None else None):
+                matched.append(m)
+            elif not (denied and m.effect == "Allow" and m.source in ("trust", "resource")):
+                matched.append(replace(m, policy=None, sid=None, index=0, json_path="", line=None, ref=None))
+        request = decision.request
+        if (
+            request is not None
+            and request.resource_policy is not None
+            and self._borrowed_policy(request.resource_policy.ref)
+        ):
+            request = replace(request, resource_policy=None)
+        return replace(decision, matched=tuple(matched), request=request)
+
+    def _borrowed_policy(self, ref: PolicyRef | None) -> bool:
+        return ref is not None and self.is_borrowed(ref_account(ref))
 
     # ---- callers ---------------------------------------------------------------------------------------------
 
@@ -289,10 +419,12 @@ class World(EntityChanges, RequestBuilding):
         raise invalid_token()
 
     def _arn_identity(self, ref: str) -> Identity:
+        # Credentials are the world's own: a borrowed account's users and root never call (only its roles'
+        # sessions, issued in this world, do).
         root = re.fullmatch(r"arn:[a-z-]+:iam::(\d{12}):root", ref)
         if root and root.group(1) in self.accounts:
             return Identity(Caller("root", ref, root.group(1), unique_id=root.group(1)))
-        user = self.find_user(ref)
+        user = self._find_entity(ref, "user", own=True)
         if user is None:
             raise invalid_token()
         active = next((k.id for k in user.access_keys if k.status == "Active"), None)

@@ -97,15 +97,13 @@ class IamChanges:
 
     def _principal_exists(self, value: str) -> bool:
         parts = split_iam_arn(value)
-        if parts is None or parts[1] not in self.accounts:
-            return True  # account ids, :root, session ARNs, unique ids, other accounts, service names
-        account = self.accounts[parts[1]]
-        if parts[2] in ("user", "role"):
-            table = account.users if parts[2] == "user" else account.roles
-            entity = table.get(parts[4].lower())
-            return entity is not None and entity.path.lower() == parts[3].lower()
-        if parts[2] in ("oidc-provider", "saml-provider"):
-            return value in account.providers
+        account = self._account_for(parts[1]) if parts is not None else None  # type: ignore[attr-defined]
+        if account is None:
+            return True  # account ids, :root, session ARNs, unique ids, unknown accounts, service names
+        if parts[2] in ("user", "role"):  # type: ignore[index]
+            return self._find_entity(value, parts[2]) is not None  # type: ignore[attr-defined, index]
+        if parts[2] in ("oidc-provider", "saml-provider"):  # type: ignore[index]
+            return self.find_provider(value) is not None  # type: ignore[attr-defined]
         return True
 
     # ---- trust, inline, managed -------------------------------------------------------------------------------
@@ -250,7 +248,8 @@ class IamChanges:
     def _attachable(self, policy_arn: object, account: str, parameter: str = "PolicyArn") -> ManagedPolicy:
         policy = self.managed_policy(policy_arn, account)  # type: ignore[attr-defined]
         info = managed_policy_info(policy_arn) if policy is not None and ":iam::aws:" in policy.arn else None
-        if policy is None or (info is not None and info.type != "iam"):
+        peer = policy is not None and self.is_borrowed(arn_account(policy.arn))  # type: ignore[attr-defined]
+        if policy is None or peer or (info is not None and info.type != "iam"):
             raise IamError(
                 MSG_NOT_ATTACHABLE.format(arn=policy_arn), code="NoSuchEntity", http_status=404, parameter=parameter
             )
@@ -276,7 +275,7 @@ class IamChanges:
         if not isinstance(target, str) or not target.startswith("arn:") or len(target) > 2048:
             raise ParameterError("target must be the ARN of a resource.", parameter="ResourceArn")
         found = self.find_resource(target)  # type: ignore[attr-defined]
-        if found is not None:
+        if found is not None and found[0].id in self.accounts:  # a borrowed account's resources never change
             return found[1]
         owner = account or arn_account(target) or (next(iter(self.accounts)) if len(self.accounts) == 1 else None)
         if owner not in self.accounts:
@@ -327,8 +326,9 @@ class IamChanges:
     # ---- look-ups for changes ---------------------------------------------------------------------------------
 
     def role(self, arn: object) -> Role:
-        """The role ``arn`` names; raises ``IamError`` NoSuchEntity (``The role with name X cannot be found.``)."""
-        found = self.find_role(arn)  # type: ignore[attr-defined]
+        """The role ``arn`` names in the world's own accounts (the role a change or a service works on);
+        raises ``IamError`` NoSuchEntity (``The role with name X cannot be found.``)."""
+        found = self._find_entity(arn, "role", own=True)  # type: ignore[attr-defined]
         if found is None:
             raise IamError(
                 MSG_NO_SUCH_ENTITY.format(kind="role", name=_name_of(arn)),
@@ -339,12 +339,13 @@ class IamChanges:
         return found
 
     def principal_entity(self, arn: object) -> tuple[Any, str]:
-        """(user, group or role named by ``arn``, its kind); raises ``IamError`` NoSuchEntity."""
+        """(user, group or role named by ``arn`` in the world's own accounts, its kind); raises ``IamError``
+        NoSuchEntity."""
         parts = split_iam_arn(arn)
         kind = parts[2] if parts else ""
         if kind not in ("user", "group", "role"):
             raise ParameterError(f"{arn} is not the ARN of an IAM user, group or role.")
-        entity = getattr(self, f"find_{kind}")(arn)
+        entity = self._find_entity(arn, kind, own=True)  # type: ignore[attr-defined]
         if entity is None:
             raise IamError(
                 MSG_NO_SUCH_ENTITY.format(kind=kind, name=parts[4]),  # type: ignore[index]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -312,6 +312,20 @@ class WorldLoader:
             self.world.add_session(self._session(_obj(raw, f"sessions[{i}]"), f"sessions[{i}]"))
         self.world.events = EventLog(_load_events(top.get("events")))
         return self.world
+
+    def peer_account(self, world: World, account_id: str, body: object, keep: Callable[[Account], None]) -> Account:
+        """Reads the account ``account_id`` a peer loader gave ``world`` (world-format ``accounts.<id>``
+        data), validated like any account of a world file. ``keep`` registers it before its references are
+        checked, since they may name its own managed policies. Raises ``WorldError``/``PolicyError``."""
+        self.world = world
+        path = f"accounts.{account_id}"
+        obj = _obj(body, path)
+        if not self.lazy:
+            check_json_values(obj)
+        account = self._account(account_id, obj, path)
+        keep(account)
+        self._check_references(account, obj, path)
+        return account
 
     # ---- one account ------------------------------------------------------------------------------------------
 

@@ -89,7 +89,16 @@ def describe_failure(
 def _access_denied(decision, request) -> tuple[list[str], str]:
     caller, trust = request.caller, request.resource_policy
     sentences = []
-    if trust is None:
+    if trust is None and request.resource_account is not None:
+        sentences.append(
+            _(
+                "The role %(arn)s is in another account, %(account)s. AWS answers AccessDenied alike whether "
+                "that account has no such role or its trust policy does not trust you, and it never shows you "
+                "another account's trust policy: ask the role's owner what it trusts."
+            )
+            % {"arn": request.resource, "account": request.resource_account}
+        )
+    elif trust is None:
         sentences.append(
             _(
                 "No role %(arn)s exists in this sandbox. AWS answers AccessDenied instead of saying so, "

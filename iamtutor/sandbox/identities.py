@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from iamtutor.engine import (
     AssumeRoleRequest,
+    StsError,
     WebIdentityRequest,
     World,
     assume_role,
@@ -170,7 +171,17 @@ class StsCall:
         return f"arn:aws:iam::{account}:oidc-provider/{GITHUB_PROVIDER}"
 
     def run(self, world: World) -> dict:
-        """Makes the call on ``world``; returns the engine's result or raises its ``EngineError``."""
+        """Makes the call on ``world``; returns the engine's result or raises its ``EngineError``, whose
+        decision shows nothing of a classmate's policies (``World.redact``)."""
+        try:
+            return self._run(world)
+        except StsError as err:
+            if err.decision is not None:
+                err.decision = world.redact(err.decision)
+                err.request = err.decision.request or err.request
+            raise
+
+    def _run(self, world: World) -> dict:
         if self.kind == "ec2":
             return launch_instance(world, self.caller, self.target["instance_profile"], instance_id=self.target["id"])
         if self.kind == "lambda":

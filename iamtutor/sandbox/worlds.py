@@ -1,6 +1,9 @@
 """The one adapter between sandbox rows and the engine's ``World`` (STYLE convention 7).
 
-``SandboxWorld.load`` builds the engine World from a sandbox's rows (three queries). ``run_change`` is the one
+``SandboxWorld.load`` builds the engine World from a sandbox's rows (three queries). A classroom sandbox's
+world may borrow a classmate's account (``hooks.federation.peer_account``) when a request names it: read, never
+written; what CloudTrail records in that account (the role's copy of a cross-account AssumeRole, calls made
+with the role's sessions) is also saved into the classmate's sandbox. ``run_change`` is the one
 way to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
 or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
 the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
@@ -397,15 +400,28 @@ class SandboxWorld:
     world: World
     caller_session: str | None = None  # the session making the change: parent of the sessions it creates
     parents: dict[str, str] = field(default_factory=dict)  # or, per new session id, the session that assumed it
+    peers: dict[str, SandboxAccount] = field(default_factory=dict)  # classmates' accounts borrowed, by id
 
     @classmethod
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
         """The sandbox's world with its clock at the sandbox time. Documents were validated when stored, so
-        the engine parses them lazily, on first use."""
+        the engine parses them lazily, on first use. A classroom sandbox's world borrows a classmate's account
+        when a look-up names it (one query per account, only then)."""
         accounts = list(sandbox.accounts.all())
         sessions = list(sandbox.sts_sessions.all())
         world = World.from_dict(world_data(sandbox, accounts, sessions), lazy=True)
-        return cls(sandbox, accounts, sessions, world)
+        loaded = cls(sandbox, accounts, sessions, world)
+        if sandbox.kind == Sandbox.CLASSROOM:
+            world.set_peers(loaded._peer_account, lazy=True)
+        return loaded
+
+    def _peer_account(self, account_id: str) -> dict | None:
+        """A classmate's account as world-format data, for the engine's peer loader (read-only)."""
+        row = hooks.federation.peer_account(self.sandbox, account_id)
+        if row is None:
+            return None
+        self.peers[account_id] = row
+        return {"alias": row.alias, **row.document} if row.alias else row.document
 
     def save(self) -> None:
         """Writes back what changed; raises ``ConcurrentChange`` when the sandbox moved on meanwhile."""
@@ -453,7 +469,17 @@ class SandboxWorld:
                 row.save()
 
     def _save_events(self, events: list[dict]) -> None:
-        AuditEvent.objects.bulk_create([_event_row(self.sandbox, event) for event in events])
+        """The new events into this sandbox; those CloudTrail records in a borrowed classmate's account
+        (``recipientAccountId``) into the classmate's sandbox as well — never the other way round."""
+        rows = [_event_row(self.sandbox.pk, event) for event in events]
+        if self.peers:
+            borrowed = {i: row.sandbox_id for i, row in self.peers.items() if self.world.is_borrowed(i)}
+            rows += [
+                _event_row(borrowed[event["recipientAccountId"]], event)
+                for event in events
+                if event.get("recipientAccountId") in borrowed
+            ]
+        AuditEvent.objects.bulk_create(rows)
 
 
 @dataclass
@@ -546,10 +572,10 @@ def _session_fields(data: dict) -> dict:
     }
 
 
-def _event_row(sandbox: Sandbox, event: dict) -> AuditEvent:
+def _event_row(sandbox_id, event: dict) -> AuditEvent:
     identity = event.get("userIdentity") or {}
     return AuditEvent(
-        sandbox=sandbox,
+        sandbox_id=sandbox_id,
         event_id=str(event.get("eventID", "")),
         event_time=parse_datetime(str(event.get("eventTime"))) or timezone.now(),
         event_name=str(event.get("eventName", "")),

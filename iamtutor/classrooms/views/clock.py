@@ -17,6 +17,7 @@ from .. import clock as class_clock
 from ..forms import CLOCK_FORMS, ForwardForm, JumpForm
 from ..membership import class_time
 from ..models import Classroom, Enrollment
+from ..nav import page_context
 from ..permissions import Actor, get_classroom, visible_enrollments, why_not
 
 EXTENDED_SHOWN = 100
@@ -27,11 +28,11 @@ def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
     classroom, actor = get_classroom(request, pk, "view_clock" if request.method == "GET" else "manage_clock")
     forms = {"forward_form": ForwardForm(), "jump_form": JumpForm()}
     if request.method == "GET":
-        return render(request, "classrooms/clock/clock.html", _context(classroom, actor, forms))
+        return render(request, "classrooms/clock/clock.html", _context(request, classroom, actor, forms))
     form_class = CLOCK_FORMS.get(request.POST.get("action", ""))
     if form_class is None:
         messages.error(request, _("Choose a clock change: fast-forward, pause, resume, jump, or back to real time."))
-        return render(request, "classrooms/clock/clock.html", _context(classroom, actor, forms), status=400)
+        return render(request, "classrooms/clock/clock.html", _context(request, classroom, actor, forms), status=400)
     form = form_class(request.POST)
     forms[f"{form_class.kind}_form"] = form
     if form.is_valid():
@@ -46,17 +47,14 @@ def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
                 % {"time": f"{moment:%Y-%m-%d %H:%M:%S}"},
             )
             return redirect("classrooms:clock", classroom.pk)
-    context = _context(classroom, actor, forms) | {"refused": form}
+    context = _context(request, classroom, actor, forms) | {"refused": form}
     return render(request, "classrooms/clock/clock.html", context, status=400)
 
 
-def _context(classroom: Classroom, actor: Actor, forms: dict) -> dict:
+def _context(request: HtmxHttpRequest, classroom: Classroom, actor: Actor, forms: dict) -> dict:
     now = class_time(classroom)
     extended = visible_enrollments(actor, classroom.enrollments.filter(state=Enrollment.ACTIVE, clock_extension__gt=0))
-    return {
-        "classroom": classroom,
-        "actor": actor,
-        "classroom_links": [],
+    return page_context(request, classroom, actor) | {
         "class_time": now,
         "ahead": class_clock.ahead_of_real_time(now, timezone.now()),
         "paused": classroom.clock_frozen_at is not None,

@@ -17,6 +17,7 @@ from .. import log
 from ..clock import duration_words
 from ..forms import StaffLogFilterForm
 from ..models import StaffAction
+from ..nav import page_context
 from ..permissions import get_classroom, visible_enrollments
 
 PAGE_SIZE = 50
@@ -48,7 +49,7 @@ def staff_log(request: HtmxHttpRequest, pk) -> HttpResponse:
     visible = visible_enrollments(actor, classroom.enrollments.all()).select_related("user").order_by("user__username")
     form = StaffLogFilterForm(request.GET or None, students=[(e.pk, e.user.get_username()) for e in visible])
     page = _page(form.filter(entries), request)
-    context = {"classroom": classroom, "actor": actor, "classroom_links": [], "form": form, "page": page}
+    context = page_context(request, classroom, actor, form=form, page=page)
     context |= {"rows": entry_rows(page), "ta_scope": scope is not None}
     return render(request, "classrooms/log/log.html", context)
 
@@ -59,7 +60,7 @@ def my_log(request: HtmxHttpRequest, pk) -> HttpResponse:
     classroom, actor = get_classroom(request, pk, "use_account")
     page = _page(StaffAction.objects.filter(classroom=classroom, enrollment=actor.enrollment), request)
     rows = entry_rows(page, wording=ABOUT_YOU)
-    context = {"classroom": classroom, "actor": actor, "classroom_links": [], "page": page, "rows": rows}
+    context = page_context(request, classroom, actor, page=page, rows=rows)
     return render(request, "classrooms/log/my_log.html", context)
 
 

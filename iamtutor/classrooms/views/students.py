@@ -18,6 +18,7 @@ from .. import students
 from ..forms import ExtensionForm, ResetForm, UndoForm
 from ..membership import class_time
 from ..models import Classroom, Enrollment
+from ..nav import page_context
 from ..permissions import Actor, get_classroom, get_student, why_not
 from .log import entry_rows
 
@@ -28,7 +29,7 @@ RECENT_ACTIONS = 10
 def student(request: HtmxHttpRequest, pk, student: int) -> HttpResponse:
     classroom, actor = get_classroom(request, pk, "view_student")
     enrollment = get_student(actor, student, "view_student")
-    return render(request, "classrooms/students/student.html", _context(classroom, actor, enrollment))
+    return render(request, "classrooms/students/student.html", _context(request, classroom, actor, enrollment))
 
 
 @require_POST
@@ -52,7 +53,7 @@ def student_reset(request: HtmxHttpRequest, pk, student: int) -> HttpResponse:
             request, _("%(name)s's account is back to its starting state. Undo is on this page.") % {"name": name}
         )
         return redirect("classrooms:student", classroom.pk, enrollment.pk)
-    context = _context(classroom, actor, enrollment) | {"form": form}
+    context = _context(request, classroom, actor, enrollment) | {"form": form}
     return render(request, "classrooms/students/reset.html", context, status=400 if form.errors else 200)
 
 
@@ -70,7 +71,7 @@ def student_undo(request: HtmxHttpRequest, pk, student: int) -> HttpResponse:
             when = f"{restored.created:%Y-%m-%d %H:%M:%S}"
             messages.success(request, _("The account is back as it was at %(when)s UTC.") % {"when": when})
             return redirect("classrooms:student", classroom.pk, enrollment.pk)
-    context = _context(classroom, actor, enrollment) | {"form": form}
+    context = _context(request, classroom, actor, enrollment) | {"form": form}
     return render(request, "classrooms/students/undo.html", context, status=400 if form.errors else 200)
 
 
@@ -94,17 +95,16 @@ def student_extend(request: HtmxHttpRequest, pk, student: int) -> HttpResponse:
             )
             messages.success(request, done % {"name": name, "minutes": minutes})
             return redirect("classrooms:student", classroom.pk, enrollment.pk)
-    context = _context(classroom, actor, enrollment, extension_form=form)
+    context = _context(request, classroom, actor, enrollment, extension_form=form)
     return render(request, "classrooms/students/student.html", context, status=400)
 
 
-def _context(classroom: Classroom, actor: Actor, enrollment: Enrollment, extension_form=None) -> dict:
+def _context(
+    request: HtmxHttpRequest, classroom: Classroom, actor: Actor, enrollment: Enrollment, extension_form=None
+) -> dict:
     sandbox = enrollment.sandbox
     minutes = enrollment.clock_extension // 60
-    return {
-        "classroom": classroom,
-        "actor": actor,
-        "classroom_links": [],
+    return page_context(request, classroom, actor) | {
         "enrollment": enrollment,
         "name": enrollment.user.get_full_name() or enrollment.user.get_username(),
         "student_time": sandbox_now(sandbox),

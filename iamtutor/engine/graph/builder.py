@@ -144,6 +144,17 @@ class Builder:
         caller = outside_caller(arn, account)
         self._principal(Principal(node, Identity(caller), external=True), f"acct:{account}")
 
+    def _outside_role(self, arn: str, account: str) -> None:
+        """The role of a session issued in this world by another account (a classmate's): only its ARN,
+        in that account's outside box. Nothing else of the account is drawn, as it is not this world's."""
+        if account in self.world.accounts:
+            return  # a role of the world's own that is gone: its sessions stand alone
+        if account not in self.clusters:
+            self.clusters[account] = Cluster(account, f"account {account} (outside this world)", external=True)
+        name = arn.rsplit("/", 1)[-1]
+        detail = f"Role {arn} of account {account}, which is not part of this world"
+        self.add_node(Node(arn, "role", name, account, None, arn, detail))
+
     # -- resources and sessions
 
     def _resources(self) -> list[Node]:
@@ -161,6 +172,8 @@ class Builder:
             left = int((session.expires_at - self.now).total_seconds())
             self.add_node(_session_node(sid, session, left))
             owner = session.role_arn if session.kind == "assumed_role" else session.user_arn
+            if owner and owner not in self.nodes and session.kind == "assumed_role":
+                self._outside_role(owner, session.account)
             if owner in self.nodes:
                 edges.append(Edge(f"session:{sid}", owner, "session_of"))  # type: ignore[arg-type]
         for sid in active:

@@ -116,7 +116,7 @@ def _run(sandbox: Sandbox, form: ConsoleForm, context: dict) -> dict | None:
 def _decide(world: World, caller: str, action: str, resource: str, context: dict) -> dict:
     """The decision card, or the token error card when the credentials are refused (ExpiredToken…)."""
     try:
-        decision = world.request(caller, action, resource, context)
+        decision = world.redact(world.request(caller, action, resource, context))  # a classmate's policies stay theirs
     except StsError as err:
         return token_error_card(err)
     return {**decision_card(world, decision, context), "diagram": diagrams.decision_drawing(decision, decision.request)}
@@ -201,7 +201,14 @@ def matched_policies(world: World, decision: Decision) -> list[dict]:
     for matched in decision.matched:
         policy = matched.ref.policy if matched.ref is not None else matched.policy
         group = groups.setdefault(
-            (matched.source, policy), {"source": matched.source, "name": matched.policy, "statements": [], "lines": []}
+            (matched.source, policy),
+            {
+                "source": matched.source,
+                "name": matched.policy,
+                "statements": [],
+                "lines": [],
+                "hidden": matched.ref is None and matched.policy is None and not matched.json_path,
+            },
         )
         group["statements"].append(matched)
     for group in groups.values():
