@@ -338,6 +338,18 @@ def test_switching_clock_modes_hands_each_student_their_clock_and_back(classroom
     assert _now(alice_enrolled) == moment and _now(bob_enrolled) == moment - timedelta(minutes=10)
 
 
+def test_the_settings_switch_to_self_paced_releases_a_paused_class(classroom, carol, alice_enrolled):
+    from iamtutor.classrooms import changes
+
+    clock.change_clock(classroom, carol, clock.ClockChange(clock.PAUSE))
+    room = Classroom.objects.get(pk=classroom.pk)
+    values = {"name": room.name, "description": room.description, "seat_limit": room.seat_limit}
+    changes.save_settings(room, carol, values | {"clock_mode": Classroom.SELF_PACED})
+    assert Sandbox.objects.get(pk=alice_enrolled.sandbox_id).clock_frozen_at is None
+    changes.save_settings(room, carol, values | {"clock_mode": Classroom.CLASS_CLOCK})
+    assert Sandbox.objects.get(pk=alice_enrolled.sandbox_id).clock_frozen_at == room.clock_frozen_at
+
+
 def test_a_student_cannot_move_the_class_clock_from_their_sandbox(classroom, alice, alice_enrolled):
     client = client_for(alice)
     address = reverse("sandbox:clock", args=[alice_enrolled.sandbox_id])
