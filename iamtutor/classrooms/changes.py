@@ -8,15 +8,13 @@ closing — are here, and a refusal is a ``Refused`` whose message says why.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from iamtutor.sandbox.models import Sandbox
 
-from . import log, membership
+from . import clock, log, membership
 from .models import Classroom, Enrollment, Section, StaffMember
 
 CLOSED_REASON = "This classroom is closed: your account can still be viewed, but nothing in it changes."
@@ -44,7 +42,8 @@ def _locked(classroom: Classroom) -> Classroom:
 
 def save_settings(classroom: Classroom, user, values: dict) -> list[str]:
     """Stores the ``SETTINGS`` in ``values``; returns the names of those that changed (none: nothing logged).
-    Turning the class clock on sets every student's clock from it."""
+    Turning the class clock on sets every student's clock from it; turning it off lets each student's clock run
+    on from where it stood (``clock.clock_mode_changed``)."""
     with transaction.atomic():
         locked = _locked(classroom)
         changed = {
@@ -55,23 +54,12 @@ def save_settings(classroom: Classroom, user, values: dict) -> list[str]:
         for name, (_, new) in changed.items():
             setattr(locked, name, new)
         locked.save(update_fields=list(changed))
-        if "clock_mode" in changed and locked.clock_mode == Classroom.CLASS_CLOCK:
-            _apply_class_clock_to_all(locked)
+        if "clock_mode" in changed:
+            clock.clock_mode_changed(locked)
         log.record(locked, user, "settings_changed", changed=changed)
     for name in changed:
         setattr(classroom, name, getattr(locked, name))
     return list(changed)
-
-
-def _apply_class_clock_to_all(classroom: Classroom) -> None:
-    """Every student's clock from the class clock, less their extra time: one update per distinct extension."""
-    extensions = Enrollment.objects.filter(classroom=classroom).values_list("clock_extension", flat=True).distinct()
-    frozen = classroom.clock_frozen_at
-    for extension in list(extensions):
-        Sandbox.objects.filter(enrollment__classroom=classroom, enrollment__clock_extension=extension).update(
-            clock_offset=classroom.clock_offset - extension,
-            clock_frozen_at=frozen - timedelta(seconds=extension) if frozen else None,
-        )
 
 
 def transition_action(state: str, to: str) -> str | None:

@@ -1,5 +1,6 @@
 """What a student's sandbox needs from its classroom (``iamtutor.sandbox.hooks.Federation``): the
-organization its account belongs to, the classmates' accounts its requests reach, and staff's read-only view.
+organization its account belongs to, the classmates' accounts its requests reach, staff's read-only view, the
+class clock that is not the student's to move, and the student's own starting account for a reset.
 
 A request loads only what it touches: the organization section costs two small queries (members by section,
 and the guardrails), and a classmate's account is read only when a request names it.
@@ -10,7 +11,13 @@ from __future__ import annotations
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 
 from . import guardrails, permissions
+from .membership import student_world
 from .models import Classroom, Enrollment
+
+CLASS_CLOCK_MESSAGE = (
+    "Your instructor sets the clock for the whole class, so it cannot be changed here. "
+    "Sessions expire by the class clock."
+)
 
 
 class ClassroomFederation:
@@ -47,6 +54,18 @@ class ClassroomFederation:
         if actor.is_staff and permissions.can(actor, "view_student", enrollment):
             return "staff"
         return None
+
+    def clock_owner(self, sandbox: Sandbox) -> str | None:
+        enrollment = _enrollment(sandbox)
+        if enrollment is None or enrollment.classroom.clock_mode != Classroom.CLASS_CLOCK:
+            return None
+        return CLASS_CLOCK_MESSAGE
+
+    def starting_contents(self, sandbox: Sandbox) -> tuple[dict, dict] | None:
+        enrollment = _enrollment(sandbox)
+        if enrollment is None:
+            return None
+        return student_world(enrollment.account_id)
 
 
 def _enrollment(sandbox: Sandbox) -> Enrollment | None:

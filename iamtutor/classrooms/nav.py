@@ -21,19 +21,17 @@ from . import permissions
 from .models import Enrollment, StaffMember
 
 # (URL name, label, the action that opens it, URL names that count as "this area" for aria-current).
-# The areas other branches build are added here when they are merged, in this order:
-#   after "guardrails": ("clock", _("Class clock"), "manage_clock", ("clock",)),
-#                     ("log", _("Staff log"), "view_staff_log", ("log",)),
-#   last:             ("my_log", _("What staff did"), "use_account", ("my_log",)),
-# ("joining" belongs beside "roster" if it gets a link of its own.)
 AREAS = (
     ("detail", _("Overview"), "view", ("detail",)),
     ("roster", _("Roster"), "view_roster", ("roster", "student")),
     ("joining", _("Joining"), "manage_joining", ("joining",)),
     ("sections", _("Sections"), "manage_sections", ("sections", "section_")),
     ("guardrails", _("Guardrails"), "view_guardrails", ("guardrail",)),
+    ("clock", _("Class clock"), "view_clock", ("clock",)),
+    ("log", _("Staff log"), "view_staff_log", ("log",)),
     ("staff", _("Staff"), "manage_staff", ("staff",)),
     ("settings", _("Settings"), "change_state", ("settings", "state")),
+    ("my_log", _("What staff did"), "use_account", ("my_log",)),
 )
 
 ROLE_LABELS = {

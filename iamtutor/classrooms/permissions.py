@@ -37,6 +37,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "change_state": INSTRUCTORS,  # open, close and reopen (the lifecycle in changes.py says which step is next)
     "view_guardrails": ALL_STAFF,
     "manage_guardrails": INSTRUCTORS,
+    "view_clock": ALL_STAFF,  # the class clock page: a TA sees the class time
     "manage_clock": INSTRUCTORS,  # the class clock
     "view_student": ALL_STAFF,  # "view as": read-only, never changes rights
     "reset_student": ALL_STAFF,  # reset and undo a reset
@@ -138,6 +139,8 @@ def why_not(actor: Actor, action: str, enrollment: Enrollment | None = None) -> 
         scope = actor.section_ids()
         if scope is not None and enrollment.section_id not in scope:
             return "Teaching assistants see and reset only the students of their own sections."
+        if action in CHANGES and enrollment.state != Enrollment.ACTIVE:
+            return "This student was removed from the classroom: their account is kept read-only, as it was."
     if action in CHANGES and actor.classroom.state in (Classroom.CLOSED, Classroom.ARCHIVED):
         return f"This classroom is {actor.classroom.state}: it can still be viewed, but nothing in it changes."
     return None

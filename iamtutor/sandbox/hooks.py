@@ -1,9 +1,9 @@
 """What a sandbox of kind ``classroom`` needs from outside the sandbox app, asked through one interface.
 
 The sandbox app knows nothing of classrooms. A classroom sandbox holds one student's member account; its
-organization (OUs, SCPs, RCPs), its classmates' accounts, and who besides the student may look at
-it are the classrooms app's to say. That app registers a ``Federation`` when it starts
-(``ClassroomsConfig.ready``); a personal sandbox never consults it.
+organization (OUs, SCPs, RCPs), its classmates' accounts, who besides the student may look at it, who sets
+its clock and what a reset returns it to are the classrooms app's to say. That app registers a
+``Federation`` when it starts (``ClassroomsConfig.ready``); a personal sandbox never consults it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,14 @@ class Federation(Protocol):
         """Why this request, though not the owner's, may look at ``sandbox`` read-only (``"staff"``), or
         ``None`` when it may not."""
 
+    def clock_owner(self, sandbox: Sandbox) -> str | None:
+        """Why the sandbox's owner may not move its clock (someone else sets it, as a class clock does), in
+        words for the learner; ``None`` when the clock is theirs."""
+
+    def starting_contents(self, sandbox: Sandbox) -> tuple[dict, dict] | None:
+        """The (world, compute) a reset of ``sandbox`` goes back to, when not the site's starting world (a
+        student's member account keeps its own account id); ``None`` for the starting world."""
+
 
 class _Nobody:
     """The federation of a site without classrooms: nothing is shared."""
@@ -39,6 +47,12 @@ class _Nobody:
         return None
 
     def viewer(self, request, sandbox):
+        return None
+
+    def clock_owner(self, sandbox):
+        return None
+
+    def starting_contents(self, sandbox):
         return None
 
 

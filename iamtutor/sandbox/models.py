@@ -15,6 +15,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
+
+from . import hooks
 
 
 class Sandbox(models.Model):
@@ -59,6 +62,11 @@ class Sandbox(models.Model):
     @property
     def clock_offset_minutes(self) -> int:
         return self.clock_offset // 60
+
+    @cached_property
+    def clock_owner(self) -> str | None:
+        """Why the learner may not move this sandbox's clock (a classroom's class clock), or ``None``."""
+        return hooks.federation.clock_owner(self) if self.kind == self.CLASSROOM else None
 
 
 class SandboxAccount(models.Model):

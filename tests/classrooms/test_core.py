@@ -319,10 +319,29 @@ def bob_account(classroom) -> str:
 
 def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cast, classroom):
     expected = {
-        "owner": ["Overview", "Roster", "Joining", "Sections", "Guardrails", "Staff", "Settings"],
-        "co_instructor": ["Overview", "Roster", "Joining", "Sections", "Guardrails", "Settings"],
-        "ta": ["Overview", "Roster", "Guardrails"],
-        "student": ["Overview"],
+        "owner": [
+            "Overview",
+            "Roster",
+            "Joining",
+            "Sections",
+            "Guardrails",
+            "Class clock",
+            "Staff log",
+            "Staff",
+            "Settings",
+        ],
+        "co_instructor": [
+            "Overview",
+            "Roster",
+            "Joining",
+            "Sections",
+            "Guardrails",
+            "Class clock",
+            "Staff log",
+            "Settings",
+        ],
+        "ta": ["Overview", "Roster", "Guardrails", "Class clock", "Staff log"],
+        "student": ["Overview", "What staff did"],
     }
     from iamtutor.classrooms.nav import classroom_links
 

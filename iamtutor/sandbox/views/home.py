@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iamtutor.engine import EngineError
 from iamtutor.lib.http import HtmxHttpRequest
 
+from .. import hooks
 from ..access import current_sandbox, get_sandbox, remember
 from ..forms import ClockForm, ImportForm
 from ..models import Sandbox, account_counts
@@ -73,10 +75,14 @@ def overview(request: HtmxHttpRequest, pk) -> HttpResponse:
 
 @require_POST
 def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
-    """Fast-forward the sandbox clock by 5, 15 or 60 minutes, or go back to real time."""
+    """Fast-forward the sandbox clock by 5, 15 or 60 minutes, or go back to real time; refused when the sandbox is
+    read-only or its clock is not the learner's (a classroom's class clock)."""
     sandbox = get_sandbox(request, pk)
     form = ClockForm(request.POST)
-    if form.is_valid():
+    if refusal := sandbox.read_only_reason or sandbox.clock_owner:
+        if not request.htmx:  # the clock fragment itself says why
+            messages.error(request, refusal)
+    elif form.is_valid():
         forward = form.cleaned_data["action"] == "forward"
         offset = F("clock_offset") + form.cleaned_data["minutes"] * 60 if forward else 0
         Sandbox.objects.filter(pk=sandbox.pk).update(clock_offset=offset, last_used=timezone.now())
@@ -110,6 +116,9 @@ def export(request: HtmxHttpRequest, pk) -> HttpResponse:
 def import_world(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Upload a world file → preview what it holds → confirm to replace the sandbox's contents."""
     sandbox = get_sandbox(request, pk)
+    if refusal := _import_refusal(sandbox):
+        status = 200 if request.method == "GET" else 403
+        return render(request, "sandbox/import.html", {"sandbox": sandbox, "refusal": refusal}, status=status)
     if request.method == "POST" and "token" in request.POST:
         return _confirm_import(request, sandbox)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -147,12 +156,34 @@ def _confirm_import(request: HtmxHttpRequest, sandbox: Sandbox) -> HttpResponse:
 @require_POST
 def reset(request: HtmxHttpRequest, pk) -> HttpResponse:
     sandbox = get_sandbox(request, pk)
+    if sandbox.read_only_reason:
+        messages.error(request, sandbox.read_only_reason)
+        return redirect(sandbox)
     if request.POST.get("confirm") != "reset":
         messages.error(request, _("Tick the box to confirm: a reset removes everything you changed."))
         return redirect(sandbox)
-    replace_contents(sandbox, starting_world(), starting_compute())
+    own = hooks.federation.starting_contents(sandbox) if sandbox.kind == Sandbox.CLASSROOM else None
+    world, compute = own or (starting_world(), starting_compute())
+    with transaction.atomic():
+        # A clock that is not the learner's (a class clock) is not theirs to reset either: it stays.
+        kept = Sandbox.objects.select_for_update().values("clock_offset", "clock_frozen_at").get(pk=sandbox.pk)
+        replace_contents(sandbox, world, compute)
+        if sandbox.clock_owner:
+            Sandbox.objects.filter(pk=sandbox.pk).update(**kept)
     messages.success(request, _("Your sandbox is back to its starting world."))
     return redirect(sandbox)
+
+
+def _import_refusal(sandbox: Sandbox) -> str | None:
+    """Why nothing may be imported into ``sandbox`` now, or ``None``."""
+    if sandbox.read_only_reason:
+        return sandbox.read_only_reason
+    if sandbox.kind == Sandbox.CLASSROOM:
+        return _(
+            "This is your account in a classroom: it keeps its account id and its place in the class, so a "
+            "world file cannot replace it. Import world files into your personal sandbox instead."
+        )
+    return None
 
 
 def _import_key(sandbox: Sandbox, token: str) -> str:

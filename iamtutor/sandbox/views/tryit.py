@@ -25,6 +25,9 @@ def load(request: HtmxHttpRequest, step: int) -> HttpResponse:
     tryit = _tryit(step)
     sandbox = current_sandbox(request) or create_sandbox(request.user if request.user.is_authenticated else None)
     remember(request, sandbox)
+    if sandbox.read_only_reason:
+        messages.error(request, sandbox.read_only_reason)
+        return redirect(sandbox)
     replace_contents(sandbox, tryit.world)
     request.session[TASK_KEY] = step
     messages.success(
