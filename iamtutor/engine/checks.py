@@ -45,6 +45,7 @@ ANSWER_KINDS: Final = ("principal", "chain", "role", "session")
 SERVICES: Final = {"ec2": "ec2.amazonaws.com", "lambda": "lambda.amazonaws.com"}
 _ALLOW_ALL: Final = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 _ACCOUNT = re.compile(r"\d{12}")
+_ROOT = re.compile(r"arn:[a-z-]+:iam::(\d{12}):root")
 _ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
 
 
@@ -181,10 +182,10 @@ def _text(value: object, where: str, *, limit: int = 2048) -> str:
 
 def _caller(value: object, where: str) -> str:
     text = _text(value, where)
-    if text.startswith(("service:", "web_identity:")) or text == "anonymous":
+    if text.startswith(("service:", "web_identity:")) or text == "anonymous" or _ROOT.fullmatch(text):
         return text
     parts = split_iam_arn(text)
-    if parts is None or parts[2] not in ("user", "root"):
+    if parts is None or parts[2] != "user":
         raise CheckError(
             f"{text[:80]} is not a caller: use a user or root ARN, service:NAME or web_identity:PROVIDER_ARN.",
             json_path=where,
@@ -416,12 +417,11 @@ def display_name(ref: str) -> str:
         return f"a token from {provider}"
     if ":assumed-role/" in ref:
         return ref.split(":assumed-role/", 1)[1]
+    root = _ROOT.fullmatch(ref)
+    if root:
+        return f"the root user of {root.group(1)}"
     parts = split_iam_arn(ref)
-    if parts is None:
-        return ref
-    if parts[2] == "root":
-        return f"the root user of {parts[1]}"
-    return parts[4]
+    return ref if parts is None else parts[4]
 
 
 def _denial(decision: Decision | None, who: str, action: str, resource_name: str) -> str:
@@ -495,6 +495,7 @@ class _Unreachable(Exception):
 def _assume(world: World, ref: str, role: str, options: Mapping[str, Any], claims: Mapping | None) -> dict:
     """One AssumeRole (or AssumeRoleWithWebIdentity for a web identity) with a check's options."""
     name = options.get("session_name", CHECK_SESSION)
+    policy, context = _dict(options.get("policy")), _dict(options.get("context"))
     if ref.startswith("web_identity:"):
         request = sts.WebIdentityRequest(
             ref.removeprefix("web_identity:"),
@@ -502,8 +503,8 @@ def _assume(world: World, ref: str, role: str, options: Mapping[str, Any], claim
             name,
             dict(claims or {}),
             duration_seconds=options.get("duration"),
-            policy=options.get("policy"),
-            context=options.get("context"),
+            policy=policy,
+            context=context,
         )
         return sts.assume_role_with_web_identity(world, request)
     request = sts.AssumeRoleRequest(
@@ -511,12 +512,17 @@ def _assume(world: World, ref: str, role: str, options: Mapping[str, Any], claim
         name,
         duration_seconds=options.get("duration"),
         external_id=options.get("external_id"),
-        policy=options.get("policy"),
+        policy=policy,
         source_identity=options.get("source_identity"),
         mfa=_mfa(world, ref) if options.get("mfa") else None,
-        context=options.get("context"),
+        context=context,
     )
     return sts.assume_role(world, ref, request)
+
+
+def _dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A check's frozen mapping as the plain dict the engine's calls take."""
+    return None if value is None else dict(value)
 
 
 def _mfa(world: World, ref: str) -> dict[str, Any]:
@@ -654,7 +660,7 @@ def _request(args: Mapping[str, Any], context: _Context) -> tuple[Decision | Non
         ident, name = _requester(world, args)
     except _Unreachable as broken:
         return None, broken.reason
-    return _decide(world, ident, args["action"], args["resource"], args.get("context")), name
+    return _decide(world, ident, args["action"], args["resource"], _dict(args.get("context"))), name
 
 
 def _request_allowed(args: Mapping[str, Any], context: _Context) -> _Result:
@@ -806,11 +812,11 @@ def _least_privilege(args: Mapping[str, Any], context: _Context) -> _Result:
     name = f"a session of {role}"
     missing, extra = [], []
     for action, resource in args["needed"]:
-        decision = _decide(world, ident, action, resource, args.get("context"))
+        decision = _decide(world, ident, action, resource, _dict(args.get("context")))
         if not decision.allowed:
             missing.append(f"{action} on {resource} ({_denial(decision, name, action, resource)})")
     for action, resource in args["forbidden"]:
-        if _decide(world, ident, action, resource, args.get("context")).allowed:
+        if _decide(world, ident, action, resource, _dict(args.get("context"))).allowed:
             extra.append(f"{action} on {resource}")
     if missing:
         return False, f"{_capital(name)} still cannot do what the task needs: {'; '.join(missing[:3])}."
@@ -831,9 +837,10 @@ def _session_revoked(args: Mapping[str, Any], context: _Context) -> _Result:
             continue
         decision = _decide(world, world.identify(session.id), action, resource)
         if decision.outcome != "explicitDeny":
+            until = session.expires_at.strftime("%H:%M UTC")
             return False, (
-                f"The session {display_name(arn)} still works: nothing denies requests made with its keys "
-                f"({action} is {decision.outcome}), so whoever holds them keeps its permissions until it expires."
+                f"The session {display_name(arn)} still works: no policy denies requests made with its keys, so "
+                f"whoever holds them keeps the role's permissions until the session expires at {until}."
             )
     return True, f"The session {display_name(arn)} is refused now: every request made with its keys is denied."
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from iamtutor.engine import (
     CheckError,
     EngineError,
@@ -36,7 +38,7 @@ from iamtutor.engine import (
 )
 from iamtutor.sandbox.worlds import validate_contents
 from lessons.content import CONTENT_DIR, ContentError
-from lessons.yamlfile import Located, line_of, load_yaml, read_text
+from lessons.yamlfile import Located, line_of, read_text
 
 from .runner import SetupFailed, TaskSpec, decide, starter, starting_world, try_solution
 
@@ -76,6 +78,7 @@ class LabSource:
     tasks: tuple[TaskSource, ...]
     path: str
     sha256: str
+    solutions: tuple[dict, ...] = ()  # {kind: correct|wrong, title, steps, answers, fails}, each already tried
 
     @property
     def first_step(self) -> int:
@@ -104,7 +107,7 @@ def read_labs(folder: Path = LABS_DIR) -> list[LabSource]:
 def read_lab(path: Path) -> LabSource:
     """One lab file, checked as the module docstring lists; raises ``ContentError`` with file and line."""
     raw = read_text(path)
-    data = _plain(load_yaml(path), path)
+    data = _plain(_load(path, raw), path)
     if not isinstance(data, Located):
         raise ContentError(path, 1, "a lab file is a mapping: id, title, steps, mode, brief, world, tasks, solutions")
     unknown = sorted(str(k) for k in data if k not in _FIELDS)
@@ -121,7 +124,7 @@ def read_lab(path: Path) -> LabSource:
     specs = [task.spec for task in tasks]
     if all(result.passed for result in decide(specs, prepared, start=starter(world, setup))):
         raise ContentError(path, _line(data, "tasks"), "every task already passes on the starting world")
-    _check_solutions(path, data, world, setup, tasks)
+    solutions = _check_solutions(path, data, world, setup, tasks)
     return LabSource(
         key=key,
         title=_text(path, data, "title"),
@@ -134,10 +137,37 @@ def read_lab(path: Path) -> LabSource:
         tasks=tuple(tasks),
         path=str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY) else str(path),
         sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        solutions=solutions,
     )
 
 
 # ---- reading fields ----------------------------------------------------------------------------------------------
+
+
+class _LabLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose mappings are ``Located`` and also remember the line of each of their keys."""
+
+
+def _construct_mapping(loader: _LabLoader, node: yaml.MappingNode) -> Located:
+    mapping = Located(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {
+        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
+    }
+    return mapping
+
+
+_LabLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load(path: Path, text: str) -> object:
+    """The file's data (safe YAML, which also reads JSON); a syntax error names its line."""
+    try:
+        return yaml.load(text, Loader=_LabLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(path, mark.line + 1 if mark else 1, f"is not valid YAML or JSON ({problem})") from None
 
 
 def _plain(value: object, path: Path, line: int = 1) -> object:
@@ -147,6 +177,7 @@ def _plain(value: object, path: Path, line: int = 1) -> object:
         here = line_of(value, line)
         result = Located()
         result.line = here
+        result.key_lines = getattr(value, "key_lines", {})
         for key, item in value.items():
             if not isinstance(key, str):
                 message = f"the key {key!r} must be quoted text: YAML reads an unquoted 111111111111 as a number"
@@ -164,16 +195,17 @@ def _plain(value: object, path: Path, line: int = 1) -> object:
 
 
 def line_at(root: object, json_path: str | None) -> int:
-    """The line of the deepest mapping on ``json_path`` (``tasks[2].check[0].can_assume``) in ``root``."""
+    """The line of the deepest key or list item on ``json_path`` (``tasks[2].check[0].can_assume``) in ``root``."""
     node, line = root, line_of(root)
     for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", (json_path or "").removeprefix("$")):
         if index and isinstance(node, list) and int(index) < len(node):
             node = node[int(index)]
+            line = line_of(node, line)
         elif key and isinstance(node, dict) and key in node:
+            line = getattr(node, "key_lines", {}).get(key, line)
             node = node[key]
         else:
             break
-        line = line_of(node, line)
     return line
 
 
@@ -188,7 +220,7 @@ def _list(names) -> str:
 def _text(path: Path, item: Mapping, name: str) -> str:
     value = item.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise ContentError(path, line_of(item), f"the field {name!r} must be non-empty text")
+        raise ContentError(path, line_at(item, name), f"the field {name!r} must be non-empty text")
     return value.strip()
 
 
@@ -257,11 +289,13 @@ def _tasks(path: Path, data: Located) -> list[TaskSource]:
         unknown = sorted(str(k) for k in task if k not in _TASK_FIELDS)
         if unknown:
             raise ContentError(
-                path, line_of(task), f"a task has no field {unknown[0]!r} (fields: {_list(_TASK_FIELDS)})"
+                path, line_at(task, unknown[0]), f"a task has no field {unknown[0]!r} (fields: {_list(_TASK_FIELDS)})"
             )
         key = task.get("id")
         if not isinstance(key, str) or not _KEY.fullmatch(key) or key in seen:
-            raise ContentError(path, line_of(task), "each task needs an id of its own (lower-case words and hyphens)")
+            raise ContentError(
+                path, line_at(task, "id"), "each task needs an id of its own (lower-case words and hyphens)"
+            )
         seen.add(key)
         try:
             checks = parse_checks(_json(task.get("check")), f"{where}.check")
@@ -275,7 +309,7 @@ def _tasks(path: Path, data: Located) -> list[TaskSource]:
 def _hints(path: Path, task: Located) -> tuple[str, str, str]:
     hints = task.get("hints")
     if not isinstance(hints, dict) or set(hints) != set(_HINT_RUNGS):
-        raise ContentError(path, line_of(hints, line_of(task)), "hints are a nudge, a pointer and an answer")
+        raise ContentError(path, line_at(task, "hints"), "hints are a nudge, a pointer and an answer")
     return tuple(_text(path, hints, rung) for rung in _HINT_RUNGS)  # type: ignore[return-value]
 
 
@@ -342,7 +376,7 @@ def _exists(world: World, ref: str) -> bool:
     return (world.find_role(ref) if arn.resource_type == "role" else world.find_user(ref)) is not None
 
 
-def _check_solutions(path: Path, data: Located, world: dict, setup: list, tasks: list[TaskSource]) -> None:
+def _check_solutions(path: Path, data: Located, world: dict, setup: list, tasks: list[TaskSource]) -> tuple[dict, ...]:
     solutions = data.get("solutions")
     if not isinstance(solutions, dict) or set(solutions) - {"correct", "wrong"}:
         raise ContentError(path, _line(data, "solutions"), "solutions has a list 'correct' and a list 'wrong'")
@@ -352,12 +386,15 @@ def _check_solutions(path: Path, data: Located, world: dict, setup: list, tasks:
     keys = [task.key for task in tasks]
     specs = [task.spec for task in tasks]
     answerable = {task.key for task in tasks if task.spec.takes_answer}
+    found = []
     for kind, items in (("correct", correct), ("wrong", wrong)):
         for index, solution in enumerate(items):
             where = f"solutions.{kind}[{index}]"
             title = solution.get("title") if isinstance(solution, dict) else None
             title = title if isinstance(title, str) and title else f"{kind} solution {index + 1}"
             _check_solution(path, data, where, kind, title, solution, world, setup, specs, keys, answerable)
+            found.append({"kind": kind, "title": title, **_json(solution)})
+    return tuple(found)
 
 
 def _check_solution(
