@@ -23,13 +23,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
 from . import sts
 from .audit import EventLog
-from .dates import parse_iso_utc
 from .errors import EngineError, ParameterError, StsError, WorldError
 from .evaluate import Decision, evaluate
 from .policy import parse_policy
@@ -1001,13 +1000,14 @@ class Chain:
 class Trail:
     """An audit trail (CloudTrail-shaped events, oldest first) indexed for the trail checks.
 
-    ``until`` limits ``answers`` to events up to that instant: a detective lab's questions are about the trail
-    the lab prepared, not about what the learner did afterwards.
+    ``prepared`` says how many of the first events the lab's setup wrote: ``answers`` reads only those, since a
+    detective lab's questions are about the trail the lab prepared, not about what the learner did afterwards.
     """
 
-    def __init__(self, events: Iterable[Mapping[str, Any]], *, until: datetime | None = None) -> None:
-        self.events = [e for e in events if isinstance(e, Mapping) and _is_primary(e)]
-        self.until = until
+    def __init__(self, events: Iterable[Mapping[str, Any]], *, prepared: int | None = None) -> None:
+        events = [e for e in events if isinstance(e, Mapping)]
+        self.events = [e for e in events if _is_primary(e)]
+        self.prepared = [e for e in events[:prepared] if _is_primary(e)] if prepared is not None else self.events
         self._issued: dict[str, Mapping[str, Any]] = {}
         self._launched: dict[tuple[str, str], Mapping[str, Any]] = {}
         for event in self.events:
@@ -1021,9 +1021,10 @@ class Trail:
             if launch is not None:
                 self._launched.setdefault(launch, event)
 
-    def matching(self, where: Mapping[str, Any], *, until: datetime | None = None) -> list[Mapping[str, Any]]:
-        """The events that meet the filter ``where`` (keys as in ``event_exists``)."""
-        return [e for e in self.events if self._meets(e, where) and (until is None or _time(e) <= until)]
+    def matching(self, where: Mapping[str, Any], *, prepared: bool = False) -> list[Mapping[str, Any]]:
+        """The events that meet the filter ``where`` (keys as in ``event_exists``); with ``prepared``, only
+        among the events the lab's setup wrote."""
+        return [e for e in (self.prepared if prepared else self.events) if self._meets(e, where)]
 
     def _meets(self, event: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
         identity = event.get("userIdentity") or {}
@@ -1078,7 +1079,7 @@ class Trail:
     def answers(self, kind: str, where: Mapping[str, Any]) -> list[str]:
         """The distinct answers of ``kind`` the trail gives for the events meeting ``where`` (oldest first)."""
         found = []
-        for event in self.matching(where, until=self.until):
+        for event in self.matching(where, prepared=True):
             chain = self.chain(event)
             value = {
                 "principal": chain.root,
@@ -1095,10 +1096,6 @@ def _is_primary(event: Mapping[str, Any]) -> bool:
     """False for the second copy of a cross-account AssumeRole, filed in the role's account (§6.3)."""
     identity = event.get("userIdentity") or {}
     return not (identity.get("type") == "AWSAccount" and event.get("sharedEventID"))
-
-
-def _time(event: Mapping[str, Any]) -> datetime:
-    return parse_iso_utc(str(event.get("eventTime", ""))) or datetime.max.replace(tzinfo=UTC)
 
 
 def _event_action(event: Mapping[str, Any]) -> str:

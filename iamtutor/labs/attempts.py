@@ -67,7 +67,12 @@ def start(lab: Lab, sandbox: Sandbox, *, keep_copy: bool) -> Attempt:
             with changing(sandbox) as loaded:
                 prepare(loaded.world, lab.setup)
         return Attempt.objects.create(
-            lab=lab, sandbox=sandbox, user=sandbox.owner, saved_world=saved, started=sandbox_now(sandbox)
+            lab=lab,
+            sandbox=sandbox,
+            user=sandbox.owner,
+            saved_world=saved,
+            started=sandbox_now(sandbox),
+            setup_events=sandbox.events.count(),
         )
 
 
@@ -93,7 +98,7 @@ def check(attempt: Attempt, answers: dict[str, str] | None = None) -> list[TaskR
     if answers is not None:
         save_answers(attempt, tasks, answers)
     loaded = SandboxWorld.load(attempt.sandbox)
-    trail = Trail(_trail(attempt.sandbox), until=attempt.started) if lab.uses_trail else None
+    trail = _trail(attempt) if lab.uses_trail else None
     results = decide(
         task_specs(tasks), loaded.world, trail=trail, answers=attempt.answers, start=starter(lab.world, lab.setup)
     )
@@ -101,9 +106,14 @@ def check(attempt: Attempt, answers: dict[str, str] | None = None) -> list[TaskR
     return results
 
 
-def _trail(sandbox: Sandbox) -> list[dict]:
-    newest = sandbox.events.order_by("-event_time", "-pk").values_list("data", flat=True)[:MAX_TRAIL]
-    return list(reversed(list(newest)))
+def _trail(attempt: Attempt) -> Trail:
+    """The sandbox's newest ``MAX_TRAIL`` audit events, oldest first, with the setup's events marked: they are
+    the first ones (the lab's world starts with an empty log, and the setup runs before anything else)."""
+    rows = attempt.sandbox.events.order_by("-event_time", "-pk").values_list("pk", "data")[:MAX_TRAIL]
+    rows = list(reversed(list(rows)))
+    first_pk = attempt.sandbox.events.order_by("event_time", "pk").values_list("pk", flat=True).first()
+    kept_from_setup = attempt.setup_events if rows and rows[0][0] == first_pk else 0
+    return Trail([data for _pk, data in rows], prepared=kept_from_setup)
 
 
 def _record(attempt: Attempt, results: list[TaskResult]) -> None:

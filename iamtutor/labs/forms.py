@@ -40,4 +40,5 @@ class AnswersForm(forms.Form):
                 )
 
     def answers(self) -> dict[str, str]:
-        return {name.removeprefix("answer-"): value for name, value in self.cleaned_data.items()}
+        """The answers sent (a question left out of the request keeps its earlier answer)."""
+        return {name.removeprefix("answer-"): value for name, value in self.cleaned_data.items() if name in self.data}

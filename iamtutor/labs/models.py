@@ -91,6 +91,9 @@ class Attempt(models.Model):
     last_checked = models.DateTimeField(null=True, blank=True)
     last_result = models.JSONField(default=dict, blank=True, help_text="Task key → {passed, checks: [...]}.")
     answers = models.JSONField(default=dict, blank=True, help_text="Task key → the learner's answer.")
+    setup_events = models.PositiveIntegerField(
+        default=0, help_text="How many audit events the lab's setup wrote: the trail its questions are about."
+    )
     saved_world = models.JSONField(
         null=True, blank=True, help_text="The sandbox as it was before the lab replaced it (export format)."
     )

@@ -48,7 +48,7 @@ def start(request: HtmxHttpRequest, key: str) -> HttpResponse:
     they have none, signed in or not)."""
     lab = _lab(key)
     sandbox = current_sandbox(request)
-    form = StartForm(request.POST or None)
+    form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if sandbox is None:
             sandbox = create_sandbox(request.user if request.user.is_authenticated else None)

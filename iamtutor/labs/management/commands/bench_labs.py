@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from iamtutor.engine import AssumeRoleRequest, Trail, assume_role
+from iamtutor.engine import AssumeRoleRequest, assume_role
 from iamtutor.labs import attempts
 from iamtutor.labs.models import Attempt, Lab, Task
 from iamtutor.labs.runner import decide
@@ -140,7 +140,7 @@ class Command(BaseCommand):
         attempt = Attempt.objects.create(lab=lab, sandbox=sandbox, user=user, started=sandbox_now(sandbox))
         specs = attempts.task_specs(list(lab.tasks.all()))
         world = SandboxWorld.load(sandbox).world
-        trail = Trail(attempts._trail(sandbox))
+        trail = attempts._trail(attempt)
         return [
             ("engine", *self._time(lambda: decide(specs, world, trail=trail), runs)),
             ("check my work", *self._time(lambda: attempts.check(attempt), runs)),
