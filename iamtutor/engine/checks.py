@@ -456,11 +456,17 @@ def _policy_owner(decision: Decision, who: str) -> str:
 
 
 def _statement_label(matched: Any) -> str:
-    kinds = {"identity": "an identity-based policy", "trust": "the trust policy", "resource": "a resource policy"}
-    label = kinds.get(matched.source, f"the {matched.source} policy")
-    name = matched.policy.rsplit("/", 1)[-1] if matched.policy else None
-    if matched.source == "identity" and name:
-        label = f"the policy {name}"
+    """Names a matched statement: its policy, by kind and name, and its Sid when it has one."""
+    name = matched.policy.rsplit("/", 1)[-1] if matched.policy else ""
+    label = {
+        "identity": f"the policy {name}" if name else "an identity-based policy",
+        "trust": "the trust policy",
+        "resource": "the resource-based policy",
+        "scp": f"the service control policy {name}".rstrip(),
+        "rcp": f"the resource control policy {name}".rstrip(),
+        "boundary": f"the permissions boundary {name}".rstrip(),
+        "session": "the session policy",
+    }.get(matched.source, f"a {matched.source} policy")
     return f"{label} (statement {matched.sid})" if matched.sid else label
 
 

@@ -54,6 +54,12 @@ def current_attempt(sandbox: Sandbox | None, lab: Lab) -> Attempt | None:
     return Attempt.objects.filter(sandbox=sandbox, lab=lab).first()
 
 
+def is_current(attempt: Attempt) -> bool:
+    """True while the attempt's lab is the last one started in its sandbox (its world is the one there)."""
+    latest = Attempt.objects.filter(sandbox_id=attempt.sandbox_id).values_list("pk", flat=True).first()
+    return latest == attempt.pk
+
+
 def start(lab: Lab, sandbox: Sandbox, *, keep_copy: bool) -> Attempt:
     """Replaces the sandbox's contents with the lab's world, runs its setup, and opens a new attempt — all in
     one transaction. With ``keep_copy`` the sandbox as it was is kept (export format) so that ``restore`` can

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from iamtutor.sandbox.models import Sandbox
 
-from .attempts import current_attempt, task_rows
+from .attempts import current_attempt, is_current, task_rows
 from .forms import AnswersForm
 from .models import Attempt, Lab
 
@@ -47,6 +47,7 @@ def lab_context(lab: Lab, sandbox: Sandbox | None, *, attempt: Attempt | None = 
         "lab": lab,
         "sandbox": sandbox,
         "attempt": attempt,
+        "in_sandbox": attempt is not None and is_current(attempt),
         "rows": rows,
         "checked": checked,
         "passed_count": sum(row.status == "passed" for row in rows),

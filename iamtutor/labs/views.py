@@ -69,7 +69,7 @@ def check(request: HtmxHttpRequest, key: str) -> HttpResponse:
     lab = _lab(key)
     sandbox = current_sandbox(request)
     attempt = attempts.current_attempt(sandbox, lab)
-    if attempt is None:
+    if attempt is None or not attempts.is_current(attempt):
         messages.error(request, _("Start the lab first: its checks run on the lab's world in your sandbox."))
         return redirect(lab)
     tasks = list(lab.tasks.all())

@@ -695,3 +695,19 @@ def test_display_names():
     assert display_name("service:ec2.amazonaws.com") == "ec2.amazonaws.com"
     assert display_name(f"arn:aws:sts::{A}:assumed-role/Deploy/s") == "Deploy/s"
     assert display_name(OUTSIDER) == "outsider"
+
+
+def test_decided_by_scp_for_a_guardrail_of_the_organization():
+    # §1.8 (D-SCP, H): an SCP that does not allow an action denies it to every principal of the member account.
+    scp = doc({"Effect": "Allow", "Action": "*", "Resource": "*"}, deny("s3:DeleteObject"))
+    world = make_world(
+        {A: account(users=[user("alice", doc(allow("s3:*")))]), B: account()},
+        organization={
+            "id": "o-exampleorg1",
+            "management_account": B,
+            "scps": [{"name": "NoDeletes", "targets": [A], "document": scp}],
+        },
+    )
+    check = {"request_denied": {"caller": ALICE, "action": "s3:DeleteObject", "resource": Q1, "decided_by": "scp"}}
+    outcome = one(check, world)
+    assert outcome.passed and "an explicit Deny in the service control policy NoDeletes" in outcome.explanation

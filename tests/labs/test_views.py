@@ -187,6 +187,15 @@ def test_check_before_starting_says_to_start(alice_client, labs):
     assert "Start the lab first" in page
 
 
+def test_a_lab_whose_world_was_replaced_by_another_lab_asks_to_start_again(alice_client, labs):
+    start(alice_client)
+    start(alice_client, "a-longer-session")
+    page = alice_client.get(url("detail", TRUST_LAB)).content.decode()
+    assert "Your sandbox now holds another lab" in page and "Check my work</button>" not in page
+    assert "Start the lab first" in alice_client.post(url("check", TRUST_LAB), follow=True).content.decode()
+    assert "Check my work</button>" in alice_client.get(url("detail", "a-longer-session")).content.decode()
+
+
 def test_detective_answers_are_saved_and_judged_against_the_trail(alice_client, labs):
     key = "detective-who-read-payroll"
     attempt = start(alice_client, key)
