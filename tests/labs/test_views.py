@@ -314,3 +314,22 @@ def test_each_url_declares_its_methods(client, labs, name, args, allowed):
     for method in ("get", "post", "put", "delete"):
         status = getattr(client, method)(url(name, *args)).status_code
         assert (status != 405) is (method.upper() in allowed), (method, status)
+
+
+@pytest.mark.parametrize("actor", ["owner", "classmate", "anonymous"])
+def test_every_url_for_each_actor(alice_client, bob_client, labs, actor):
+    attempt = start(alice_client, keep_copy="on")
+    client = {"owner": alice_client, "classmate": bob_client, "anonymous": Client()}[actor]
+    owner = actor == "owner"
+    assert client.get(url("index")).status_code == 200
+    assert client.get(url("detail", TRUST_LAB)).status_code == 200
+    assert client.get(url("start", TRUST_LAB)).status_code == 200
+    hint = client.post(url("hint", TRUST_LAB, "bob-still-can"), {"rung": "1"}, headers=HX)
+    assert hint.status_code == (200 if owner else 409)
+    check = client.post(url("check", TRUST_LAB), headers=HX)
+    assert check.status_code == (200 if owner else 302)
+    client.post(url("restore", TRUST_LAB))
+    attempt.refresh_from_db()
+    assert (attempt.hint_uses.count(), attempt.checks_run, attempt.saved_world is None) == (
+        (1, 1, True) if owner else (0, 0, False)
+    )
