@@ -333,3 +333,17 @@ def test_every_url_for_each_actor(alice_client, bob_client, labs, actor):
     assert (attempt.hint_uses.count(), attempt.checks_run, attempt.saved_world is None) == (
         (1, 1, True) if owner else (0, 0, False)
     )
+
+
+def test_hostile_answers_are_refused_or_trimmed_without_an_error(alice_client, labs):
+    key = "detective-who-read-payroll"
+    attempt = start(alice_client, key)
+    assert alice_client.post(url("check", key), {"answer-who": "car\x00ol"}, headers=HX).status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.answers == {} and attempt.checks_run == 1  # the form refused it; the check still ran
+    alice_client.post(url("check", key), {"answer-who": "x" * 10_000, "answer-nope": "y"}, headers=HX)
+    attempt.refresh_from_db()
+    assert attempt.answers == {} and attempt.checks_run == 2
+    alice_client.post(url("check", key), {"answer-who": "<script>alert(1)</script>"}, headers=HX)
+    page = alice_client.get(url("detail", key)).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
