@@ -25,6 +25,7 @@ run: export DEBUG ?= true
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_lessons
+	$(PY) manage.py load_labs
 	@echo ""
 	@echo "  IAM Tutor is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""

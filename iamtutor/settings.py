@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "iamtutor.pages",
     "iamtutor.sandbox",
     "iamtutor.classrooms",
+    "iamtutor.labs",
     "lessons",
 ]
 

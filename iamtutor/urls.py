@@ -9,6 +9,7 @@ urlpatterns = [
     path("lessons/", include("lessons.urls")),
     path("sandbox/", include("iamtutor.sandbox.urls")),
     path("classrooms/", include("iamtutor.classrooms.urls")),
+    path("labs/", include("iamtutor.labs.urls")),
     path("admin/", admin.site.urls),
 ]
 

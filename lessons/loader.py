@@ -22,7 +22,7 @@ from .questions import normalise_question
 from .yamlfile import Located, line_of, load_json, load_yaml, read_options, text
 
 _TRYIT_NAME = re.compile(r"^step-(\d+)\.json$")
-SHARED_FOLDERS = {"scenarios", "tryit"}
+SHARED_FOLDERS = {"scenarios", "tryit", "labs"}  # labs/ is read by iamtutor/labs/loader.py
 
 
 @dataclass

@@ -6,6 +6,18 @@ parsed once into frozen data (``parse_policy``), decisions follow AWS's document
 ``EngineError`` with AWS's code and wording. No Django here: ``tests/engine/test_purity.py`` enforces it.
 """
 
+from .checks import (
+    Check,
+    CheckError,
+    CheckOutcome,
+    Trail,
+    apply_steps,
+    check_steps,
+    parse_checks,
+    rewind_for,
+    run_checks,
+    uses_trail,
+)
 from .errors import EngineError, IamError, ParameterError, PolicyError, StsError, WorldError
 from .evaluate import FLOW_NODES, Decision, MatchedStatement, Request, evaluate
 from .explain import access_denied_message, explain
@@ -49,6 +61,9 @@ __all__ = [
     "Arn",
     "AssumeRoleRequest",
     "Caller",
+    "Check",
+    "CheckError",
+    "CheckOutcome",
     "Cluster",
     "Decision",
     "Edge",
@@ -66,14 +81,17 @@ __all__ = [
     "Statement",
     "StatementRef",
     "StsError",
+    "Trail",
     "WebIdentityRequest",
     "World",
     "WorldError",
     "access_denied_message",
     "access_graph",
+    "apply_steps",
     "assume_role",
     "assume_role_with_web_identity",
     "check_policy",
+    "check_steps",
     "decision_dot",
     "diagram_dot",
     "diagram_edges",
@@ -90,11 +108,15 @@ __all__ = [
     "match_principal",
     "normalise_scenario",
     "parse_arn",
+    "parse_checks",
     "parse_policy",
     "policy_size",
     "resolve_statement",
     "revoke_sessions",
+    "rewind_for",
+    "run_checks",
     "run_scenario",
     "run_steps",
     "to_dot",
+    "uses_trail",
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LabsConfig(AppConfig):
+    name = "iamtutor.labs"
+    label = "labs"
+    verbose_name = "Labs"
