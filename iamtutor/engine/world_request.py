@@ -14,7 +14,7 @@ from . import audit
 from .conditions import make_context
 from .dates import format_iso
 from .errors import EngineError, ParameterError
-from .evaluate import Decision, Request, evaluate
+from .evaluate import Decision, Request, evaluate, new_request
 from .policy import Policy
 from .world_model import (
     FULL_AWS_ACCESS_ARN,
@@ -69,6 +69,7 @@ _PRINCIPAL_KEYS: Final = frozenset(
 # After a web-identity session exists only these claims stay usable as condition keys (§3.3, D-STSKEYS, M).
 SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
 _MAX_CONTEXT_KEYS: Final = 200
+_MAX_CONTEXT_VALUE_CHARS: Final = 20_000
 _MAX_CACHED_CALLERS: Final = 1024
 
 
@@ -247,14 +248,10 @@ class RequestBuilding:
         level and cannot be detached (D-RCP, H), so only the Deny statements of other RCPs bite.
         """
         org = self.organization
+        if org is None or not org.rcps:
+            return ()
         service = action.split(":", 1)[0].lower()
-        if (
-            org is None
-            or not org.rcps
-            or service not in RCP_SERVICES
-            or not org.is_member(account)
-            or account == org.management_account
-        ):
+        if service not in RCP_SERVICES or not org.is_member(account) or account == org.management_account:
             return ()
         levels = []
         for node in [*org.parents(account), account]:  # type: ignore[list-item]
@@ -275,16 +272,18 @@ class RequestBuilding:
     def _resource_policy(
         self, resource: str, action: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, Any] | None
     ) -> tuple[Policy | None, bool]:
-        if action.lower() in _TRUST_ACTIONS:
+        action_key = action.lower()
+        if action_key in _TRUST_ACTIONS:
             role = self.find_role(resource)
             trust = role.trust.policy().tagged("trust", role.arn) if role and role.trust else None
             return trust, True
         if parts is not None:
             return None, False
         entry, _, _ = entries or self._resource_entries(resource)  # type: ignore[attr-defined]
-        policy = entry.policy.policy().tagged("resource", entry.arn) if entry and entry.policy else None
+        if entry is None or not entry.policy:
+            return None, False
         # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
-        return policy, policy is not None and action.lower().startswith("kms:")
+        return entry.policy.policy().tagged("resource", entry.arn), action_key.startswith("kms:")
 
     # ---- requests ---------------------------------------------------------------------------------------------
 
@@ -337,19 +336,19 @@ class RequestBuilding:
                 self._principal_scps(ident),
             )
         account = ident.caller.account
-        return Request(
-            caller=ident.caller,
-            action=action,
-            resource=resource,
-            resource_account=owner if owner != account else None,
-            context=ctx,
-            identity_policies=policies[0],
-            boundary=policies[1],
-            session_policies=policies[2],
-            scps=policies[3],
-            rcps=self.rcp_levels(owner, action),
-            resource_policy=resource_policy,
-            resource_is_trust=is_trust,
+        return new_request(
+            ident.caller,
+            action,
+            resource,
+            owner if owner != account else None,
+            ctx,
+            policies[0],
+            policies[1],
+            policies[2],
+            policies[3],
+            self.rcp_levels(owner, action),
+            resource_policy,
+            is_trust,
         )
 
     def _caller_facts(self, caller_ref: object) -> _CallerFacts:
@@ -465,6 +464,10 @@ def _merge_request_context(raw: dict[str, Any], context: object) -> None:
         lowered = key.lower()
         if lowered in _PRINCIPAL_KEYS or lowered.startswith("aws:principaltag/"):
             continue
+        if type(value) is str and len(value) <= _MAX_CONTEXT_VALUE_CHARS:  # the common case, as _put_normalised
+            raw.pop(lowered, None)
+            raw[lowered] = (value,)
+            continue
         _check_context_value(key, value)
         _put_normalised(raw, key, value)
 
@@ -476,7 +479,7 @@ def _check_context_value(key: str, value: object) -> None:
         or isinstance(value, scalar)
         or (isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
     )
-    if not ok or (isinstance(value, str) and len(value) > 20_000):
+    if not ok or (isinstance(value, str) and len(value) > _MAX_CONTEXT_VALUE_CHARS):
         raise ParameterError(
             f"The value of context key {key} must be a string, number, boolean or list of them.",
             parameter="ContextEntries",
