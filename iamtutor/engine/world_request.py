@@ -71,6 +71,7 @@ SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
 _MAX_CONTEXT_KEYS: Final = 200
 _MAX_CONTEXT_VALUE_CHARS: Final = 20_000
 _MAX_CACHED_CALLERS: Final = 1024
+_MAX_CACHED_RESOURCE_CONTEXTS: Final = 256  # per caller: distinct (owner account, tags) of the resources named
 
 
 class RequestBuilding:
@@ -178,20 +179,26 @@ class RequestBuilding:
     def _resource_context(
         self, resource: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, str | None] | None
     ) -> tuple[dict[str, object], str | None]:
-        ctx: dict[str, object] = {}
+        owner, tags = self._resource_owner_tags(resource, parts, entries)
+        return self._resource_keys(owner, tags), owner
+
+    def _resource_owner_tags(
+        self, resource: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, str | None] | None
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """(the account that owns ``resource``, its tags): an IAM role or user, or a listed resource."""
         if parts is not None and parts[1] != "aws":
-            owner = parts[1]
-            entity = self.find_role(resource) or self.find_user(resource)
-            tags = getattr(entity, "tags", [])
-        else:
-            _, tag_entry, owner = entries or self._resource_entries(resource)
-            owner = owner or arn_account(resource)
-            tags = tag_entry.tags if tag_entry else []
+            entity = self.find_role(resource) or self.find_user(resource)  # type: ignore[attr-defined]
+            return parts[1], getattr(entity, "tags", [])
+        _, tag_entry, owner = entries or self._resource_entries(resource)  # type: ignore[attr-defined]
+        return owner or arn_account(resource), tag_entry.tags if tag_entry else []
+
+    def _resource_keys(self, owner: str | None, tags: list[tuple[str, str]]) -> dict[str, object]:
+        ctx: dict[str, object] = {}
         if owner is not None:
             ctx["aws:ResourceAccount"] = owner
             ctx.update(self._org_keys(owner, "Resource"))
         ctx.update(_tag_keys("aws:ResourceTag/", tags))
-        return ctx, owner
+        return ctx
 
     # ---- policies that apply ----------------------------------------------------------------------------------
 
@@ -315,12 +322,10 @@ class RequestBuilding:
         extra: Mapping[str, object] | None = None,
     ) -> Request:
         """``build_request`` from the caller's facts, which ``request`` keeps per caller and world state."""
-        ctx = dict(facts.context)
         parts = split_iam_arn(resource)
         entries = self._resource_entries(resource) if parts is None else None  # type: ignore[attr-defined]
-        resource_keys, owner = self._resource_context(resource, parts, entries)
-        for key, value in resource_keys.items():  # engine-made: strings, or a list for the org paths
-            ctx[key.lower()] = (value,) if type(value) is str else tuple(value)  # type: ignore[arg-type]
+        owner, tags = self._resource_owner_tags(resource, parts, entries)
+        ctx = dict(self._caller_and_resource_keys(facts, owner, tags))
         _merge_request_context(ctx, context)
         for key, value in (extra or {}).items():
             _put_normalised(ctx, key, value)
@@ -350,6 +355,26 @@ class RequestBuilding:
             resource_policy,
             is_trust,
         )
+
+    def _caller_and_resource_keys(
+        self, facts: _CallerFacts, owner: str | None, tags: list[tuple[str, str]]
+    ) -> dict[str, tuple[str, ...]]:
+        """The caller's normalised context keys plus those of a resource of ``owner`` with ``tags``, kept in
+        ``facts`` per (owner, tags): requests that name many resources of one account share one."""
+        key = (owner, *tags)
+        try:
+            found = facts.resource_contexts.get(key)
+        except TypeError:  # tags that are not (str, str) pairs, which loading and IAM calls never store
+            key, found = None, None
+        if found is None:
+            found = dict(facts.context)
+            for name, value in self._resource_keys(owner, tags).items():  # strings, or a list (org paths)
+                found[name.lower()] = (value,) if type(value) is str else tuple(value)  # type: ignore[arg-type]
+            if key is not None:
+                if len(facts.resource_contexts) >= _MAX_CACHED_RESOURCE_CONTEXTS:
+                    facts.resource_contexts.clear()
+                facts.resource_contexts[key] = found
+        return found
 
     def _caller_facts(self, caller_ref: object) -> _CallerFacts:
         """Who ``caller_ref`` is and the context keys its credentials supply, worked out once per caller
@@ -427,13 +452,15 @@ def _check_request_args(action: object, resource: object) -> None:
 
 class _CallerFacts:
     """What a request needs from its caller alone: the identity, its normalised context keys and (filled on
-    first use) its identity policies, boundary, session policies and SCPs."""
+    first use) its identity policies, boundary, session policies and SCPs, and those context keys merged
+    with each resource owner's and tags' keys (``RequestBuilding._caller_and_resource_keys``)."""
 
-    __slots__ = ("context", "ident", "policies")
+    __slots__ = ("context", "ident", "policies", "resource_contexts")
 
     def __init__(self, ident: Identity, context: dict[str, tuple[str, ...]]) -> None:
         self.ident, self.context = ident, context
         self.policies: tuple[Any, ...] | None = None
+        self.resource_contexts: dict[tuple[Any, ...], dict[str, tuple[str, ...]]] = {}
 
 
 def _put_normalised(ctx: dict[str, tuple[str, ...]], key: str, value: object) -> None:
