@@ -187,9 +187,9 @@ class RequestBuilding:
     ) -> tuple[str | None, list[tuple[str, str]]]:
         """(the account that owns ``resource``, its tags): an IAM role or user, or a listed resource."""
         if parts is not None and parts[1] != "aws":
-            entity = self.find_role(resource) or self.find_user(resource)  # type: ignore[attr-defined]
+            entity = self.find_role(resource) or self.find_user(resource)
             return parts[1], getattr(entity, "tags", [])
-        _, tag_entry, owner = entries or self._resource_entries(resource)  # type: ignore[attr-defined]
+        _, tag_entry, owner = entries or self._resource_entries(resource)
         return owner or arn_account(resource), tag_entry.tags if tag_entry else []
 
     def _resource_keys(self, owner: str | None, tags: list[tuple[str, str]]) -> dict[str, object]:
