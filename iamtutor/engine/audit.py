@@ -209,10 +209,13 @@ def record_request(
     A deny becomes ``errorCode: AccessDenied`` with AWS's message; ``eventCategory`` is ``Data`` for
     S3 object-level and Lambda invoke calls, as CloudTrail files them (D-CT, M). The event is stored as the
     facts it is made of and rendered into its CloudTrail shape when first read (``EventLog``), so deciding
-    a request does not pay for formatting an event nobody may read.
+    a request does not pay for formatting an event nobody may read. Of the decision it keeps only the
+    denial message, so the ``Decision``, its ``Request`` and their context are freed with the caller's
+    last reference instead of living as long as the event.
     """
     region, source_ip = _origin(ident, context)
     ids = world.ids
+    denial = decision.reason if decision is not None and not decision.allowed else None
     world.record_event(
         _PendingRequest(
             world,
@@ -224,7 +227,7 @@ def record_request(
             world.clock.now(),
             ids.event_id_bytes(),
             ids.event_id_bytes(),
-            decision,
+            denial,
             error,
         )
     )
@@ -233,7 +236,7 @@ def record_request(
 class _PendingRequest:
     """The facts of one request event, rendered by ``EventLog`` when read."""
 
-    __slots__ = ("action", "decision", "error", "event_id", "ident", "region", "request_id", "resource", "source_ip",
+    __slots__ = ("action", "denial", "error", "event_id", "ident", "region", "request_id", "resource", "source_ip",
                  "time", "world")  # fmt: skip
 
     def __init__(
@@ -247,15 +250,15 @@ class _PendingRequest:
         time: datetime,
         request_id: bytes,
         event_id: bytes,
-        decision: Decision | None,
+        denial: str | None,
         error: EngineError | None,
     ) -> None:
         self.world, self.ident, self.action, self.resource = world, ident, action, resource
         self.region, self.source_ip, self.time = region, source_ip, time
-        self.request_id, self.event_id, self.decision, self.error = request_id, event_id, decision, error
+        self.request_id, self.event_id, self.denial, self.error = request_id, event_id, denial, error
 
     def render(self) -> dict[str, Any]:
-        action, resource, decision = self.action, self.resource, self.decision
+        action, resource, denial = self.action, self.resource, self.denial
         service, _, name = action.partition(":")
         source = f"{service.lower()}.amazonaws.com"
         event = _event(
@@ -268,9 +271,9 @@ class _PendingRequest:
         if resource != "*":
             account = resource.split(":")[4] if resource.count(":") >= 5 else ""
             event["resources"] = [{"ARN": resource, "accountId": account or event["recipientAccountId"]}]
-        if decision is not None and not decision.allowed:
+        if denial is not None:
             event["errorCode"] = "AccessDenied"
-            event["errorMessage"] = decision.reason
+            event["errorMessage"] = denial
         _add_error(event, self.error)
         return event
 

@@ -2,7 +2,7 @@
 
 Owns the step operations of world-format.md, the table from step ids to the credentials they issued, the
 JSON shape of each step's result, and the subset matching of ``expect`` and ``expect_load_error``. Loading
-the world is ``world.py``'s, the STS calls ``sts.py``'s, printing and exit codes ``cli.py``'s.
+the world is ``world.py``'s, the STS calls the ``sts`` package's, printing and exit codes ``cli.py``'s.
 """
 
 from __future__ import annotations
@@ -373,7 +373,7 @@ class _Runner:
 
 
 def _ok(result: object) -> dict[str, Any]:
-    """An STS result dict with ``ok: true`` in front (sts.py may or may not include it)."""
+    """An STS result dict with ``ok: true`` in front (the sts package may or may not include it)."""
     if not isinstance(result, Mapping):
         return {"ok": True}
     return {"ok": True, **{k: v for k, v in result.items() if k != "ok"}}

@@ -14,7 +14,7 @@ from . import audit
 from .conditions import make_context
 from .dates import format_iso
 from .errors import EngineError, ParameterError
-from .evaluate import Decision, Request, evaluate
+from .evaluate import Decision, Request, evaluate, new_request
 from .policy import Policy
 from .world_model import (
     FULL_AWS_ACCESS_ARN,
@@ -69,7 +69,9 @@ _PRINCIPAL_KEYS: Final = frozenset(
 # After a web-identity session exists only these claims stay usable as condition keys (§3.3, D-STSKEYS, M).
 SESSION_CLAIMS: Final = ("amr", "aud", "id", "sub")
 _MAX_CONTEXT_KEYS: Final = 200
+_MAX_CONTEXT_VALUE_CHARS: Final = 20_000
 _MAX_CACHED_CALLERS: Final = 1024
+_MAX_CACHED_RESOURCE_CONTEXTS: Final = 256  # per caller: distinct (owner account, tags) of the resources named
 
 
 class RequestBuilding:
@@ -177,20 +179,26 @@ class RequestBuilding:
     def _resource_context(
         self, resource: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, str | None] | None
     ) -> tuple[dict[str, object], str | None]:
-        ctx: dict[str, object] = {}
+        owner, tags = self._resource_owner_tags(resource, parts, entries)
+        return self._resource_keys(owner, tags), owner
+
+    def _resource_owner_tags(
+        self, resource: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, str | None] | None
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """(the account that owns ``resource``, its tags): an IAM role or user, or a listed resource."""
         if parts is not None and parts[1] != "aws":
-            owner = parts[1]
             entity = self.find_role(resource) or self.find_user(resource)
-            tags = getattr(entity, "tags", [])
-        else:
-            _, tag_entry, owner = entries or self._resource_entries(resource)
-            owner = owner or arn_account(resource)
-            tags = tag_entry.tags if tag_entry else []
+            return parts[1], getattr(entity, "tags", [])
+        _, tag_entry, owner = entries or self._resource_entries(resource)
+        return owner or arn_account(resource), tag_entry.tags if tag_entry else []
+
+    def _resource_keys(self, owner: str | None, tags: list[tuple[str, str]]) -> dict[str, object]:
+        ctx: dict[str, object] = {}
         if owner is not None:
             ctx["aws:ResourceAccount"] = owner
             ctx.update(self._org_keys(owner, "Resource"))
         ctx.update(_tag_keys("aws:ResourceTag/", tags))
-        return ctx, owner
+        return ctx
 
     # ---- policies that apply ----------------------------------------------------------------------------------
 
@@ -247,14 +255,10 @@ class RequestBuilding:
         level and cannot be detached (D-RCP, H), so only the Deny statements of other RCPs bite.
         """
         org = self.organization
+        if org is None or not org.rcps:
+            return ()
         service = action.split(":", 1)[0].lower()
-        if (
-            org is None
-            or not org.rcps
-            or service not in RCP_SERVICES
-            or not org.is_member(account)
-            or account == org.management_account
-        ):
+        if service not in RCP_SERVICES or not org.is_member(account) or account == org.management_account:
             return ()
         levels = []
         for node in [*org.parents(account), account]:  # type: ignore[list-item]
@@ -275,16 +279,18 @@ class RequestBuilding:
     def _resource_policy(
         self, resource: str, action: str, parts: tuple[str, ...] | None, entries: tuple[Any, Any, Any] | None
     ) -> tuple[Policy | None, bool]:
-        if action.lower() in _TRUST_ACTIONS:
+        action_key = action.lower()
+        if action_key in _TRUST_ACTIONS:
             role = self.find_role(resource)
             trust = role.trust.policy().tagged("trust", role.arn) if role and role.trust else None
             return trust, True
         if parts is not None:
             return None, False
         entry, _, _ = entries or self._resource_entries(resource)  # type: ignore[attr-defined]
-        policy = entry.policy.policy().tagged("resource", entry.arn) if entry and entry.policy else None
+        if entry is None or not entry.policy:
+            return None, False
         # KMS key policies, like trust policies, must themselves allow the principal (§4.1 fact 5, D-EVAL, H).
-        return policy, policy is not None and action.lower().startswith("kms:")
+        return entry.policy.policy().tagged("resource", entry.arn), action_key.startswith("kms:")
 
     # ---- requests ---------------------------------------------------------------------------------------------
 
@@ -316,12 +322,10 @@ class RequestBuilding:
         extra: Mapping[str, object] | None = None,
     ) -> Request:
         """``build_request`` from the caller's facts, which ``request`` keeps per caller and world state."""
-        ctx = dict(facts.context)
         parts = split_iam_arn(resource)
         entries = self._resource_entries(resource) if parts is None else None  # type: ignore[attr-defined]
-        resource_keys, owner = self._resource_context(resource, parts, entries)
-        for key, value in resource_keys.items():  # engine-made: strings, or a list for the org paths
-            ctx[key.lower()] = (value,) if type(value) is str else tuple(value)  # type: ignore[arg-type]
+        owner, tags = self._resource_owner_tags(resource, parts, entries)
+        ctx = dict(self._caller_and_resource_keys(facts, owner, tags))
         _merge_request_context(ctx, context)
         for key, value in (extra or {}).items():
             _put_normalised(ctx, key, value)
@@ -337,20 +341,40 @@ class RequestBuilding:
                 self._principal_scps(ident),
             )
         account = ident.caller.account
-        return Request(
-            caller=ident.caller,
-            action=action,
-            resource=resource,
-            resource_account=owner if owner != account else None,
-            context=ctx,
-            identity_policies=policies[0],
-            boundary=policies[1],
-            session_policies=policies[2],
-            scps=policies[3],
-            rcps=self.rcp_levels(owner, action),
-            resource_policy=resource_policy,
-            resource_is_trust=is_trust,
+        return new_request(
+            ident.caller,
+            action,
+            resource,
+            owner if owner != account else None,
+            ctx,
+            policies[0],
+            policies[1],
+            policies[2],
+            policies[3],
+            self.rcp_levels(owner, action),
+            resource_policy,
+            is_trust,
         )
+
+    def _caller_and_resource_keys(
+        self, facts: _CallerFacts, owner: str | None, tags: list[tuple[str, str]]
+    ) -> dict[str, tuple[str, ...]]:
+        """The caller's normalised context keys plus those of a resource of ``owner`` with ``tags``, kept in
+        ``facts`` per (owner, tags): requests that name many resources of one account share one."""
+        key = (owner, *tags)
+        try:
+            found = facts.resource_contexts.get(key)
+        except TypeError:  # tags that are not (str, str) pairs, which loading and IAM calls never store
+            key, found = None, None
+        if found is None:
+            found = dict(facts.context)
+            for name, value in self._resource_keys(owner, tags).items():  # strings, or a list (org paths)
+                found[name.lower()] = (value,) if type(value) is str else tuple(value)  # type: ignore[arg-type]
+            if key is not None:
+                if len(facts.resource_contexts) >= _MAX_CACHED_RESOURCE_CONTEXTS:
+                    facts.resource_contexts.clear()
+                facts.resource_contexts[key] = found
+        return found
 
     def _caller_facts(self, caller_ref: object) -> _CallerFacts:
         """Who ``caller_ref`` is and the context keys its credentials supply, worked out once per caller
@@ -428,13 +452,15 @@ def _check_request_args(action: object, resource: object) -> None:
 
 class _CallerFacts:
     """What a request needs from its caller alone: the identity, its normalised context keys and (filled on
-    first use) its identity policies, boundary, session policies and SCPs."""
+    first use) its identity policies, boundary, session policies and SCPs, and those context keys merged
+    with each resource owner's and tags' keys (``RequestBuilding._caller_and_resource_keys``)."""
 
-    __slots__ = ("context", "ident", "policies")
+    __slots__ = ("context", "ident", "policies", "resource_contexts")
 
     def __init__(self, ident: Identity, context: dict[str, tuple[str, ...]]) -> None:
         self.ident, self.context = ident, context
         self.policies: tuple[Any, ...] | None = None
+        self.resource_contexts: dict[tuple[Any, ...], dict[str, tuple[str, ...]]] = {}
 
 
 def _put_normalised(ctx: dict[str, tuple[str, ...]], key: str, value: object) -> None:
@@ -465,6 +491,10 @@ def _merge_request_context(raw: dict[str, Any], context: object) -> None:
         lowered = key.lower()
         if lowered in _PRINCIPAL_KEYS or lowered.startswith("aws:principaltag/"):
             continue
+        if type(value) is str and len(value) <= _MAX_CONTEXT_VALUE_CHARS:  # the common case, as _put_normalised
+            raw.pop(lowered, None)
+            raw[lowered] = (value,)
+            continue
         _check_context_value(key, value)
         _put_normalised(raw, key, value)
 
@@ -476,7 +506,7 @@ def _check_context_value(key: str, value: object) -> None:
         or isinstance(value, scalar)
         or (isinstance(value, list | tuple) and len(value) <= 1000 and all(isinstance(v, scalar) for v in value))
     )
-    if not ok or (isinstance(value, str) and len(value) > 20_000):
+    if not ok or (isinstance(value, str) and len(value) > _MAX_CONTEXT_VALUE_CHARS):
         raise ParameterError(
             f"The value of context key {key} must be a string, number, boolean or list of them.",
             parameter="ContextEntries",

@@ -8,7 +8,7 @@ the dataclasses of ``policy.py`` so each test shows exactly which statements are
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, fields, replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -968,6 +968,21 @@ class TestDecisionRecord:
             "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: s3:GetObject on resource: "
             "arn:aws:s3:::rep/q1.csv because no identity-based policy allows the s3:GetObject action"
         )
+
+    def test_hot_path_constructors_build_the_same_values(self):
+        # Not an AWS fact: evaluate.new_request and _new_decision fill the frozen slots directly for speed, and
+        # must give exactly what the dataclass constructors give (fields, equality, repr).
+        made = req(ALICE, identity_policies=(ident(allow()),), resource_policy=REP_GRANT_ALICE, resource_account=B)
+        fast = evaluate_module.new_request(*(getattr(made, f.name) for f in fields(Request)))
+        assert fast == made and repr(fast) == repr(made)
+        assert [getattr(fast, f.name) for f in fields(Request)] == [getattr(made, f.name) for f in fields(Request)]
+        decision = evaluate(made)
+        values = [getattr(decision, f.name) for f in fields(Decision)]
+        assert type(decision) is Decision
+        assert decision == Decision(*values) and repr(decision) == repr(Decision(*values))
+        assert decision.request is made
+        with pytest.raises(FrozenInstanceError):
+            fast.action = "s3:PutObject"  # type: ignore[misc]
 
 
 # ---- matching details that flow through the decision ---------------------------------------------------------

@@ -922,3 +922,22 @@ def test_the_root_user_cannot_assume_a_role_even_when_trusted():
     with pytest.raises(StsError) as error:
         sts.assume_role(world, f"arn:aws:iam::{A}:root", sts.AssumeRoleRequest(DEPLOY, "root-tries"))
     assert (error.value.code, error.value.message) == ("AccessDenied", "Roles may not be assumed by root accounts.")
+
+
+# ---- the package's public face --------------------------------------------------------------------------------
+
+
+def test_the_sts_package_keeps_every_public_name_of_the_former_module():
+    # Ours: sts.py became the sts/ package; callers import from iamtutor.engine.sts or iamtutor.engine as before.
+    import iamtutor.engine as engine
+    from iamtutor.engine.sts import AssumeRoleRequest, assume_role, packed_policy_size
+
+    assert assume_role is engine.assume_role and AssumeRoleRequest is engine.AssumeRoleRequest
+    assert packed_policy_size(None, [], []) == 0
+    for name in sts.__all__:
+        assert getattr(sts, name) is not None
+    for name in ("assume_role", "assume_role_with_web_identity", "get_caller_identity", "get_session_token",
+                 "revoke_sessions", "launch_instance", "lambda_execution_session", "WebIdentityRequest"):  # fmt: skip
+        assert getattr(engine, name) is getattr(sts, name)
+    assert callable(sts.assume_role)  # a function, not the submodule of a similar name
+    assert (sts.DEFAULT_DURATION, sts.CHAINING_LIMIT, sts.MAX_POLICY_ARNS) == (3600, 3600, 10)

@@ -1065,6 +1065,44 @@ def test_every_change_bumps_the_revision_and_a_cached_caller_sees_it():
     assert not world.request(ALICE, "ec2:RunInstances", "*").allowed
 
 
+def test_resource_keys_follow_each_resource_and_its_changes():
+    # §3.2 (H): aws:ResourceAccount and aws:ResourceTag/* describe the resource named, so a caller's requests
+    # for resources of one account share the account's keys but never another resource's tags.
+    tagged = {"StringEquals": {"aws:ResourceTag/team": "ops"}}
+    world = make_world(
+        {
+            A: account(
+                users=[user("alice", doc(allow("iam:GetRole", Condition=tagged)))],
+                roles=[
+                    role("Deploy", trust({"AWS": ALICE}), Tags=[{"Key": "team", "Value": "ops"}]),
+                    role("Build", trust({"AWS": ALICE})),
+                ],
+            )
+        }
+    )
+    build = f"arn:aws:iam::{A}:role/Build"
+    assert world.request(ALICE, "iam:GetRole", DEPLOY).allowed
+    assert not world.request(ALICE, "iam:GetRole", build).allowed
+    assert world.request(ALICE, "iam:GetRole", DEPLOY).allowed
+    world.update_role(build, tags=[{"Key": "team", "Value": "ops"}])
+    world.update_role(DEPLOY, tags=[{"Key": "team", "Value": "dev"}])
+    assert world.request(ALICE, "iam:GetRole", build).allowed
+    assert not world.request(ALICE, "iam:GetRole", DEPLOY).allowed
+
+
+def test_the_per_caller_resource_keys_are_bounded(monkeypatch):
+    # Ours: no unbounded work or memory per request (common brief); the keys kept per caller start afresh.
+    from iamtutor.engine import world_request
+
+    monkeypatch.setattr(world_request, "_MAX_CACHED_RESOURCE_CONTEXTS", 2)
+    only_a = {"StringEquals": {"aws:ResourceAccount": A}}
+    world = make_world({A: account(users=[user("alice", doc(allow("sqs:SendMessage", Condition=only_a)))])})
+    for owner in (B, "333333333333", A, B, A):  # aws:ResourceAccount comes from the queue ARN
+        allowed = world.request(ALICE, "sqs:SendMessage", f"arn:aws:sqs:us-east-1:{owner}:jobs").allowed
+        assert allowed == (owner == A)
+    assert len(world._caller_facts(ALICE).resource_contexts) <= 2
+
+
 def test_a_refused_change_still_bumps_the_revision():
     world = iam_world()
     before = world.revision
