@@ -6,7 +6,7 @@ through ``World._account_for``, which may borrow a peer's account (a classmate's
 accounts answer look-ups but are never saved, listed or changed, and ``World.redact`` hides their policies
 from a decision. ``World`` gathers its other concerns from mixins: requests in ``world_request.py``, policy
 changes in ``world_iam.py``, entity changes in ``world_entities.py``. Entities live in ``world_model.py``,
-load/save in ``world_io.py``, STS in ``sts.py`` and CloudTrail events in ``audit.py``.
+load/save in ``world_io.py``, STS in the ``sts`` package and CloudTrail events in ``audit.py``.
 """
 
 from __future__ import annotations
@@ -433,7 +433,7 @@ class World(EntityChanges, RequestBuilding):
     # ---- sessions -----------------------------------------------------------------------------------------------
 
     def add_session(self, session: Session) -> None:
-        """Registers issued credentials under their id and access key id (``sts.py`` issues them)."""
+        """Registers issued credentials under their id and access key id (the ``sts`` package issues them)."""
         self.sessions[session.id] = session
         self._session_keys[session.access_key_id] = session
 

@@ -371,3 +371,36 @@ def test_a_loader_giving_something_else_than_an_account_is_a_world_error(hostile
         world.find_role(PEER_ROLE)
     assert refused.value.json_path.startswith(f"accounts.{B}")
     assert world.find_role(PEER_ROLE) is None and not world.is_borrowed(B)
+
+
+PEER_GITHUB = f"arn:aws:iam::{B}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def _web_identity_peer(provider_account: str) -> dict:
+    """B's account with a CI role trusting a GitHub provider of ``provider_account``; B holds the provider."""
+    provider = f"arn:aws:iam::{provider_account}:oidc-provider/token.actions.githubusercontent.com"
+    ci = role("CI", trust({"Federated": provider}, action="sts:AssumeRoleWithWebIdentity"), doc(allow("s3:*")))
+    return account(
+        roles=[ci], identity_providers=[{"type": "oidc", "arn": PEER_GITHUB, "audiences": ["sts.amazonaws.com"]}]
+    )
+
+
+def test_a_borrowed_role_is_assumed_with_a_web_identity_token_through_its_own_accounts_provider():
+    # AssumeRoleWithWebIdentity: the OIDC provider is an IAM object of the role's account, and the role's trust
+    # policy names it as Federated (IAM User Guide, "Create a role for OpenID Connect federation").
+    world, _ = caller_world(peers={B: _web_identity_peer(B)})
+    claims = {"sub": "repo:org/app:ref:refs/heads/main", "aud": "sts.amazonaws.com"}
+    issued = sts.assume_role_with_web_identity(
+        world, sts.WebIdentityRequest(PEER_GITHUB, f"arn:aws:iam::{B}:role/CI", "gh", claims)
+    )
+    assert issued["ok"] and issued["assumed_role_user"]["Arn"] == f"arn:aws:sts::{B}:assumed-role/CI/gh"
+
+
+def test_a_provider_of_another_account_than_the_roles_is_not_found():
+    world, _ = caller_world(peers={B: _web_identity_peer(B)})
+    world.accounts[A].providers[PEER_GITHUB.replace(B, A)] = world.find_provider(PEER_GITHUB)
+    claims = {"sub": "repo:org/app:ref:refs/heads/main", "aud": "sts.amazonaws.com"}
+    request = sts.WebIdentityRequest(PEER_GITHUB.replace(B, A), f"arn:aws:iam::{B}:role/CI", "gh", claims)
+    with pytest.raises(StsError) as refused:
+        sts.assume_role_with_web_identity(world, request)
+    assert refused.value.code == "InvalidIdentityToken"

@@ -118,7 +118,7 @@ class TrustEdges:
         return decision, keys
 
     def request(self, principal: Principal, role: Role, keys: Supply | None = None) -> Request:
-        """The request STS evaluates for this caller and role (``sts._assume_role``). Besides the role's ARN and
+        """The request STS evaluates for this caller and role (``sts.assume``). Besides the role's ARN and
         trust policy only its account and tags enter it, so one request per (account, tags) is built and
         reused with those replaced, and supplied keys are laid over its context as ``build_request`` lays
         ``context`` and ``extra`` over the rest (``tests/engine/graph/test_trust.py`` checks both against a

@@ -56,8 +56,9 @@ def _assume_web(call: Call, request: WebIdentityRequest, session_id: object) -> 
     check_session_id(world, session_id)
     token = _check_claims(request.claims)
     role_account = split_iam_arn(role_arn)[1]  # type: ignore[index]
-    provider = world.accounts[role_account].providers.get(provider_arn) if role_account in world.accounts else None  # type: ignore[arg-type]
     parts = split_iam_arn(provider_arn)
+    # The provider must be an IAM object of the role's own account (a classmate's, when the role is borrowed).
+    provider = world.find_provider(provider_arn) if parts and parts[1] == role_account else None
     url = parts[3][1:] + parts[4] if parts else str(provider_arn)
     if provider is None or provider.type != "oidc":
         raise StsError(MSG_NO_PROVIDER.format(url=url), code="InvalidIdentityToken", http_status=400, parameter=_TOKEN)
