@@ -26,7 +26,7 @@ from iamtutor.engine import EngineError
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 from iamtutor.sandbox.worlds import check_text, parse_json, replace_contents
 
-from . import ids, log
+from . import guardrails, ids, log
 from .federation import organization_data
 from .filecheck import (
     FORMAT,
@@ -403,6 +403,8 @@ class _Import:
         rows = []
         for kind, section in ((Guardrail.SCP, "scps"), (Guardrail.RCP, "rcps")):
             for position, policy in enumerate(self.org.get(section) or []):
+                if policy["name"].lower() in guardrails.RESERVED_NAMES:
+                    continue  # AWS's own FullAWSAccess: organization_data attaches it, no classroom stores it
                 extra = extras.get((kind, policy["name"]), {})
                 rows.append(
                     Guardrail(
