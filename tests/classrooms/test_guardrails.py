@@ -4,11 +4,8 @@ every student request; presets that do exactly what they say; conflicts shown, n
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -21,6 +18,7 @@ from iamtutor.classrooms.models import Classroom, Guardrail, StaffAction, StaffM
 from iamtutor.engine import World, access_denied_message
 from iamtutor.sandbox.worlds import SandboxWorld, world_data
 from tests.factories import ClassroomFactory, UserFactory, enrol_student
+from tests.races import postgres_only, together
 
 pytestmark = pytest.mark.django_db
 
@@ -730,46 +728,10 @@ def test_the_list_costs_the_same_few_queries_for_a_big_class(classroom, carol, d
 # ---- races, on real PostgreSQL --------------------------------------------------------------------------------
 
 
-def on_postgres(test):
-    """Runs ``test`` against real PostgreSQL (threads, each on its own connection); skipped on SQLite, which
-    serializes writers by itself and whose in-memory test database threads do not share."""
-    for mark in (
-        pytest.mark.django_db(transaction=True),
-        pytest.mark.skipif(
-            settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="needs PostgreSQL"
-        ),
-        pytest.mark.postgres,
-    ):
-        test = mark(test)
-    return test
-
-
-def _together(work, count: int = 5) -> list:
-    """Runs ``work(i)`` in ``count`` threads released at once; returns the results (exceptions included)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the test reports it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
-@on_postgres
+@postgres_only
 def test_five_staff_saving_the_same_revision_at_once_make_one_change_and_four_conflicts(classroom, carol):
     guardrail = _save(classroom, carol, targets=[classroom.root_id])
-    results = _together(
+    results = together(
         lambda i: save_guardrail(classroom, carol, _draft(name=f"Edit{i}"), guardrail=guardrail, revision=1)
     )
     assert sorted(type(r).__name__ for r in results) == ["Guardrail"] + ["GuardrailConflict"] * 4
@@ -780,8 +742,8 @@ def test_five_staff_saving_the_same_revision_at_once_make_one_change_and_four_co
     assert StaffAction.objects.filter(action="guardrail_changed").count() == 2
 
 
-@on_postgres
+@postgres_only
 def test_five_guardrails_created_at_once_on_one_target_stop_at_the_quota(classroom, carol):
-    results = _together(lambda i: _save(classroom, carol, name=f"Rail{i}", targets=[classroom.root_id]))
+    results = together(lambda i: _save(classroom, carol, name=f"Rail{i}", targets=[classroom.root_id]))
     assert sorted(type(r).__name__ for r in results) == ["Guardrail"] * 4 + ["GuardrailInvalid"]
     assert Guardrail.objects.count() == guardrails.GUARDRAILS_PER_TARGET

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 import string
-import threading
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +21,7 @@ from iamtutor.classrooms.roster import remove
 from iamtutor.sandbox.models import Sandbox
 from tests.factories import PASSWORD, ClassroomFactory, UserFactory
 from tests.lessons.conftest import loaded, shipped_content  # noqa: F401 (fixtures)
+from tests.races import postgres_only, together
 
 pytestmark = pytest.mark.django_db
 JOIN = "/classrooms/join/"
@@ -527,41 +526,6 @@ def test_a_staff_member_joining_is_told_they_keep_their_rights(classroom, carol)
 # ---- races (PostgreSQL) -----------------------------------------------------------------------------------------
 
 
-def _together(work, count: int) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the test reports it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
-def postgres_only(test):
-    """Marks a race test: it needs PostgreSQL (see tests/sandbox/test_races.py) and real transactions."""
-    marks = [
-        pytest.mark.postgres,
-        pytest.mark.skipif(
-            settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="needs PostgreSQL"
-        ),
-        pytest.mark.django_db(transaction=True),
-    ]
-    for mark in marks:
-        test = mark(test)
-    return test
-
-
 def _concurrent_clients(users) -> list[Client]:
     clients = []
     for user in users:
@@ -577,7 +541,7 @@ def test_concurrent_joins_never_pass_the_seat_limit():
     Classroom.objects.filter(pk=room.pk).update(seat_limit=3)
     link = _link(room)
     clients = _concurrent_clients([UserFactory() for _ in range(8)])
-    statuses = _together(lambda i: clients[i].post(link).status_code, 8)
+    statuses = together(lambda i: clients[i].post(link).status_code, 8)
     assert sorted(statuses) == [302] * 3 + [409] * 5, statuses
     assert Enrollment.objects.filter(classroom=room).count() == 3
 
@@ -588,7 +552,7 @@ def test_one_student_joining_from_several_tabs_at_once_gets_one_account():
     link = _link(room)
     user = UserFactory()
     clients = _concurrent_clients([user] * 5)
-    statuses = _together(lambda i: clients[i].post(link).status_code, 5)
+    statuses = together(lambda i: clients[i].post(link).status_code, 5)
     assert statuses == [302] * 5, statuses
     assert Enrollment.objects.filter(classroom=room).count() == 1
     assert Sandbox.objects.filter(owner=user, kind=Sandbox.CLASSROOM).count() == 1
@@ -606,6 +570,6 @@ def test_a_join_racing_a_rotation_is_either_in_or_refused():
             return clients[i].post(reverse("classrooms:joining", args=[room.pk]), {"action": "rotate_link"}).status_code
         return clients[i].post(link).status_code
 
-    statuses = _together(work, 5)
+    statuses = together(work, 5)
     assert statuses[4] == 302 and set(statuses[:4]) <= {302, 404}, statuses
     assert Enrollment.objects.filter(classroom=room).count() == statuses[:4].count(302)

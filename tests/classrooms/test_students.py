@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from iamtutor.classrooms import students
@@ -28,6 +26,7 @@ from tests.classrooms.cast import (
     client_for,
 )
 from tests.factories import AuditEventFactory
+from tests.races import together
 
 pytestmark = pytest.mark.django_db
 ALLOWED = ("owner", "co_instructor", "ta_of_section")
@@ -391,24 +390,8 @@ def test_concurrent_staff_actions_on_one_student_each_run_whole(classroom, carol
             Classroom.objects.get(pk=classroom.pk), carol, clock.ClockChange(clock.FORWARD, minutes=60)
         ),
     ]
-    barrier = threading.Barrier(len(work))
-    errors: list = []
-
-    def run(job) -> None:
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    results = together(lambda i: work[i](), len(work))
+    assert [r for r in results if isinstance(r, Exception)] == []
     assert Snapshot.objects.filter(enrollment=alice_enrolled).count() == 2
     assert StaffAction.objects.filter(action__in=["student_reset", "clock_extended", "clock_changed"]).count() == 4
     sandbox = Sandbox.objects.get(pk=alice_enrolled.sandbox_id)

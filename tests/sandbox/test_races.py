@@ -9,50 +9,19 @@ writers by itself and an in-memory test database is not shared between threads.
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 
-import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 from iamtutor.sandbox.worlds import SandboxWorld, create_sandbox, export_data
+from tests.races import POSTGRES_ONLY, together
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="needs PostgreSQL"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_ONLY
 THREADS = 5
 READER = "arn:aws:iam::111111111111:role/ReportsReader"
-
-
-def _together(work, count: int = THREADS) -> list:
-    """Runs ``work(i)`` in ``count`` threads released at once; returns the results (exceptions included)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the test reports it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _client(user) -> Client:
@@ -83,7 +52,7 @@ def test_five_concurrent_resets_serialize_into_the_starting_world(alice):
     revision = Sandbox.objects.get(pk=sandbox.pk).revision
     clients = [_client(alice) for _ in range(THREADS)]
     url = reverse("sandbox:reset", args=[sandbox.pk])
-    statuses = _together(lambda i: clients[i].post(url, {"confirm": "reset"}).status_code)
+    statuses = together(lambda i: clients[i].post(url, {"confirm": "reset"}).status_code)
     assert statuses == [302] * THREADS
     assert _accounts(sandbox) == Counter({"111111111111": 1, "222222222222": 1})
     assert "ReportsReader" in _role_names(sandbox)
@@ -100,7 +69,7 @@ def test_concurrent_confirmations_of_one_import_import_it_once(alice):
     revision = Sandbox.objects.get(pk=sandbox.pk).revision
     clients = [_client(alice) for _ in range(THREADS)]
     url = reverse("sandbox:import", args=[sandbox.pk])
-    responses = _together(lambda i: clients[i].post(url, {"token": token}))
+    responses = together(lambda i: clients[i].post(url, {"token": token}))
     assert [r.status_code for r in responses] == [302] * THREADS
     imported = [r for r in responses if r.url == sandbox.get_absolute_url()]
     assert len(imported) == 1  # the others were told the upload was used already
@@ -121,7 +90,7 @@ def test_pages_loaded_during_resets_never_fail(alice):
             return [clients[i].post(url, {"confirm": "reset"}).status_code for _ in range(3)]
         return [clients[i].get(reverse(f"sandbox:{name}", args=[sandbox.pk])).status_code for name in pages]
 
-    results = _together(work, THREADS * 2)
+    results = together(work, THREADS * 2)
     for i, statuses in enumerate(results):
         assert not isinstance(statuses, Exception), statuses
         assert set(statuses) == ({302} if i % 2 == 0 else {200}), (i, statuses)
@@ -130,12 +99,12 @@ def test_pages_loaded_during_resets_never_fail(alice):
 
 def test_concurrent_creates_by_one_new_user_make_one_sandbox(alice):
     clients = [_client(alice) for _ in range(THREADS)]
-    responses = _together(lambda i: clients[i].post(reverse("sandbox:create")))
+    responses = together(lambda i: clients[i].post(reverse("sandbox:create")))
     sandbox = Sandbox.objects.get(owner=alice)
     assert [(r.status_code, r.url) for r in responses] == [(302, sandbox.get_absolute_url())] * THREADS
     assert _accounts(sandbox) == Counter({"111111111111": 1, "222222222222": 1})
 
 
 def test_concurrent_create_sandbox_calls_return_the_one_sandbox(alice):
-    results = _together(lambda i: create_sandbox(owner=alice).pk)
+    results = together(lambda i: create_sandbox(owner=alice).pk)
     assert len(set(results)) == 1 and Sandbox.objects.filter(owner=alice).count() == 1
