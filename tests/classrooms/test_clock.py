@@ -431,11 +431,7 @@ def test_a_student_joining_during_a_clock_change_starts_on_the_new_class_time(ho
     thread.start()
     try:
         assert locked.wait(timeout=30)
-        student = UserFactory()
-        if how == "enrol":
-            enrollment = enrol(stale, student)
-        else:
-            enrollment = changes.try_as_student(stale, owner)
+        enrollment = enrol(stale, UserFactory()) if how == "enrol" else changes.try_as_student(stale, owner)
     finally:
         done.set()
         thread.join(timeout=30)
