@@ -26,7 +26,7 @@ from iamtutor.engine import EngineError
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 from iamtutor.sandbox.worlds import check_text, parse_json, replace_contents
 
-from . import guardrails, ids, log
+from . import ids, log
 from .federation import organization_data
 from .filecheck import (
     FORMAT,
@@ -36,6 +36,7 @@ from .filecheck import (
     check_classroom_file,
     engine_problem,
 )
+from .guardrails import FULL_AWS_ACCESS, FULL_AWS_ACCESS_NAME
 from .models import Classroom, Enrollment, Guardrail, Section, StaffAction, StaffMember
 
 # ---- export -------------------------------------------------------------------------------------------------
@@ -403,8 +404,8 @@ class _Import:
         rows = []
         for kind, section in ((Guardrail.SCP, "scps"), (Guardrail.RCP, "rcps")):
             for position, policy in enumerate(self.org.get(section) or []):
-                if policy["name"].lower() in guardrails.RESERVED_NAMES:
-                    continue  # AWS's own FullAWSAccess: organization_data attaches it, no classroom stores it
+                if (kind, policy["name"]) not in extras and _aws_full_access(kind, policy):
+                    continue  # AWS's own FullAWSAccess, which the export adds beside the guardrails: not one of them
                 extra = extras.get((kind, policy["name"]), {})
                 rows.append(
                     Guardrail(
@@ -442,3 +443,9 @@ class _Import:
 
 def _when(text: str | None) -> datetime | None:
     return parse_datetime(text) if text else None
+
+
+def _aws_full_access(kind: str, policy: dict) -> bool:
+    """Whether an SCP of the file's organization is the FullAWSAccess that ``guardrails.organization_policies``
+    attaches beside the guardrails, as AWS does (it is computed again from the guardrails, never stored)."""
+    return kind == Guardrail.SCP and policy["name"] == FULL_AWS_ACCESS_NAME and policy["document"] == FULL_AWS_ACCESS

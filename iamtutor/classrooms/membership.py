@@ -55,27 +55,34 @@ def student_world(account_id: str) -> tuple[dict, dict]:
 
 def enrol(classroom: Classroom, user, section: Section | None = None) -> Enrollment:
     """Makes ``user`` a student of ``classroom`` with a new member account; joining twice returns the
-    enrollment they have. Seat limits and join keys are the caller's to check (``joining``)."""
-    existing = Enrollment.objects.filter(classroom=classroom, user=user).first()
-    if existing is not None:
-        return existing
-    for _ in range(5):  # a concurrent enrolment may take the same new account id: draw again
-        account_id = ids.new_account_id()
-        try:
-            with transaction.atomic():
-                sandbox = Sandbox.objects.create(
-                    owner=user, kind=Sandbox.CLASSROOM, name=f"{classroom.name[:80]} · {account_id}"
-                )
-                world, compute = student_world(account_id)
-                replace_contents(sandbox, world, compute)
-                apply_class_clock(classroom, sandbox, extension=0)
-                return Enrollment.objects.create(
-                    classroom=classroom, user=user, section=section, sandbox=sandbox, account_id=account_id
-                )
-        except IntegrityError:
-            existing = Enrollment.objects.filter(classroom=classroom, user=user).first()
-            if existing is not None:
-                return existing
+    enrollment they have. Seat limits and join keys are the caller's to check (``joining``).
+
+    The classroom's row is locked first, as a class clock change locks it (``clock.change_clock``): a student
+    joining while the clock moves either starts on the new class time or is moved with the class, never left
+    on the old time. The new account's clock is read from the locked row, not from ``classroom``, which may be
+    stale."""
+    with transaction.atomic():
+        room = Classroom.objects.select_for_update().get(pk=classroom.pk)
+        existing = Enrollment.objects.filter(classroom=classroom, user=user).first()
+        if existing is not None:
+            return existing
+        for _ in range(5):  # a concurrent enrolment in another classroom may take the same new id: draw again
+            account_id = ids.new_account_id()
+            try:
+                with transaction.atomic():
+                    sandbox = Sandbox.objects.create(
+                        owner=user, kind=Sandbox.CLASSROOM, name=f"{classroom.name[:80]} · {account_id}"
+                    )
+                    world, compute = student_world(account_id)
+                    replace_contents(sandbox, world, compute)
+                    apply_class_clock(room, sandbox, extension=0)
+                    return Enrollment.objects.create(
+                        classroom=classroom, user=user, section=section, sandbox=sandbox, account_id=account_id
+                    )
+            except IntegrityError:
+                existing = Enrollment.objects.filter(classroom=classroom, user=user).first()
+                if existing is not None:
+                    return existing
     raise RuntimeError("Could not draw a free account id.")
 
 

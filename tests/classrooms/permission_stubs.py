@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from iamtutor import urls as site_urls
 from iamtutor.accounts.roles import is_instructor
-from iamtutor.classrooms.models import Enrollment, Guardrail, JoinKey
+from iamtutor.classrooms.models import Enrollment, Guardrail, JoinKey, Section, StaffMember
 from iamtutor.classrooms.permissions import get_classroom, get_student
 from iamtutor.sandbox.models import Sandbox
 
@@ -23,9 +23,14 @@ ROUTES = {
     "join": "join/",
     "join_link": "join/<str:token>/",
     "detail": "<uuid:pk>/",
+    "try_as_student": "<uuid:pk>/try/",
     "settings": "<uuid:pk>/settings/",
     "staff": "<uuid:pk>/staff/",
+    "staff_change": "<uuid:pk>/staff/<int:member>/",
+    "staff_remove": "<uuid:pk>/staff/<int:member>/remove/",
     "sections": "<uuid:pk>/sections/",
+    "section_rename": "<uuid:pk>/sections/<int:section>/",
+    "section_delete": "<uuid:pk>/sections/<int:section>/delete/",
     "state": "<uuid:pk>/state/",
     "joining": "<uuid:pk>/joining/",
     "roster": "<uuid:pk>/roster/",
@@ -56,16 +61,20 @@ def _action(name: str, method: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=None):
+def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=None, section=None, member=None):
     if name in OVERRIDES:
         return OVERRIDES[name](request, name=name, pk=pk, student=student)
     if pk is None:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated and name not in ("join", "join_link"):
             return redirect_to_login(request.get_full_path())
         if name == "create" and not is_instructor(request.user):
             raise PermissionDenied("Only instructors can create classrooms.")
         if token is not None:
-            get_object_or_404(JoinKey, value=token)
+            key = get_object_or_404(JoinKey, value=token)
+            if Enrollment.objects.filter(
+                classroom=key.classroom, user=request.user.pk, state=Enrollment.REMOVED
+            ).exists():
+                raise PermissionDenied("You were removed from this classroom.")
         return HttpResponse("ok")
     action = _action(name, request.method)
     classroom, actor = get_classroom(request, pk, action)
@@ -73,6 +82,10 @@ def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=No
         get_student(actor, student, action)
     if guardrail is not None:
         get_object_or_404(Guardrail, classroom=classroom, pk=guardrail)
+    if section is not None:
+        get_object_or_404(Section, classroom=classroom, pk=section)
+    if member is not None:
+        get_object_or_404(StaffMember, classroom=classroom, pk=member)
     return HttpResponse("ok")
 
 

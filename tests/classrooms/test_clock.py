@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from iamtutor.classrooms import clock
+from iamtutor.classrooms import changes, clock
 from iamtutor.classrooms.membership import class_time, enrol
 from iamtutor.classrooms.models import Classroom, Enrollment, StaffAction
 from iamtutor.engine import AssumeRoleRequest, assume_role
@@ -26,7 +28,7 @@ from tests.classrooms.cast import (
     cast_fixture,  # noqa: F401 (the "cast" fixture)
     client_for,
 )
-from tests.factories import UserFactory
+from tests.factories import ClassroomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -393,3 +395,45 @@ def test_the_log_records_each_change_with_the_class_time(classroom, carol, alice
         "class_time": moment.isoformat(timespec="seconds"),
         "students": 1,
     }
+
+
+# ---- joining while the clock moves (PostgreSQL) -----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="needs PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["enrol", "try_as_student"])
+def test_a_student_joining_during_a_clock_change_starts_on_the_new_class_time(how):
+    """The clock change holds the classroom's row while it moves every student; a student enrolling meanwhile
+    waits for it and starts on the new class time, even from a classroom object read before the change."""
+    room = ClassroomFactory()
+    owner = room.staff.get().user
+    stale = Classroom.objects.get(pk=room.pk)  # read before the change: its clock_offset is 0
+    locked, done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def change() -> None:
+        try:
+            with transaction.atomic():
+                _forward(Classroom.objects.get(pk=room.pk), owner, 60)
+                locked.set()
+                done.wait(timeout=2)  # the enrolment below starts meanwhile and must wait for this commit
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        enrollment = enrol(stale, UserFactory()) if how == "enrol" else changes.try_as_student(stale, owner)
+    finally:
+        done.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert Sandbox.objects.get(pk=enrollment.sandbox_id).clock_offset == 60 * 60

@@ -2,14 +2,16 @@
 walks the sandbox's.
 
 Each pattern of ``iamtutor.classrooms.urls`` is filled with real objects (the classroom, alice's enrollment, a
-guardrail, the join link's token) and tried with GET and POST by eight actors: the owner (carol), a
-co-instructor, a TA of alice's section, a TA of another section, a student (bob), a student of another
-classroom, a signed-in stranger (mallory) and an anonymous visitor. What each may do comes from
-``permissions.ACTIONS`` through ``REQUIRES``, the action every URL name needs:
+guardrail, a section, a staff member, the join link's token) and tried with GET and POST by nine actors: the
+owner (carol), a co-instructor, a TA of alice's section, a TA of another section, a student (bob), a removed
+student (rita), a student of another classroom, a signed-in stranger (mallory) and an anonymous visitor. What
+each may do comes from ``permissions.ACTIONS`` through ``REQUIRES``, the action every URL name needs:
 
 - strangers (and students of another classroom, and anonymous visitors) get 404 — for the pages outside any
-  one classroom (``OUTSIDE``), anonymous visitors are sent to log in instead;
-- members without the right get 403 and the page says why, in ``permissions.why_not``'s words;
+  one classroom (``OUTSIDE``), anonymous visitors are sent to log in instead, except on the join pages, which
+  they may see (they sign up on the way);
+- members without the right get 403 and the page says why, in ``permissions.why_not``'s words; a removed
+  student is told they were removed;
 - nobody's request changes another student's data, and a refused request changes nothing at all.
 
 Every request runs in a savepoint that is rolled back, so each actor meets the same classroom. A URL name in
@@ -33,6 +35,7 @@ from django.utils.html import escape
 
 from iamtutor.accounts.roles import is_instructor
 from iamtutor.classrooms import permissions
+from iamtutor.classrooms.membership import add_section
 from iamtutor.classrooms.models import (
     Classroom,
     Enrollment,
@@ -43,6 +46,7 @@ from iamtutor.classrooms.models import (
     StaffAction,
     StaffMember,
 )
+from iamtutor.classrooms.roster import remove
 from iamtutor.sandbox.models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
 from tests.factories import ClassroomFactory, UserFactory, enrol_student
 
@@ -51,20 +55,26 @@ pytestmark = pytest.mark.django_db
 # URL name -> the permissions action it needs: one for every method, or one per method.
 REQUIRES: dict[str, str | dict[str, str]] = {
     "detail": "view",
-    "settings": "edit_settings",
+    "try_as_student": "try_as_student",
+    # A closed classroom's settings page still opens, for reopening it; saving the settings needs edit_settings.
+    "settings": {"GET": "change_state", "POST": "edit_settings"},
+    "state": "change_state",  # archiving also needs "archive"; the walker asks for no step, so meets only this
     "staff": "manage_staff",
+    "staff_change": "manage_staff",
+    "staff_remove": "manage_staff",
     "sections": "manage_sections",
-    "state": "edit_settings",
+    "section_rename": "manage_sections",
+    "section_delete": "manage_sections",
     "joining": "manage_joining",
     "roster": "view_roster",
     "roster_csv": "export_roster",
     "student_move": "manage_roster",
     "student_remove": "manage_roster",
-    "guardrails": {"GET": "view_guardrails", "POST": "manage_guardrails"},
+    "guardrails": "view_guardrails",
     "guardrail_new": "manage_guardrails",
     "guardrail_edit": "manage_guardrails",
     "guardrail_delete": "manage_guardrails",
-    "clock": "manage_clock",
+    "clock": {"GET": "view_clock", "POST": "manage_clock"},
     "student": "view_student",
     "student_reset": "reset_student",
     "student_undo": "reset_student",
@@ -73,21 +83,33 @@ REQUIRES: dict[str, str | dict[str, str]] = {
     "log": "view_staff_log",
     "my_log": "use_account",
 }
-# Pages outside any one classroom: who may open them once signed in (anonymous visitors are sent to log in).
-OUTSIDE = {"list": "signed_in", "create": "instructor", "join": "signed_in", "join_link": "signed_in"}
+# Pages outside any one classroom: who may open them. Anonymous visitors are sent to log in, except on the join
+# pages ("anyone"): they see the classroom and are asked to sign up or log in on the way, and joining itself
+# needs an account.
+OUTSIDE = {"list": "signed_in", "create": "instructor", "join": "anyone", "join_link": "anyone"}
 URL_NAMES = sorted(REQUIRES.keys() | OUTSIDE.keys())
-# While the classroom views are being built, names not served yet are skipped. Set to False once they are all
-# merged: then a page the table lists but the site does not serve fails the test.
-SKIP_UNSERVED = True
+# While the classroom views were being built, names not served yet were skipped. Every page is merged now: a page
+# the table lists but the site does not serve fails the test.
+SKIP_UNSERVED = False
 
-ACTORS = ("owner", "co_instructor", "ta_same", "ta_other", "student", "other_student", "stranger", "anonymous")
+ACTORS = (
+    "owner",
+    "co_instructor",
+    "ta_same",
+    "ta_other",
+    "student",
+    "removed",
+    "other_student",
+    "stranger",
+    "anonymous",
+)
 ROLE = {
     "owner": StaffMember.OWNER,
     "co_instructor": StaffMember.CO_INSTRUCTOR,
     "ta_same": StaffMember.TA,
     "ta_other": StaffMember.TA,
     "student": "student",
-}  # the others are nobody to this classroom
+}  # the others are nobody to this classroom (a removed student is a member with no rights: 403, not 404)
 ALLOWED_ANSWERS = {200, 201, 204, 302, 303, 400, 409}  # a member with the right: the page, a redirect, a form error
 
 
@@ -114,9 +136,13 @@ class Cast:
     classroom: Classroom
     target: Enrollment  # alice, the student the per-student pages are about
     guardrail: Guardrail
+    section: Section  # Tuesday, bob's
+    member: StaffMember  # the TA of another section
     link: JoinKey
     elsewhere: Enrollment  # sam, in another classroom
     elsewhere_guardrail: Guardrail
+    elsewhere_section: Section
+    elsewhere_member: StaffMember  # olga, the other classroom's owner
     users: dict  # actor -> user (None for anonymous)
     clients: dict  # actor -> Client, signed in
 
@@ -125,13 +151,18 @@ class Cast:
 def cast(classroom, carol, alice_enrolled, bob_enrolled, mallory) -> Cast:
     monday, tuesday = classroom.sections.get(name="Monday"), classroom.sections.get(name="Tuesday")
     users = {"owner": carol, "student": bob_enrolled.user, "stranger": mallory, "anonymous": None}
+    users["removed"] = UserFactory(username="rita")
+    remove(classroom, carol, enrol_student(classroom, users["removed"], monday), "left the course")
     users["co_instructor"] = UserFactory(username="dave")
     StaffMember.objects.create(classroom=classroom, user=users["co_instructor"], role=StaffMember.CO_INSTRUCTOR)
+    members = {}
     for actor, section in (("ta_same", monday), ("ta_other", tuesday)):
         users[actor] = UserFactory(username=actor.replace("_", "-"))
-        StaffMember.objects.create(classroom=classroom, user=users[actor], role=StaffMember.TA).sections.add(section)
+        members[actor] = StaffMember.objects.create(classroom=classroom, user=users[actor], role=StaffMember.TA)
+        members[actor].sections.add(section)
     other = ClassroomFactory(owner=UserFactory(username="olga"), name="Another class")
-    elsewhere = enrol_student(other, UserFactory(username="sam"))
+    elsewhere_section = add_section(other, "Friday")
+    elsewhere = enrol_student(other, UserFactory(username="sam"), elsewhere_section)
     users["other_student"] = elsewhere.user
     rail = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}
     guardrail = Guardrail.objects.create(classroom=classroom, name="NoIam", document=rail, targets=[classroom.root_id])
@@ -143,7 +174,20 @@ def cast(classroom, carol, alice_enrolled, bob_enrolled, mallory) -> Cast:
         clients[actor] = Client()
         if user is not None:
             clients[actor].force_login(user)
-    return Cast(classroom, alice_enrolled, guardrail, link, elsewhere, elsewhere_guardrail, users, clients)
+    return Cast(
+        classroom,
+        alice_enrolled,
+        guardrail,
+        tuesday,
+        members["ta_other"],
+        link,
+        elsewhere,
+        elsewhere_guardrail,
+        elsewhere_section,
+        other.staff.get(),
+        users,
+        clients,
+    )
 
 
 # ---- the walker ----------------------------------------------------------------------------------------------
@@ -160,21 +204,29 @@ def served_patterns() -> dict[str, URLPattern]:
 
 def fill(pattern: URLPattern, cast: Cast, *, foreign: str | None = None) -> str:
     """The pattern's address with real objects; ``foreign`` names one keyword to fill from the other
-    classroom instead (its student or guardrail)."""
+    classroom instead (its student, guardrail, section or staff member)."""
     fillers = {
         "pk": cast.classroom.pk,
         "student": cast.target.pk,
         "guardrail": cast.guardrail.pk,
+        "section": cast.section.pk,
+        "member": cast.member.pk,
         "token": cast.link.value,
     }
-    if foreign == "student":
-        fillers["student"] = cast.elsewhere.pk
-    if foreign == "guardrail":
-        fillers["guardrail"] = cast.elsewhere_guardrail.pk
+    if foreign is not None:
+        fillers[foreign] = FOREIGN[foreign](cast).pk
     keywords = list(pattern.pattern.converters)
     missing = [k for k in keywords if k not in fillers]
     assert not missing, f"classrooms:{pattern.name} takes {missing}: add a filler for it to this test"
     return reverse(f"classrooms:{pattern.name}", kwargs={k: fillers[k] for k in keywords})
+
+
+FOREIGN = {
+    "student": lambda cast: cast.elsewhere,
+    "guardrail": lambda cast: cast.elsewhere_guardrail,
+    "section": lambda cast: cast.elsewhere_section,
+    "member": lambda cast: cast.elsewhere_member,
+}
 
 
 def everything() -> dict[str, list]:
@@ -297,10 +349,14 @@ def _expected(cast: Cast, name: str, method: str, actor: str, about_student: boo
     """``ok``, ``403``, ``404`` or ``login``."""
     if name in OUTSIDE:
         if actor == "anonymous":
-            return "login"
+            return "ok" if OUTSIDE[name] == "anyone" else "login"
         if OUTSIDE[name] == "instructor" and not is_instructor(cast.users[actor]):
             return "403"
+        if name == "join_link" and actor == "removed":
+            return "403"  # the link's page says they were removed and cannot join again
         return "ok"
+    if actor == "removed":
+        return "403"
     if ROLE.get(actor) is None:
         return "404"
     return "ok" if allowed(actor, action_for(name, method), about_student) else "403"
@@ -314,9 +370,10 @@ def _reason(cast: Cast, name: str, method: str, actor: str, about_student: bool)
 
 
 def _foreign(cast: Cast, name: str, pattern: URLPattern, method: str) -> list[str]:
-    """The owner naming another classroom's student or guardrail through this classroom gets 404."""
+    """The owner naming another classroom's student, guardrail, section or staff member through this classroom
+    gets 404."""
     failures = []
-    for keyword in ("student", "guardrail"):
+    for keyword in FOREIGN:
         if keyword in pattern.pattern.converters:
             address = fill(pattern, cast, foreign=keyword)
             answer = send(cast, "owner", method, address, [], refusal=True)

@@ -128,12 +128,14 @@ def test_the_roster_lists_students_under_their_sections_with_account_and_activit
     nowhere = enrol_student(classroom, UserFactory(username="zoe"))
     page = _page(_client(carol).get(reverse("classrooms:roster", args=[classroom.pk])))
     headings = [page.index(f'<h2 id="group-{n}">') for n in (1, 2, 3)]
-    rows = [page.index(f'<th scope="row">{name}') for name in ("alice", "bob", "zoe")]
+    rows = [page.index(f">{name}</a>") for name in ("alice", "bob", "zoe")]
     assert headings[0] < rows[0] < headings[1] < rows[1] < headings[2] < rows[2]
     assert "Monday" in page[headings[0] : rows[0]] and "Tuesday" in page[headings[1] : rows[1]]
     assert "Not in a section yet" in page[headings[2] : rows[2]]
     for enrollment in (alice, bob, nowhere):
         assert enrollment.account_id in page
+        student_page = reverse("classrooms:student", args=[classroom.pk, enrollment.pk])
+        assert f'<a href="{student_page}">{enrollment.user.username}</a>' in page  # view as, reset, extra time
     assert f"<td>{alice.sandbox.last_used:%Y-%m-%d %H:%M}</td>" in page
     assert "Filtered to your sections" not in page
 
@@ -171,7 +173,8 @@ def test_a_bad_section_filter_shows_every_section(classroom, carol, cast, sectio
 def test_staff_who_enrolled_are_marked_and_left_out_of_the_counts(classroom, carol, cast):
     enrol(classroom, carol, classroom.sections.get(name="Monday"))
     page = _page(_client(carol).get(reverse("classrooms:roster", args=[classroom.pk])))
-    row = page[page.index('<th scope="row">carol') : page.index("</tr>", page.index('<th scope="row">carol'))]
+    start = page.index(f'/students/{classroom.enrollments.get(user=carol).pk}/">carol</a>')
+    row = page[start : page.index("</tr>", start)]
     assert '<span class="badge">staff</span>' in row
     monday = page[page.index('<h2 id="group-1">') : page.index("</h2>", page.index('<h2 id="group-1">'))]
     assert "1 student" in monday  # alice; carol is staff

@@ -115,18 +115,18 @@ def try_as_student(request: HtmxHttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Name, description, clock and seat limit; and the lifecycle's next steps."""
-    classroom, actor = get_classroom(request, pk, "change_state")
+    # The page opens for whoever may take the lifecycle's steps (a closed classroom's, to reopen it); saving the
+    # settings needs edit_settings, and a refused save names that right.
+    classroom, actor = get_classroom(request, pk, "edit_settings" if request.method == "POST" else "change_state")
     # The form edits a copy, so that refused input never shows up as the classroom's name in the navigation.
     form = SettingsForm(_posted(request), instance=copy.copy(classroom))
-    if request.method == "POST":
-        permissions.require(actor, "edit_settings")
-        if form.is_valid():
-            values = {name: form.cleaned_data[name] for name in changes.SETTINGS}
-            changed = changes.save_settings(classroom, request.user, values)
-            messages.success(
-                request, _("Settings saved.") if changed else _("Nothing changed: the settings were already so.")
-            )
-            return redirect("classrooms:settings", classroom.pk)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in changes.SETTINGS}
+        changed = changes.save_settings(classroom, request.user, values)
+        messages.success(
+            request, _("Settings saved.") if changed else _("Nothing changed: the settings were already so.")
+        )
+        return redirect("classrooms:settings", classroom.pk)
     return render(request, "classrooms/settings.html", _settings_context(request, classroom, actor, form))
 
 

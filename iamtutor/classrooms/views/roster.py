@@ -32,7 +32,7 @@ def roster(request: HtmxHttpRequest, pk) -> HttpResponse:
     chosen = next((s for s in sections if str(s.pk) == request.GET.get("section")), None)
     rows = list(rosters.students(actor, chosen))
     can_manage = can(actor, "manage_roster")
-    _prepare(classroom, rows, sections if can_manage else None)
+    _prepare(classroom, rows, sections if can_manage else None, student_pages=can(actor, "view_student"))
     context = {
         **page_context(request, classroom, actor),
         "groups": rosters.grouped([chosen] if chosen else sections, rows),
@@ -46,9 +46,11 @@ def roster(request: HtmxHttpRequest, pk) -> HttpResponse:
     return render(request, "classrooms/roster/roster.html", context)
 
 
-def _prepare(classroom: Classroom, rows: list[Enrollment], sections: list | None) -> None:
-    """Gives each row its dates as text and (for staff who may change the roster) its links and section choices,
-    so that the template only prints them: 300 rows render within the page's budget."""
+def _prepare(classroom: Classroom, rows: list[Enrollment], sections: list | None, *, student_pages: bool) -> None:
+    """Gives each row its dates as text, the link to the student's page (for staff who may open it: view as,
+    reset, undo, extra time) and, for staff who may change the roster, its links and section choices, so that
+    the template only prints them: 300 rows render within the page's budget."""
+    page_url = _student_url(classroom, "student") if student_pages else None
     if sections is not None:
         move_url, remove_url = _student_url(classroom, "student_move"), _student_url(classroom, "student_remove")
         options = {
@@ -59,6 +61,7 @@ def _prepare(classroom: Classroom, rows: list[Enrollment], sections: list | None
         row.joined_text = row.joined.strftime("%Y-%m-%d")
         row.last_used_text = row.sandbox.last_used.strftime("%Y-%m-%d %H:%M")
         row.removed_text = row.removed_at.strftime("%Y-%m-%d") if row.removed_at else ""
+        row.page_url = page_url(row.pk) if page_url else ""
         if sections is not None:
             row.move_url, row.remove_url = move_url(row.pk), remove_url(row.pk)
             row.section_options = options.get(row.section_id, options[None])

@@ -7,8 +7,9 @@ inside a transaction that is rolled back, so the database is left as it was foun
 process's CPU time per request (what the page costs, even when other work shares the cores), as in
 ``bench_pages``; the wall-clock median at the largest size is printed beside them.
 
-Other measurements join the table through ``EXTRA_PROBES``: a function that takes the ``Bench`` and returns
-``Probe``s (the cross-account assume and the roster are added this way).
+Other measurements can join the table through ``EXTRA_PROBES``: a function that takes the ``Bench`` and returns
+``Probe``s. The cross-account assume and the roster have commands of their own (``bench_cross_account``,
+``bench_roster``), also run by ``make bench``.
 """
 
 from __future__ import annotations
