@@ -1,4 +1,4 @@
-"""Lab checks (``iamtutor/engine/checks.py``): each predicate decided by the engine on small worlds.
+"""Lab checks (``iamtutor/engine/checks/``): each predicate decided by the engine on small worlds.
 
 Every test names the AWS fact it rests on with its section in iam-reference.md. Checks never compare policy
 text: the same outcome comes from differently written policies, and each explanation names what failed.
@@ -711,3 +711,31 @@ def test_decided_by_scp_for_a_guardrail_of_the_organization():
     check = {"request_denied": {"caller": ALICE, "action": "s3:DeleteObject", "resource": Q1, "decided_by": "scp"}}
     outcome = one(check, world)
     assert outcome.passed and "an explicit Deny in the service control policy NoDeletes" in outcome.explanation
+
+
+# ---- the package's public face --------------------------------------------------------------------------------
+
+# Every public name checks.py defined before it became the checks/ package.
+FORMER_PUBLIC_NAMES = (
+    "ANSWER_KINDS", "CHANGE_STEPS", "CHECKS", "CHECK_SESSION", "DECIDERS", "OUTSIDER_ACCOUNT", "SERVICES", "Chain",
+    "Check", "CheckError", "CheckOutcome", "Hop", "Trail", "answer_matches", "apply_steps", "check_steps",
+    "display_name", "parse_check", "parse_checks", "replay", "rewind_for", "run_checks", "uses_trail",
+)  # fmt: skip
+
+
+def test_the_checks_package_keeps_every_public_name_of_the_former_module():
+    # Ours: checks.py became the checks/ package; callers import from iamtutor.engine.checks or iamtutor.engine.
+    import iamtutor.engine as engine
+    from iamtutor.engine import checks
+
+    assert sorted(checks.__all__) == sorted(FORMER_PUBLIC_NAMES)
+    for name in FORMER_PUBLIC_NAMES:
+        assert getattr(checks, name) is not None, name
+    for name in ("Check", "CheckError", "CheckOutcome", "Trail", "apply_steps", "check_steps", "parse_checks",
+                 "rewind_for", "run_checks", "uses_trail"):  # fmt: skip
+        assert getattr(engine, name) is getattr(checks, name), name
+    assert isinstance(checks.Trail, type) and callable(checks.run_checks)  # not the trail and running submodules
+    assert (checks.CHECK_SESSION, checks.OUTSIDER_ACCOUNT) == ("lab-check", "999999999999")
+    from iamtutor.engine.checks import _RUNNERS  # the private name this file reads
+
+    assert set(_RUNNERS) == set(checks.CHECKS)
