@@ -194,9 +194,11 @@ def state_token(vote: Vote | None) -> str:
 
 def item_of(vote: Vote) -> Item:
     """The vote's item from the lessons, or a stand-in when it has left them."""
-    found = answers.find(vote.kind, vote.item_key, vote.language)
-    if found is not None:
-        return found
+    return answers.find(vote.kind, vote.item_key, vote.language) or stand_in(vote)
+
+
+def stand_in(vote: Vote) -> Item:
+    """What a vote whose item has left the lessons shows: no choices, so every answer counts as no longer offered."""
     return Item(vote.kind, vote.item_key, 0, vote.language, _("(This item is no longer in the lessons.)"), ())
 
 

@@ -577,3 +577,15 @@ def test_the_vote_pages_cost_the_same_queries_for_5_and_300_students(vote, class
     after = [_queries(client, address, **headers) for client, address, headers in probes]
     assert after == before
     assert after[-1] <= 6  # the poll that finds nothing new: session, user, classroom, actor, vote
+
+
+def test_a_vote_whose_question_left_the_lessons_still_shows_its_answers(vote, carol, alice_enrolled):
+    cast_vote(vote, alice_enrolled, 1, "trust-check")
+    Vote.objects.filter(pk=vote.pk).update(item_key="p3-removed-since")
+    response = answer(carol, "get", _url("vote", vote))
+    text = response.content.decode()
+    assert response.status_code == 200 and "(This item is no longer in the lessons.)" in text
+    assert "an answer no longer offered" in text
+    listed = answer(carol, "get", _url("votes", vote.classroom))
+    assert "(This item is no longer in the lessons.)" in listed.content.decode()
+    assert answer(alice_enrolled.user, "get", _url("vote", vote)).status_code == 200

@@ -88,36 +88,40 @@ def vote_list(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The classroom's votes, newest first; instructors open a new one here."""
     classroom, actor = get_classroom(request, pk, "view" if request.method == "GET" else "run_vote")
     form = None
+    found = [item for kind in answers.KINDS for item in answers.items(kind, language(), votable=True)]
     if can(actor, "run_vote") or request.method == "POST":
-        found = [item for kind in answers.KINDS for item in answers.items(kind, language(), votable=True)]
         data = request.POST if request.method == "POST" else None
         form = OpenVoteForm(data, items=found, sections=list(classroom.sections.all()))
     if request.method == "POST" and form.is_valid():
-        try:
-            vote = votes.open_vote(classroom, request.user, form.cleaned_data["item"], form.cleaned_data["section"])
-        except votes.VoteRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        opened = _open(request, classroom, form)
+        if opened is not None:
             messages.success(request, _("The vote is open: students can vote on their classroom page."))
-            return redirect(vote)
+            return redirect(opened)
     listed = votes.for_actor(classroom, actor).order_by("-opened_at", "-pk")
     page = Paginator(listed, VOTES_PER_PAGE).get_page(request.GET.get("page"))
     staff = can(actor, "view_answers")
-    rows = _vote_rows(list(page), actor, staff)
+    rows = _vote_rows(list(page), actor, staff, {item.ident: item for item in found})
     live = Vote.objects.filter(classroom=classroom, phase__in=Vote.LIVE).first()
     context = page_context(request, classroom, actor, form=form, page=page, rows=rows, live=live, staff=staff)
     context["cannot_run"] = why_not(actor, "run_vote")
     return render(request, "classrooms/votes/list.html", context, status=400 if request.method == "POST" else 200)
 
 
-def _vote_rows(listed: list[Vote], actor: Actor, staff: bool) -> list[dict]:
-    catalogue = {item.ident: item for kind in answers.KINDS for item in answers.items(kind, language(), votable=True)}
+def _open(request: HtmxHttpRequest, classroom: Classroom, form: OpenVoteForm) -> Vote | None:
+    try:
+        return votes.open_vote(classroom, request.user, form.cleaned_data["item"], form.cleaned_data["section"])
+    except votes.VoteRefused as refusal:
+        form.add_error(None, str(refusal))
+        return None
+
+
+def _vote_rows(listed: list[Vote], actor: Actor, staff: bool, catalogue: dict) -> list[dict]:
     counts = votes.participation(listed, actor) if staff else {}
     mine = {} if staff else votes.own_rounds(listed, actor.enrollment)
     return [
         {
             "vote": vote,
-            "prompt": (catalogue.get(f"{vote.kind}:{vote.item_key}") or votes.item_of(vote)).prompt,
+            "prompt": (catalogue.get(f"{vote.kind}:{vote.item_key}") or votes.stand_in(vote)).prompt,
             "phase": PHASE_WORDS[vote.phase],
             "counts": counts.get(vote.pk),
             "mine": mine.get(vote.pk),
