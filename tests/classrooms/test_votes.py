@@ -589,3 +589,9 @@ def test_a_vote_whose_question_left_the_lessons_still_shows_its_answers(vote, ca
     listed = answer(carol, "get", _url("votes", vote.classroom))
     assert "(This item is no longer in the lessons.)" in listed.content.decode()
     assert answer(alice_enrolled.user, "get", _url("vote", vote)).status_code == 200
+
+
+@pytest.mark.parametrize("number", ["0", "99999999999999999999999"])
+def test_an_impossible_vote_number_is_404(vote, classroom, carol, number):
+    address = _url("vote", vote).replace(f"/{vote.pk}/", f"/{number}/")
+    assert answer(carol, "get", address).status_code == 404
