@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from iamtutor.engine import EngineError, parse_policy
 from iamtutor.sandbox.forms import PolicyDocumentField, engine_validation_error
+from lessons.models import Confidence
 
-from . import clock, guardrails, joining, log, students
-from .models import Classroom, Enrollment, Guardrail, Section, StaffMember
+from . import answers, clock, guardrails, joining, log, students
+from .models import Classroom, Enrollment, Guardrail, Section, StaffMember, VoteAnswer
 
 # ---- core ----------------------------------------------------------------------------------------------------------
 
@@ -619,3 +620,109 @@ class StaffLogFilterForm(forms.Form):
         if self.cleaned_data["student"] is not None:
             entries = entries.filter(enrollment_id=self.cleaned_data["student"])
         return entries
+
+
+# ---- votes ----
+
+ITEM_LABEL_LENGTH = 110
+
+
+class OpenVoteForm(forms.Form):
+    """A new class vote: the prediction, myth or quiz question it asks, and who votes."""
+
+    item = forms.ChoiceField(
+        label=_("What the class votes on"),
+        help_text=_("A prediction or myth from the lessons, or a quiz question with one right answer."),
+        error_messages={
+            "required": _("Choose what the class votes on."),
+            "invalid_choice": _("Choose one of the listed predictions, myths or questions."),
+        },
+    )
+    section = forms.ChoiceField(
+        label=_("Who votes"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose the whole class or one of its sections.")},
+    )
+
+    def __init__(self, *args, items: list, sections: list[Section], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {item.ident: item for item in items}
+        self.sections = {str(section.pk): section for section in sections}
+        groups: dict[str, list] = {}
+        for item in items:
+            label = f"{item.place}: {item.prompt}" if item.place else item.prompt
+            if len(label) > ITEM_LABEL_LENGTH:
+                label = label[: ITEM_LABEL_LENGTH - 1] + "…"
+            groups.setdefault(str(answers.KINDS[item.kind]), []).append((item.ident, label))
+        self.fields["item"].choices = [("", _("Choose…")), *groups.items()]
+        self.fields["section"].choices = [("", _("The whole class"))] + [
+            (key, section.name) for key, section in self.sections.items()
+        ]
+
+    def clean_item(self):
+        return self.items[self.cleaned_data["item"]]
+
+    def clean_section(self):
+        return self.sections.get(self.cleaned_data["section"])
+
+
+class VoteAnswerForm(forms.Form):
+    """A student's first or second vote: an answer, how sure they are and (first vote) a one-line reason."""
+
+    round = forms.TypedChoiceField(
+        choices=VoteAnswer.ROUNDS,
+        coerce=int,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Reload the page: this form does not say which vote it is for.")},
+    )
+    choice = forms.ChoiceField(
+        label=_("Your answer"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose an answer."), "invalid_choice": _("Choose one of the answers shown.")},
+    )
+    confidence = forms.ChoiceField(
+        label=_("How sure are you?"),
+        choices=Confidence.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say how sure you are."), "invalid_choice": _("Say how sure you are.")},
+    )
+    rationale = forms.CharField(
+        label=_("Why? One line (optional)"),
+        required=False,
+        max_length=VoteAnswer._meta.get_field("rationale").max_length,
+        help_text=_("After the reveal, classmates may read it, without your name. At most 200 characters."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={
+            "max_length": _(
+                "Keep your reason to one line of at most %(limit_value)d characters (this one has %(show_value)d)."
+            )
+        },
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        kwargs.setdefault("auto_id", "vote-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = [(choice.key, choice.text) for choice in item.choices]
+
+    def clean_rationale(self) -> str:
+        return " ".join(self.cleaned_data["rationale"].split())  # one line: newlines and runs of spaces collapse
+
+
+class VoteControlForm(forms.Form):
+    """Staff steering a vote: reveal, close, or hide or show one first-vote reason."""
+
+    REVEAL, CLOSE, HIDE, SHOW = "reveal", "close", "hide", "show"
+    action = forms.ChoiceField(
+        choices=[(REVEAL, REVEAL), (CLOSE, CLOSE), (HIDE, HIDE), (SHOW, SHOW)],
+        error_messages={
+            "required": _("Choose what to do: reveal, close, or hide or show a reason."),
+            "invalid_choice": _("Choose what to do: reveal, close, or hide or show a reason."),
+        },
+    )
+    answer = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": _("Choose a reason.")})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in (self.HIDE, self.SHOW) and not data.get("answer"):
+            raise ValidationError(_("Choose the reason to hide or show."), code="required")
+        return data

@@ -23,6 +23,11 @@ ACTIONS = {
     "student_viewed": "looked at a student's account",
     "student_reset": "reset a student's account",
     "reset_undone": "undid a reset",
+    "vote_opened": "opened a class vote",
+    "vote_revealed": "revealed a class vote's first answers",
+    "vote_closed": "closed a class vote",
+    "vote_reason_hidden": "hid a reason in a class vote",
+    "vote_reason_shown": "showed a hidden reason again in a class vote",
 }
 
 

@@ -10,6 +10,8 @@
 - ``JoinKey``: the join code and the join link, each rotatable, expiring and disableable.
 - ``Guardrail``: an SCP or RCP the staff attached to the root, a section or one student's account.
 - ``StaffAction``: the staff audit log.  ``Snapshot``: a student's account as it was before a reset.
+- ``Vote``: a class vote on one prediction, myth or quiz question (peer instruction); ``VoteAnswer``: a
+  student's first or second answer to it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+from lessons.models import Confidence
 
 
 class Classroom(models.Model):
@@ -196,3 +200,76 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot of {self.enrollment} at {self.created:%Y-%m-%d %H:%M}"
+
+
+# ---- votes ----------------------------------------------------------------------------------------------------------
+
+
+class Vote(models.Model):
+    """A class vote on one item of the lessons (``kind`` and ``item_key`` name it), after ubcpi's peer
+    instruction: students answer (first round), staff reveal the class's answers, students discuss and answer
+    again (second round), staff close it. ``votes.py`` enforces the phases; at most one vote is live (open or
+    revealed) in a classroom at a time."""
+
+    OPEN, REVEALED, CLOSED = "open", "revealed", "closed"
+    PHASES = [(OPEN, "first round"), (REVEALED, "revealed: second round"), (CLOSED, "closed")]
+    LIVE = (OPEN, REVEALED)
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="votes")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes")
+    section_name = models.CharField(
+        max_length=64, blank=True, help_text="The section's name when the vote was opened; empty for the whole class."
+    )
+    kind = models.CharField(max_length=16, help_text="prediction, myth or question")
+    item_key = models.CharField(max_length=80)
+    language = models.CharField(max_length=10, default="en")
+    phase = models.CharField(max_length=16, choices=PHASES, default=OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["classroom", "-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom"], condition=models.Q(phase__in=["open", "revealed"]), name="vote_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"vote on {self.kind} {self.item_key} in {self.classroom_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("classrooms:vote", args=[self.classroom_id, self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.phase in self.LIVE
+
+
+class VoteAnswer(models.Model):
+    """A student's answer in one round of a vote: their choice, how sure they were, and an optional one-line
+    reason (shown anonymously to classmates after the reveal unless staff hide it). Whether it is right is
+    read from the lessons' content when it is counted (``answers.judge``)."""
+
+    FIRST, SECOND = 1, 2
+    ROUNDS = [(FIRST, "first vote"), (SECOND, "second vote")]
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="answers")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="vote_answers")
+    round = models.PositiveSmallIntegerField(choices=ROUNDS)
+    choice = models.CharField(max_length=80)
+    confidence = models.CharField(max_length=10, choices=Confidence)
+    rationale = models.CharField(max_length=200, blank=True)
+    hidden = models.BooleanField(default=False, help_text="Staff hid the reason from the class.")
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["vote", "round", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "enrollment", "round"], name="vote_answer_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_round_display()} of enrollment {self.enrollment_id} in vote {self.vote_id}"

@@ -24,6 +24,8 @@ from .models import Enrollment, StaffMember
 AREAS = (
     ("detail", _("Overview"), "view", ("detail",)),
     ("roster", _("Roster"), "view_roster", ("roster", "student")),
+    ("votes", _("Class votes"), "view", ("vote",)),
+    ("answers", _("Class answers"), "view", ("answers",)),
     ("joining", _("Joining"), "manage_joining", ("joining",)),
     ("sections", _("Sections"), "manage_sections", ("sections", "section_")),
     ("guardrails", _("Guardrails"), "view_guardrails", ("guardrail",)),

@@ -47,6 +47,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "archive": frozenset({OWNER}),
     "use_account": frozenset({"student"}),  # the student's own member account
     "try_as_student": ALL_STAFF,  # staff enrol as students to try things, keeping their staff rights
+    "view_answers": ALL_STAFF,  # the class's answers to predictions, myths, quizzes and votes (a TA: their sections')
+    "export_answers": ALL_STAFF,  # those answers as CSV, students under pseudonymous ids
+    "compare_answers": frozenset({"student"}),  # the class's answers to what you answered yourself, without names
+    "run_vote": INSTRUCTORS,  # open, reveal and close a class vote; hide a reason from the class
+    "take_vote": frozenset({"student"}),  # answer a class vote, then answer again after the reveal
 }
 STUDENT_ACTIONS = frozenset({"view_student", "reset_student", "extend_student_clock"})  # about one student
 CHANGES = frozenset(
@@ -61,6 +66,8 @@ CHANGES = frozenset(
         "reset_student",
         "extend_student_clock",
         "manage_staff",
+        "run_vote",
+        "take_vote",
     }
 )
 
@@ -72,6 +79,11 @@ DOING = {
     "manage_sections": "add, rename or delete sections",
     "manage_staff": "manage the staff",
     "try_as_student": "enrol as a student to try the classroom",
+    "view_answers": "see the class's answers",
+    "export_answers": "download the class's answers",
+    "compare_answers": "compare their answers with the class's",
+    "run_vote": "open, reveal or close a class vote",
+    "take_vote": "vote in a class vote",
 }
 
 ROLE_NAMES = {OWNER: "the owner", CO_INSTRUCTOR: "co-instructors", TA: "teaching assistants"}
