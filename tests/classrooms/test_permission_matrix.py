@@ -22,6 +22,7 @@ stand-in views (``permission_stubs``), including ones that forget a check.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,8 @@ from iamtutor.classrooms.models import (
 )
 from iamtutor.classrooms.roster import remove
 from iamtutor.sandbox.models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
+from lessons.loader import read_content
+from lessons.store import store
 from tests.factories import ClassroomFactory, UserFactory, enrol_student
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +85,13 @@ REQUIRES: dict[str, str | dict[str, str]] = {
     "student_view": "view_student",
     "log": "view_staff_log",
     "my_log": "use_account",
+    "answers": "view",  # staff see every answer; a student only what they answered themselves (compare_answers)
+    "answers_csv": "export_answers",
+    "votes": {"GET": "view", "POST": "run_vote"},
+    "vote_live": "view",
+    "vote": "view",
+    "vote_answer": "take_vote",
+    "vote_control": "run_vote",
 }
 # Pages outside any one classroom: who may open them. Anonymous visitors are sent to log in, except on the join
 # pages ("anyone"): they see the classroom and are asked to sign up or log in on the way, and joining itself
@@ -213,15 +223,39 @@ def fill(pattern: URLPattern, cast: Cast, *, foreign: str | None = None) -> str:
         "member": cast.member.pk,
         "token": cast.link.value,
     }
+    keywords = list(pattern.pattern.converters)
+    if "vote" in keywords:
+        fillers["vote"] = _vote(cast.classroom).pk
     if foreign is not None:
         fillers[foreign] = FOREIGN[foreign](cast).pk
-    keywords = list(pattern.pattern.converters)
     missing = [k for k in keywords if k not in fillers]
     assert not missing, f"classrooms:{pattern.name} takes {missing}: add a filler for it to this test"
     return reverse(f"classrooms:{pattern.name}", kwargs={k: fillers[k] for k in keywords})
 
 
+def _vote(classroom: Classroom):
+    """An open whole-class vote of ``classroom`` on step 3's prediction (the lessons are stored on first use)."""
+    from iamtutor.classrooms import answers, votes
+    from iamtutor.classrooms.models import Vote
+
+    if (existing := Vote.objects.filter(classroom=classroom).first()) is not None:
+        return existing
+    if answers.find(answers.PREDICTION, VOTE_ITEM, "en") is None:
+        store(_content())
+    owner = classroom.staff.get(role=StaffMember.OWNER).user
+    return votes.open_vote(classroom, owner, answers.find(answers.PREDICTION, VOTE_ITEM, "en"), None)
+
+
+VOTE_ITEM = "p3-any-user-any-role"
+
+
+@functools.cache
+def _content():
+    return read_content()
+
+
 FOREIGN = {
+    "vote": lambda cast: _vote(cast.elsewhere.classroom),
     "student": lambda cast: cast.elsewhere,
     "guardrail": lambda cast: cast.elsewhere_guardrail,
     "section": lambda cast: cast.elsewhere_section,
