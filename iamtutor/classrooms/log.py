@@ -23,6 +23,10 @@ ACTIONS = {
     "student_viewed": "looked at a student's account",
     "student_reset": "reset a student's account",
     "reset_undone": "undid a reset",
+    "lab_assigned": "assigned a lab",
+    "assignment_changed": "changed an assigned lab",
+    "lab_unassigned": "unassigned a lab",
+    "result_overridden": "overrode a student's result",
 }
 
 

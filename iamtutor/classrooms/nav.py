@@ -24,6 +24,8 @@ from .models import Enrollment, StaffMember
 AREAS = (
     ("detail", _("Overview"), "view", ("detail",)),
     ("roster", _("Roster"), "view_roster", ("roster", "student")),
+    ("assignments", _("Labs"), "view", ("assignment",)),
+    ("dashboard", _("Dashboard"), "view_dashboard", ("dashboard", "result_")),
     ("joining", _("Joining"), "manage_joining", ("joining",)),
     ("sections", _("Sections"), "manage_sections", ("sections", "section_")),
     ("guardrails", _("Guardrails"), "view_guardrails", ("guardrail",)),

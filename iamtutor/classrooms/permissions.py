@@ -47,8 +47,16 @@ ACTIONS: dict[str, frozenset[str]] = {
     "archive": frozenset({OWNER}),
     "use_account": frozenset({"student"}),  # the student's own member account
     "try_as_student": ALL_STAFF,  # staff enrol as students to try things, keeping their staff rights
+    "manage_assignments": INSTRUCTORS,  # assign labs, their dates, fork a lab's world, unassign
+    "view_dashboard": ALL_STAFF,  # the students × labs grid and one student's work; a TA: their sections'
+    "override_result": INSTRUCTORS,  # override one student's result on one lab, with a reason
+    "export_grades": ALL_STAFF,  # the grades as CSV (a TA: their sections', by pseudonymous id)
+    "export_named_grades": INSTRUCTORS,  # the grades' CSV with user names instead of pseudonymous ids
 }
-STUDENT_ACTIONS = frozenset({"view_student", "reset_student", "extend_student_clock"})  # about one student
+# about one student
+STUDENT_ACTIONS = frozenset(
+    {"view_student", "reset_student", "extend_student_clock", "view_dashboard", "override_result"}
+)
 CHANGES = frozenset(
     {
         "edit_settings",
@@ -61,6 +69,8 @@ CHANGES = frozenset(
         "reset_student",
         "extend_student_clock",
         "manage_staff",
+        "manage_assignments",
+        "override_result",
     }
 )
 
@@ -72,6 +82,11 @@ DOING = {
     "manage_sections": "add, rename or delete sections",
     "manage_staff": "manage the staff",
     "try_as_student": "enrol as a student to try the classroom",
+    "manage_assignments": "assign labs, change their dates or edit their worlds",
+    "view_dashboard": "see the class's progress on its labs",
+    "override_result": "override a student's result",
+    "export_grades": "download the grades",
+    "export_named_grades": "download the grades with the students' user names",
 }
 
 ROLE_NAMES = {OWNER: "the owner", CO_INSTRUCTOR: "co-instructors", TA: "teaching assistants"}

@@ -322,6 +322,8 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
         "owner": [
             "Overview",
             "Roster",
+            "Labs",
+            "Dashboard",
             "Joining",
             "Sections",
             "Guardrails",
@@ -333,6 +335,8 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
         "co_instructor": [
             "Overview",
             "Roster",
+            "Labs",
+            "Dashboard",
             "Joining",
             "Sections",
             "Guardrails",
@@ -340,8 +344,8 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
             "Staff log",
             "Settings",
         ],
-        "ta": ["Overview", "Roster", "Guardrails", "Class clock", "Staff log"],
-        "student": ["Overview", "What staff did"],
+        "ta": ["Overview", "Roster", "Labs", "Dashboard", "Guardrails", "Class clock", "Staff log"],
+        "student": ["Overview", "Labs", "What staff did"],
     }
     from iamtutor.classrooms.nav import classroom_links
 
