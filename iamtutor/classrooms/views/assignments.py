@@ -80,18 +80,19 @@ def assignment_edit(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespon
     classroom, actor = get_classroom(request, pk, "manage_assignments")
     item = _staff_assignment(classroom, assignment)
     form = AssignmentForm(_posted(request), classroom=classroom, assignment=item)
+    stale = ""
     if request.method == "POST" and form.is_valid():
         try:
             changed = assignments.change(item, request.user, form.cleaned_data["version"], **form.values())
         except assignments.StaleAssignment:
             item.refresh_from_db()
-            form = AssignmentForm(classroom=classroom, assignment=item)
-            form.add_error(None, STALE)
+            form, stale = AssignmentForm(classroom=classroom, assignment=item), STALE
         else:
             messages.success(request, _("Saved.") if changed else _("Nothing changed: it was already so."))
             return redirect("classrooms:assignments", classroom.pk)
-    context = page_context(request, classroom, actor, form=form, assignment=item)
-    return render(request, "classrooms/assignments/form.html", context, status=400 if form.errors else 200)
+    context = page_context(request, classroom, actor, form=form, assignment=item, stale=stale)
+    status = 409 if stale else 400 if form.errors else 200
+    return render(request, "classrooms/assignments/form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,6 +102,7 @@ def assignment_world(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespo
     classroom, actor = get_classroom(request, pk, "manage_assignments")
     item = _staff_assignment(classroom, assignment)
     form = AssignmentWorldForm(_posted(request), assignment=item)
+    stale = ""
     if request.method == "POST":
         reset = request.POST.get("action") == "reset"
         if reset or form.is_valid():
@@ -109,16 +111,16 @@ def assignment_world(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespo
                 assignments.save_world(item, request.user, request.POST.get("version", ""), world)
             except assignments.StaleAssignment:
                 item.refresh_from_db()
-                form = AssignmentWorldForm(assignment=item)
-                form.add_error(None, STALE)
+                form, stale = AssignmentWorldForm(assignment=item), STALE
             else:
                 done = _("Back to the lab's own world.") if reset else _("Saved the edited world.")
                 messages.success(request, done)
                 _warn(request, [] if reset else form.report.warnings)
                 return redirect("classrooms:assignment_world", classroom.pk, item.pk)
     started = item.attempts.values("enrollment_id").distinct().count()
-    context = page_context(request, classroom, actor, form=form, assignment=item, started=started)
-    return render(request, "classrooms/assignments/world.html", context, status=400 if form.errors else 200)
+    context = page_context(request, classroom, actor, form=form, assignment=item, started=started, stale=stale)
+    status = 409 if stale else 400 if form.errors else 200
+    return render(request, "classrooms/assignments/world.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
