@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -207,6 +207,7 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 started=now,
                 updated=now,
                 tasks_total=len(tasks),
+                events_from=sandbox.events.aggregate(last=Max("pk"))["last"] or 0,
             )
     except ReadOnlySandbox as refused:
         raise AssignmentRefused(str(refused)) from None

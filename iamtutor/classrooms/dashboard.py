@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from iamtutor.labs.models import Attempt, HintUse, Task
+from iamtutor.labs.models import HintUse, Task
 from iamtutor.sandbox.models import AuditEvent
 
 from . import assignments as assigned
@@ -101,16 +101,21 @@ def _duration(minutes: int) -> str:
 
 def failed_assumes(works: Iterable[Work], sandboxes: dict[int, int]) -> dict[int, int]:
     """Failed AssumeRole calls (and its web-identity sibling) each student made from their own account since
-    the lab in it started, by enrollment id; ``sandboxes`` maps enrollment id → sandbox id. One query."""
+    the lab in it started — after the events its setup wrote —, by enrollment id; ``sandboxes`` maps
+    enrollment id → sandbox id. One query."""
     wanted = {sandboxes[work.enrollment_id]: work.enrollment_id for work in works if work.enrollment_id in sandboxes}
     if not wanted:
         return {}
-    lab_started = Attempt.objects.filter(sandbox_id=OuterRef("sandbox_id")).order_by("-pk").values("started")[:1]
+    lab_start = (
+        AssignmentAttempt.objects.filter(attempt__sandbox_id=OuterRef("sandbox_id"))
+        .order_by("-pk")
+        .values("events_from")[:1]
+    )
     own_call = Concat(Value("::"), F("sandbox__enrollment__account_id"), Value(":"))
     rows = (
         AuditEvent.objects.filter(sandbox_id__in=list(wanted), event_name__startswith="AssumeRole")
         .exclude(error_code="")
-        .filter(event_time__gt=Subquery(lab_started), principal_arn__contains=own_call)
+        .filter(pk__gt=Subquery(lab_start), principal_arn__contains=own_call)
         .order_by()
         .values("sandbox_id")
         .annotate(n=Count("pk"))

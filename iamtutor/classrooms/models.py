@@ -246,6 +246,9 @@ class AssignmentAttempt(models.Model):
     tasks_total = models.PositiveSmallIntegerField(default=0)
     passed_at = models.DateTimeField(null=True, blank=True, help_text="When every task first passed.")
     top_rung = models.PositiveSmallIntegerField(default=0, help_text="The highest hint rung revealed (3: the answer).")
+    events_from = models.PositiveBigIntegerField(
+        default=0, help_text="The last audit event id when it started (the setup's): the student's own come after."
+    )
 
     class Meta:
         ordering = ["pk"]
