@@ -196,7 +196,8 @@ def override(assignment: Assignment, enrollment: Enrollment, user, score: int | 
 def pseudonym(enrollment: Enrollment) -> str:
     """A stable id for the student in this classroom's exports that does not reveal who they are (a keyed
     hash of the classroom and the enrollment; another classroom gets another one)."""
-    digest = salted_hmac("iamtutor.classrooms.grades", f"{enrollment.classroom_id}:{enrollment.pk}").hexdigest()
+    value = f"{enrollment.classroom_id}:{enrollment.pk}"
+    digest = salted_hmac("iamtutor.classrooms.grades", value, algorithm="sha256").hexdigest()
     return f"s-{digest[:12]}"
 
 
