@@ -238,10 +238,12 @@ def _students(actor: Actor, section: Section | None) -> list[Enrollment]:
 
 
 def _drill_url(classroom: Classroom):
-    """``(assignment pk, enrollment pk) -> URL`` of the drill-down: one ``reverse`` for the whole grid."""
+    """``(assignment pk, enrollment pk) -> URL`` of the drill-down, relative to the dashboard's own address
+    (``<pk>/dashboard/``), where the grid is always drawn: 4,500 cells stay small."""
+    base = reverse("classrooms:dashboard", args=[classroom.pk])
     a, s = 987654321, 123456789
-    template = reverse("classrooms:dashboard_student", args=[classroom.pk, a, s])
-    head, rest = template.split(str(a))
+    relative = reverse("classrooms:dashboard_student", args=[classroom.pk, a, s]).removeprefix(base)
+    head, rest = relative.split(str(a))
     middle, tail = rest.split(str(s))
     return lambda assignment, student: f"{head}{assignment}{middle}{student}{tail}"
 
@@ -258,7 +260,7 @@ CELL_WORDS = {
 def _cell(found: Result, marks: list[Flag], link: str) -> str:
     """One cell: the status in words (a link to the drill-down), the tasks passed, an override, stuck flags."""
     if found.status == NOT_ASSIGNED and found.override is None:
-        return f'<td class="grid-cell grid-{NOT_ASSIGNED}"><span class="help">{CELL_WORDS[NOT_ASSIGNED]}</span></td>'
+        return f'<td class="help">{CELL_WORDS[NOT_ASSIGNED]}</td>'
     extra = ""
     work = found.work
     if found.status == IN_PROGRESS and work is not None and work.last_checked is not None:
@@ -267,7 +269,7 @@ def _cell(found: Result, marks: list[Flag], link: str) -> str:
         extra += f'<span class="grid-override">override: {grading.score_text(found.override.score)}%</span>'
     if marks:
         extra += '<span class="grid-stuck">stuck: ' + escape("; ".join(flag.short for flag in marks)) + "</span>"
-    return f'<td class="grid-cell grid-{found.status}"><a href="{link}">{CELL_WORDS[found.status]}</a>{extra}</td>'
+    return f'<td class="grid-{found.status}"><a href="{link}">{CELL_WORDS[found.status]}</a>{extra}</td>'
 
 
 # ---- the live refresh ---------------------------------------------------------------------------------------

@@ -351,3 +351,19 @@ def _ta(classroom):
         classroom.sections.get(name="Monday")
     )
     return user
+
+
+# ---- the benchmark -------------------------------------------------------------------------------------------
+
+
+def test_the_bench_times_every_request_and_rolls_back(capsys):
+    from django.core.management import call_command
+
+    from iamtutor.classrooms.models import Classroom
+
+    call_command("bench_dashboard", "--students", "6", "--labs", "2", "--runs", "3")
+    out = capsys.readouterr().out
+    assert "6 students × 2 labs" in out
+    for name in ("grid (owner)", "grid (TA, one section)", "poll, nothing changed (204)", "grades CSV"):
+        assert f"\n{name} " in out
+    assert not Classroom.objects.exists() and not Sandbox.objects.exists()
