@@ -262,7 +262,7 @@ def test_the_hint_ladder_keeps_its_order_and_the_worked_answer_is_renumbered(
     answer_words = "Set the trust policy to"
     assert answer_words not in client.get(page).content.decode()
     skipped = client.post(address, {"task": "alice-can-assume", "rung": 3}, HTTP_HX_REQUEST="true")
-    assert skipped.status_code == 409 and "reveal hint 1 first" in skipped.content.decode()
+    assert skipped.status_code == 200 and "reveal hint 1 first" in skipped.content.decode()  # shown in place
     for rung in (1, 2):
         assert client.post(address, {"task": "alice-can-assume", "rung": rung}).status_code == 302
     assert answer_words not in client.get(page).content.decode()
@@ -289,7 +289,8 @@ def test_starting_another_lab_moves_the_first_out_of_the_account(client, classro
     page = client.get(_url("assignment", classroom, assignment.pk)).content.decode()
     assert "Your account now holds another lab&#x27;s world" in page
     response = client.post(_url("assignment_check", classroom, assignment.pk), HTTP_HX_REQUEST="true")
-    assert response.status_code == 409 and "Start this lab again" in response.content.decode()
+    assert "Start this lab again" in response.content.decode()
+    assert AssignmentAttempt.objects.get(pk=first_work.pk).checks_run == 0
 
 
 def test_a_setup_stopped_by_a_guardrail_changes_nothing(classroom, alice_enrolled, carol, fix_lab):
@@ -342,7 +343,7 @@ def test_after_it_closes_the_results_stay_and_nothing_new_is_recorded(
     assignment.save()
     solve(alice_enrolled, lab_files)
     response = client.post(_url("assignment_check", classroom, assignment.pk), HTTP_HX_REQUEST="true")
-    assert response.status_code == 409 and "This lab closed at" in response.content.decode()
+    assert "This lab closed at" in response.content.decode()
     hint = client.post(_url("assignment_hint", classroom, assignment.pk), {"task": "alice-can-assume", "rung": 1})
     assert hint.status_code == 302 and not HintUse.objects.exists()
     work = AssignmentAttempt.objects.get()

@@ -177,29 +177,32 @@ def assignment_start(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespo
     return render(request, "classrooms/assignments/start.html", context, status=status)
 
 
+# A refused check or hint answers an htmx request with 200 and the refusal in the fragment: htmx 2 does not
+# swap a 4xx answer into the page, and the student must see why. A plain POST gets the page with a message.
+
+
 @require_POST
 def assignment_check(request: HtmxHttpRequest, pk, assignment: int) -> HttpResponse:
     """Runs the lab's checks on the student's account as it is now (saving detective answers first)."""
     classroom, actor = get_classroom(request, pk, "use_account")
     item = assignments.get_for_student(actor, assignment)
     work = assignments.current_work(actor.enrollment, item)
-    status = 200
+    error = ""
     if work is None:
-        status, error = 409, _("Start the lab first: its checks run on the lab's world in your account.")
+        error = _("Start the lab first: its checks run on the lab's world in your account.")
     else:
         work.enrollment, work.assignment = actor.enrollment, item
         form = AnswersForm(list(item.lab.tasks.all()), request.POST)
         try:
             assignments.check(work, form.answers() if form.is_valid() else None)
-            error = ""
         except assignments.AssignmentRefused as refused:
-            status, error = 409, str(refused)
+            error = str(refused)
     if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect(f"{reverse('classrooms:assignment', args=[classroom.pk, item.pk])}#results")
     context = lab_context(request, classroom, actor, item, checked=not error) | {"check_error": error}
-    return render(request, "classrooms/assignments/lab.html#results", context, status=status)
+    return render(request, "classrooms/assignments/lab.html#results", context)
 
 
 @require_POST
@@ -208,24 +211,22 @@ def assignment_hint(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespon
     the lab closed."""
     classroom, actor = get_classroom(request, pk, "use_account")
     item = assignments.get_for_student(actor, assignment)
-    tasks = list(item.lab.tasks.all())
-    form = AssignmentHintForm(request.POST, tasks=tasks)
+    form = AssignmentHintForm(request.POST, tasks=list(item.lab.tasks.all()))
     work = assignments.current_work(actor.enrollment, item)
-    status, error, task = 200, "", None
+    error, task = "", None
     if not form.is_valid():
-        status, error = 400, _("Choose which hint to show.")
+        error = _("Choose which hint to show.")
     elif work is None:
-        status, error = 409, _("Start the lab first: hints belong to an attempt.")
+        error = _("Start the lab first: hints belong to an attempt.")
     else:
         task = form.tasks[form.cleaned_data["task"]]
         work.assignment = item
         try:
             assignments.reveal_hint(work, task, form.cleaned_data["rung"])
         except lab_attempts.HintOutOfOrder as refused:
-            status = 409
             error = _("Hints come one at a time: reveal hint %(n)s first.") % {"n": refused.next_rung}
         except assignments.AssignmentRefused as refused:
-            status, error = 409, str(refused)
+            error = str(refused)
     address = reverse("classrooms:assignment", args=[classroom.pk, item.pk])
     if not request.htmx or task is None:
         if error:
@@ -234,7 +235,7 @@ def assignment_hint(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespon
     context = lab_context(request, classroom, actor, item)
     context["row"] = next(row for row in context["rows"] if row.task.pk == task.pk)
     context["hint_error"] = error
-    return render(request, "classrooms/assignments/lab.html#hints", context, status=status)
+    return render(request, "classrooms/assignments/lab.html#hints", context)
 
 
 def lab_context(request: HtmxHttpRequest, classroom: Classroom, actor: Actor, item: Assignment, checked=False) -> dict:
