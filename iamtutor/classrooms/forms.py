@@ -14,10 +14,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from iamtutor.engine import EngineError, parse_policy
+from iamtutor.labs.models import Lab
 from iamtutor.sandbox.forms import PolicyDocumentField, engine_validation_error
 from lessons.models import Confidence
 
-from . import answers, clock, guardrails, joining, log, students
+from . import answers, assignments, clock, guardrails, joining, log, students
 from .models import Classroom, Enrollment, Guardrail, Section, StaffMember, VoteAnswer
 
 # ---- core ----------------------------------------------------------------------------------------------------------
@@ -726,3 +727,189 @@ class VoteControlForm(forms.Form):
         if data.get("action") in (self.HIDE, self.SHOW) and not data.get("answer"):
             raise ValidationError(_("Choose the reason to hide or show."), code="required")
         return data
+
+
+# ---- assignments and grading ----
+
+DATE_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _moment(label, help_text) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=DateTimeLocalInput(),
+        error_messages={"invalid": _("Give a date and time such as 2026-03-01 09:00, or leave it empty.")},
+    )
+
+
+class AssignmentForm(forms.Form):
+    """A lab assigned to the class or one section, with its dates (UTC). Editing changes the section and the
+    dates only, and carries the ``version`` it edits."""
+
+    lab = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Lab"),
+        empty_label=_("Choose a lab"),
+        error_messages={
+            "required": _("Choose the lab to assign."),
+            "invalid_choice": _("Choose one of the labs in the list."),
+        },
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.none(),
+        required=False,
+        label=_("Who"),
+        empty_label=_("The whole class"),
+        error_messages={"invalid_choice": _("Choose the whole class or one of this classroom's sections.")},
+    )
+    opens_at = _moment(
+        _("Opens at (UTC, optional)"), _("Before then students see the lab's title only. Empty: open now.")
+    )
+    due_at = _moment(_("Due at (UTC, optional)"), _("A lab first passed after this is marked late."))
+    closes_at = _moment(
+        _("Closes at (UTC, optional)"),
+        _("After this the lab is read-only for students: their results stay, new checks and hints do not count."),
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, classroom: Classroom, assignment=None, **kwargs):
+        self.assignment = assignment
+        if assignment is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "section": assignment.section_id,
+                    "opens_at": assignment.opens_at,
+                    "due_at": assignment.due_at,
+                    "closes_at": assignment.closes_at,
+                    "version": assignments.version_of(assignment),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = classroom.sections.all()
+        if assignment is not None:
+            del self.fields["lab"]
+        else:
+            del self.fields["version"]
+            self.fields["lab"].queryset = Lab.objects.filter(retired=False)
+            self.fields["lab"].label_from_instance = _lab_choice
+
+    def clean(self):
+        data = super().clean()
+        problem = assignments.dates_problem(data.get("opens_at"), data.get("due_at"), data.get("closes_at"))
+        if problem:
+            self.add_error("closes_at" if "clos" in problem else "due_at", problem)
+        return data
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("section", "opens_at", "due_at", "closes_at")}
+
+
+def _lab_choice(lab) -> str:
+    where = "expert zone" if lab.first_step == lab.EXPERT else f"step {lab.first_step}"
+    return f"{lab.title} ({where}, {lab.get_mode_display()})"
+
+
+class AssignmentWorldForm(forms.Form):
+    """A forked starting world, as JSON; checked against the lab (``assignments.check_world``) when the form
+    is, so that every problem comes back with its line."""
+
+    world = forms.CharField(
+        label=_("Starting world (JSON, world format)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 28, "class": "code", "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_(
+            "Account 111111111111 is the learner's: each student gets it as their own account. "
+            "222222222222 is a partner outside the class."
+        ),
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, assignment, **kwargs):
+        self.assignment = assignment
+        self.report = None
+        kwargs.setdefault(
+            "initial", {"world": assignments.world_text(assignment), "version": assignments.version_of(assignment)}
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_world(self) -> dict:
+        text = self.cleaned_data["world"].replace("\r\n", "\n")
+        if not text.strip():
+            raise ValidationError(_("Type or paste a world, or use the lab's own world."), code="required")
+        self.report = assignments.check_world(self.assignment, text)
+        if self.report.problems:
+            raise ValidationError(
+                [
+                    ValidationError(f"Line {line}: {message}" if line else message, code="world")
+                    for line, message in self.report.problems
+                ]
+            )
+        return self.report.world
+
+
+class UnassignForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Unassign it: its grades, overrides and the dashboard's record of it go, for every student."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+    reason = _reason(required=False)
+
+
+class StartAssignmentForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Replace what is in my classroom account with this lab's world. A snapshot is kept, so your instructor "
+            "can put it back."
+        ),
+        error_messages={"required": _("Tick the box to confirm: the lab replaces your account's contents.")},
+    )
+
+
+class AssignmentHintForm(forms.Form):
+    task = forms.ChoiceField()
+    rung = forms.TypedChoiceField(choices=[(str(n), n) for n in (1, 2, 3)], coerce=int)
+
+    def __init__(self, *args, tasks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tasks = {task.key: task for task in tasks}
+        self.fields["task"].choices = [(key, key) for key in self.tasks]
+
+
+class OverrideForm(forms.Form):
+    """Staff's score for one student on one lab, or withdrawing an override; always with a reason."""
+
+    score = forms.IntegerField(
+        label=_("Score, in percent"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "short-input"}),
+        help_text=_("0 to 100. It replaces the score the checks gave, in the grid and in the grades."),
+        error_messages={
+            "invalid": _("A score is a whole number from 0 to 100."),
+            "min_value": _("A score is a whole number from 0 to 100."),
+            "max_value": _("A score is a whole number from 0 to 100."),
+        },
+    )
+    withdraw = forms.BooleanField(label=_("Withdraw the override: the checks' score counts again"), required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("Kept in the staff log, which the student can read too."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say why: the reason goes into the staff log.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("withdraw") and data.get("score") is None and "score" not in self.errors:
+            self.add_error("score", _("Give a score from 0 to 100, or tick “Withdraw the override”."))
+        return data
+
+    def score_value(self) -> int | None:
+        return None if self.cleaned_data["withdraw"] else self.cleaned_data["score"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 
@@ -42,3 +43,25 @@ def new_ou_id(root_id: str) -> str:
         ou_id = f"ou-{root_id[2:]}-{_random(_LOWER, 8)}"
         if not Section.objects.filter(ou_id=ou_id).exists():
             return ou_id
+
+
+def renumber(value: object, mapping: dict[str, str]) -> object:
+    """``value`` (JSON-ready data) with each account id in ``mapping`` replaced by its new id wherever it stands
+    on its own — an ARN, a principal, an object key — but never inside a longer run of digits or letters (a key
+    id, a timestamp). Returns a new object; ``value`` is not changed."""
+    if not mapping:
+        return value
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, sorted(mapping, key=len, reverse=True))) + r")(?![A-Za-z0-9])"
+    )
+    return _renumber(value, pattern, mapping)
+
+
+def _renumber(value: object, pattern: re.Pattern, mapping: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return pattern.sub(lambda match: mapping[match.group()], value)
+    if isinstance(value, list):
+        return [_renumber(item, pattern, mapping) for item in value]
+    if isinstance(value, dict):
+        return {_renumber(key, pattern, mapping): _renumber(item, pattern, mapping) for key, item in value.items()}
+    return value

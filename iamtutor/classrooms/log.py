@@ -28,6 +28,10 @@ ACTIONS = {
     "vote_closed": "closed a class vote",
     "vote_reason_hidden": "hid a reason in a class vote",
     "vote_reason_shown": "showed a hidden reason again in a class vote",
+    "lab_assigned": "assigned a lab",
+    "assignment_changed": "changed an assigned lab",
+    "lab_unassigned": "unassigned a lab",
+    "result_overridden": "overrode a student's result",
 }
 
 

@@ -7,8 +7,6 @@ the class, for trying what guardrails do not reach).
 
 from __future__ import annotations
 
-import json
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,9 +46,8 @@ def add_section(classroom: Classroom, name: str) -> Section:
 
 def student_world(account_id: str) -> tuple[dict, dict]:
     """The starting world and its compute section with the learner account renumbered to ``account_id``."""
-    world = json.loads(json.dumps(starting_world()).replace(SEED_ACCOUNT, account_id))
-    compute = json.loads(json.dumps(starting_compute()).replace(SEED_ACCOUNT, account_id))
-    return world, compute
+    mapping = {SEED_ACCOUNT: account_id}
+    return ids.renumber(starting_world(), mapping), ids.renumber(starting_compute(), mapping)
 
 
 def enrol(classroom: Classroom, user, section: Section | None = None) -> Enrollment:

@@ -12,6 +12,9 @@
 - ``StaffAction``: the staff audit log.  ``Snapshot``: a student's account as it was before a reset.
 - ``Vote``: a class vote on one prediction, myth or quiz question (peer instruction); ``VoteAnswer``: a
   student's first or second answer to it.
+- ``Assignment``: a lab assigned to the class or a section, with open, due and close dates, maybe forked.
+  ``AssignmentAttempt``: a student's start of it (its ``labs.Attempt``) with the tally the dashboard reads.
+  ``ResultOverride``: staff's word on one student's result, with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from lessons.models import Confidence
 
@@ -273,3 +277,84 @@ class VoteAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_round_display()} of enrollment {self.enrollment_id} in vote {self.vote_id}"
+
+
+# ---- assignments and grading ----
+
+
+class Assignment(models.Model):
+    """A lab assigned to the whole class (``section`` empty) or to one section, with its dates: before
+    ``opens_at`` it cannot be started, a pass after ``due_at`` is late, after ``closes_at`` it is read-only (its
+    results stay, new checks and hints are not recorded). ``world`` is a fork: the lab's starting world as
+    the staff edited it (``None``: the lab's own). All dates are real time, not the class clock."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    lab = models.ForeignKey("labs.Lab", on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    world = models.JSONField(null=True, blank=True, help_text="The forked starting world (world format), if any.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["classroom", "opens_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.lab_id} in {self.classroom_id}"
+
+
+class AssignmentAttempt(models.Model):
+    """One start of an assignment by a student: the ``labs.Attempt`` in their member account, and what the
+    dashboard reads of it, kept here so that the grid never opens the attempts' results: when it started
+    (real time), the latest check run's tally, the first pass, the highest hint rung reached."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="assignment_attempts")
+    attempt = models.OneToOneField("labs.Attempt", on_delete=models.CASCADE, related_name="assignment_link")
+    started = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now, help_text="Last start, check or hint: the dashboard's poll.")
+    checks_run = models.PositiveIntegerField(default=0)
+    last_checked = models.DateTimeField(null=True, blank=True)
+    tasks_passed = models.PositiveSmallIntegerField(default=0)
+    tasks_total = models.PositiveSmallIntegerField(default=0)
+    passed_at = models.DateTimeField(null=True, blank=True, help_text="When every task first passed.")
+    top_rung = models.PositiveSmallIntegerField(default=0, help_text="The highest hint rung revealed (3: the answer).")
+    events_from = models.PositiveBigIntegerField(
+        default=0, help_text="The last audit event id when it started (the setup's): the student's own come after."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["classroom", "updated"], name="assignment_attempt_updated"),
+            models.Index(fields=["enrollment", "assignment"], name="assignment_attempt_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} by {self.enrollment_id}"
+
+
+class ResultOverride(models.Model):
+    """Staff's word on one student's result on one assignment, with the reason. The newest row counts;
+    ``score`` empty withdraws the override (the checks' score counts again). Rows are kept as history."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="overrides")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="result_overrides")
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Percent, 0–100; empty: withdrawn.")
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(max_length=150)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["assignment", "enrollment"], name="result_override_student")]
+        constraints = [models.CheckConstraint(condition=models.Q(score__lte=100), name="override_score_at_most_100")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} for {self.enrollment_id}: {self.score}"

@@ -26,6 +26,8 @@ AREAS = (
     ("roster", _("Roster"), "view_roster", ("roster", "student")),
     ("votes", _("Class votes"), "view", ("vote",)),
     ("answers", _("Class answers"), "view", ("answers",)),
+    ("assignments", _("Labs"), "view", ("assignment",)),
+    ("dashboard", _("Dashboard"), "view_dashboard", ("dashboard", "result_")),
     ("joining", _("Joining"), "manage_joining", ("joining",)),
     ("sections", _("Sections"), "manage_sections", ("sections", "section_")),
     ("guardrails", _("Guardrails"), "view_guardrails", ("guardrail",)),

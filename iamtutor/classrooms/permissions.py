@@ -52,8 +52,16 @@ ACTIONS: dict[str, frozenset[str]] = {
     "compare_answers": frozenset({"student"}),  # the class's answers to what you answered yourself, without names
     "run_vote": INSTRUCTORS,  # open, reveal and close a class vote; hide a reason from the class
     "take_vote": frozenset({"student"}),  # answer a class vote, then answer again after the reveal
+    "manage_assignments": INSTRUCTORS,  # assign labs, their dates, fork a lab's world, unassign
+    "view_dashboard": ALL_STAFF,  # the students × labs grid and one student's work; a TA: their sections'
+    "override_result": INSTRUCTORS,  # override one student's result on one lab, with a reason
+    "export_grades": ALL_STAFF,  # the grades as CSV (a TA: their sections', by pseudonymous id)
+    "export_named_grades": INSTRUCTORS,  # the grades' CSV with user names instead of pseudonymous ids
 }
-STUDENT_ACTIONS = frozenset({"view_student", "reset_student", "extend_student_clock"})  # about one student
+# about one student
+STUDENT_ACTIONS = frozenset(
+    {"view_student", "reset_student", "extend_student_clock", "view_dashboard", "override_result"}
+)
 CHANGES = frozenset(
     {
         "edit_settings",
@@ -68,6 +76,8 @@ CHANGES = frozenset(
         "manage_staff",
         "run_vote",
         "take_vote",
+        "manage_assignments",
+        "override_result",
     }
 )
 
@@ -84,6 +94,11 @@ DOING = {
     "compare_answers": "compare their answers with the class's",
     "run_vote": "open, reveal or close a class vote",
     "take_vote": "vote in a class vote",
+    "manage_assignments": "assign labs, change their dates or edit their worlds",
+    "view_dashboard": "see the class's progress on its labs",
+    "override_result": "override a student's result",
+    "export_grades": "download the grades",
+    "export_named_grades": "download the grades with the students' user names",
 }
 
 ROLE_NAMES = {OWNER: "the owner", CO_INSTRUCTOR: "co-instructors", TA: "teaching assistants"}

@@ -1,7 +1,7 @@
 """Classroom URLs: every page but the list and the join pages carries the classroom id, so a stranger's visit
 is a 404. Each views module lists its own ``urlpatterns``; this file only puts them together."""
 
-from .views import clock, guardrails, joining, log, manage, roster, students, votes
+from .views import assignments, clock, dashboard, guardrails, joining, log, manage, roster, students, votes
 
 app_name = "classrooms"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     *students.urlpatterns,
     *log.urlpatterns,
     *votes.urlpatterns,
+    *assignments.urlpatterns,
+    *dashboard.urlpatterns,
 ]

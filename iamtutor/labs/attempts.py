@@ -4,10 +4,14 @@ Every function here takes the learner's own sandbox or an attempt found through 
 with ``sandbox.access.current_sandbox``), so one learner never reaches another's attempt: there are no attempt
 ids in URLs. The sandbox is read and replaced only through ``iamtutor.sandbox.worlds`` (``replace_contents``,
 ``export_data``, ``changing``, ``SandboxWorld.load``); the engine decides every task (``runner.decide``).
+
+An attempt runs the lab's own world, setup and checks unless the caller passes other ``LabContents``: a
+classroom assignment passes the lab (or its fork) with the learner account renumbered to the student's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +46,30 @@ class HintOutOfOrder(Exception):
         self.next_rung = next_rung
 
 
-def task_specs(tasks: list[Task]) -> list[TaskSpec]:
-    """The stored tasks as the runner needs them (their checks were validated when the lab was loaded)."""
-    return [TaskSpec(task.key, parse_checks(task.checks, f"tasks.{task.key}")) for task in tasks]
+@dataclass(frozen=True)
+class LabContents:
+    """What an attempt at a lab runs: the starting world (world format) with its compute section and setup, and
+    each task's check definitions by task key. ``start_world`` is the world ``reached`` checks replay a way in
+    on (default: ``world``); a classroom adds its organization there, so its guardrails count."""
+
+    world: dict
+    compute: dict
+    setup: list
+    checks: dict[str, Any]
+    start_world: dict | None = None
+
+    @classmethod
+    def of(cls, lab: Lab, tasks: list[Task] | None = None) -> LabContents:
+        """The lab's own contents, as its file gives them."""
+        tasks = list(lab.tasks.all()) if tasks is None else tasks
+        return cls(lab.world, lab.compute, lab.setup, {task.key: task.checks for task in tasks})
+
+
+def task_specs(tasks: list[Task], checks: dict[str, Any] | None = None) -> list[TaskSpec]:
+    """The stored tasks as the runner needs them (their checks were validated when the lab was loaded);
+    ``checks`` gives other definitions by task key (a classroom's renumbered ones)."""
+    checks = checks or {}
+    return [TaskSpec(task.key, parse_checks(checks.get(task.key, task.checks), f"tasks.{task.key}")) for task in tasks]
 
 
 def current_attempt(sandbox: Sandbox | None, lab: Lab) -> Attempt | None:
@@ -60,18 +85,30 @@ def is_current(attempt: Attempt) -> bool:
     return latest == attempt.pk
 
 
-def start(lab: Lab, sandbox: Sandbox, *, keep_copy: bool) -> Attempt:
+def start(
+    lab: Lab,
+    sandbox: Sandbox,
+    *,
+    keep_copy: bool,
+    contents: LabContents | None = None,
+    after_replace: Callable[[Sandbox], None] | None = None,
+) -> Attempt:
     """Replaces the sandbox's contents with the lab's world, runs its setup, and opens a new attempt — all in
     one transaction. With ``keep_copy`` the sandbox as it was is kept (export format) so that ``restore`` can
-    put it back. Raises ``ReadOnlySandbox`` for a sandbox that may not change."""
+    put it back. ``contents`` replaces the lab's own; ``after_replace`` runs between the replacement and the
+    setup (a classroom sets the class clock there). Raises ``ReadOnlySandbox`` for a sandbox that may not
+    change, and ``SetupFailed`` when the setup does not run on this sandbox (nothing is changed then)."""
     if sandbox.read_only_reason:
         raise ReadOnlySandbox(sandbox.read_only_reason)
+    contents = contents or LabContents(lab.world, lab.compute, lab.setup, {})
     with transaction.atomic():
         saved = export_data(sandbox) if keep_copy else None
-        replace_contents(sandbox, lab.world, lab.compute)
-        if lab.setup:
+        replace_contents(sandbox, contents.world, contents.compute)
+        if after_replace is not None:
+            after_replace(sandbox)
+        if contents.setup:
             with changing(sandbox) as loaded:
-                prepare(loaded.world, lab.setup)
+                prepare(loaded.world, contents.setup)
         return Attempt.objects.create(
             lab=lab,
             sandbox=sandbox,
@@ -95,18 +132,26 @@ def restore(attempt: Attempt) -> None:
     attempt.saved_world = None
 
 
-def check(attempt: Attempt, answers: dict[str, str] | None = None) -> list[TaskResult]:
+def check(
+    attempt: Attempt, answers: dict[str, str] | None = None, *, contents: LabContents | None = None
+) -> list[TaskResult]:
     """Decides every task of the attempt's lab on the sandbox as it is now (read only: the sandbox is not
     saved), records the result on the attempt and returns it. ``answers`` (detective questions) are saved
-    first."""
+    first. ``contents`` replaces the lab's own checks and starting world."""
     lab = attempt.lab
     tasks = list(lab.tasks.all())
+    contents = contents or LabContents.of(lab, tasks)
     if answers is not None:
         save_answers(attempt, tasks, answers)
     loaded = SandboxWorld.load(attempt.sandbox)
     trail = _trail(attempt) if lab.uses_trail else None
+    start_world = contents.start_world or contents.world
     results = decide(
-        task_specs(tasks), loaded.world, trail=trail, answers=attempt.answers, start=starter(lab.world, lab.setup)
+        task_specs(tasks, contents.checks),
+        loaded.world,
+        trail=trail,
+        answers=attempt.answers,
+        start=starter(start_world, contents.setup),
     )
     _record(attempt, results)
     return results

@@ -1,5 +1,5 @@
 """Stand-in classroom views for testing the permission walker (``test_permission_matrix``): the site's URL map
-with the classroom URLs the notes fix, each view doing exactly what ``REQUIRES`` says, plus broken views the
+with the real classroom routes, each view doing exactly what ``REQUIRES`` says, plus broken views the
 walker must catch (``OVERRIDES`` swaps one in)."""
 
 from __future__ import annotations
@@ -13,43 +13,13 @@ from django.views.decorators.http import require_http_methods
 
 from iamtutor import urls as site_urls
 from iamtutor.accounts.roles import is_instructor
-from iamtutor.classrooms.models import Enrollment, Guardrail, JoinKey, Section, StaffMember
+from iamtutor.classrooms import urls as classroom_urls
+from iamtutor.classrooms.models import Assignment, Enrollment, Guardrail, JoinKey, Section, StaffMember, Vote
 from iamtutor.classrooms.permissions import get_classroom, get_student
 from iamtutor.sandbox.models import Sandbox
 
-ROUTES = {
-    "list": "",
-    "create": "new/",
-    "join": "join/",
-    "join_link": "join/<str:token>/",
-    "detail": "<uuid:pk>/",
-    "try_as_student": "<uuid:pk>/try/",
-    "settings": "<uuid:pk>/settings/",
-    "staff": "<uuid:pk>/staff/",
-    "staff_change": "<uuid:pk>/staff/<int:member>/",
-    "staff_remove": "<uuid:pk>/staff/<int:member>/remove/",
-    "sections": "<uuid:pk>/sections/",
-    "section_rename": "<uuid:pk>/sections/<int:section>/",
-    "section_delete": "<uuid:pk>/sections/<int:section>/delete/",
-    "state": "<uuid:pk>/state/",
-    "joining": "<uuid:pk>/joining/",
-    "roster": "<uuid:pk>/roster/",
-    "roster_csv": "<uuid:pk>/roster.csv",
-    "student_move": "<uuid:pk>/roster/<int:student>/move/",
-    "student_remove": "<uuid:pk>/roster/<int:student>/remove/",
-    "guardrails": "<uuid:pk>/guardrails/",
-    "guardrail_new": "<uuid:pk>/guardrails/new/",
-    "guardrail_edit": "<uuid:pk>/guardrails/<int:guardrail>/",
-    "guardrail_delete": "<uuid:pk>/guardrails/<int:guardrail>/delete/",
-    "clock": "<uuid:pk>/clock/",
-    "student": "<uuid:pk>/students/<int:student>/",
-    "student_reset": "<uuid:pk>/students/<int:student>/reset/",
-    "student_undo": "<uuid:pk>/students/<int:student>/undo/",
-    "student_extend": "<uuid:pk>/students/<int:student>/extend/",
-    "student_view": "<uuid:pk>/students/<int:student>/view/",
-    "log": "<uuid:pk>/log/",
-    "my_log": "<uuid:pk>/my-log/",
-}
+# The real classroom URL map's routes and names, each served by the stand-in below.
+ROUTES = {p.name: str(p.pattern) for p in classroom_urls.urlpatterns}
 OVERRIDES: dict = {}
 
 
@@ -61,7 +31,7 @@ def _action(name: str, method: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=None, section=None, member=None):
+def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=None, section=None, member=None, **more):
     if name in OVERRIDES:
         return OVERRIDES[name](request, name=name, pk=pk, student=student)
     if pk is None:
@@ -86,6 +56,10 @@ def stand_in(request, name: str, pk=None, student=None, guardrail=None, token=No
         get_object_or_404(Section, classroom=classroom, pk=section)
     if member is not None:
         get_object_or_404(StaffMember, classroom=classroom, pk=member)
+    if "vote" in more:
+        get_object_or_404(Vote, classroom=classroom, pk=more["vote"])
+    if "assignment" in more:
+        get_object_or_404(Assignment, classroom=classroom, pk=more["assignment"])
     return HttpResponse("ok")
 
 

@@ -324,6 +324,8 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
             "Roster",
             "Class votes",
             "Class answers",
+            "Labs",
+            "Dashboard",
             "Joining",
             "Sections",
             "Guardrails",
@@ -337,6 +339,8 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
             "Roster",
             "Class votes",
             "Class answers",
+            "Labs",
+            "Dashboard",
             "Joining",
             "Sections",
             "Guardrails",
@@ -344,8 +348,18 @@ def test_the_side_navigation_lists_only_the_areas_each_role_may_open(client, cas
             "Staff log",
             "Settings",
         ],
-        "ta": ["Overview", "Roster", "Class votes", "Class answers", "Guardrails", "Class clock", "Staff log"],
-        "student": ["Overview", "Class votes", "Class answers", "What staff did"],
+        "ta": [
+            "Overview",
+            "Roster",
+            "Class votes",
+            "Class answers",
+            "Labs",
+            "Dashboard",
+            "Guardrails",
+            "Class clock",
+            "Staff log",
+        ],
+        "student": ["Overview", "Class votes", "Class answers", "Labs", "What staff did"],
     }
     from iamtutor.classrooms.nav import classroom_links
 

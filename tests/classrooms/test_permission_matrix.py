@@ -38,16 +38,22 @@ from iamtutor.accounts.roles import is_instructor
 from iamtutor.classrooms import permissions
 from iamtutor.classrooms.membership import add_section
 from iamtutor.classrooms.models import (
+    Assignment,
+    AssignmentAttempt,
     Classroom,
     Enrollment,
     Guardrail,
     JoinKey,
+    ResultOverride,
     Section,
     Snapshot,
     StaffAction,
     StaffMember,
+    Vote,
+    VoteAnswer,
 )
 from iamtutor.classrooms.roster import remove
+from iamtutor.labs.models import Attempt, HintUse
 from iamtutor.sandbox.models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
 from lessons.loader import read_content
 from lessons.store import store
@@ -92,7 +98,23 @@ REQUIRES: dict[str, str | dict[str, str]] = {
     "vote": "view",
     "vote_answer": "take_vote",
     "vote_control": "run_vote",
+    "assignments": "view",
+    "assignment_new": "manage_assignments",
+    "assignment_edit": "manage_assignments",
+    "assignment_world": "manage_assignments",
+    "assignment_delete": "manage_assignments",
+    "assignment": "use_account",
+    "assignment_start": "use_account",
+    "assignment_check": "use_account",
+    "assignment_hint": "use_account",
+    "dashboard": "view_dashboard",
+    "dashboard_student": "view_dashboard",
+    "result_override": "override_result",
+    "grades_csv": "export_grades",
 }
+# Actions a student takes in their own account: the foreign-object check runs as the student (staff are
+# refused these before any look-up, so only a student's answer shows whether another classroom's object leaks).
+SELF_ACTIONS = {"use_account", "take_vote", "compare_answers"}
 # Pages outside any one classroom: who may open them. Anonymous visitors are sent to log in, except on the join
 # pages ("anyone"): they see the classroom and are asked to sign up or log in on the way, and joining itself
 # needs an account.
@@ -226,6 +248,8 @@ def fill(pattern: URLPattern, cast: Cast, *, foreign: str | None = None) -> str:
     keywords = list(pattern.pattern.converters)
     if "vote" in keywords:
         fillers["vote"] = _vote(cast.classroom).pk
+    if "assignment" in keywords:
+        fillers["assignment"] = _assignment(cast.classroom).pk
     if foreign is not None:
         fillers[foreign] = FOREIGN[foreign](cast).pk
     missing = [k for k in keywords if k not in fillers]
@@ -254,8 +278,26 @@ def _content():
     return read_content()
 
 
+def _assignment(classroom: Classroom):
+    """A whole-class assignment of ``classroom``: the "fix the trust policy" lab (stored on first use)."""
+    from iamtutor.classrooms.models import Assignment
+    from iamtutor.labs.loader import LABS_DIR, read_lab
+    from iamtutor.labs.models import Lab
+    from iamtutor.labs.store import store as store_labs
+
+    if (existing := Assignment.objects.filter(classroom=classroom).first()) is not None:
+        return existing
+    if not Lab.objects.filter(key=ASSIGNED_LAB).exists():
+        store_labs([read_lab(LABS_DIR / f"{ASSIGNED_LAB}.yaml")])
+    return Assignment.objects.create(classroom=classroom, lab=Lab.objects.get(key=ASSIGNED_LAB))
+
+
+ASSIGNED_LAB = "fix-the-trust-policy"
+
+
 FOREIGN = {
     "vote": lambda cast: _vote(cast.elsewhere.classroom),
+    "assignment": lambda cast: _assignment(cast.elsewhere.classroom),
     "student": lambda cast: cast.elsewhere,
     "guardrail": lambda cast: cast.elsewhere_guardrail,
     "section": lambda cast: cast.elsewhere_section,
@@ -267,6 +309,7 @@ def everything() -> dict[str, list]:
     """Every row a classroom request could touch, for before/after comparison."""
     models = [Classroom, Section, StaffMember, StaffMember.sections.through, Enrollment, JoinKey, Guardrail]
     models += [StaffAction, Snapshot, Sandbox, SandboxAccount, StsSession, AuditEvent, AccessKeySecret]
+    models += [Vote, VoteAnswer, Assignment, AssignmentAttempt, ResultOverride, Attempt, HintUse]
     state = {m.__name__: sorted(map(repr, m.objects.order_by().values_list())) for m in models}
     state["users"] = sorted(map(repr, get_user_model().objects.values_list("pk", "username", "password")))
     return state
@@ -410,10 +453,11 @@ def _foreign(cast: Cast, name: str, pattern: URLPattern, method: str) -> list[st
     for keyword in FOREIGN:
         if keyword in pattern.pattern.converters:
             address = fill(pattern, cast, foreign=keyword)
-            answer = send(cast, "owner", method, address, [], refusal=True)
+            actor = "student" if action_for(name, method) in SELF_ACTIONS else "owner"
+            answer = send(cast, actor, method, address, [], refusal=True)
             if answer.status != 404 or answer.changed_anything:
                 failures.append(
-                    f"{method.upper()} {address} as owner: {answer.status}, expected 404 (foreign {keyword})"
+                    f"{method.upper()} {address} as {actor}: {answer.status}, expected 404 (foreign {keyword})"
                 )
     return failures
 
