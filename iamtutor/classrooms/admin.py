@@ -4,7 +4,18 @@ removes the students' classroom sandboxes with it). Snapshots' world data is nev
 
 from django.contrib import admin
 
-from .models import Classroom, Enrollment, Guardrail, JoinKey, Section, Snapshot, StaffAction, StaffMember
+from .models import (
+    Assignment,
+    Classroom,
+    Enrollment,
+    Guardrail,
+    JoinKey,
+    ResultOverride,
+    Section,
+    Snapshot,
+    StaffAction,
+    StaffMember,
+)
 
 
 class ReadOnly:
@@ -111,3 +122,17 @@ class SnapshotAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ("enrollment__user__username", "enrollment__account_id", "reason")
     exclude = ("data",)  # a whole world file with key secrets: not for a page
     list_select_related = ("enrollment__user", "enrollment__classroom", "taken_by")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("lab", "classroom", "section", "opens_at", "due_at", "closes_at")
+    search_fields = ("lab__key", "classroom__name")
+    list_select_related = ("lab", "classroom", "section")
+    exclude = ("world",)  # a forked world: edited on the classroom's pages
+
+
+@admin.register(ResultOverride)
+class ResultOverrideAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("enrollment", "assignment", "score", "by_name", "reason", "created")
+    search_fields = ("enrollment__user__username", "reason")

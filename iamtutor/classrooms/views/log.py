@@ -29,6 +29,7 @@ ABOUT_YOU = {
     "clock_extended": "gave you extra time",
     "student_moved": "moved you to another section",
     "student_removed": "removed you from the classroom",
+    "result_overridden": "overrode your result on a lab",
 }
 CHANGES = {
     "forward": "fast-forwarded by {minutes} min",
