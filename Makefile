@@ -47,6 +47,7 @@ bench: setup
 	DEBUG=true $(PY) manage.py bench_cross_account
 	DEBUG=true $(PY) manage.py bench_classroom
 	DEBUG=true $(PY) manage.py bench_roster
+	DEBUG=true $(PY) manage.py bench_labs
 	DEBUG=true $(PY) manage.py bench_dashboard
 
 # Generated documents through the policy parser and world loader; fails if any escapes as a crash.
