@@ -1,0 +1,141 @@
+"""The load test's report: per page, from Locust's ``--csv`` statistics (the whole run) and from the samples the
+locustfile kept by phase (once the whole class is in); then what the servers used.
+
+``verdict`` says whether the run met the goal: no error, and every page's 95th percentile within the limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .monitor import Monitor
+
+
+@dataclass
+class PageStats:
+    method: str
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+
+
+def read_locust_csv(path: Path) -> tuple[list[PageStats], PageStats | None]:
+    """Every page's row of Locust's ``*_stats.csv``, and its ``Aggregated`` row."""
+    pages, total = [], None
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            stats = PageStats(
+                row["Type"],
+                row["Name"],
+                int(row["Request Count"]),
+                int(row["Failure Count"]),
+                float(row["Requests/s"]),
+                float(row["50%"] if row["50%"] != "N/A" else 0),
+                float(row["95%"] if row["95%"] != "N/A" else 0),
+                float(row["99%"] if row["99%"] != "N/A" else 0),
+            )
+            if row["Name"] == "Aggregated":
+                total = stats
+            else:
+                pages.append(stats)
+    return pages, total
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` 0–1) of ``values``; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def read_samples(path: Path) -> dict:
+    """The locustfile's samples: ``{"times": {"start": …, "class_in": …, "end": …},
+    "phases": {phase: {"GET /x": [[ms, failed], …]}}}``."""
+    return json.loads(path.read_text()) if path.exists() else {"times": {}, "phases": {}}
+
+
+def phase_seconds(samples: dict, phase: str) -> float:
+    times = samples["times"]
+    start, class_in, end = times.get("start"), times.get("class_in"), times.get("end")
+    if phase == "arriving" and start and class_in:
+        return class_in - start
+    if phase == "in class" and class_in and end:
+        return end - class_in
+    return 0.0
+
+
+def phase_stats(samples: dict, phase: str) -> list[PageStats]:
+    """Per page, from the locustfile's samples of one phase (``arriving`` or ``in class``); exact percentiles."""
+    seconds = phase_seconds(samples, phase)
+    rows = []
+    for key, entries in sorted(samples["phases"].get(phase, {}).items(), key=lambda item: item[0].split(" ", 1)[1]):
+        method, name = key.split(" ", 1)
+        times = [time for time, _failed in entries]
+        failures = sum(failed for _time, failed in entries)
+        rps = len(entries) / seconds if seconds > 0 else 0.0
+        rows.append(
+            PageStats(
+                method,
+                name,
+                len(entries),
+                failures,
+                rps,
+                percentile(times, 0.5),
+                percentile(times, 0.95),
+                percentile(times, 0.99),
+            )
+        )
+    return rows
+
+
+def verdict(pages: list[PageStats], p95_limit: float) -> list[str]:
+    """What keeps the run from the goal (errors, pages over the limit); empty when it met it."""
+    problems = []
+    errors = sum(page.failures for page in pages)
+    if errors:
+        problems.append(f"{errors} failed requests")
+    slow = [f"{page.method} {page.name} ({page.p95:.0f} ms)" for page in pages if page.p95 > p95_limit]
+    if slow:
+        problems.append(f"p95 over {p95_limit:.0f} ms: " + ", ".join(slow))
+    return problems
+
+
+def page_table(pages: list[PageStats], total: PageStats | None, p95_limit: float) -> list[str]:
+    lines = [f"{'page':<58}{'requests':>9}{'errors':>7}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}  (ms)"]
+    for page in pages:
+        flag = "  ← over" if page.p95 > p95_limit else ""
+        lines.append(
+            f"{(page.method + ' ' + page.name)[:57]:<58}{page.requests:>9}{page.failures:>7}{page.rps:>8.2f}"
+            f"{page.p50:>7.0f}{page.p95:>7.0f}{page.p99:>7.0f}{flag}"
+        )
+    if total is not None:
+        lines.append(
+            f"{'all pages':<58}{total.requests:>9}{total.failures:>7}{total.rps:>8.2f}"
+            f"{total.p50:>7.0f}{total.p95:>7.0f}{total.p99:>7.0f}"
+        )
+    return lines
+
+
+def resource_lines(monitor: Monitor, workers: int) -> list[str]:
+    seconds = monitor.seconds
+    lines = [f"{'process group':<34}{'processes':>10}{'CPU s':>9}{'cores':>7}{'peak RSS MiB':>14}"]
+    for group, usage in sorted(monitor.usage().items()):
+        cores = usage.cpu_seconds / seconds if seconds else 0.0
+        lines.append(
+            f"{group:<34}{usage.processes:>10}{usage.cpu_seconds:>9.1f}{cores:>7.2f}{usage.peak_rss_kib / 1024:>14.0f}"
+        )
+    lines.append(
+        f"All {workers} workers together peaked at {monitor.worker_peak_total_kib / 1024:.0f} MiB resident; "
+        f"the machine's cores were {monitor.machine_busy_share() * 100:.0f}% busy over {seconds:.0f} s "
+        "(every process on it, ours or not)."
+    )
+    return lines
