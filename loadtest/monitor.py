@@ -74,6 +74,7 @@ class Monitor:
     _peak: dict[int, int] = field(default_factory=dict)
     _worker_peak_sum: int = 0
     _machine: list[tuple[float, float]] = field(default_factory=list)
+    _timeline: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     started: float = 0.0
@@ -126,6 +127,7 @@ class Monitor:
             worker_rss += rss if group == "gunicorn workers" else 0
         self._worker_peak_sum = max(self._worker_peak_sum, worker_rss)
         self._machine.append(_machine_busy())
+        self._timeline.append((time.time(), {group: usage.cpu_seconds for group, usage in self.usage().items()}))
 
     def usage(self) -> dict[str, Usage]:
         """CPU seconds, peak resident memory and process count per group, over the sampled window."""
@@ -136,6 +138,15 @@ class Monitor:
             usage.peak_rss_kib = max(usage.peak_rss_kib, self._peak.get(pid, 0))
             usage.processes += 1
         return groups
+
+    def cpu_between(self, start: float, end: float) -> tuple[float, dict[str, float]]:
+        """CPU seconds per group between two wall-clock times (``time.time()``), measured between the first and
+        the last sample inside them; returns that span in seconds too."""
+        inside = [(at, cpu) for at, cpu in self._timeline if start <= at <= end]
+        if len(inside) < 2:
+            return 0.0, {}
+        (first_at, first), (last_at, last) = inside[0], inside[-1]
+        return last_at - first_at, {group: seconds - first.get(group, 0.0) for group, seconds in last.items()}
 
     @property
     def worker_peak_total_kib(self) -> int:

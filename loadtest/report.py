@@ -149,3 +149,26 @@ def resource_lines(monitor: Monitor, workers: int) -> list[str]:
         "(every process on it, ours or not)."
     )
     return lines
+
+
+def in_class_lines(monitor: Monitor, samples: dict, users: int) -> list[str]:
+    """Once the class is in: its request rate, and what the workers and the database spent on it — CPU time per
+    request and per learner, which holds however busy the rest of the machine is."""
+    times = samples["times"]
+    if not times.get("class_in") or not times.get("end"):
+        return ["The class never was all in (some learners did not log in): no steady-state figures."]
+    span, cpu = monitor.cpu_between(times["class_in"], times["end"])
+    requests = sum(1 for entries in samples["phases"].get("in class", {}).values() for entry in entries if entry[0] > 0)
+    duration = times["end"] - times["class_in"]
+    if not span or not requests:
+        return ["The class was in too briefly to measure its steady state."]
+    rate = requests / duration
+    workers = cpu.get("gunicorn workers", 0.0) / span
+    database = cpu.get("PostgreSQL (this database)", 0.0) / span
+    redis = cpu.get("Redis", 0.0) / span
+    return [
+        f"In class ({duration:.0f} s): {rate:.1f} requests/s; gunicorn workers {workers:.2f} cores "
+        f"({workers * 1000 / rate:.1f} ms of CPU a request), PostgreSQL {database:.2f} cores, Redis {redis:.2f} cores.",
+        f"That is {workers / users * 1000:.2f} thousandths of a core of workers per learner: the workers alone "
+        f"would need {workers / users * 300:.2f} cores for a class of 300.",
+    ]

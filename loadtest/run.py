@@ -162,7 +162,7 @@ def redis_figures(options: Options) -> str:
     expiring = client.info("keyspace").get(f"db{urlsplit(options.redis).path.strip('/')}", {}).get("expires", 0)
     policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "?")
     return (
-        f"Redis: {keys} keys ({expiring} with a lifetime) holding {total / 1024 / 1024:.1f} MiB in this class's "
+        f"Redis: {keys} keys ({expiring} with a lifetime) holding {total / 1024:,.0f} KiB in this class's "
         f"database; server eviction policy {policy}."
     )
 
@@ -347,6 +347,7 @@ def _report(options: Options, monitor: Monitor, before, after, redis_line: str) 
         "What the servers used during the run:",
         *report.resource_lines(monitor, options.workers),
         redis_line,
+        *report.in_class_lines(monitor, samples, options.users),
         "",
     ]
     problems = report.verdict(pages, options.p95_ms)
