@@ -69,8 +69,12 @@ class LocustBrowser:
 
     def _send(self, method: str, path: str, name: str, check, **kwargs) -> Page:
         with self.user.client.request(method, path, name=name, catch_response=True, **kwargs) as response:
+            if not response.status_code:  # no answer: a timeout or a refused connection
+                problem = f"{method} {name}: no answer ({getattr(response, 'error', None)!r})"
+                response.failure(problem)
+                raise JourneyError(problem)
             page = Page(response.url or path, response.status_code, response.text or "")
-            problem = f"{method} {path} answered {response.status_code}" if response.status_code >= 400 else None
+            problem = f"{method} {name} answered {response.status_code}" if response.status_code >= 400 else None
             problem = problem or (check(page) if check else None)
             if problem:
                 response.failure(problem)
@@ -83,6 +87,7 @@ class _ClassMember(FastHttpUser):
     abstract = True
     wait_time = between(THINK_MIN, THINK_MAX)
     default_headers = {"X-Forwarded-Proto": "https", "User-Agent": "iamtutor-loadtest"}
+    network_timeout = connection_timeout = 60.0  # a page slower than a minute counts as an error
 
     def on_start(self) -> None:
         self.client.cookiejar.set_policy(LoopbackIsTLS())

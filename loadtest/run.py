@@ -7,7 +7,7 @@
 5. gunicorn stopped, the database dropped and the Redis database emptied; the report printed and saved.
 
 Every knob is an environment variable (or the option of the same name): ``LOAD_USERS`` (300), ``LOAD_SPAWN_RATE``
-(5 a second), ``LOAD_TIME`` (5m), ``LOAD_WORKERS`` (2), ``LOAD_GUNICORN_ARGS``, ``LOAD_PORT`` (8765),
+(2 a second), ``LOAD_TIME`` (5m), ``LOAD_WORKERS`` (2), ``LOAD_GUNICORN_ARGS``, ``LOAD_PORT`` (8765),
 ``LOAD_DATABASE`` (iamtutor_load), ``LOAD_POSTGRES`` and ``LOAD_REDIS`` (the servers, loopback only),
 ``LOAD_P95_MS`` (300), ``LOAD_STRICT`` (exit 1 when the goal is missed), ``LOAD_KEEP`` (keep the database).
 """
@@ -69,7 +69,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     env = os.environ.get
     parser = argparse.ArgumentParser(description="A class of learners against gunicorn, PostgreSQL and Redis.")
     parser.add_argument("--users", type=int, default=int(env("LOAD_USERS", "300")), help="learners (300)")
-    parser.add_argument("--spawn-rate", type=float, default=float(env("LOAD_SPAWN_RATE", "5")), help="a second")
+    parser.add_argument("--spawn-rate", type=float, default=float(env("LOAD_SPAWN_RATE", "2")), help="a second")
     parser.add_argument("--time", default=env("LOAD_TIME", "5m"), help="run time, Locust's format: 5m, 90s")
     parser.add_argument("--workers", type=int, default=int(env("LOAD_WORKERS", "2")), help="gunicorn workers")
     parser.add_argument("--gunicorn-args", default=env("LOAD_GUNICORN_ARGS", ""), help="more gunicorn options")
