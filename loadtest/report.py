@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +101,56 @@ def phase_stats(samples: dict, phase: str) -> list[PageStats]:
 
 
 NOT_HELD_TO_P95 = {"POST /accounts/login/"}
+
+# gunicorn's access log as the runner asks for it: method, path, status, microseconds inside the worker.
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+# A path's variable parts, in order, so requests group by page: ids, account ids, roles, steps, slugs, files.
+_VARIABLE_PARTS = [
+    (re.compile(r"^/static/.*"), "/static/[file]"),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "[id]"),
+    (re.compile(r"/roles/\d{12}/[^/]+/"), "/roles/[account]/[role]/"),
+    (re.compile(r"/steps/\d+/"), "/steps/[n]/"),
+    (re.compile(r"^/lessons/quiz/question/[^/]+/"), "/lessons/quiz/question/[key]/"),
+    (re.compile(r"^/lessons/quiz/(?!question/)[^/]+/"), "/lessons/quiz/[lesson]/"),
+]
+
+
+def page_of(path: str) -> str:
+    """``path`` with its variable parts named, as the locustfile names its requests."""
+    for pattern, name in _VARIABLE_PARTS:
+        path = pattern.sub(name, path)
+    return path
+
+
+def worker_times(access_log: Path) -> dict[str, list[float]]:
+    """Milliseconds inside a worker per ``METHOD page``, from the access log."""
+    times: dict[str, list[float]] = {}
+    if not access_log.exists():
+        return times
+    for line in access_log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3].isdigit():
+            times.setdefault(f"{parts[0]} {page_of(parts[1])}", []).append(int(parts[3]) / 1000)
+    return times
+
+
+def worker_time_lines(access_log: Path) -> list[str]:
+    times = worker_times(access_log)
+    if not times:
+        return ["(no access log)"]
+    lines = [f"{'page':<58}{'requests':>9}{'p50':>7}{'p95':>7}{'p99':>7}  (ms in a worker)"]
+    for key in sorted(times, key=lambda key: key.split(" ", 1)[1]):
+        values = times[key]
+        lines.append(
+            f"{key[:57]:<58}{len(values):>9}{percentile(values, 0.5):>7.0f}{percentile(values, 0.95):>7.0f}"
+            f"{percentile(values, 0.99):>7.0f}"
+        )
+    every = [value for values in times.values() for value in values]
+    lines.append(
+        f"{'all requests':<58}{len(every):>9}{percentile(every, 0.5):>7.0f}{percentile(every, 0.95):>7.0f}"
+        f"{percentile(every, 0.99):>7.0f}"
+    )
+    return lines
 
 
 def verdict(pages: list[PageStats], p95_limit: float) -> list[str]:

@@ -221,6 +221,11 @@ def gunicorn(env: dict[str, str], options: Options) -> Iterator[subprocess.Popen
         f"127.0.0.1:{options.port}",
         "--error-logfile",
         str(options.out / "gunicorn.log"),
+        # Each request's time inside its worker (%(D)s, microseconds), to tell work from waiting for a worker.
+        "--access-logfile",
+        str(options.out / "access.log"),
+        "--access-logformat",
+        report.ACCESS_FORMAT,
         *shlex.split(options.gunicorn_args),
     ]
     _say(" ".join(command[2:]))
@@ -343,6 +348,9 @@ def _report(options: Options, monitor: Monitor, before, after, redis_line: str) 
         "",
         "Once the whole class is in (exact percentiles):",
         *report.page_table(report.phase_stats(samples, "in class"), None, options.p95_ms),
+        "",
+        "Inside the workers (gunicorn's own clock, the whole run; a POST's redirect is its own request):",
+        *report.worker_time_lines(options.out / "access.log"),
         "",
         "What the servers used during the run:",
         *report.resource_lines(monitor, options.workers),

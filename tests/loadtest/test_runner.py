@@ -115,3 +115,21 @@ def test_the_runner_defaults_to_a_class_of_300_for_five_minutes(monkeypatch):
     monkeypatch.setenv("LOAD_STRICT", "maybe")
     with pytest.raises(SystemExit, match="LOAD_STRICT must be true or false"):
         run.parse_options([])
+
+
+def test_worker_times_group_the_access_log_by_page(tmp_path):
+    log = tmp_path / "access.log"
+    sandbox = "/sandbox/61ed9cb2-b5b4-496d-b045-8ee418534bb3"
+    log.write_text(
+        f"POST {sandbox}/roles/111111111111/ClassRole3-ab12/trust/ 302 41000\n"
+        f"GET {sandbox}/roles/111111111111/ClassRole3-ab12/ 200 20000\n"
+        "GET /lessons/quiz/question/q2-role-vs-user/ 405 900\n"
+        "GET /lessons/quiz/step-2-role/ 200 15000\n"
+        "a line gunicorn wrote for something else\n"
+    )
+    assert report.worker_times(log) == {
+        "POST /sandbox/[id]/roles/[account]/[role]/trust/": [41.0],
+        "GET /sandbox/[id]/roles/[account]/[role]/": [20.0],
+        "GET /lessons/quiz/question/[key]/": [0.9],
+        "GET /lessons/quiz/[lesson]/": [15.0],
+    }
