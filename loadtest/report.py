@@ -202,9 +202,10 @@ def resource_lines(monitor: Monitor, workers: int) -> list[str]:
     return lines
 
 
-def in_class_lines(monitor: Monitor, samples: dict, users: int) -> list[str]:
-    """Once the class is in: its request rate, and what the workers and the database spent on it — CPU time per
-    request and per learner, which holds however busy the rest of the machine is."""
+def in_class_lines(monitor: Monitor, samples: dict, users: int, mean_think: float) -> list[str]:
+    """Once the class is in: its request rate, and what the workers and the database spent on it. CPU time per
+    request holds however busy the rest of the machine is; times the rate a class makes when nothing waits
+    (one request per think, ``users / mean_think`` a second) it gives the cores a class needs."""
     times = samples["times"]
     if not times.get("class_in") or not times.get("end"):
         return ["The class never was all in (some learners did not log in): no steady-state figures."]
@@ -215,11 +216,33 @@ def in_class_lines(monitor: Monitor, samples: dict, users: int) -> list[str]:
         return ["The class was in too briefly to measure its steady state."]
     rate = requests / duration
     workers = cpu.get("gunicorn workers", 0.0) / span
-    database = cpu.get("PostgreSQL (this database)", 0.0) / span
-    redis = cpu.get("Redis", 0.0) / span
+    per_request = workers / rate
+    full_speed = users / mean_think
+    database, redis = cpu.get("PostgreSQL (this database)", 0.0) / span, cpu.get("Redis", 0.0) / span
     return [
         f"In class ({duration:.0f} s): {rate:.1f} requests/s; gunicorn workers {workers:.2f} cores "
-        f"({workers * 1000 / rate:.1f} ms of CPU a request), PostgreSQL {database:.2f} cores, Redis {redis:.2f} cores.",
-        f"That is {workers / users * 1000:.2f} thousandths of a core of workers per learner: the workers alone "
-        f"would need {workers / users * 300:.2f} cores for a class of 300.",
+        f"({per_request * 1000:.1f} ms of CPU a request), PostgreSQL "
+        f"{database:.2f} cores, Redis {redis:.2f} cores.",
+        f"When nothing waits, {users} learners thinking {mean_think:.1f} s on average make about {full_speed:.0f} "
+        f"requests/s: {full_speed * per_request:.2f} cores of workers.",
     ]
+
+
+def occupancy_lines(access_log: Path, monitor: Monitor, workers: int, hash_seconds: float | None) -> list[str]:
+    """What limited the run: how busy the workers were (inside a request) against the CPU they got, and the share
+    of their time spent checking passwords."""
+    times = worker_times(access_log)
+    seconds = monitor.seconds
+    if not times or not seconds:
+        return []
+    busy = sum(sum(values) for values in times.values()) / 1000 / seconds
+    login = sum(times.get("POST /accounts/login/", [])) / 1000 / seconds
+    cpu = monitor.usage().get("gunicorn workers")
+    cores = cpu.cpu_seconds / seconds if cpu else 0.0
+    lines = [
+        f"Workers busy inside a request: {busy:.2f} of {workers} on average, using {cores:.2f} cores of CPU; "
+        f"log-ins took {login / busy * 100 if busy else 0:.0f}% of that busy time."
+    ]
+    if hash_seconds:
+        lines.append(f"One log-in's password hash costs {hash_seconds:.2f} s of CPU here (PBKDF2, Django's default).")
+    return lines

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import json
 import os
 import secrets
 import shlex
@@ -325,6 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if options.strict and problems else 0
 
 
+def _mean_think() -> float:
+    return (float(os.environ.get("LOAD_THINK_MIN", "3")) + float(os.environ.get("LOAD_THINK_MAX", "10"))) / 2
+
+
+def _hash_seconds(options: Options) -> float | None:
+    path = options.out / "class.json"
+    return json.loads(path.read_text()).get("hash_cpu_seconds") if path.exists() else None
+
+
 def _report(options: Options, monitor: Monitor, before, after, redis_line: str) -> list[str]:
     pages, total = report.read_locust_csv(options.out / "locust_stats.csv")
     samples = report.read_samples(options.out / "samples.json")
@@ -355,7 +365,8 @@ def _report(options: Options, monitor: Monitor, before, after, redis_line: str) 
         "What the servers used during the run:",
         *report.resource_lines(monitor, options.workers),
         redis_line,
-        *report.in_class_lines(monitor, samples, options.users),
+        *report.occupancy_lines(options.out / "access.log", monitor, options.workers, _hash_seconds(options)),
+        *report.in_class_lines(monitor, samples, options.users, _mean_think()),
         "",
     ]
     problems = report.verdict(pages, options.p95_ms)
