@@ -42,6 +42,17 @@ def _rss_kib(pid: int) -> int:
         return 0
 
 
+def _cpu_stalled() -> float | None:
+    """Seconds that some runnable task waited for a core since boot (Linux pressure stall information), or None."""
+    try:
+        for line in Path("/proc/pressure/cpu").read_text().splitlines():
+            if line.startswith("some "):
+                return int(line.rsplit("total=", 1)[1]) / 1_000_000
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, all cores."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -74,6 +85,7 @@ class Monitor:
     _peak: dict[int, int] = field(default_factory=dict)
     _worker_peak_sum: int = 0
     _machine: list[tuple[float, float]] = field(default_factory=list)
+    _stalled: list[tuple[float, float | None]] = field(default_factory=list)
     _timeline: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -127,6 +139,7 @@ class Monitor:
             worker_rss += rss if group == "gunicorn workers" else 0
         self._worker_peak_sum = max(self._worker_peak_sum, worker_rss)
         self._machine.append(_machine_busy())
+        self._stalled.append((time.monotonic(), _cpu_stalled()))
         self._timeline.append((time.time(), {group: usage.cpu_seconds for group, usage in self.usage().items()}))
 
     def usage(self) -> dict[str, Usage]:
@@ -156,6 +169,14 @@ class Monitor:
     @property
     def seconds(self) -> float:
         return (self.ended or time.monotonic()) - self.started
+
+    def cpu_pressure(self) -> float | None:
+        """The share of the window in which some runnable task waited for a core (0–1): how crowded the cores
+        were, whoever crowded them. None where the kernel does not say."""
+        (start, first), (end, last) = self._stalled[0], self._stalled[-1]
+        if first is None or last is None or end <= start:
+            return None
+        return (last - first) / (end - start)
 
     def machine_busy_share(self) -> float:
         """How busy the machine's cores were over the window, 0–1 (every process, ours or not)."""

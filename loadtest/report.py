@@ -194,10 +194,12 @@ def resource_lines(monitor: Monitor, workers: int) -> list[str]:
         lines.append(
             f"{group:<34}{usage.processes:>10}{usage.cpu_seconds:>9.1f}{cores:>7.2f}{usage.peak_rss_kib / 1024:>14.0f}"
         )
+    pressure = monitor.cpu_pressure()
+    crowded = f"; some task waited for a core {pressure * 100:.0f}% of the time" if pressure is not None else ""
     lines.append(
         f"All {workers} workers together peaked at {monitor.worker_peak_total_kib / 1024:.0f} MiB resident; "
         f"the machine's cores were {monitor.machine_busy_share() * 100:.0f}% busy over {seconds:.0f} s "
-        "(every process on it, ours or not)."
+        f"(every process on it, ours or not){crowded}."
     )
     return lines
 
