@@ -316,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
             monitor.start()
             run_locust(options, credentials, monitor)
             monitor.stop()
+            if not (options.out / "locust_stats.csv").exists():
+                raise SystemExit(f"Locust did not run; see {options.out / 'locust.log'}")
             load_after = os.getloadavg()
         redis_line = redis_figures(options)
     lines = _report(options, monitor, load_before, load_after, redis_line)
