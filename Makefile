@@ -7,7 +7,7 @@ HOST  ?= 127.0.0.1
 PORT  ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test setup lint bench fuzz clean
+.PHONY: run test setup lint bench fuzz loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	@interp=$$(scripts/find-python) || exit 1; \
@@ -56,5 +56,17 @@ FUZZ_SEED  ?= 1
 fuzz: setup
 	$(PY) -m iamtutor.engine fuzz --count $(FUZZ_COUNT) --seed $(FUZZ_SEED)
 
+# A class on this machine: 300 learners (Locust, think time 3-10 s) against gunicorn + PostgreSQL + Redis on
+# 127.0.0.1, for 5 minutes; prints requests/s, errors and p50/p95/p99 per page, and the workers' CPU and memory.
+# Not part of make test. Needs PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); it drops and
+# creates the database iamtutor_load and empties Redis database 14. LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE,
+# LOAD_WORKERS, LOAD_STRICT=true (exit 1 when the goal is missed)... : README "Load test".
+$(VENV)/.installed-load: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,load]'
+	@touch $@
+
+loadtest: $(VENV)/.installed-load
+	$(PY) -m loadtest.run
+
 clean:
-	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles
+	rm -rf $(VENV) *.egg-info db.sqlite3 staticfiles loadtest/results
