@@ -6,8 +6,10 @@ the graph is ``builder.py``'s; drawing it is ``dot.py``'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
+
+from .budget import Work
 
 LEVELS: Final = ("list", "read", "write", "tagging", "permissions-management")  # catalogue access levels
 
@@ -80,7 +82,11 @@ class Cluster:
 
 @dataclass(frozen=True, slots=True)
 class AccessGraph:
-    """Nodes, edges and account clusters, in a stable order (same world, same graph, same DOT)."""
+    """Nodes, edges and account clusters, in a stable order (same world, same graph, same DOT).
+
+    ``work`` is what building it took (not part of equality). A graph whose build passed its budget
+    (``complete`` False) holds every node but no edge: too large to compute here, let alone draw.
+    """
 
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
@@ -88,6 +94,12 @@ class AccessGraph:
     focus: str | None = None
     depth: int | None = None
     collapsed: tuple[str, ...] = ()
+    work: Work = field(default_factory=Work, compare=False)
+
+    @property
+    def complete(self) -> bool:
+        """False when the build stopped at its budget (``work.stopped`` says which limit)."""
+        return self.work.complete
 
     def node(self, node_id: str) -> Node | None:
         """The node with this id, or None."""

@@ -1,0 +1,97 @@
+"""How much work one access graph may take: evaluations, candidate pairs, edges, and a time cap behind them.
+
+Owns ``Budget`` (the limits), ``Meter`` (the counts while a graph is built, raising ``OverBudget`` past a
+limit) and ``Work`` (what a finished or stopped build did). The counts are the measure: the same world gives
+the same counts on any machine, so tests assert on them; the time cap is only a backstop for a slow machine.
+What a stopped build answers with is ``access.py``'s.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Final
+
+_CLOCK_EVERY: Final = 64  # counted steps between two looks at the clock
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Limits on the work of one access graph.
+
+    ``evaluations``: calls of ``evaluate`` (trust decisions, reach probes); ``pairs``: candidate pairs looked
+    at before any evaluation (a principal a trust policy could name, a resource a role's statements could
+    grant on); ``edges``: arrows made; ``seconds``: a wall-clock cap, checked every few steps, for a machine
+    too slow or too loaded for the counts alone to bound the time.
+    """
+
+    evaluations: int = 20_000
+    pairs: int = 100_000
+    edges: int = 20_000
+    seconds: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What one build did: its counts, and ``stopped`` — the limit that ended it early (``evaluations``,
+    ``pairs``, ``edges`` or ``time``), None when it finished."""
+
+    evaluations: int = 0
+    pairs: int = 0
+    edges: int = 0
+    stopped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when the build finished within its budget."""
+        return self.stopped is None
+
+
+class OverBudget(Exception):
+    """Raised inside a build when a limit is passed; ``access_graph`` turns it into an incomplete graph."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class Meter:
+    """The counts of one build against a ``Budget`` (None: no limit, for benchmarks and the CLI)."""
+
+    __slots__ = ("budget", "deadline", "edges", "evaluations", "pairs", "steps")
+
+    def __init__(self, budget: Budget | None) -> None:
+        self.budget = budget
+        self.deadline = time.monotonic() + budget.seconds if budget is not None else None
+        self.evaluations = self.pairs = self.edges = self.steps = 0
+
+    def evaluated(self, count: int = 1) -> None:
+        """Counts ``count`` evaluations; raises ``OverBudget`` past the limit."""
+        self.evaluations += count
+        if self.budget is not None and self.evaluations > self.budget.evaluations:
+            raise OverBudget("evaluations")
+        self._tick(count)
+
+    def paired(self, count: int = 1) -> None:
+        """Counts ``count`` candidate pairs looked at; raises ``OverBudget`` past the limit."""
+        self.pairs += count
+        if self.budget is not None and self.pairs > self.budget.pairs:
+            raise OverBudget("pairs")
+        self._tick(count)
+
+    def edged(self, count: int = 1) -> None:
+        """Counts ``count`` edges made; raises ``OverBudget`` past the limit."""
+        self.edges += count
+        if self.budget is not None and self.edges > self.budget.edges:
+            raise OverBudget("edges")
+
+    def work(self, stopped: str | None = None) -> Work:
+        """The counts so far, as a ``Work``."""
+        return Work(self.evaluations, self.pairs, self.edges, stopped)
+
+    def _tick(self, count: int) -> None:
+        self.steps += count
+        if self.deadline is not None and self.steps >= _CLOCK_EVERY:
+            self.steps = 0
+            if time.monotonic() > self.deadline:
+                raise OverBudget("time")
