@@ -53,8 +53,10 @@ from .sts import (
     revoke_sessions,
 )
 from .world import World
+from .world_model import DEFAULT_QUOTAS
 
 __all__ = [
+    "DEFAULT_QUOTAS",
     "FINDINGS",
     "FLOW_NODES",
     "AccessGraph",
