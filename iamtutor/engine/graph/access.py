@@ -64,6 +64,31 @@ def access_graph(
         graph = builder.build(near)
     except OverBudget as stop:
         return _stopped(builder.nodes_only(stop.limit), focus, depth, targets)
+    return _cut(graph, focus, depth, targets, fold)
+
+
+def cut_graph(
+    graph: AccessGraph,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    collapse: Iterable[str] = (),
+    fold: int | None = 5,
+) -> AccessGraph:
+    """The view ``access_graph(world, focus=…, depth=…, collapse=…, fold=…)`` gives, cut from ``graph``, the
+    whole graph of the same world built with ``fold=None`` (and neither focus nor collapse): equal to it
+    (``test_access.py`` checks it), and nothing evaluated. So one whole graph, kept, serves every view.
+
+    A ``graph`` whose build stopped at its budget stays nodes-only, as ``access_graph`` would answer.
+    Raises ``ParameterError`` for an unknown focus or bad arguments.
+    """
+    targets = _check_arguments(focus, depth, collapse, fold)
+    if not graph.complete:
+        return _stopped(graph, focus, depth, targets)
+    return _cut(graph, focus, depth, targets, fold)
+
+
+def _cut(graph: AccessGraph, focus: str | None, depth: int, targets: tuple[str, ...], fold: int | None) -> AccessGraph:
     if fold is not None:
         graph = fold_graph(graph, fold, focus)
     if targets:

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 
 from ..errors import EngineError
 from ..world import World
-from ..world_model import Identity, Role, Session
+from ..world_model import Identity, Role
 from .budget import Meter
+from .lifetimes import session_node
 from .model import AccessGraph, Cluster, Edge, Node
 from .near import Near
 from .principals import FEDERATED_ACTIONS, Principal, outside_account, outside_caller, role_identity
-from .reach import Reach
+from .reach import Reach, ResourceIndex
 from .trust import TrustEdges
 
 
@@ -35,6 +36,7 @@ class Builder:
         self.index: dict[str, list[int]] = {}
         self.roles: list[tuple[Role, Principal]] = []
         self.resource_allows: dict[str, list] = {}
+        self._resource_index: ResourceIndex | None = None
         self.ranks: dict[tuple, dict[str, int]] = {}  # reach.py's probe order, by limiting policies' content
         self.probes: dict[tuple, dict[str, tuple[str, ...]]] = {}  # reach.py's probes, by statements and ranks
         self.trust = TrustEdges(world, self.principals, self.index, self.meter)
@@ -77,6 +79,12 @@ class Builder:
         the first counted step, so this is every node but the "any resource" ones reach adds as it goes."""
         nodes = tuple(n for n in self._ordered_nodes() if not n.id.startswith("resource:*:"))
         return AccessGraph(nodes, (), self._ordered_clusters(), work=self.meter.work(stopped))
+
+    def resource_index(self, resources: list[Node]) -> ResourceIndex:
+        """The resources looked up by ARN, account and service (made on first use)."""
+        if self._resource_index is None:
+            self._resource_index = ResourceIndex(self, resources)
+        return self._resource_index
 
     def add_edge(self, edge: Edge) -> None:
         """Adds ``edge``, counted against the budget."""
@@ -197,8 +205,7 @@ class Builder:
         edges = []
         active = {sid: s for sid, s in sorted(self.world.sessions.items()) if s.expires_at > self.now}
         for sid, session in active.items():
-            left = int((session.expires_at - self.now).total_seconds())
-            self.add_node(_session_node(sid, session, left))
+            self.add_node(session_node(sid, session, self.now))
             owner = session.role_arn if session.kind == "assumed_role" else session.user_arn
             if owner and owner not in self.nodes and session.kind == "assumed_role":
                 self._outside_role(owner, session.account)
@@ -215,28 +222,3 @@ def _resource_node(account_id: str, arn: str) -> Node:
     service = arn.split(":")[2].lower()
     name = arn.split(":", 5)[5] or arn
     return Node(f"resource:{arn}", "resource_group", name, account_id, arn, arn, f"{service} resource {arn}", service)
-
-
-def _session_node(sid: str, session: Session, left: int) -> Node:
-    """A live session, labelled with its name and the time it has left."""
-    label = f"{session.session_name or sid}\n{_duration(left)} left"
-    detail = _session_detail(session, left)
-    return Node(f"session:{sid}", "session", label, session.account, sid, session.arn, detail, expires_in=left)
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
-    hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-def _session_detail(session: Session, left: int) -> str:
-    via = [
-        f"by {session.service}" if session.service else "",
-        "with MFA" if session.mfa_authenticated else "",
-        "chained" if session.chained else "",
-        f"via {session.federated_provider}" if session.federated_provider else "",
-    ]
-    extras = ", ".join(v for v in via if v)
-    return f"{session.arn}, expires in {_duration(left)}" + (f" ({extras})" if extras else "")

@@ -7,6 +7,7 @@ the graph is ``builder.py``'s; drawing it is ``dot.py``'s.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 
 from .budget import Work
@@ -21,7 +22,9 @@ class Node:
     ``kind`` is user, role, service, oidc_provider, saml_provider, account_root (an account as a whole:
     one outside the world, or a collapsed one), session or resource_group. ``account`` and ``name`` let
     the site link the node (an entity name, service, provider or resource ARN, session id); ``detail``
-    is the tooltip; ``expires_in`` the seconds a session has left; ``members`` the ids a collapsed node holds.
+    is the tooltip; ``expires_in`` the seconds a session has left when the graph was built and ``expires_at``
+    the instant it ends (not part of equality), so a graph kept for later can be brought up to date
+    (``lifetimes.at_time``); ``members`` the ids a collapsed node holds.
     """
 
     id: str
@@ -34,6 +37,7 @@ class Node:
     service: str | None = None
     expires_in: int | None = None
     members: tuple[str, ...] = ()
+    expires_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

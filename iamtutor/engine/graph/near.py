@@ -112,8 +112,7 @@ class Near:
         if arn not in self.reach:
             role, principal = self.role_of[arn]
             reach = Reach(self.builder, role, principal, self.resources)
-            self.builder.meter.paired(len(self.resources))
-            found = {r.id for r in self.resources if reach.granting(r)}
+            found = {r.id for r in reach.candidates() if reach.granting(r)}
             if reach.reaches_anything():
                 found.add(f"resource:*:{role.account}")
             self.reach[arn] = found

@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Final
 
 from ..data import access_level, expand_action_pattern
-from ..evaluate import Request, evaluate
+from ..evaluate import Request
 from ..matching import match_principal, match_resource
 from ..policy import Statement
 from ..world_model import Role
@@ -24,6 +24,25 @@ if TYPE_CHECKING:
     from .builder import Builder
 
 _PROBES_PER_LEVEL: Final = 3  # actions tried per service and access level
+
+
+class ResourceIndex:
+    """The world's resource nodes looked up by probe ARN, by account and by (account, service), and those with a
+    resource policy that names someone — built once per graph."""
+
+    def __init__(self, builder: Builder, resources: list[Node]) -> None:
+        self.position = {n.id: i for i, n in enumerate(resources)}
+        self.by_arn: dict[str, list[Node]] = {}
+        self.by_account: dict[str | None, list[Node]] = {}
+        self.by_service: dict[tuple[str | None, str | None], list[Node]] = {}
+        self.with_policy: list[Node] = []
+        for node in resources:
+            for arn in _probe_arns(node.arn):  # type: ignore[arg-type]
+                self.by_arn.setdefault(arn, []).append(node)
+            self.by_account.setdefault(node.account, []).append(node)
+            self.by_service.setdefault((node.account, node.service), []).append(node)
+            if _policy_allows(builder, node.arn):  # type: ignore[arg-type]
+                self.with_policy.append(node)
 
 
 class Reach:
@@ -47,8 +66,7 @@ class Reach:
     def run(self, targets: set[str] | None = None) -> None:
         """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
         everything = self._everywhere()
-        self.meter.paired(len(self.resources))
-        for resource in self.resources:
+        for resource in self.candidates():
             if (everything and resource.account == self.role.account) or (
                 targets is not None and resource.id not in targets
             ):
@@ -57,6 +75,31 @@ class Reach:
             levels = self._levels(resource.service or "", _probe_arns(resource.arn), statements) if statements else ()
             if levels:
                 self._edge(resource.id, ((resource.service or "", levels),))
+
+    def candidates(self) -> list[Node]:
+        """The resources ``granting`` could say yes to, in graph order (counted as pairs): those of the role's
+        account that a statement naming their service could match — found by ARN when its Resource patterns
+        are plain ARNs, which match nothing but themselves — and those whose own policy names the role."""
+        index = self.builder.resource_index(self.resources)
+        own = self.role.account
+        chosen: dict[str, Node] = {}
+        for statement in self.allows:
+            services = _named_services(statement)
+            patterns = statement.resources
+            if patterns is not None and all(_plain(p) for p in patterns):
+                found = [n for p in patterns for n in index.by_arn.get(p, ()) if n.account == own]
+                found = [n for n in found if services is None or n.service in services]
+            elif services is None:
+                found = index.by_account.get(own, [])
+            else:
+                found = [n for service in sorted(services) for n in index.by_service.get((own, service), ())]
+            for node in found:
+                chosen[node.id] = node
+        for node in index.with_policy:
+            if node.id not in chosen and self._resource_allows(node.arn):  # type: ignore[arg-type]
+                chosen[node.id] = node
+        self.meter.paired(len(chosen) + len(index.with_policy))
+        return sorted(chosen.values(), key=lambda n: index.position[n.id])
 
     def granting(self, resource: Node) -> list[Statement]:
         """The Allow statements that could grant on ``resource`` — a resource-policy statement naming the role,
@@ -140,8 +183,7 @@ class Reach:
 
     def _admin_everywhere(self) -> bool:
         """Adds the "admin on any resource" edge when ``evaluate`` allows every action on everything."""
-        self.meter.evaluated()
-        if not evaluate(self._request("*", "*")).allowed:
+        if not self.meter.decide(self._request("*", "*")).allowed:
             return False
         denies = self._limits()[0]
         self._edge(self._star_node(), (("*", ("admin except denies" if denies else "admin",)),))
@@ -175,12 +217,8 @@ class Reach:
 
     def _resource_allows(self, arn: str) -> list[Statement]:
         """Allow statements of the resource's policy that name this role's sessions (a grant's precondition)."""
-        cache = self.builder.resource_allows
-        if arn not in cache:
-            policy, _ = self.builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
-            cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
         caller = self.ident.caller
-        return [s for s in cache[arn] if match_principal(s.principal, caller)]  # type: ignore[arg-type]
+        return [s for s in _policy_allows(self.builder, arn) if match_principal(s.principal, caller)]  # type: ignore[arg-type]
 
     def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
         """Access levels of ``service`` that ``evaluate`` allows on any of ``arns``; "admin" when all are, the
@@ -216,35 +254,55 @@ class Reach:
         return self.principal.request(self.builder.world, action, resource)
 
     def _allowed(self, r: Request, action: str) -> bool:
-        self.meter.evaluated()
-        return _allowed(r, action)
+        """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
+        return self.meter.decide(_for_action(r, action)).allowed
 
     def _edge(self, target: str, access: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
         self.builder.add_edge(Edge(self.role.arn, target, "reach", access=access))
+
+
+def _policy_allows(builder: Builder, arn: str) -> list[Statement]:
+    """The Allow statements with a Principal of the resource's own policy (kept per build)."""
+    cache = builder.resource_allows
+    if arn not in cache:
+        policy, _ = builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
+        cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
+    return cache[arn]
+
+
+def _named_services(statement: Statement) -> set[str] | None:
+    """The service prefixes a statement's actions name (as ``_names_service`` reads them); None for all."""
+    if statement.actions is None:
+        return None
+    prefixes = {p.split(":", 1)[0].lower() for p in statement.actions}
+    return None if "*" in prefixes else prefixes
+
+
+def _plain(pattern: str) -> bool:
+    """A Resource pattern with no wildcard and no variable: it matches that ARN and nothing else."""
+    return not any(ch in pattern for ch in "*?$")
 
 
 def _on_any_resource(statement: Statement) -> bool:
     return statement.not_resources is not None or "*" in (statement.resources or ())
 
 
-def _allowed(r: Request, action: str) -> bool:
-    """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
-    return evaluate(
-        Request(
-            r.caller,
-            action,
-            r.resource,
-            r.resource_account,
-            r.context,
-            r.identity_policies,
-            r.boundary,
-            r.session_policies,
-            r.scps,
-            r.rcps,
-            r.resource_policy,
-            r.resource_is_trust,
-        )
-    ).allowed
+def _for_action(r: Request, action: str) -> Request:
+    """``r`` for another action of the same service."""
+    return Request(
+        r.caller,
+        action,
+        r.resource,
+        r.resource_account,
+        r.context,
+        r.identity_policies,
+        r.boundary,
+        r.session_policies,
+        r.scps,
+        r.rcps,
+        r.resource_policy,
+        r.resource_is_trust,
+    )
 
 
 def _probe_arns(arn: str) -> tuple[str, ...]:

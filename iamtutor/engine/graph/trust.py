@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Final
 
 from ..conditions import make_context
-from ..evaluate import Decision, Request, evaluate
+from ..evaluate import Decision, Request
 from ..matching import match_principal
 from ..policy import Policy, Statement
 from ..world import World
@@ -139,13 +139,11 @@ class TrustEdges:
     def _decide(self, principal: Principal, role: Role, statements: list[Statement]) -> tuple[Decision, Supply | None]:
         """``evaluate``'s decision for the pair: plainly, then — when the trust said no — again with the keys that
         satisfy its conditions (returned too, None when not tried)."""
-        self.meter.evaluated()
-        decision = evaluate(self.request(principal, role))
+        decision = self.meter.decide(self.request(principal, role))
         trust_said_no = decision.denied_by in ("trust", "resource")
         keys = supply(principal, statements) if trust_said_no and not _allows(decision, principal) else None
         if keys is not None and keys.pairs:
-            self.meter.evaluated()
-            decision = evaluate(self.request(principal, role, keys))
+            decision = self.meter.decide(self.request(principal, role, keys))
         return decision, keys
 
     def request(self, principal: Principal, role: Role, keys: Supply | None = None) -> Request:
