@@ -4,7 +4,9 @@ Owns the entries. The whole graph of a sandbox (built unfolded, within the budge
 revision and organization (a classroom's SCPs change without the sandbox's revision), with the sandbox-clock
 instant it was built at. It serves later instants too: live sessions are brought up to date and expired ones
 dropped as it is cut into the view asked for (the engine's ``at_time`` and ``cut_graph``, which evaluate
-nothing) — unless a policy it evaluated reads the clock, when it serves only ``CLOCK_WINDOW``. A whole graph
+nothing) — unless a policy it evaluated reads the clock, when it serves only ``CLOCK_WINDOW``. Each view cut
+from it is kept as well, so a repeated view reads a small entry: it is only relabelled while none of its
+sessions has expired, and cut afresh from the whole graph once one has. A whole graph
 past its budget is kept as well (nodes only), so a large sandbox does not spend its budget on every view; a
 focused view of it is then built on its own and kept per view and clock minute. Every entry lives at most
 ``GRAPH_SECONDS`` and none larger than ``MAX_ENTRY_BYTES`` once compressed is kept.
@@ -53,11 +55,19 @@ def view(
     """
     started = time.monotonic()
     now = loaded.world.clock.now()
+    asked = (focus, depth, collapse)
+    view_key = _key(loaded, "view:" + hashlib.sha256(repr(asked).encode()).hexdigest())
+    entry = _get(view_key)
+    if entry is not None and _holds(entry, now) and _all_live(entry["graph"], now):
+        return engine.at_time(entry["graph"], now), Work()
     share = budget if focus is None else _half(budget)
-    whole, work = _whole(loaded, parents, now, share, full=budget)
+    whole, work, built_at = _whole(loaded, parents, now, share, full=budget)
     whole = engine.at_time(whole, now)
     if whole.complete or focus is None:
-        return engine.cut_graph(whole, focus=focus, depth=depth, collapse=collapse), work
+        cut = engine.cut_graph(whole, focus=focus, depth=depth, collapse=collapse)
+        if cut.complete:
+            _put(view_key, {"graph": cut, "built_at": built_at})
+        return cut, work
     rest = _rest(budget, work, time.monotonic() - started)
     near, more = _focused(loaded, parents, now, rest, (focus, depth, collapse), full=budget)
     return near, _plus(work, more)
@@ -65,7 +75,7 @@ def view(
 
 def _whole(
     loaded: SandboxWorld, parents: Mapping[str, str], now: datetime, budget: Budget, *, full: Budget
-) -> tuple[AccessGraph, Work]:
+) -> tuple[AccessGraph, Work, datetime]:
     """The whole graph, kept or built within ``budget``. A kept graph that stopped at a smaller budget than
     ``full`` (tried by a focused view) is built again when the whole is asked for with the full budget."""
     key = _key(loaded, "whole")
@@ -73,10 +83,10 @@ def _whole(
     if entry is not None and _holds(entry, now):
         graph = entry["graph"]
         if graph.complete or budget != full or entry.get("budget") == full:
-            return graph, Work()
+            return graph, Work(), entry["built_at"]
     graph = engine.access_graph(loaded.world, fold=None, parents=parents, budget=budget)
     _put(key, {"graph": graph, "built_at": now, "budget": budget})
-    return graph, graph.work
+    return graph, graph.work, now
 
 
 def _focused(
@@ -97,6 +107,11 @@ def _focused(
     if graph.complete or budget == full:
         _put(key, {"graph": graph, "built_at": now, "budget": budget})
     return graph, graph.work
+
+
+def _all_live(graph: AccessGraph, now: datetime) -> bool:
+    """Whether every session a kept view shows is still live: then bringing it to ``now`` is a relabelling."""
+    return all(n.expires_at > now for n in graph.nodes if n.kind == "session" and n.expires_at is not None)
 
 
 def _half(budget: Budget) -> Budget:

@@ -55,11 +55,15 @@ def _extras(session: Session) -> str:
 def at_time(graph: AccessGraph, now: datetime) -> AccessGraph:
     """``graph`` (built, unreshaped, at an instant no later than ``now``) as a build at ``now`` would give it:
     each live session relabelled with the time it has left, each expired one gone with its edges (and the
-    outside role only it stood for). Nothing is evaluated: sessions change no other edge."""
+    outside role only it stood for). Nothing is evaluated: sessions change no other edge. While no session of
+    it has expired, ``graph`` may also be a view cut from one (its sessions are only relabelled)."""
     sessions = [n for n in graph.nodes if n.kind == "session" and n.expires_at is not None]
     if all(n.expires_at > now and n.expires_in == _left(n, now) for n in sessions):  # type: ignore[operator]
         return graph
     gone = {n.id for n in sessions if n.expires_at <= now}  # type: ignore[operator]
+    if not gone:  # only the time left changed: any graph, reshaped or not, keeps its shape
+        relabelled = tuple(_relabelled(n, now) if n.kind == "session" and n.expires_at else n for n in graph.nodes)
+        return replace(graph, nodes=relabelled)
     edges = tuple(e for e in graph.edges if e.source not in gone and e.target not in gone)
     owners = _outside_owners(graph.edges)
     kept_owners = {e.target for e in edges if e.kind == "session_of" and e.target in owners}

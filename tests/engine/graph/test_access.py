@@ -72,6 +72,15 @@ def test_a_kept_graph_brought_to_a_later_instant_equals_a_graph_built_then(minut
     assert cut_graph(brought) == access_graph(world, parents=parents)
 
 
+def test_a_view_whose_sessions_are_all_live_is_only_relabelled() -> None:
+    world, parents = session_world()
+    whole = access_graph(world, parents=parents, fold=None)
+    view = cut_graph(whole, focus=f"arn:aws:iam::{A}:role/App", depth=2)
+    world.clock.advance(5 * 60)  # every session of the view is still live
+    now = world.clock.now()
+    assert at_time(view, now) == cut_graph(at_time(whole, now), focus=f"arn:aws:iam::{A}:role/App", depth=2)
+
+
 def test_the_same_instant_changes_nothing() -> None:
     world, parents = session_world()
     kept = access_graph(world, parents=parents, fold=None)
