@@ -39,7 +39,9 @@ MAX_DRAWN_NODES, MAX_DRAWN_EDGES = 600, 1000
 MAX_TABLE_ROWS = 1000  # past this the arrows are counted by account and kind instead of listed
 MAX_DOT_BYTES = 512 * 1024  # a DOT source this long is not sent to Graphviz
 MAX_SVG_BYTES = 2 * 1024 * 1024  # nor is a drawing this large sent to the browser
-BUDGET = engine.Budget()  # the work one access graph may take (``iamtutor.engine.graph.budget``)
+# The work one request's access graph may take (``iamtutor.engine.graph.budget``): the engine's counts, and a
+# wall-clock cap behind them for a machine too loaded for the counts alone to bound the time.
+BUDGET = engine.Budget(seconds=1.5)
 DEPTHS = (1, 2, 3)
 SVG_PROLOG = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
 

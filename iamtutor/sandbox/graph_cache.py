@@ -115,7 +115,8 @@ def _all_live(graph: AccessGraph, now: datetime) -> bool:
 
 
 def _half(budget: Budget) -> Budget:
-    return Budget(budget.evaluations // 2, budget.pairs // 2, budget.edges // 2, budget.seconds / 2)
+    seconds = budget.seconds / 2 if budget.seconds is not None else None
+    return Budget(budget.evaluations // 2, budget.pairs // 2, budget.edges // 2, seconds)
 
 
 def _rest(budget: Budget, spent: Work, seconds: float) -> Budget:
@@ -124,7 +125,7 @@ def _rest(budget: Budget, spent: Work, seconds: float) -> Budget:
         max(budget.evaluations - spent.evaluations, 0),
         max(budget.pairs - spent.pairs, 0),
         max(budget.edges - spent.edges, 0),
-        max(budget.seconds - seconds, 0.0),
+        max(budget.seconds - seconds, 0.0) if budget.seconds is not None else None,
     )
 
 

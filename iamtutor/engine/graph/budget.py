@@ -26,13 +26,14 @@ class Budget:
     ``evaluations``: calls of ``evaluate`` (trust decisions, reach probes); ``pairs``: candidate pairs looked
     at before any evaluation (a principal a trust policy could name, a resource a role's statements could
     grant on); ``edges``: arrows made; ``seconds``: a wall-clock cap, checked every few steps, for a machine
-    too slow or too loaded for the counts alone to bound the time.
+    too slow or too loaded for the counts alone to bound the time (None, the default: no cap, so the same
+    world always gives the same answer; a server sets one).
     """
 
     evaluations: int = 10_000
     pairs: int = 100_000
     edges: int = 20_000
-    seconds: float = 1.5
+    seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class Meter:
 
     def __init__(self, budget: Budget | None) -> None:
         self.budget = budget
-        self.deadline = time.monotonic() + budget.seconds if budget is not None else None
+        self.deadline = time.monotonic() + budget.seconds if budget is not None and budget.seconds is not None else None
         self.evaluations = self.pairs = self.edges = self.steps = 0
         self.seen: dict[int, Policy] = {}  # every policy an evaluated request held, by id
 
