@@ -38,13 +38,15 @@ class Sharing:
         self.reads: dict[int, Reads | None] = {}
         self.number_of: dict[int, int] = {}
         self.contents: dict[tuple, int] = {}
-        self.callers: dict[int, tuple[int, bool] | None] = {}
+        self.callers: dict[int, tuple[int, bool, int | None] | None] = {}
+        self.holdings: dict[tuple, int] = {}
         self.signatures: dict[tuple, int] = {}
         self.trusts: dict[int, tuple[Reads, list[Statement]] | None] = {}
         self.covering: dict[tuple[int, str, str | None], tuple[Statement, ...]] = {}
         self.part_of: dict[tuple[int, str, str | None], int] = {}
         self.part_reads: dict[tuple, Reads | None] = {}
         self.by_number: dict[int, tuple[Statement, ...]] = {}
+        self.layers: dict[tuple[int, str], tuple[tuple, Reads | None]] = {}
         self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
 
     def key(
@@ -59,8 +61,8 @@ class Sharing:
         caller = self._caller(principal, request)
         if found is None or caller is None:
             return None
-        number, per_resource = caller
-        policies = self._policies(request, role.arn) if per_resource else None
+        number, per_resource, held = caller
+        policies = self._policies(request, role.arn, held) if per_resource else None
         if per_resource and policies is None:
             return None
         reads, others = found
@@ -100,16 +102,17 @@ class Sharing:
                 self.trusts[key] = (reads, others)
         return self.trusts[key]
 
-    def _caller(self, principal: Principal, request: Request) -> tuple[int, bool] | None:
+    def _caller(self, principal: Principal, request: Request) -> tuple[int, bool, int | None] | None:
         """(a number standing for the caller's side of the request, whether its policies must be looked at
-        per role), or None: no sharing. Equal numbers, equal requests as ``evaluate`` sees them."""
+        per role, a number for the very policy objects it holds then), or None: no sharing. Equal numbers,
+        equal requests as ``evaluate`` sees them (with, per role, the policies' part of ``key``)."""
         key = id(request)
         if key not in self.callers:
             self.kept.append(request)
             self.callers[key] = self._caller_number(principal, request)
         return self.callers[key]
 
-    def _caller_number(self, principal: Principal, r: Request) -> tuple[int, bool] | None:
+    def _caller_number(self, principal: Principal, r: Request) -> tuple[int, bool, int | None] | None:
         action = r.action
         rcp_statements = [s for level in r.rcps for p in level for s in self._statements(p, action, None)]
         if any(s.not_principal is not None for s in rcp_statements):
@@ -136,16 +139,35 @@ class Sharing:
             for s in self._statements(p, action, None)
         ]
         per_resource = not all(_any_resource(s) for s in statements)
-        if not per_resource:
-            policies = self._policies(r, None)
+        held = None
+        if per_resource:  # looked at per role; callers holding the very same policies share that work
+            every = (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
+            shape = (tuple(id(p) for p in every), len(layers), tuple(len(level) for level in (*r.scps, *r.rcps)))
+            held = self.holdings.setdefault(shape, len(self.holdings))
+        else:
+            policies = self._policies(r, None, None)
             if policies is None:
                 return None
             signature += (policies,)
-        return self.signatures.setdefault(signature, len(self.signatures)), per_resource
+        return self.signatures.setdefault(signature, len(self.signatures)), per_resource, held
 
-    def _policies(self, r: Request, resource: str | None) -> tuple | None:
+    def _policies(self, r: Request, resource: str | None, held: int | None) -> tuple | None:
         """The request's policies as ``evaluate`` sees them for ``resource`` (None: any resource): each layer's
-        statements that could apply, by content, and the values of the context keys they read."""
+        statements that could apply, by content, and the values of the context keys they read. Worked out
+        once per ``held`` (the very policy objects, see ``_caller``) and resource."""
+        memo = (held, resource) if held is not None else None
+        found = self.layers.get(memo) if memo is not None else None
+        if found is None:
+            found = self._layers(r, resource)
+            if memo is not None:
+                self.layers[memo] = found
+        layers, reads = found
+        if reads is None:
+            return None
+        context = r.context
+        return (*layers, tuple([context.get(k) for k in reads]))
+
+    def _layers(self, r: Request, resource: str | None) -> tuple[tuple, Reads | None]:
         action = r.action
         identity = self._parts(r.identity_policies, action, resource)
         boundary = self._parts((r.boundary,), action, resource) if r.boundary is not None else None
@@ -157,9 +179,7 @@ class Sharing:
         if reads is _UNKNOWN:
             numbers = [*identity, *(boundary or ()), *(sessions or ()), *(n for level in (*scps, *rcps) for n in level)]
             reads = self.part_reads[layers] = statement_reads(s for n in set(numbers) for s in self.by_number[n])
-        if reads is None:
-            return None
-        return (*layers, tuple([r.context.get(k) for k in reads]))
+        return layers, reads
 
     def _parts(self, policies: Iterable[Policy], action: str, resource: str | None) -> tuple[int, ...]:
         """A number per policy with statements that could apply (``_statements``), equal for equal statements."""
