@@ -24,16 +24,22 @@ from .explain import access_denied_message, explain
 from .findings import FINDINGS, Finding, check_policy
 from .graph import (
     AccessGraph,
+    Budget,
     Cluster,
     Edge,
     Node,
+    Work,
     access_graph,
+    at_time,
+    cut_graph,
     decision_dot,
     diagram_dot,
     diagram_edges,
     diagram_svg_ids,
+    edge_summary,
     edge_table,
     expected_svg_ids,
+    node_summary,
     to_dot,
 )
 from .matching import Arn, match_principal, parse_arn
@@ -53,13 +59,16 @@ from .sts import (
     revoke_sessions,
 )
 from .world import World
+from .world_model import DEFAULT_QUOTAS
 
 __all__ = [
+    "DEFAULT_QUOTAS",
     "FINDINGS",
     "FLOW_NODES",
     "AccessGraph",
     "Arn",
     "AssumeRoleRequest",
+    "Budget",
     "Caller",
     "Check",
     "CheckError",
@@ -83,6 +92,7 @@ __all__ = [
     "StsError",
     "Trail",
     "WebIdentityRequest",
+    "Work",
     "World",
     "WorldError",
     "access_denied_message",
@@ -90,12 +100,15 @@ __all__ = [
     "apply_steps",
     "assume_role",
     "assume_role_with_web_identity",
+    "at_time",
     "check_policy",
     "check_steps",
+    "cut_graph",
     "decision_dot",
     "diagram_dot",
     "diagram_edges",
     "diagram_svg_ids",
+    "edge_summary",
     "edge_table",
     "evaluate",
     "expected_svg_ids",
@@ -106,6 +119,7 @@ __all__ = [
     "lambda_execution_session",
     "launch_instance",
     "match_principal",
+    "node_summary",
     "normalise_scenario",
     "parse_arn",
     "parse_checks",

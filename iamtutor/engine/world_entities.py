@@ -22,6 +22,7 @@ from .world_model import (
     MSG_NO_SUCH_ENTITY,
     MSG_PROFILE_FIRST,
     MSG_QUOTA,
+    PROVIDER_QUOTAS,
     AccessKey,
     Account,
     Document,
@@ -36,6 +37,7 @@ from .world_model import (
     check_path,
     check_tags,
     check_text,
+    instance_profile_count,
 )
 
 
@@ -310,6 +312,7 @@ class EntityChanges(IamChanges):
                 http_status=409,
                 parameter="InstanceProfileName",
             )
+        self._check_count(account, "InstanceProfilesPerAccount", instance_profile_count(account))
         profile = InstanceProfile(
             name,
             path,
@@ -369,6 +372,8 @@ class EntityChanges(IamChanges):
                 http_status=409,
                 parameter="Url",
             )
+        quota = PROVIDER_QUOTAS[provider.type]
+        self._check_count(account, quota, sum(1 for p in account.providers.values() if p.type == provider.type))
         account.providers[provider.arn] = provider
         return provider
 

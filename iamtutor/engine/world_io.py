@@ -32,6 +32,7 @@ from .world_model import (
     ORG_ID_RE,
     OU_ID_RE,
     PARTITIONS,
+    PROVIDER_QUOTAS,
     ROOT_ID_RE,
     AccessKey,
     Account,
@@ -55,6 +56,7 @@ from .world_model import (
     check_scp_targets,
     check_tags,
     check_text,
+    instance_profile_count,
     make_document,
     split_iam_arn,
 )
@@ -816,7 +818,10 @@ def _check_counts(account: Account, path: str) -> None:
         "UsersPerAccount": len(account.users),
         "GroupsPerAccount": len(account.groups),
         "PoliciesPerAccount": sum(1 for arn in account.policies if ":iam::aws:" not in arn),
+        "InstanceProfilesPerAccount": instance_profile_count(account),
     }
+    for kind, quota in PROVIDER_QUOTAS.items():
+        counts[quota] = sum(1 for p in account.providers.values() if p.type == kind)
     for quota, count in counts.items():
         if count > account.quota(quota):
             raise _fail(path, MSG_QUOTA.format(quota=quota, limit=account.quota(quota)))

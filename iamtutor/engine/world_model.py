@@ -36,6 +36,9 @@ DEFAULT_QUOTAS: Final[dict[str, int]] = {
     "PoliciesPerUser": 10,
     "PoliciesPerGroup": 10,  # not adjustable
     "GroupsPerUser": 10,
+    "InstanceProfilesPerAccount": 1000,  # adjustable to 5,000; quota name in IAM's message (OBS, H)
+    "OpenIdConnectProvidersPerAccount": 100,  # not adjustable; quota name in IAM's message (OBS, H)
+    "SamlProvidersPerAccount": 100,  # not adjustable; quota name unverified (by analogy, M)
 }
 MAX_QUOTAS: Final[dict[str, int]] = {
     "RolesPerAccount": 5000,
@@ -46,7 +49,12 @@ MAX_QUOTAS: Final[dict[str, int]] = {
     "PoliciesPerUser": 20,
     "PoliciesPerGroup": 10,
     "GroupsPerUser": 10,
+    "InstanceProfilesPerAccount": 5000,
+    "OpenIdConnectProvidersPerAccount": 100,
+    "SamlProvidersPerAccount": 100,
 }
+# The quota that counts each kind of identity provider.
+PROVIDER_QUOTAS: Final[dict[str, str]] = {"oidc": "OpenIdConnectProvidersPerAccount", "saml": "SamlProvidersPerAccount"}
 # Aggregate size of an entity's inline policies, whitespace not counted (§1.9, D-QUOTA, H).
 INLINE_SIZE_LIMITS: Final[dict[str, int]] = {"user": 2048, "group": 5120, "role": 10240}
 MAX_POLICY_VERSIONS: Final = 5  # §1.9, D-QUOTA (H)
@@ -476,6 +484,11 @@ class Account:
     def quota(self, name: str) -> int:
         """The quota in force for ``name`` (a key of ``DEFAULT_QUOTAS``)."""
         return self.quotas.get(name, DEFAULT_QUOTAS[name])
+
+
+def instance_profile_count(account: Account) -> int:
+    """The account's instance profiles (each holds one role, so they are kept on the roles)."""
+    return sum(len(role.instance_profiles) for role in account.roles.values())
 
 
 @dataclass(eq=False)

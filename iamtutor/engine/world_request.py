@@ -7,7 +7,7 @@ entities up is ``world.py``'s, the decision itself ``evaluate.py``'s, the CloudT
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from . import audit
@@ -312,6 +312,19 @@ class RequestBuilding:
         return self._build_request(
             _CallerFacts(ident, make_context(self.principal_context(ident))), action, resource, context, extra
         )
+
+    def request_builder(self, ident: Identity) -> Callable[..., Request]:
+        """``build_request`` for one caller, working out its context keys and policies once for every request
+        it builds: ``builder(action, resource, context=None, *, extra=None)``. For callers asked many
+        questions while the world stays as it is (the access graph); same results as ``build_request``."""
+        facts = _CallerFacts(ident, make_context(self.principal_context(ident)))
+
+        def build(
+            action: str, resource: str, context: object = None, *, extra: Mapping[str, object] | None = None
+        ) -> Request:
+            return self._build_request(facts, action, resource, context, extra)
+
+        return build
 
     def _build_request(
         self,

@@ -37,6 +37,7 @@ from iamtutor.engine import EngineError, World, WorldError
 from . import hooks
 from .forms import add_engine_error
 from .models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSession
+from .quotas import check_world_file
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "starting-world.json"
 
@@ -200,6 +201,7 @@ def read_world_file(raw: bytes, account_id: str | None = None) -> dict:
     """
     data = parse_json(raw)
     check_text(data)
+    check_world_file(data)
     if isinstance(data, dict) and "RoleDetailList" in data and "accounts" not in data:
         world = World.from_authorization_details(data, account_id=account_id or "111111111111")
         compute: object = {}
@@ -222,6 +224,7 @@ def validate_contents(world: dict, compute: dict) -> World:
     """Checks world-format data and its compute section before they are stored; raises ``WorldError``."""
     check_text(world, "world")
     check_text(compute, "compute")
+    check_world_file(world)
     validated = World.from_dict(world)
     if not validated.accounts:
         raise WorldError("A sandbox needs at least one account.", json_path="accounts")

@@ -3,31 +3,43 @@
 The access graph of a world — every edge decided by ``evaluate`` on requests built by ``World.build_request``
 as STS builds them, never by reading policy JSON for the answer — its DOT text (built with the ``graphviz``
 package, every label escaped) and text alternative, the evaluation flowchart of one decision, and a generic
-drawing for hand-made diagrams such as the lessons'. Rendering DOT to SVG, caching and pages are the site's.
+drawing for hand-made diagrams such as the lessons'. The work of one graph is bounded (``Budget``): past it
+the answer is every node and no edge, with the summaries to show instead. A whole graph can be kept and cut
+into any view (``cut_graph``) and brought to a later instant (``at_time``) without evaluating anything.
+Rendering DOT to SVG, caching and pages are the site's.
 """
 
-from .access import access_graph
+from .access import DEFAULT_BUDGET, access_graph, cut_graph
+from .budget import Budget, Work
 from .diagram import diagram_dot, diagram_edges, diagram_svg_ids
 from .dot import to_dot
 from .flowchart import decision_dot
 from .ids import edge_ids, expected_svg_ids, node_svg_id
+from .lifetimes import at_time
 from .model import AccessGraph, Cluster, Edge, Node
-from .table import edge_label, edge_table
+from .table import edge_label, edge_summary, edge_table, node_summary
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "AccessGraph",
+    "Budget",
     "Cluster",
     "Edge",
     "Node",
+    "Work",
     "access_graph",
+    "at_time",
+    "cut_graph",
     "decision_dot",
     "diagram_dot",
     "diagram_edges",
     "diagram_svg_ids",
     "edge_ids",
     "edge_label",
+    "edge_summary",
     "edge_table",
     "expected_svg_ids",
+    "node_summary",
     "node_svg_id",
     "to_dot",
 ]

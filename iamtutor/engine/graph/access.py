@@ -1,25 +1,30 @@
 """``access_graph``: the one entry point that builds a world's access graph and cuts it to what was asked.
 
-Owns the arguments (checked, each error a ``ParameterError``) and the order of the steps: build (only
-near the focus when there is one), fold, collapse, focus. The steps are ``builder.py`` and ``reshape.py``.
+Owns the arguments (checked, each error a ``ParameterError``), the order of the steps — build (only near
+the focus when there is one), fold, collapse, focus — and what a build past its budget answers: every node,
+no edge, and the limit it reached. The steps are ``builder.py`` and ``reshape.py``; the budget ``budget.py``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Final
 
 from ..errors import ParameterError
 from ..world import World
+from .budget import Budget, Meter, OverBudget
 from .builder import Builder
 from .model import AccessGraph
 from .principals import ACCOUNT_ID
 from .reshape import collapse as collapse_graph
 from .reshape import fold as fold_graph
 from .reshape import neighbourhood
+from .text import short
 
 MAX_DEPTH: Final = 6
+DEFAULT_BUDGET: Final = Budget()
 _SERVICE_PREFIX: Final = re.compile(r"[a-z0-9-]{1,64}")
 
 
@@ -31,6 +36,7 @@ def access_graph(
     collapse: Iterable[str] = (),
     parents: Mapping[str, str] | None = None,
     fold: int | None = 5,
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> AccessGraph:
     """The access graph of ``world`` at its clock's current instant, with no side effect on the world.
 
@@ -46,10 +52,43 @@ def access_graph(
     (never those touching ``focus``; ``fold=None`` keeps them all). ``collapse`` (account ids or service
     prefixes) folds an account or a service's resources into one node; ``focus`` (a node id) keeps the
     nodes within ``depth`` edges of it. Raises ``ParameterError`` for an unknown focus or bad arguments.
+
+    The work is bounded by ``budget`` (None: unbounded): past one of its limits the build stops and the
+    result holds every node but no edge, ``complete`` False and ``work.stopped`` naming the limit — never
+    partly drawn arrows, which would say less than they seem to.
     """
     targets = _check_arguments(focus, depth, collapse, fold)
     near = (focus, depth) if focus is not None and not targets else None
-    graph = Builder(world, parents or {}).build(near)
+    builder = Builder(world, parents or {}, Meter(budget))
+    try:
+        graph = builder.build(near)
+    except OverBudget as stop:
+        return _stopped(builder.nodes_only(stop.limit), focus, depth, targets)
+    return _cut(graph, focus, depth, targets, fold)
+
+
+def cut_graph(
+    graph: AccessGraph,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    collapse: Iterable[str] = (),
+    fold: int | None = 5,
+) -> AccessGraph:
+    """The view ``access_graph(world, focus=…, depth=…, collapse=…, fold=…)`` gives, cut from ``graph``, the
+    whole graph of the same world built with ``fold=None`` (and neither focus nor collapse): equal to it
+    (``test_access.py`` checks it), and nothing evaluated. So one whole graph, kept, serves every view.
+
+    A ``graph`` whose build stopped at its budget stays nodes-only, as ``access_graph`` would answer.
+    Raises ``ParameterError`` for an unknown focus or bad arguments.
+    """
+    targets = _check_arguments(focus, depth, collapse, fold)
+    if not graph.complete:
+        return _stopped(graph, focus, depth, targets)
+    return _cut(graph, focus, depth, targets, fold)
+
+
+def _cut(graph: AccessGraph, focus: str | None, depth: int, targets: tuple[str, ...], fold: int | None) -> AccessGraph:
     if fold is not None:
         graph = fold_graph(graph, fold, focus)
     if targets:
@@ -57,6 +96,13 @@ def access_graph(
     if focus is not None:
         graph = neighbourhood(graph, focus, depth)
     return graph
+
+
+def _stopped(graph: AccessGraph, focus: str | None, depth: int, targets: tuple[str, ...]) -> AccessGraph:
+    """The nodes-only graph of a stopped build, saying what was asked; an unknown focus is still an error."""
+    if focus is not None and graph.node(focus) is None:
+        raise ParameterError(f"There is no node {short(focus, 200)} in this diagram.")
+    return replace(graph, focus=focus, depth=depth if focus is not None else None, collapsed=targets)
 
 
 def _check_arguments(focus: object, depth: object, collapse: object, fold: object) -> tuple[str, ...]:

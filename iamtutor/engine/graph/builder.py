@@ -11,20 +11,23 @@ from collections.abc import Mapping
 
 from ..errors import EngineError
 from ..world import World
-from ..world_model import Identity, Role, Session
+from ..world_model import Identity, Role
+from .budget import Meter
+from .lifetimes import session_node
 from .model import AccessGraph, Cluster, Edge, Node
 from .near import Near
 from .principals import FEDERATED_ACTIONS, Principal, outside_account, outside_caller, role_identity
-from .reach import Reach
+from .reach import Reach, ResourceIndex
 from .trust import TrustEdges
 
 
 class Builder:
     """Walks a world once: nodes, principals, then the edges every (principal, role) pair earns."""
 
-    def __init__(self, world: World, parents: Mapping[str, str]) -> None:
+    def __init__(self, world: World, parents: Mapping[str, str], meter: Meter | None = None) -> None:
         self.world = world
         self.parents = parents
+        self.meter = meter if meter is not None else Meter(None)
         self.now = world.clock.now()
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
@@ -33,27 +36,60 @@ class Builder:
         self.index: dict[str, list[int]] = {}
         self.roles: list[tuple[Role, Principal]] = []
         self.resource_allows: dict[str, list] = {}
-        self.trust = TrustEdges(world, self.principals, self.index)
+        self._resource_index: ResourceIndex | None = None
+        self.ranks: dict[tuple, dict[str, int]] = {}  # reach.py's probe order, by limiting policies' content
+        self.probes: dict[tuple, dict[str, tuple[str, ...]]] = {}  # reach.py's probes, by statements and ranks
+        self.trust = TrustEdges(world, self.principals, self.index, self.meter)
 
     def build(self, near: tuple[str, int] | None = None) -> AccessGraph:
         """The whole graph; with ``near`` = (focus, depth) only the edges of roles within reach of the focus
         in the graph of candidate pairs — a superset of the true neighbourhood, so folding and focusing the
-        result give what they would give on the whole graph (``test_reshape.py`` checks it)."""
+        result give what they would give on the whole graph (``test_reshape.py`` checks it).
+
+        Counts its work on ``meter``, which raises ``OverBudget`` past a limit: the nodes are all made by then
+        (``nodes_only`` gives them), the edges not."""
+        self.nodes_first()
+        resources = self._resources()
+        session_edges = self._sessions()
+        roles, targets, plans = None, None, {}
+        if near is not None:
+            finder = Near(self, resources, session_edges)
+            roles, targets = finder.roles(*near)
+            plans = finder.plans
+        for role, _ in self.roles:
+            if roles is None or role.arn in roles:
+                plan = plans[role.arn] if role.arn in plans else self.trust.plan(role)
+                for edge in self.trust.edges(role, plan):
+                    self.add_edge(edge)
+        for role, principal in self.roles:
+            if roles is None or role.arn in roles:
+                Reach(self, role, principal, resources).run(targets)
+        for edge in session_edges:
+            self.add_edge(edge)
+        return AccessGraph(self._ordered_nodes(), tuple(self.edges), self._ordered_clusters(), work=self.meter.work())
+
+    def nodes_first(self) -> None:
+        """The accounts' entities and the principals trust policies name, as nodes (no evaluation)."""
         for account_id in sorted(self.world.accounts):
             self._account(account_id)
         self._named_principals()
-        resources = self._resources()
-        session_edges = self._sessions()
-        plans = {role.arn: self.trust.plan(role) for role, _ in self.roles}
-        roles, targets = (None, None) if near is None else Near(self, plans, resources, session_edges).roles(*near)
-        for role, _ in self.roles:
-            if roles is None or role.arn in roles:
-                self.edges.extend(self.trust.edges(role, plans[role.arn]))
-        for role, principal in self.roles:
-            if roles is None or role.arn in roles:
-                Reach(self, role, principal.ident, resources).run(targets)
-        self.edges.extend(session_edges)
-        return AccessGraph(self._ordered_nodes(), tuple(self.edges), self._ordered_clusters())
+
+    def nodes_only(self, stopped: str) -> AccessGraph:
+        """The graph without its edges, for a build that stopped at limit ``stopped``: every node is made before
+        the first counted step, so this is every node but the "any resource" ones reach adds as it goes."""
+        nodes = tuple(n for n in self._ordered_nodes() if not n.id.startswith("resource:*:"))
+        return AccessGraph(nodes, (), self._ordered_clusters(), work=self.meter.work(stopped))
+
+    def resource_index(self, resources: list[Node]) -> ResourceIndex:
+        """The resources looked up by ARN, account and service (made on first use)."""
+        if self._resource_index is None:
+            self._resource_index = ResourceIndex(self, resources)
+        return self._resource_index
+
+    def add_edge(self, edge: Edge) -> None:
+        """Adds ``edge``, counted against the budget."""
+        self.meter.edged()
+        self.edges.append(edge)
 
     def add_node(self, node: Node) -> Node:
         """Adds (or replaces) ``node``; returns it."""
@@ -169,8 +205,7 @@ class Builder:
         edges = []
         active = {sid: s for sid, s in sorted(self.world.sessions.items()) if s.expires_at > self.now}
         for sid, session in active.items():
-            left = int((session.expires_at - self.now).total_seconds())
-            self.add_node(_session_node(sid, session, left))
+            self.add_node(session_node(sid, session, self.now))
             owner = session.role_arn if session.kind == "assumed_role" else session.user_arn
             if owner and owner not in self.nodes and session.kind == "assumed_role":
                 self._outside_role(owner, session.account)
@@ -187,28 +222,3 @@ def _resource_node(account_id: str, arn: str) -> Node:
     service = arn.split(":")[2].lower()
     name = arn.split(":", 5)[5] or arn
     return Node(f"resource:{arn}", "resource_group", name, account_id, arn, arn, f"{service} resource {arn}", service)
-
-
-def _session_node(sid: str, session: Session, left: int) -> Node:
-    """A live session, labelled with its name and the time it has left."""
-    label = f"{session.session_name or sid}\n{_duration(left)} left"
-    detail = _session_detail(session, left)
-    return Node(f"session:{sid}", "session", label, session.account, sid, session.arn, detail, expires_in=left)
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
-    hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-def _session_detail(session: Session, left: int) -> str:
-    via = [
-        f"by {session.service}" if session.service else "",
-        "with MFA" if session.mfa_authenticated else "",
-        "chained" if session.chained else "",
-        f"via {session.federated_provider}" if session.federated_provider else "",
-    ]
-    extras = ", ".join(v for v in via if v)
-    return f"{session.arn}, expires in {_duration(left)}" + (f" ({extras})" if extras else "")

@@ -8,10 +8,12 @@ caller standing for an outside account and the STS keys of a plain call. Which r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
+from ..evaluate import Request
 from ..principals import Caller
 from ..world import World
 from ..world_model import Identity, Role, Session, claim_keys
@@ -36,6 +38,13 @@ class Principal:
     audiences: tuple[str, ...] = ()
     external: bool = False  # outside the world: only the trust side is known
     requests: dict = field(default_factory=dict)
+    builder: Callable[..., Request] | None = None
+
+    def request(self, world: World, action: str, resource: str, extra: dict | None = None) -> Request:
+        """``world.build_request`` for this caller, its context keys and policies worked out once."""
+        if self.builder is None:
+            self.builder = world.request_builder(self.ident)
+        return self.builder(action, resource, extra=extra)
 
 
 def role_identity(world: World, role: Role) -> Identity:

@@ -8,21 +8,41 @@ answer for a request built by ``World.build_request``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Final
 
 from ..data import access_level, expand_action_pattern
-from ..evaluate import Request, evaluate
+from ..evaluate import Request
 from ..matching import match_principal, match_resource
 from ..policy import Statement
-from ..world_model import Identity, Role
+from ..world_model import Role
 from .model import LEVELS, Edge, Node
+from .principals import Principal
 from .trust import has_action
 
 if TYPE_CHECKING:
     from .builder import Builder
 
 _PROBES_PER_LEVEL: Final = 3  # actions tried per service and access level
+
+
+class ResourceIndex:
+    """The world's resource nodes looked up by probe ARN, by account and by (account, service), and those with a
+    resource policy that names someone — built once per graph."""
+
+    def __init__(self, builder: Builder, resources: list[Node]) -> None:
+        self.position = {n.id: i for i, n in enumerate(resources)}
+        self.by_arn: dict[str, list[Node]] = {}
+        self.by_account: dict[str | None, list[Node]] = {}
+        self.by_service: dict[tuple[str | None, str | None], list[Node]] = {}
+        self.with_policy: list[Node] = []
+        for node in resources:
+            for arn in _probe_arns(node.arn):  # type: ignore[arg-type]
+                self.by_arn.setdefault(arn, []).append(node)
+            self.by_account.setdefault(node.account, []).append(node)
+            self.by_service.setdefault((node.account, node.service), []).append(node)
+            if _policy_allows(builder, node.arn):  # type: ignore[arg-type]
+                self.with_policy.append(node)
 
 
 class Reach:
@@ -33,17 +53,20 @@ class Reach:
     probe is allowed is always the evaluator's answer for a request built by ``World.build_request``.
     """
 
-    def __init__(self, builder: Builder, role: Role, ident: Identity, resources: list[Node]) -> None:
-        self.builder, self.role, self.ident, self.resources = builder, role, ident, resources
-        self.policies = builder.world.identity_policies(ident)
+    def __init__(self, builder: Builder, role: Role, principal: Principal, resources: list[Node]) -> None:
+        self.builder, self.role, self.principal, self.resources = builder, role, principal, resources
+        self.ident = principal.ident
+        self.meter = builder.meter
+        self.policies = builder.world.identity_policies(self.ident)
         self.allows = [s for p in self.policies for s in p.statements if s.effect == "Allow"]
-        self.ranks: dict[str, int] = {}
+        self.by_service: dict[str, list[Statement]] = {}
+        self._ranks: dict[str, int] | None = None
         self.limits: tuple[list[Statement], list[list[Statement]]] | None = None
 
     def run(self, targets: set[str] | None = None) -> None:
         """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
         everything = self._everywhere()
-        for resource in self.resources:
+        for resource in self.candidates():
             if (everything and resource.account == self.role.account) or (
                 targets is not None and resource.id not in targets
             ):
@@ -52,6 +75,31 @@ class Reach:
             levels = self._levels(resource.service or "", _probe_arns(resource.arn), statements) if statements else ()
             if levels:
                 self._edge(resource.id, ((resource.service or "", levels),))
+
+    def candidates(self) -> list[Node]:
+        """The resources ``granting`` could say yes to, in graph order (counted as pairs): those of the role's
+        account that a statement naming their service could match — found by ARN when its Resource patterns
+        are plain ARNs, which match nothing but themselves — and those whose own policy names the role."""
+        index = self.builder.resource_index(self.resources)
+        own = self.role.account
+        chosen: dict[str, Node] = {}
+        for statement in self.allows:
+            services = _named_services(statement)
+            patterns = statement.resources
+            if patterns is not None and all(_plain(p) for p in patterns):
+                found = [n for p in patterns for n in index.by_arn.get(p, ()) if n.account == own]
+                found = [n for n in found if services is None or n.service in services]
+            elif services is None:
+                found = index.by_account.get(own, [])
+            else:
+                found = [n for service in sorted(services) for n in index.by_service.get((own, service), ())]
+            for node in found:
+                chosen[node.id] = node
+        for node in index.with_policy:
+            if node.id not in chosen and self._resource_allows(node.arn):  # type: ignore[arg-type]
+                chosen[node.id] = node
+        self.meter.paired(len(chosen) + len(index.with_policy))
+        return sorted(chosen.values(), key=lambda n: index.position[n.id])
 
     def granting(self, resource: Node) -> list[Statement]:
         """The Allow statements that could grant on ``resource`` — a resource-policy statement naming the role,
@@ -63,11 +111,17 @@ class Reach:
         arns = _probe_arns(resource.arn)  # type: ignore[arg-type]
         found = [
             s
-            for s in self.allows
-            if _names_service(s, resource.service or "")
-            and (s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns))
+            for s in self._naming(resource.service or "")
+            if s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns)
         ]
         return found + granted_there if found or granted_there else []
+
+    def _naming(self, service: str) -> list[Statement]:
+        """The Allow statements of the role's identity policies that could name an action of ``service``."""
+        found = self.by_service.get(service)
+        if found is None:
+            found = self.by_service[service] = [s for s in self.allows if _names_service(s, service)]
+        return found
 
     def reaches_anything(self) -> bool:
         """Whether an Allow statement names every resource (``Resource: "*"`` or a NotResource)."""
@@ -86,15 +140,25 @@ class Reach:
             self.ranks[action] = found
         return found
 
+    @property
+    def ranks(self) -> dict[str, int]:
+        """``_rank``'s answers by action, shared by the roles whose limiting policies have the same content."""
+        if self._ranks is None:
+            self._limits()
+        return self._ranks  # type: ignore[return-value]
+
     def _limits(self) -> tuple[list[Statement], list[list[Statement]]]:
         """(every Deny statement that applies to the role's sessions, the Allow statements of each limiting layer)."""
         if self.limits is None:
-            request = self.builder.world.build_request(self.ident, "sts:GetCallerIdentity", "*")
+            request = self._request("sts:GetCallerIdentity", "*")
             layers = [[*([request.boundary] if request.boundary else [])], *[list(level) for level in request.scps]]
             policies = [*self.policies, *(p for layer in layers for p in layer)]
             denies = [s for p in policies for s in p.statements if s.effect == "Deny"]
             allows = [[s for p in layer for s in p.statements if s.effect == "Allow"] for layer in layers if layer]
             self.limits = (denies, allows)
+            numbers = self.builder.trust.sharing.numbers
+            key = (numbers(self.policies), tuple(numbers(layer) for layer in layers))
+            self._ranks = self.builder.ranks.setdefault(key, {})
         return self.limits
 
     def _everywhere(self) -> bool:
@@ -119,7 +183,7 @@ class Reach:
 
     def _admin_everywhere(self) -> bool:
         """Adds the "admin on any resource" edge when ``evaluate`` allows every action on everything."""
-        if not evaluate(self.builder.world.build_request(self.ident, "*", "*")).allowed:
+        if not self.meter.decide(self._request("*", "*")).allowed:
             return False
         denies = self._limits()[0]
         self._edge(self._star_node(), (("*", ("admin except denies" if denies else "admin",)),))
@@ -153,60 +217,92 @@ class Reach:
 
     def _resource_allows(self, arn: str) -> list[Statement]:
         """Allow statements of the resource's policy that name this role's sessions (a grant's precondition)."""
-        cache = self.builder.resource_allows
-        if arn not in cache:
-            policy, _ = self.builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
-            cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
         caller = self.ident.caller
-        return [s for s in cache[arn] if match_principal(s.principal, caller)]  # type: ignore[arg-type]
+        return [s for s in _policy_allows(self.builder, arn) if match_principal(s.principal, caller)]  # type: ignore[arg-type]
 
     def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
         """Access levels of ``service`` that ``evaluate`` allows on any of ``arns``; "admin" when all are, the
         service's wildcard action is too and no Deny statement names the service."""
-        probes = _probe_actions(service, statements, self._rank)
+        probes = self._probes(service, statements)
         if not probes:
             return ()
         first = next(iter(probes.values()))[0]
-        requests = [self.builder.world.build_request(self.ident, first, arn) for arn in arns]
+        requests = [self._request(first, arn) for arn in arns]
         allowed = tuple(
-            level for level, actions in probes.items() if any(_allowed(r, a) for a in actions for r in requests)
+            level for level, actions in probes.items() if any(self._allowed(r, a) for a in actions for r in requests)
         )
         every = set(_catalogue_levels(service))
         if (
             every
             and every <= set(allowed)
             and not any(_names_service(s, service) for s in self._limits()[0])
-            and any(_allowed(r, f"{service}:*") for r in requests)
+            and any(self._allowed(r, f"{service}:*") for r in requests)
         ):
             return ("admin",)  # every level, the wildcard action itself, and no Deny carving anything out
         return allowed
 
+    def _probes(self, service: str, statements: list[Statement]) -> dict[str, tuple[str, ...]]:
+        """``_probe_actions``, worked out once per build for the same statements and limiting policies."""
+        key = (service, tuple(id(s) for s in statements), id(self.ranks))
+        memo = self.builder.probes
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _probe_actions(service, statements, self._rank)
+        return found
+
+    def _request(self, action: str, resource: str) -> Request:
+        return self.principal.request(self.builder.world, action, resource)
+
+    def _allowed(self, r: Request, action: str) -> bool:
+        """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
+        return self.meter.decide(_for_action(r, action)).allowed
+
     def _edge(self, target: str, access: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
-        self.builder.edges.append(Edge(self.role.arn, target, "reach", access=access))
+        self.builder.add_edge(Edge(self.role.arn, target, "reach", access=access))
+
+
+def _policy_allows(builder: Builder, arn: str) -> list[Statement]:
+    """The Allow statements with a Principal of the resource's own policy (kept per build)."""
+    cache = builder.resource_allows
+    if arn not in cache:
+        policy, _ = builder.world.resource_policy(arn, arn.split(":")[2] + ":probe")
+        cache[arn] = [s for s in policy.statements if s.effect == "Allow" and s.principal] if policy else []
+    return cache[arn]
+
+
+def _named_services(statement: Statement) -> set[str] | None:
+    """The service prefixes a statement's actions name (as ``_names_service`` reads them); None for all."""
+    if statement.actions is None:
+        return None
+    prefixes = {p.split(":", 1)[0].lower() for p in statement.actions}
+    return None if "*" in prefixes else prefixes
+
+
+def _plain(pattern: str) -> bool:
+    """A Resource pattern with no wildcard and no variable: it matches that ARN and nothing else."""
+    return not any(ch in pattern for ch in "*?$")
 
 
 def _on_any_resource(statement: Statement) -> bool:
     return statement.not_resources is not None or "*" in (statement.resources or ())
 
 
-def _allowed(r: Request, action: str) -> bool:
-    """``evaluate`` of ``r`` for another action of the same service (same policies, keys and RCPs apply)."""
-    return evaluate(
-        Request(
-            r.caller,
-            action,
-            r.resource,
-            r.resource_account,
-            r.context,
-            r.identity_policies,
-            r.boundary,
-            r.session_policies,
-            r.scps,
-            r.rcps,
-            r.resource_policy,
-            r.resource_is_trust,
-        )
-    ).allowed
+def _for_action(r: Request, action: str) -> Request:
+    """``r`` for another action of the same service."""
+    return Request(
+        r.caller,
+        action,
+        r.resource,
+        r.resource_account,
+        r.context,
+        r.identity_policies,
+        r.boundary,
+        r.session_policies,
+        r.scps,
+        r.rcps,
+        r.resource_policy,
+        r.resource_is_trust,
+    )
 
 
 def _probe_arns(arn: str) -> tuple[str, ...]:
@@ -243,14 +339,28 @@ def _named_actions(service: str, statements: list[Statement]) -> tuple[dict[str,
     named: dict[str, list[str]] = {}
     wild = False
     for statement in statements:
-        for pattern in statement.actions if statement.actions is not None else ("*",):
-            prefix = pattern.split(":", 1)[0].lower()
-            if pattern == "*" or prefix == "*":
-                wild = True
-            elif prefix == service:
-                for action in _expand(pattern):
-                    named.setdefault(access_level(action) or "", []).append(action)
+        levels, every = _actions_by_level(service, statement.actions)
+        wild = wild or every
+        for level, actions in levels:
+            named.setdefault(level, []).extend(actions)
     return named, wild
+
+
+@lru_cache(maxsize=4096)
+def _actions_by_level(
+    service: str, patterns: tuple[str, ...] | None
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], bool]:
+    """``_named_actions`` of one statement's Action patterns (None: a NotAction, which could allow anything)."""
+    named: dict[str, list[str]] = {}
+    wild = False
+    for pattern in patterns if patterns is not None else ("*",):
+        prefix = pattern.split(":", 1)[0].lower()
+        if pattern == "*" or prefix == "*":
+            wild = True
+        elif prefix == service:
+            for action in _expand(pattern):
+                named.setdefault(access_level(action) or "", []).append(action)
+    return tuple((level, tuple(actions)) for level, actions in named.items()), wild
 
 
 @cache

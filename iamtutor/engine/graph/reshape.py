@@ -34,7 +34,8 @@ def fold(graph: AccessGraph, limit: int, keep: str | None) -> AccessGraph:
         if key is None:
             edges[i] = edge
         else:
-            nodes.setdefault(f"account:{key[1]}", _account_node(key[1] or "", graph))
+            if f"account:{key[1]}" not in nodes:
+                nodes[f"account:{key[1]}"] = _account_node(key[1] or "", graph)
             edges.setdefault(key, []).append(edge)  # type: ignore[union-attr]
     merged = [
         e if isinstance(e, Edge) else _combine(e, source=f"account:{k[1]}")  # type: ignore[index]

@@ -65,3 +65,74 @@ def edge_table(graph: AccessGraph) -> list[dict[str, object]]:
         }
         for i, e in enumerate(graph.edges)
     ]
+
+
+# ---- summaries, for graphs too large to draw or list ------------------------------------------------------------
+
+_KIND_PLURALS = {
+    "user": "users",
+    "role": "roles",
+    "service": "services",
+    "oidc_provider": "OIDC providers",
+    "saml_provider": "SAML providers",
+    "account_root": "outside accounts",
+    "session": "sessions",
+    "resource_group": "resources",
+}
+
+
+def node_summary(graph: AccessGraph) -> list[dict[str, object]]:
+    """How many boxes of each kind each account holds, in the graph's account order: rows of ``account`` (the
+    cluster's label, or "no account" for services), ``kind`` (plural words) and ``count``. Never raises."""
+    labels = {c.id: c.label for c in graph.clusters}
+    order = {c.id: i for i, c in enumerate(graph.clusters)}
+    counts: dict[tuple[str | None, str], int] = {}
+    for node in graph.nodes:
+        key = (node.account, node.kind)
+        counts[key] = counts.get(key, 0) + max(len(node.members), 1)
+    kinds = list(_KIND_PLURALS)
+    ranked = sorted(counts, key=lambda k: (order.get(k[0] or "", len(order)), _rank(kinds, k[1])))
+    return [
+        {
+            "account": labels.get(account or "", "no account"),
+            "kind": _KIND_PLURALS.get(kind, kind),
+            "count": counts[(account, kind)],
+        }
+        for account, kind in ranked
+    ]
+
+
+def edge_summary(graph: AccessGraph) -> list[dict[str, object]]:
+    """The arrows counted by what they join and say: rows of ``from`` and ``to`` ("users in account …"),
+    ``what`` (a phrase such as "can assume"), ``allowed`` and ``count`` (a folded arrow counts for the arrows
+    it stands for), the largest groups first. Never raises."""
+    nodes = {n.id: n for n in graph.nodes}
+    labels = {c.id: c.label for c in graph.clusters}
+    counts: dict[tuple[str, str, str, bool], int] = {}
+    for edge in graph.edges:
+        key = (
+            _group(nodes.get(edge.source), labels),
+            _summary_what(edge),
+            _group(nodes.get(edge.target), labels),
+            edge.allowed,
+        )
+        counts[key] = counts.get(key, 0) + edge.count
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"from": f, "what": w, "to": t, "allowed": a, "count": n} for (f, w, t, a), n in ranked]
+
+
+def _group(node, labels: dict[str, str]) -> str:
+    if node is None:
+        return "unknown"
+    kind = _KIND_PLURALS.get(node.kind, node.kind)
+    return f"{kind} in {labels[node.account]}" if node.account in labels else kind
+
+
+def _summary_what(edge: Edge) -> str:
+    if edge.kind == "reach":
+        return "can reach"
+    return edge_what(edge)
+
+
+def _rank(kinds: list[str], kind: str) -> int:
+    return kinds.index(kind) if kind in kinds else len(kinds)

@@ -2,7 +2,8 @@
 
 Owns the trust request as STS builds it (built once per caller and role account, then reused), its
 evaluation plainly and again with the keys that satisfy the trust's conditions, and the piece a dashed
-"trusted but not permitted" edge lacks. The decision itself is always ``evaluate``'s.
+"trusted but not permitted" edge lacks. The decision itself is always ``evaluate``'s; principals of one role
+whose requests differ only in what no policy of the request reads share one evaluation (``sharing.py``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from dataclasses import replace
 from typing import Final
 
 from ..conditions import make_context
-from ..evaluate import Decision, Request, evaluate
-from ..matching import match_action, match_principal
+from ..evaluate import Decision, Request
+from ..matching import match_principal
 from ..policy import Policy, Statement
 from ..world import World
 from ..world_model import Role
+from .budget import Meter
 from .model import Edge
 from .principals import FEDERATED_ACTIONS, Principal, baseline_keys, outside_account
+from .sharing import Sharing, has_action
 from .trust_conditions import Supply, condition_label, supply
 
 # The piece a "trusted but not permitted" edge lacks, by ``Decision.denied_by`` (§4.3 wording, shortened).
@@ -31,6 +34,7 @@ MISSING: Final[dict[str, str]] = {
     "trust": "trust policy",
     "resource": "trust policy",
 }
+_UNDECIDED: Final = object()  # a shared decision not made yet
 
 type Plan = list[tuple[int, list[tuple[Statement, str]]]]  # (principal position, [(statement, how it names it)])
 
@@ -39,26 +43,42 @@ class TrustEdges:
     """The assume edges of one world's principals (``principals``, found by ``index`` keys such as
     ``acct:<id>``, ``svc:<name>``, ``fed:<arn>`` or an ARN) against its roles."""
 
-    def __init__(self, world: World, principals: Sequence[Principal], index: Mapping[str, list[int]]) -> None:
-        self.world, self.principals, self.index = world, principals, index
+    def __init__(
+        self, world: World, principals: Sequence[Principal], index: Mapping[str, list[int]], meter: Meter
+    ) -> None:
+        self.world, self.principals, self.index, self.meter = world, principals, index, meter
         self.overlays: dict[tuple[tuple[str, str], ...], dict[str, object]] = {}
+        self.sharing = Sharing()
+        self.shared: dict[tuple, Edge | None] = {}
+        self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
 
     def plan(self, role: Role) -> Plan:
         """The principals the role's trust names (by position), with the statements and how each names them."""
-        trust = role.trust.policy() if role.trust else None
-        statements = [s for s in trust.statements if s.effect == "Allow" and s.principal] if trust else []
+        statements = trust_statements(role)
+        candidates = self._candidates(statements)
+        self.meter.paired(len(candidates))
         plan = []
-        for position in self._candidates(statements):
-            principal = self.principals[position]
-            named = [
-                (s, match_principal(s.principal, principal.ident.caller))
-                for s in statements  # type: ignore[arg-type]
-                if has_action(s, principal.action)
-            ]
-            named = [(s, kind) for s, kind in named if kind is not None]
-            if named and _reachable_provider(principal, role):
+        for position in candidates:
+            named = self.named(statements, self.principals[position], role)
+            if named:
                 plan.append((position, named))
-        return plan  # type: ignore[return-value]
+        return plan
+
+    def named(self, statements: list[Statement], principal: Principal, role: Role) -> list[tuple[Statement, str]]:
+        """The trust statements that name ``principal`` for its action, and how; [] when none does (or STS
+        would not find its identity provider)."""
+        caller = principal.ident.caller
+        action = principal.action
+        named = []
+        for s in statements:
+            covered = self.covers.get((id(s), action))
+            if covered is None:
+                covered = self.covers[(id(s), action)] = has_action(s, action)
+            if covered:
+                kind = match_principal(s.principal, caller)  # type: ignore[arg-type]
+                if kind is not None:
+                    named.append((s, kind))
+        return named if named and _reachable_provider(principal, role) else []
 
     def edges(self, role: Role, plan: Plan) -> Iterator[Edge]:
         """The assume edges into ``role`` of the principals in ``plan``."""
@@ -69,19 +89,28 @@ class TrustEdges:
 
     def _candidates(self, statements: list[Statement]) -> list[int]:
         """Principals a statement could name (a superset; ``match_principal`` decides), in graph order."""
+        keys = candidate_keys(statements)
+        if keys is None:
+            return list(range(len(self.principals)))
         found: set[int] = set()
-        for statement in statements:
-            spec = statement.principal
-            if spec is None or spec.wildcard or "*" in spec.aws:
-                return list(range(len(self.principals)))
-            keys = [_aws_key(e) for e in spec.aws] + ["svc:" + s.lower() for s in spec.service]
-            keys += ["fed:" + f for f in spec.federated]
-            for key in keys:
-                found.update(self.index.get(key, ()))
+        for key in keys:
+            found.update(self.index.get(key, ()))
         return sorted(found)
 
     def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
-        """The edge for one pair, or None when the trust does not let this principal in at all."""
+        """The edge for one pair, or None when the trust does not let this principal in at all; the edge of
+        an earlier principal in the same class (``sharing.py``) with this principal as its source."""
+        request = self._base_request(principal, role)
+        key = self.sharing.key(principal, role, named, request)
+        if key is None:
+            return self._decided_edge(principal, role, named)
+        found = self.shared.get(key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self.shared[key] = self._decided_edge(principal, role, named)
+        return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
+
+    def _decided_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
+        """The edge for one pair as ``evaluate`` decides it."""
         statements = [s for s, _ in named]
         decision, keys = self._decide(principal, role, statements)
         allowed = _allows(decision, principal)
@@ -110,11 +139,11 @@ class TrustEdges:
     def _decide(self, principal: Principal, role: Role, statements: list[Statement]) -> tuple[Decision, Supply | None]:
         """``evaluate``'s decision for the pair: plainly, then — when the trust said no — again with the keys that
         satisfy its conditions (returned too, None when not tried)."""
-        decision = evaluate(self.request(principal, role))
+        decision = self.meter.decide(self.request(principal, role))
         trust_said_no = decision.denied_by in ("trust", "resource")
         keys = supply(principal, statements) if trust_said_no and not _allows(decision, principal) else None
         if keys is not None and keys.pairs:
-            decision = evaluate(self.request(principal, role, keys))
+            decision = self.meter.decide(self.request(principal, role, keys))
         return decision, keys
 
     def request(self, principal: Principal, role: Role, keys: Supply | None = None) -> Request:
@@ -151,20 +180,50 @@ class TrustEdges:
         key = (role.account, tuple(role.tags))
         request = principal.requests.get(key)
         if request is None:
-            request = self.world.build_request(
-                principal.ident, principal.action, role.arn, extra=baseline_keys(principal)
-            )
+            request = principal.request(self.world, principal.action, role.arn, baseline_keys(principal))
             if principal.external:
                 request = replace(request, scps=())  # an outside account's SCPs are not part of the world
             principal.requests[key] = request
         return request
 
 
-def has_action(statement: Statement, action: str) -> bool:
-    """Whether ``statement``'s Action (or NotAction) covers ``action``."""
-    if statement.actions is not None:
-        return any(match_action(p, action) for p in statement.actions)
-    return statement.not_actions is not None and not any(match_action(p, action) for p in statement.not_actions)
+def trust_statements(role: Role) -> list[Statement]:
+    """The Allow statements of the role's trust policy that have a Principal: the ones that can let anyone in."""
+    trust = role.trust.policy() if role.trust else None
+    return [s for s in trust.statements if s.effect == "Allow" and s.principal] if trust else []
+
+
+def candidate_keys(statements: list[Statement]) -> list[str] | None:
+    """The principal index keys (``acct:<id>``, ``svc:<name>``, ``fed:<arn>``, an ARN) the statements name, or
+    None when one names everyone (``"*"``)."""
+    keys: list[str] = []
+    for statement in statements:
+        spec = statement.principal
+        if spec is None or spec.wildcard or "*" in spec.aws:
+            return None
+        keys += [_aws_key(e) for e in spec.aws] + ["svc:" + s.lower() for s in spec.service]
+        keys += ["fed:" + f for f in spec.federated]
+    return keys
+
+
+def _from(edge: Edge, source: str) -> Edge:
+    """``edge`` drawn from ``source`` instead (``dataclasses.replace`` costs as much as a small evaluation)."""
+    e = edge
+    return Edge(
+        source,
+        e.target,
+        e.kind,
+        e.allowed,
+        e.action,
+        e.conditions,
+        e.conditional,
+        e.supplied,
+        e.missing,
+        e.access,
+        e.trusted_as,
+        e.external,
+        e.count,
+    )
 
 
 def _aws_key(entry: str) -> str:

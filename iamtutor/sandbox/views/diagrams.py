@@ -128,7 +128,8 @@ def access_diagram(request: HtmxHttpRequest, pk) -> HttpResponse:
         "drawing": drawing,
         "download_problem": download_problem,
         **_download_links(request, sandbox),
-        "large": options["collapse"] and not form.is_bound,
+        "large": options["collapse"] and not form.is_bound and not drawing.too_large,
+        "role_choices": adapter.role_choices(loaded.world) if drawing.too_large else None,
     }
     template = "sandbox/diagrams.html#diagram-panel" if request.htmx else "sandbox/diagrams.html"
     return render(request, template, context)

@@ -2,16 +2,20 @@
 
 The world (400 users and 100 roles over three accounts, with trust policies naming users, whole accounts,
 other accounts with an ExternalId, MFA, services and an OIDC provider) is built directly through the engine,
-so nothing touches the database. Each stage is timed: the engine's graph, its DOT, the render uncached
-(median of 3; the cache entry is dropped first) and cached (median of 20), for the view the page opens with
-(collapsed, since the world is large) and for the whole uncollapsed graph. Targets (issue 5): under 2 s
-uncached and under 10 ms cached.
+so nothing touches the database. Each stage is timed: the engine's graph (median wall-clock and CPU time of
+5, with the work it counted against the site's budget), the same view cut from a kept whole graph as a cache
+hit serves it, its DOT, the render uncached (median of 3; the cache entry is dropped first) and cached
+(median of 20), for the view the page opens with (collapsed, since the world is large), the role page and
+the whole uncollapsed graph. Targets: the graph under 200 ms (issue 13); under 2 s uncached and under 10 ms
+cached (issue 5). On a loaded machine read the CPU times, and compare runs by their ratio.
 """
 
 from __future__ import annotations
 
+import pickle
 import statistics
 import time
+import zlib
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand
@@ -22,7 +26,7 @@ from iamtutor.lib import graphviz as renderer
 from iamtutor.sandbox import diagrams
 from iamtutor.sandbox.worlds import starting_world
 
-UNCACHED_MS, CACHED_MS = 2000, 10
+UNCACHED_MS, CACHED_MS, GRAPH_MS = 2000, 10, 200
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 ASSUME_ANY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
 READ_S3 = {
@@ -68,58 +72,101 @@ def _trust(n: int, account: str) -> dict:
 
 
 def _median_ms(runs: int, work: Callable[[], object], before: Callable[[], object] | None = None) -> float:
-    times = []
+    return _medians(runs, work, before)[0]
+
+
+def _medians(runs: int, work: Callable[[], object], before: Callable[[], object] | None = None) -> tuple[float, float]:
+    """(median wall-clock ms, median CPU ms) of ``work`` over ``runs`` runs."""
+    wall, cpu = [], []
     for _ in range(runs):
         if before:
             before()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         work()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _kept(world: World) -> Callable[[dict], tuple[float, float]]:
+    """How a cache hit serves a view, timed (median ms of 5): (from the kept whole graph — read back, brought to
+    now, cut — as the first request for a view does; from the view's own kept entry, as a repeated one does)."""
+    whole = engine.access_graph(world, fold=None, budget=None)
+    data = zlib.compress(pickle.dumps({"graph": whole}, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    def serve(arguments: dict) -> tuple[float, float]:
+        def first() -> object:
+            graph = pickle.loads(zlib.decompress(data))["graph"]  # noqa: S301 — made just above
+            return engine.cut_graph(engine.at_time(graph, world.clock.now()), **arguments)
+
+        view = zlib.compress(pickle.dumps({"graph": first()}, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+        def again() -> object:
+            return engine.at_time(pickle.loads(zlib.decompress(view))["graph"], world.clock.now())  # noqa: S301
+
+        return _median_ms(5, first), _median_ms(5, again)
+
+    return serve
 
 
 class Command(BaseCommand):
-    help = "Time the access diagram (graph, DOT, render uncached and cached) of a 500-principal world."
+    help = "Time the access diagram (graph, kept graph, DOT, render uncached and cached) of a 500-principal world."
 
     def handle(self, *args, **options):
         world = big_world()
-        graph = engine
         active = renderer.renderer()
         self.stdout.write(f"renderer: {active.name} ({active.detail})")
         principals = sum(len(a.users) + len(a.roles) for a in world.accounts.values())
         self.stdout.write(f"world: {principals} users and roles in {len(world.accounts)} accounts")
+        budget = diagrams.BUDGET
+        self.stdout.write(
+            f"budget per request: {budget.evaluations:,} evaluations, {budget.pairs:,} candidate pairs, "
+            f"{budget.edges:,} edges, {budget.seconds} s"
+        )
         views = {
             "page default (collapsed)": {"collapse": diagrams.default_collapse(world)},
             "role page (role001, depth 1)": {"focus": "arn:aws:iam::222222222222:role/role001", "depth": 1},
             "services collapsed": {"collapse": tuple(diagrams.services(world))},
             "whole graph": {},
         }
+        kept = _kept(world)
         for label, arguments in views.items():
-            self._bench(label, world, graph, arguments)
+            self._bench(label, world, arguments, kept)
 
-    def _bench(self, label: str, world: World, graph, arguments: dict) -> None:
-        found = graph.access_graph(world, **arguments)
+    def _bench(self, label: str, world: World, arguments: dict, kept: Callable[[dict], tuple[float, float]]) -> None:
+        found = engine.access_graph(world, **arguments, budget=None)
+        within = engine.access_graph(world, **arguments, budget=diagrams.BUDGET).complete
+        wall, cpu = _medians(5, lambda: engine.access_graph(world, **arguments, budget=None))
+        first, again = kept(arguments)
+        work = found.work
+        self.stdout.write(f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges")
+        self.stdout.write(
+            f"  graph (median of 5): {wall:.0f} ms, CPU {cpu:.0f} ms (target < {GRAPH_MS} ms: "
+            f"{'yes' if wall < GRAPH_MS else 'NO'}); work {work.evaluations:,} evaluations, {work.pairs:,} pairs, "
+            f"{work.edges:,} edges ({'within' if within else 'PAST'} the budget)"
+        )
+        self.stdout.write(
+            f"  cache hit (median of 5): {first:.1f} ms cut from the kept whole graph, {again:.1f} ms from the "
+            "view's own kept entry"
+        )
         if len(found.nodes) > diagrams.MAX_DRAWN_NODES or len(found.edges) > diagrams.MAX_DRAWN_EDGES:
             self.stdout.write(
-                f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges — past the drawing limit "
-                f"({diagrams.MAX_DRAWN_NODES} nodes / {diagrams.MAX_DRAWN_EDGES} edges): the page shows "
-                "the table and asks for a focus or a collapse"
+                f"  past the drawing limit ({diagrams.MAX_DRAWN_NODES} nodes / {diagrams.MAX_DRAWN_EDGES} edges): the "
+                "page counts the arrows by account and kind and asks for a focus or a collapse"
             )
             return
-        dot = graph.to_dot(found)
-        expected = graph.expected_svg_ids(found)
-        graph_ms = _median_ms(3, lambda: graph.access_graph(world, **arguments))
-        dot_ms = _median_ms(3, lambda: graph.to_dot(found))
+        dot = engine.to_dot(found)
+        expected = engine.expected_svg_ids(found)
+        dot_ms = _median_ms(3, lambda: engine.to_dot(found))
         try:
             uncached = _median_ms(3, lambda: renderer.render_checked(dot, expected), lambda: renderer.forget(dot))
             cached = _median_ms(20, lambda: renderer.render_checked(dot, expected))
         except renderer.RenderError as err:
-            self.stdout.write(f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges — not drawn: {err.reason}")
+            self.stdout.write(f"  not drawn: {err.reason}")
             return
-        self.stdout.write(f"{label}: {len(found.nodes)} nodes, {len(found.edges)} edges")
-        self.stdout.write(f"  graph {graph_ms:.0f} ms, DOT {dot_ms:.0f} ms")
+        self.stdout.write(f"  DOT {dot_ms:.0f} ms")
         self._line("render uncached (median of 3)", uncached, UNCACHED_MS)
-        self._line("graph + DOT + render uncached", graph_ms + dot_ms + uncached, UNCACHED_MS)
+        self._line("graph + DOT + render uncached", wall + dot_ms + uncached, UNCACHED_MS)
         self._line("render cached (median of 20)", cached, CACHED_MS)
 
     def _line(self, what: str, ms: float, target: int) -> None:
