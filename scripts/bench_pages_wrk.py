@@ -5,7 +5,8 @@ Serves a one-view Django project (what ``startproject`` gives, answering "Hello"
 source trees, each under gunicorn with the same number of workers, DEBUG off, PostgreSQL and Redis; then
 runs ``wrk -c32 -d10s`` against the plain view and each page, round after round, the trees alternating, and
 prints for each page its requests per second, its share of the plain ceiling measured in the same round,
-and its 90th-percentile latency (medians over the rounds).
+its 90th-percentile latency, and the CPU time its gunicorn workers spent per request (medians over the
+rounds). On a busy machine the first three swing with the other load; the CPU per request barely does.
 
     scripts/bench-pages-wrk.sh                                # this tree only, 3 rounds
     scripts/bench-pages-wrk.sh --rounds 5 before=/tmp/old .   # another checkout beside this one
@@ -75,7 +76,7 @@ class Server:
     process: subprocess.Popen
     cookie: str = ""
     sandbox: str = ""
-    results: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    results: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
 def main() -> int:
@@ -199,15 +200,37 @@ def _measure(args: argparse.Namespace, server: Server, pages: dict[str, str]) ->
         command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}", "--latency"]
         if server.cookie:
             command += ["-H", f"Cookie: sessionid={server.cookie}"]
+        cpu_before = _workers_cpu(server)
         output = subprocess.run(
             [*command, f"http://127.0.0.1:{server.port}{path}"], check=True, capture_output=True, text=True
         ).stdout
+        cpu = _workers_cpu(server) - cpu_before
         if "Non-2xx" in output or "Socket errors" in output:
             print(f"warning: {server.label} {name}: {_line(output, 'Non-2xx|Socket errors')}", file=sys.stderr)
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
         p90 = _milliseconds(re.search(r"^\s+90%\s+(\S+)", output, re.MULTILINE).group(1))
-        server.results.setdefault(name, []).append((rate, p90))
-        print(f"  {server.label:<10} {name:<26} {rate:>8.0f} req/s  p90 {p90:>6.1f} ms", file=sys.stderr)
+        done = int(re.search(r"(\d+) requests in", output).group(1))
+        per_request = cpu / max(done, 1) * 1000
+        server.results.setdefault(name, []).append((rate, p90, per_request))
+        print(
+            f"  {server.label:<10} {name:<26} {rate:>8.0f} req/s  p90 {p90:>6.1f} ms  "
+            f"worker CPU {per_request:.2f} ms/request",
+            file=sys.stderr,
+        )
+
+
+def _workers_cpu(server: Server) -> float:
+    """CPU seconds used so far by the server's gunicorn workers (Linux /proc): the work per request, which
+    other load on the machine does not inflate the way it inflates latency."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.process.pid:  # a worker: its parent is the gunicorn master
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _line(output: str, pattern: str) -> str:
@@ -220,21 +243,23 @@ def _milliseconds(text: str) -> float:
 
 
 def _report(args: argparse.Namespace, servers: list[Server]) -> None:
-    plain = [rate for rate, _ in servers[0].results["plain"]]
+    plain = [rate for rate, _p90, _cpu in servers[0].results["plain"]]
+    plain_cpu = statistics.median(cpu for _r, _p, cpu in servers[0].results["plain"])
     print(
         f"\nwrk -c{args.connections} -d{args.duration}, gunicorn --workers {args.workers}, {args.rounds} round(s); "
         f"plain Django ceiling: median {statistics.median(plain):.0f} req/s (rounds: "
         + ", ".join(f"{rate:.0f}" for rate in plain)
-        + ")\n"
+        + f"), its workers' CPU {plain_cpu:.2f} ms/request\n"
     )
-    print("| tree | page | req/s | share of the plain ceiling | p90 |")
-    print("|---|---|---|---|---|")
+    print("| tree | page | req/s | share of the plain ceiling | p90 | worker CPU per request |")
+    print("|---|---|---|---|---|---|")
     for server in servers[1:]:
         for name, runs in server.results.items():
-            rate = statistics.median(r for r, _ in runs)
-            share = statistics.median(r / ceiling for (r, _), ceiling in zip(runs, plain, strict=True))
-            p90 = statistics.median(p for _, p in runs)
-            print(f"| {server.label} | {name} | {rate:.0f} | {share:.2f}× | {p90:.0f} ms |")
+            rate = statistics.median(r for r, _p, _c in runs)
+            share = statistics.median(r / ceiling for (r, _p, _c), ceiling in zip(runs, plain, strict=True))
+            p90 = statistics.median(p for _r, p, _c in runs)
+            cpu = statistics.median(c for _r, _p, c in runs)
+            print(f"| {server.label} | {name} | {rate:.0f} | {share:.2f}× | {p90:.0f} ms | {cpu:.2f} ms |")
 
 
 if __name__ == "__main__":
