@@ -188,7 +188,7 @@ RENDER_CACHE_MAX_VALUE_BYTES = 256 * 1024
 WORLD_CACHE_SECONDS = 600
 if REDIS_URL:
     _default_cache = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "iamtutor.lib.caches.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": 3600,

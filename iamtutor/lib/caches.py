@@ -25,7 +25,8 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,31 @@ class BoundedLocMemCache(LocMemCache):
     def bytes_held(self) -> int:
         """The sum of the pickled values held now."""
         return self._held[0]
+
+
+class _ReusingClient(RedisCacheClient):
+    """Django's Redis client, which builds a new ``redis.Redis`` (and its table of ~170 response callbacks)
+    for every cache call; this one builds one per connection pool and reuses it (redis-py clients are
+    thread-safe and hold no connection of their own)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    """Django's Redis cache back end with ``_ReusingClient``: the sessions' cache, one Redis call per request."""
+
+    def __init__(self, server, params: dict) -> None:
+        super().__init__(server, params)
+        self._class = _ReusingClient
 
 
 class BoundedRedisCache(RedisCache):

@@ -145,3 +145,19 @@ def test_the_redis_render_cache_caps_values_and_lifetimes():
     assert 0 < client.ttl(cache.make_key("small")) <= 60
     assert cache.get("big") is None and cache.get("m1") == "v" and cache.get("m2") is None
     cache.delete_many(["small", "big", "m1", "m2"])
+
+
+@pytest.mark.redis
+def test_the_session_cache_reuses_one_redis_client():
+    import os
+
+    from iamtutor.lib.caches import RedisCache
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    cache = RedisCache(url, {"TIMEOUT": 60, "KEY_PREFIX": f"test-reuse-{os.getpid()}"})
+    cache.set("k", "v", 30)
+    assert cache.get("k") == "v"
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
+    cache.delete("k")
