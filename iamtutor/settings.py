@@ -45,6 +45,22 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """Reads a whole number of 1 or more."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more, not {value}.")
+    return value
+
+
+def env_redis_url(name: str) -> str | None:
+    """Reads a Redis URL (redis://, rediss:// or unix://), or None when unset."""
+    url = os.environ.get(name) or None
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"{name} must start with redis://, rediss:// or unix://, not {url!r}.")
+    return url
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Reads a comma-separated list; blanks around items are ignored."""
     raw = os.environ.get(name)
@@ -152,25 +168,74 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache, sessions and rate limits: local memory by default, Redis when REDIS_URL is set ----------------
-REDIS_URL = os.environ.get("REDIS_URL") or None
+# --- Caches (iamtutor.lib.caches; README "Caches and Redis memory") ----------------------------------------------
+# Every entry of every cache has a lifetime. "default" holds what must not be lost early: sessions, log-in
+# limits, staged imports. It is local memory by default and Redis when REDIS_URL is set (sessions and rate
+# limits then move there too); that Redis must never evict ("noeviction"). "renders" holds what can always
+# be drawn again (SVGs, lesson fragments, sandbox page fragments per revision): values over 256 KiB are not
+# kept, none lives past RENDER_CACHE_SECONDS; it is each process's memory (RENDER_CACHE_MEMORY_MB each), or
+# a Redis of its own at RENDER_CACHE_URL, set to "allkeys-lru". "worlds" holds parsed sandbox worlds per
+# revision, always in process memory (pickled engine objects never leave the process that made them).
+REDIS_URL = env_redis_url("REDIS_URL")
+RENDER_CACHE_URL = env_redis_url("RENDER_CACHE_URL")
+if RENDER_CACHE_URL and RENDER_CACHE_URL == REDIS_URL:
+    raise ImproperlyConfigured(
+        "RENDER_CACHE_URL must not be REDIS_URL: the render cache may be emptied and evicted, sessions must not be."
+    )
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "iamtutor")
+RENDER_CACHE_SECONDS = env_positive_int("RENDER_CACHE_SECONDS", 3600)
+RENDER_CACHE_MAX_VALUE_BYTES = 256 * 1024
+WORLD_CACHE_SECONDS = 600
 if REDIS_URL:
-    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}.")
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "iamtutor"),
-            "TIMEOUT": 3600,
-        }
+    _default_cache = {
+        "BACKEND": "iamtutor.lib.caches.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "TIMEOUT": 3600,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     AXES_HANDLER = "iamtutor.accounts.throttle.CacheHandler"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "iamtutor"}}
+    _default_cache = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "iamtutor",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     AXES_HANDLER = "iamtutor.accounts.throttle.DatabaseHandler"
+_render_limits = {"MAX_VALUE_BYTES": RENDER_CACHE_MAX_VALUE_BYTES}
+CACHES = {
+    "default": _default_cache,
+    "renders": {
+        "BACKEND": "iamtutor.lib.caches.BoundedRedisCache",
+        "LOCATION": RENDER_CACHE_URL,
+        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-renders",
+        "TIMEOUT": RENDER_CACHE_SECONDS,
+        "OPTIONS": _render_limits,
+    }
+    if RENDER_CACHE_URL
+    else {
+        "BACKEND": "iamtutor.lib.caches.BoundedLocMemCache",
+        "LOCATION": "iamtutor-renders",
+        "TIMEOUT": RENDER_CACHE_SECONDS,
+        "OPTIONS": {
+            **_render_limits,
+            "MAX_BYTES": env_positive_int("RENDER_CACHE_MEMORY_MB", 32) * 1024 * 1024,
+            "MAX_ENTRIES": 5000,
+        },
+    },
+    "worlds": {
+        "BACKEND": "iamtutor.lib.caches.BoundedLocMemCache",
+        "LOCATION": "iamtutor-worlds",
+        "TIMEOUT": WORLD_CACHE_SECONDS,
+        "OPTIONS": {
+            "MAX_VALUE_BYTES": 4 * 1024 * 1024,
+            "MAX_BYTES": env_positive_int("WORLD_CACHE_MEMORY_MB", 32) * 1024 * 1024,
+            "MAX_ENTRIES": 2000,
+        },
+    },
+}
 
 # --- Accounts ---------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

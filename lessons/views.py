@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamtutor.lib.http import HtmxHttpRequest
 
-from . import diagrams, modes, progress, questions, review
+from . import diagrams, modes, progress, questions, rendered, review
 from .models import Card, Confidence, Lesson, Myth, Prediction, Question
 
 
@@ -22,9 +22,16 @@ def _back(request: HtmxHttpRequest, url: str, anchor: str = "") -> HttpResponse:
 
 @require_GET
 def index(request: HtmxHttpRequest) -> HttpResponse:
-    lessons = Lesson.objects.filter(language=modes.language()).only("slug", "title", "summary", "order", "step")
+    """The cards and the parts come from the render cache (``rendered.py``): the lazy query set and the step
+    numbers (a function, which the template calls) are only evaluated when the fragment is drawn anew."""
+    language = modes.language()
     learner = progress.get_learner(request)
-    context = {"lessons": lessons, "resume": learner.resume_path if learner else "", "steps": modes.step_numbers()}
+    context = {
+        "lessons": Lesson.objects.filter(language=language).only("slug", "title", "summary", "order", "step"),
+        "steps": modes.step_numbers,
+        "resume": learner.resume_path if learner else "",
+        "content_version": rendered.content_version(language),
+    }
     return render(request, "lessons/index.html", context)
 
 
@@ -43,8 +50,11 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
-    lessons = Lesson.objects.filter(language=modes.language()).exclude(kind="cheatsheet")
-    return render(request, "lessons/deep_dive.html", {"lessons": lessons})
+    """The whole lesson as one article, from the render cache; the lazy query set runs only on a miss."""
+    language = modes.language()
+    lessons = Lesson.objects.filter(language=language).exclude(kind="cheatsheet")
+    context = {"lessons": lessons, "content_version": rendered.content_version(language)}
+    return render(request, "lessons/deep_dive.html", context)
 
 
 @require_GET

@@ -1,5 +1,5 @@
 """Shared fixtures: the named cast (alice the learner, bob a classmate, carol the instructor, mallory an
-outsider), a fast password hasher, and a clean cache for every test."""
+outsider), a fast password hasher, and clean caches (every alias) for every test."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ __all__ = ["PASSWORD"]
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -19,7 +19,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Parallel test workers (pytest-xdist) must not share one Redis database: every test starts by clearing
 # the cache, which in Redis empties the whole database — another worker's sessions included.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
-    _base, _, _db = REDIS_URL.rstrip("/").rpartition("/")  # noqa: F405
-    _database = (int(_db) if _db.isdigit() else 0) + 1 + int(_worker[2:])
-    CACHES["default"]["LOCATION"] = f"{_base}/{_database}" if _db.isdigit() else f"{REDIS_URL.rstrip('/')}/{_database}"  # noqa: F405
+
+
+def _worker_database(url: str, spread: int) -> str:
+    base, _, database = url.rstrip("/").rpartition("/")
+    number = (int(database) if database.isdigit() else 0) + 1 + spread * 8 + int(_worker[2:])
+    return f"{base}/{number}" if database.isdigit() else f"{url.rstrip('/')}/{number}"
+
+
+if _worker.startswith("gw"):
+    for _spread, _alias in enumerate(("default", "renders")):
+        if CACHES[_alias]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+            CACHES[_alias]["LOCATION"] = _worker_database(CACHES[_alias]["LOCATION"], _spread)  # noqa: F405

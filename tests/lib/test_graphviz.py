@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import pytest
 
@@ -167,3 +168,25 @@ def test_the_error_line_is_reported_even_after_warnings(settings, monkeypatch):
     monkeypatch.setattr(graphviz.subprocess, "run", lambda *a, **k: done)
     with pytest.raises(graphviz.RenderError, match="Graphviz failed: Error: trouble in init_rank"):
         graphviz._render_dot(SMALL, "svg")
+
+
+def test_a_drawing_is_cached_with_a_lifetime_in_the_render_cache(settings):
+    from django.core.cache import caches
+
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    graphviz.render_svg(SMALL)
+    renders = caches["renders"]
+    key = renders.make_key("graphviz:svg:" + graphviz.hashlib.sha256(SMALL.encode()).hexdigest())
+    expires = renders._expire_info[key]
+    assert expires is not None and expires <= time.time() + graphviz.SVG_CACHE_SECONDS
+    assert caches["default"].get("graphviz:svg:" + graphviz.hashlib.sha256(SMALL.encode()).hexdigest()) is None
+
+
+def test_a_drawing_over_the_size_cap_is_drawn_but_not_kept(settings, monkeypatch):
+    settings.GRAPHVIZ_RENDERER = "wasm"
+    huge = b'<svg xmlns="http://www.w3.org/2000/svg"><text>' + b"x" * (300 * 1024) + b"</text></svg>"
+    calls = []
+    monkeypatch.setattr(graphviz, "render", lambda *a, **k: calls.append(a) or huge)
+    assert len(graphviz.render_svg(SMALL)) > 256 * 1024
+    assert len(graphviz.render_svg(SMALL)) > 256 * 1024
+    assert len(calls) == 2  # drawn each time: nothing above 256 KiB is stored

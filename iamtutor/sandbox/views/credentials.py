@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from iamtutor.engine import revoke_sessions
 from iamtutor.lib.http import HtmxHttpRequest
 
+from .. import revision
 from ..access import get_sandbox
 from ..forms import ClockForm, RevokeForm
-from ..models import Sandbox, StsSession
+from ..models import Sandbox
 from ..worlds import run_change, sandbox_now
 
 CHAIN_CAP = timedelta(hours=1)  # STS caps a role-chained session at one hour (§5.3, D-TERMS, H)
@@ -35,7 +36,7 @@ def credentials(request: HtmxHttpRequest, pk) -> HttpResponse:
     context = sessions_context(sandbox)
     if request.htmx:
         return render(request, "sandbox/credentials.html#sessions", context)
-    context.update(clock_form=ClockForm(), revoke_form=RevokeForm(roles=_roles(sandbox)))
+    context.update(clock_form=ClockForm(), revoke_form=RevokeForm(roles=revision.role_arns(sandbox)))
     return render(request, "sandbox/credentials.html", context)
 
 
@@ -43,7 +44,7 @@ def credentials(request: HtmxHttpRequest, pk) -> HttpResponse:
 def credentials_revoke(request: HtmxHttpRequest, pk) -> HttpResponse:
     """ "Revoke active sessions" on a role: the AWSRevokeOlderSessions inline policy, written by the engine."""
     sandbox = get_sandbox(request, pk)
-    form = RevokeForm(request.POST, roles=_roles(sandbox))
+    form = RevokeForm(request.POST, roles=revision.role_arns(sandbox))
     done = form.is_valid() and run_change(sandbox, revoke(form.cleaned_data["role_arn"]), form=form).ok
     if request.htmx:
         context = {"sandbox": sandbox, "revoke_form": form, "revoked": form.cleaned_data["role_arn"] if done else None}
@@ -62,9 +63,10 @@ def revoke(role_arn: str):
 
 
 def sessions_context(sandbox: Sandbox) -> dict:
-    """The sessions (newest first), split into active and all, placed on one time axis (one query)."""
+    """The sessions (newest first), split into active and all, placed on one time axis. The sessions are
+    this revision's facts (``revision.sessions``): read once per revision, laid out against "now" each time."""
     now = sandbox_now(sandbox)
-    sessions = list(sandbox.sts_sessions.select_related("parent").defer("parent__data"))
+    sessions = revision.sessions(sandbox)
     axis = _axis(sessions, now)
     rows = [session_row(session, now, axis) for session in sessions]
     return {
@@ -215,19 +217,20 @@ def _cap(row: dict) -> SafeString | str:
     return mark_safe(_fill('<line class="tl-cap" x1="{}" x2="{}" y1="0" y2="14"></line>', (cap, cap))) if cap else ""  # noqa: S308 (escaped in _fill)
 
 
-def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
-    """One session as the page shows it, every text ready (the page lists hundreds: keep the template simple)."""
-    left = int((session.expires_at - now).total_seconds())
-    data, chained = session.data, bool(session.data.get("chained"))
-    name = session.arn.split(":assumed-role/", 1)[-1]
-    issued, expires = session.issued_at.astimezone(UTC), session.expires_at.astimezone(UTC)
+def session_row(session: dict, now: datetime, axis: dict | None) -> dict:
+    """One session (``revision.sessions``) as the page shows it, every text ready (the page lists hundreds:
+    keep the template simple)."""
+    left = int((session["expires_at"] - now).total_seconds())
+    chained = session["chained"]
+    name = session["arn"].split(":assumed-role/", 1)[-1]
+    issued, expires = session["issued_at"].astimezone(UTC), session["expires_at"].astimezone(UTC)
     row = {
-        "pk": session.access_key_id,  # element ids: the random key id, never the row's sequential id
+        "pk": session["access_key_id"],  # element ids: the random key id, never the row's sequential id
         "name": name,
-        "key": session.access_key_id,
-        "arn": session.arn,
-        "role_arn": session.role_arn,
-        "user_id": f"{data['role_id']}:{data.get('session_name', '')}" if data.get("role_id") else "",
+        "key": session["access_key_id"],
+        "arn": session["arn"],
+        "role_arn": session["role_arn"],
+        "user_id": f"{session['role_id']}:{session['session_name']}" if session["role_id"] else "",
         "chained": chained,
         "expired": left <= 0,
         "seconds_left": str(max(left, 0)),
@@ -239,9 +242,7 @@ def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
         "expires": f"{expires:%Y-%m-%d %H:%M:%S}",
         "issued_short": f"{issued:%H:%M}",
         "expires_short": f"{expires:%H:%M}",
-        "parent": f"{session.parent.arn.split(':assumed-role/', 1)[-1]} · {session.parent.access_key_id}"
-        if session.parent
-        else "",
+        "parent": session["parent"],
     }
     row["title"] = _("%(name)s: issued %(issued)s, expires %(expires)s") % {
         "name": name,
@@ -261,22 +262,18 @@ def session_row(session: StsSession, now: datetime, axis: dict | None) -> dict:
     return row
 
 
-def _axis(sessions: list[StsSession], now: datetime) -> dict | None:
+def _axis(sessions: list[dict], now: datetime) -> dict | None:
     """A shared time axis from the first issue to the last expiry (or now), in SVG units of ``AXIS_WIDTH``."""
     if not sessions:
         return None
-    start = min(session.issued_at for session in sessions)
-    end = max(max(session.expires_at for session in sessions), now)
+    start = min(session["issued_at"] for session in sessions)
+    end = max(max(session["expires_at"] for session in sessions), now)
     span = max((end - start).total_seconds(), 1)
 
     def x(moment: datetime) -> float:
         return round(min(max((moment - start).total_seconds(), 0), span) / span * AXIS_WIDTH, 1)
 
     return {"start": start, "end": end, "now_x": f"{x(now):g}", "width": str(AXIS_WIDTH), "x": x}
-
-
-def _roles(sandbox: Sandbox) -> list[str]:
-    return [role["Arn"] for account in sandbox.accounts.all() for role in account.roles()]
 
 
 def countdown_text(seconds: int) -> str:

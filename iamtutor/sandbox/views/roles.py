@@ -23,7 +23,7 @@ from iamtutor.engine import World
 from iamtutor.engine.data import managed_policy_arn, managed_policy_names
 from iamtutor.lib.http import HtmxHttpRequest
 
-from .. import forms
+from .. import forms, revision
 from .. import roles as logic
 from ..access import get_sandbox
 from ..models import Sandbox, SandboxAccount
@@ -48,10 +48,10 @@ def done(request: HtmxHttpRequest, url: str, message: str) -> HttpResponse:
 
 @require_GET
 def role_list(request: HtmxHttpRequest, pk) -> HttpResponse:
-    """Every role of both accounts (one query for the accounts: roles live in their documents)."""
+    """Every role of every account, from the facts of this revision (``revision.py``; roles live in the
+    account documents, read once per revision)."""
     sandbox = get_sandbox(request, pk)
-    accounts = list(sandbox.accounts.all())
-    return render(request, "sandbox/roles.html", {"sandbox": sandbox, "groups": logic.stored_roles(accounts)})
+    return render(request, "sandbox/roles.html", {"sandbox": sandbox, "groups": revision.roles(sandbox)})
 
 
 @require_http_methods(["GET", "POST"])

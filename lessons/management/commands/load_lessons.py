@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lessons.content import CONTENT_DIR, ContentError
 from lessons.loader import read_content
+from lessons.rendered import forget_content_version
 from lessons.store import store
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         except ContentError as exc:
             raise CommandError(f"{exc.path}, line {exc.line}: {exc.message}. No lesson was changed.") from None
         counts = store(content)
+        forget_content_version()
         if options["verbosity"]:
             for label, count in counts.items():
                 self.stdout.write(
