@@ -3,14 +3,14 @@
 ``SandboxWorld.load`` builds the engine World from a sandbox's rows (two queries), once per revision: the
 parsed rows and world are kept, pickled, in this process's ``worlds`` cache, and every load unpickles a
 private copy (a request may change its world; the kept one never changes) with its clock set to the
-sandbox's now. A classroom sandbox's
-world may borrow a classmate's account (``hooks.federation.peer_account``) when a request names it: read, never
-written; what CloudTrail records in that account (the role's copy of a cross-account AssumeRole, calls made
-with the role's sessions) is also saved into the classmate's sandbox. ``run_change`` is the one
-way to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
-or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
-the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
-when the sandbox moved on since the page was loaded. Views never build engine objects field by field.
+sandbox's now. A classroom sandbox's world may borrow a classmate's account (``hooks.federation.peer_account``)
+when a request names it: read, never written; what CloudTrail records in that account (the role's copy of a
+cross-account AssumeRole, calls made with the role's sessions) is also saved into the classmate's sandbox.
+``run_change`` is the one way to change it: it loads the world, applies one engine call, writes back what
+changed (account documents, new or changed STS sessions, new audit events) in one transaction, and reports
+the outcome as a ``Change`` — the engine's refusal (placed on the form field of the parameter it is about),
+or a ``ConcurrentChange`` when the sandbox moved on since the page was loaded. Views never build engine
+objects field by field.
 """
 
 from __future__ import annotations
