@@ -183,7 +183,8 @@ if RENDER_CACHE_URL and RENDER_CACHE_URL == REDIS_URL:
         "RENDER_CACHE_URL must not be REDIS_URL: the render cache may be emptied and evicted, sessions must not be."
     )
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "iamtutor")
-RENDER_CACHE_SECONDS = env_positive_int("RENDER_CACHE_SECONDS", 3600)
+# In DEBUG a render lives 10 s, so an edited template shows at once without a restart.
+RENDER_CACHE_SECONDS = env_positive_int("RENDER_CACHE_SECONDS", 10 if DEBUG else 3600)
 RENDER_CACHE_MAX_VALUE_BYTES = 256 * 1024
 WORLD_CACHE_SECONDS = 600
 if REDIS_URL:

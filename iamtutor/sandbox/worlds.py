@@ -1,13 +1,16 @@
 """The one adapter between sandbox rows and the engine's ``World`` (STYLE convention 7).
 
-``SandboxWorld.load`` builds the engine World from a sandbox's rows (three queries). A classroom sandbox's
-world may borrow a classmate's account (``hooks.federation.peer_account``) when a request names it: read, never
-written; what CloudTrail records in that account (the role's copy of a cross-account AssumeRole, calls made
-with the role's sessions) is also saved into the classmate's sandbox. ``run_change`` is the one
-way to change it: it loads the world, applies one engine call, writes back what changed (account documents, new
-or changed STS sessions, new audit events) in one transaction, and reports the outcome as a ``Change`` —
-the engine's refusal (placed on the form field of the parameter it is about), or a ``ConcurrentChange``
-when the sandbox moved on since the page was loaded. Views never build engine objects field by field.
+``SandboxWorld.load`` builds the engine World from a sandbox's rows (two queries), once per revision: the
+parsed rows and world are kept, pickled, in this process's ``worlds`` cache, and every load unpickles a
+private copy (a request may change its world; the kept one never changes) with its clock set to the
+sandbox's now. A classroom sandbox's world may borrow a classmate's account (``hooks.federation.peer_account``)
+when a request names it: read, never written; what CloudTrail records in that account (the role's copy of a
+cross-account AssumeRole, calls made with the role's sessions) is also saved into the classmate's sandbox.
+``run_change`` is the one way to change it: it loads the world, applies one engine call, writes back what
+changed (account documents, new or changed STS sessions, new audit events) in one transaction, and reports
+the outcome as a ``Change`` — the engine's refusal (placed on the form field of the parameter it is about),
+or a ``ConcurrentChange`` when the sandbox moved on since the page was loaded. Views never build engine
+objects field by field.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import logging
 import math
+import pickle
 import re
 import secrets as random_secrets
 from collections.abc import Callable, Iterator
@@ -26,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -40,6 +47,7 @@ from .models import AccessKeySecret, AuditEvent, Sandbox, SandboxAccount, StsSes
 from .quotas import check_world_file
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "starting-world.json"
+logger = logging.getLogger(__name__)
 
 
 CONCURRENT_CHANGE_MESSAGE = gettext_lazy(
@@ -377,8 +385,9 @@ def export_data(sandbox: Sandbox) -> dict:
     return {"world": world, "compute": {a.account_id: a.compute for a in accounts if a.compute}}
 
 
-def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
-    """The sandbox as world-format data (without audit events), built from its rows."""
+def world_data(sandbox: Sandbox, accounts=None, sessions=None, *, organization: bool = True) -> dict:
+    """The sandbox as world-format data (without audit events), built from its rows; a classroom sandbox's
+    organization is included unless ``organization`` is false."""
     accounts = list(sandbox.accounts.all()) if accounts is None else accounts
     sessions = list(sandbox.sts_sessions.all()) if sessions is None else sessions
     data: dict = {"clock": _iso(sandbox_now(sandbox)), "partition": "aws", "accounts": {}}
@@ -386,9 +395,9 @@ def world_data(sandbox: Sandbox, accounts=None, sessions=None) -> dict:
         document = {"alias": account.alias} if account.alias else {}
         document.update(account.document)
         data["accounts"][account.account_id] = document
-    organization = hooks.federation.organization(sandbox) if sandbox.kind == Sandbox.CLASSROOM else None
-    if organization:
-        data["organization"] = organization
+    org = hooks.federation.organization(sandbox) if organization and sandbox.kind == Sandbox.CLASSROOM else None
+    if org:
+        data["organization"] = org
     data["sessions"] = [session.data for session in sessions]
     return data
 
@@ -407,14 +416,17 @@ class SandboxWorld:
 
     @classmethod
     def load(cls, sandbox: Sandbox) -> SandboxWorld:
-        """The sandbox's world with its clock at the sandbox time. Documents were validated when stored, so
-        the engine parses them lazily, on first use. A classroom sandbox's world borrows a classmate's account
-        when a look-up names it (one query per account, only then)."""
-        accounts = list(sandbox.accounts.all())
-        sessions = list(sandbox.sts_sessions.all())
-        world = World.from_dict(world_data(sandbox, accounts, sessions), lazy=True)
+        """The sandbox's world with its clock at the sandbox time: a private copy of this revision's parsed
+        world (``_parsed``). Documents were validated when stored, so the engine parses them lazily, on first
+        use. A classroom sandbox's world gets its organization as it is now (the instructor's guardrails
+        change without a new revision of the student's sandbox) and borrows a classmate's account when a
+        look-up names it (one query per account, only then)."""
+        accounts, sessions, world = _parsed(sandbox)
+        world.clock.set(sandbox_now(sandbox))
         loaded = cls(sandbox, accounts, sessions, world)
         if sandbox.kind == Sandbox.CLASSROOM:
+            if organization := hooks.federation.organization(sandbox):
+                world.organization = _organization(organization)
             world.set_peers(loaded._peer_account, lazy=True)
         return loaded
 
@@ -483,6 +495,46 @@ class SandboxWorld:
                 if event.get("recipientAccountId") in borrowed
             ]
         AuditEvent.objects.bulk_create(rows)
+
+
+def _parsed(sandbox: Sandbox) -> tuple[list[SandboxAccount], list[StsSession], World]:
+    """The sandbox's account and session rows and its world (no organization, any clock), parsed once per
+    revision: from this process's ``worlds`` cache when this revision was parsed before, else read and
+    parsed now and kept — pickled as it is now, before the caller can change it, and only once the
+    transaction that read it has committed (a change rolled back never leaves a world under a revision
+    number that a later change will use). One entry per sandbox: a new revision replaces the old."""
+    key = f"sandbox-world:{sandbox.pk}"
+    kept = caches["worlds"].get(key)
+    if kept is not None and kept[0] == sandbox.revision:
+        accounts, sessions, world = pickle.loads(kept[1])  # noqa: S301 (pickled by this process, below)
+    else:
+        accounts = list(SandboxAccount.objects.filter(sandbox=sandbox))
+        sessions = list(StsSession.objects.filter(sandbox=sandbox))
+        world = World.from_dict(world_data(sandbox, accounts, sessions, organization=False), lazy=True)
+        _keep(key, sandbox, (accounts, sessions, world))
+    for row in (*accounts, *sessions):
+        row.sandbox = sandbox
+    return accounts, sessions, world
+
+
+def _organization(data: dict):
+    """A classroom's organization section as the engine's ``Organization`` (its policies parsed on use)."""
+    return World.from_dict({"accounts": {}, "organization": data}, lazy=True).organization
+
+
+def _keep(key: str, sandbox: Sandbox, parsed: tuple) -> None:
+    revision = sandbox.revision
+    try:
+        blob = pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+        logger.warning("A sandbox world could not be pickled, so it is not kept: %s", exc)
+        return
+
+    def store() -> None:
+        if sandbox.revision == revision:  # not when this very request saved a change: that world is gone
+            caches["worlds"].set(key, (revision, blob), settings.WORLD_CACHE_SECONDS)
+
+    transaction.on_commit(store)
 
 
 @dataclass

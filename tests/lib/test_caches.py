@@ -8,7 +8,6 @@ import time
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import ImproperlyConfigured
 
 from iamtutor.lib.caches import BoundedLocMemCache, BoundedRedisCache
 
@@ -97,22 +96,6 @@ def test_every_alias_of_the_site_has_a_finite_lifetime_and_renders_are_capped():
     for alias in ("renders", "worlds"):
         assert isinstance(caches[alias], BoundedLocMemCache | BoundedRedisCache)
     assert caches["renders"].max_value_bytes == 256 * 1024
-
-
-def test_the_render_cache_may_not_share_the_session_redis(monkeypatch):
-    import importlib
-
-    import iamtutor.settings
-
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    monkeypatch.setenv("RENDER_CACHE_URL", "redis://127.0.0.1:6379/0")
-    monkeypatch.setenv("SECRET_KEY", "x" * 60)
-    try:
-        with pytest.raises(ImproperlyConfigured, match="RENDER_CACHE_URL must not be REDIS_URL"):
-            importlib.reload(iamtutor.settings)
-    finally:
-        monkeypatch.undo()
-        importlib.reload(iamtutor.settings)
 
 
 def test_an_unreachable_redis_render_cache_is_a_miss_not_an_error(caplog):

@@ -138,3 +138,17 @@ def test_facts_are_kept_with_a_lifetime(alice_client, alice_sandbox, visit):
     keys = [key for key in renders._cache if f"sandbox:{alice_sandbox.pk}:" in key]
     assert keys
     assert all(time.time() < renders._expire_info[key] <= time.time() + revision.FACT_SECONDS for key in keys)
+
+
+def test_the_overview_takes_a_bounded_number_of_queries_whatever_the_sandbox_holds(
+    alice_client, alice_sandbox, django_assert_max_num_queries
+):
+    # Uncached (the first visit after a change): the same handful of queries for 60 roles and 40 sessions.
+    with changing(alice_sandbox) as loaded:
+        for n in range(60):
+            loaded.world.create_role(ME, f"Many{n:02}", TRUST)
+        for n in range(40):
+            assume_role(loaded.world, ALICE, AssumeRoleRequest(READER, f"s{n}", duration_seconds=900 + n))
+    with django_assert_max_num_queries(7):
+        page = alice_client.get(reverse("sandbox:overview", args=[alice_sandbox.pk])).content.decode()
+    assert "40 active, 0 expired." in page

@@ -22,6 +22,7 @@ PROBE = (
     "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
     "'origins': settings.CSRF_TRUSTED_ORIGINS, 'db': settings.DATABASES['default']['ENGINE'], "
     "'db_name': str(settings.DATABASES['default']['NAME']), 'cache': settings.CACHES['default']['BACKEND'], "
+    "'renders': settings.CACHES['renders']['BACKEND'], 'worlds': settings.CACHES['worlds']['BACKEND'], "
     "'sessions': settings.SESSION_ENGINE, 'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
     "'secure_cookies': getattr(settings, 'SESSION_COOKIE_SECURE', False), 'axes': settings.AXES_HANDLER}))"
 )
@@ -37,6 +38,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
             "SECRET_KEY",
             "DATABASE_URL",
             "REDIS_URL",
+            "RENDER_CACHE_URL",
             "ALLOWED_HOSTS",
             "SECURE_SSL_REDIRECT",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -66,6 +68,7 @@ def test_defaults_are_sqlite_and_local_memory_cache():
     assert values["db_name"].endswith("db.sqlite3")
     assert values["cache"].endswith("LocMemCache")
     assert values["sessions"] == "django.contrib.sessions.backends.db"
+    assert values["renders"] == values["worlds"] == "iamtutor.lib.caches.BoundedLocMemCache"
 
 
 def test_database_url_and_redis_url_move_data_cache_sessions_and_rate_limits():
@@ -77,9 +80,20 @@ def test_database_url_and_redis_url_move_data_cache_sessions_and_rate_limits():
         }
     )
     assert values["db"] == "django.db.backends.postgresql"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "iamtutor.lib.caches.RedisCache"  # Django's, reusing its Redis client
     assert values["sessions"] == "django.contrib.sessions.backends.cache"
     assert values["axes"] == "iamtutor.accounts.throttle.CacheHandler"
+    # Renders stay out of the sessions' Redis: in each process's memory unless a Redis of their own is named.
+    assert values["renders"] == values["worlds"] == "iamtutor.lib.caches.BoundedLocMemCache"
+
+
+def test_render_cache_url_moves_renders_to_a_redis_of_their_own_never_the_sessions_one():
+    env = {"DEBUG": "true", "REDIS_URL": "redis://cache.internal:6379/0"}
+    values = _settings({**env, "RENDER_CACHE_URL": "redis://renders.internal:6379/0"})
+    assert values["renders"] == "iamtutor.lib.caches.BoundedRedisCache"
+    assert values["worlds"] == "iamtutor.lib.caches.BoundedLocMemCache"  # parsed worlds never leave the process
+    done = _run(["-c", PROBE], {**env, "RENDER_CACHE_URL": "redis://cache.internal:6379/0"})
+    assert done.returncode != 0 and "RENDER_CACHE_URL must not be REDIS_URL" in done.stderr
 
 
 def test_hosts_and_origins_are_comma_separated_lists():
