@@ -58,9 +58,10 @@ fuzz: setup
 
 # A class on this machine: 300 learners (Locust, think time 3-10 s) against gunicorn + PostgreSQL + Redis on
 # 127.0.0.1, for 5 minutes; prints requests/s, errors and p50/p95/p99 per page, and the workers' CPU and memory.
-# Not part of make test. Needs PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); it drops and
-# creates the database iamtutor_load and empties Redis database 14. LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE,
-# LOAD_WORKERS, LOAD_STRICT=true (exit 1 when the goal is missed)... : README "Load test".
+# Not part of make test. Needs PostgreSQL (127.0.0.1:5432, trust), whose database iamtutor_load it drops and
+# creates, and redis-server (a private one on 127.0.0.1:6390; LOAD_REDIS names a database instead).
+# LOAD_USERS, LOAD_TIME, LOAD_SPAWN_RATE, LOAD_WORKERS, LOAD_STRICT=true (exit 1 when the goal is missed)...:
+# README "Load test".
 $(VENV)/.installed-load: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,load]'
 	@touch $@

@@ -72,12 +72,13 @@ class Usage:
 @dataclass
 class Monitor:
     """Samples every ``interval`` seconds on a thread until ``stop``. ``gunicorn`` is the master's pid, ``locust``
-    Locust's (set once it runs). PostgreSQL's backends serving ``database`` are told apart from the rest of the
-    server (background writers, other databases); Redis is the whole server: on a shared machine its figures
-    include whatever else uses it."""
+    Locust's (set once it runs), ``redis`` the run's private Redis server's (0: every Redis server counts).
+    PostgreSQL's backends serving ``database`` are told apart from the rest of the server (background writers,
+    other databases); a shared server's figures include whatever else uses it."""
 
     gunicorn: int
     database: str
+    redis: int = 0
     locust: int = 0
     interval: float = 2.0
     _first: dict[int, tuple[str, float]] = field(default_factory=dict)
@@ -119,7 +120,7 @@ class Monitor:
         if name.startswith("postgres"):
             ours = f" {self.database} " in _cmdline(pid)
             return "PostgreSQL (this database)" if ours else "PostgreSQL (rest of the server)"
-        if name.startswith("redis-server"):
+        if name.startswith("redis-server") and (not self.redis or pid == self.redis):
             return "Redis"
         return None
 

@@ -1,14 +1,15 @@
 """``make loadtest``: a class of learners against the site as it is deployed, on this machine only.
 
-1. a throwaway PostgreSQL database (dropped and created) and a dedicated Redis database number (emptied);
+1. a throwaway PostgreSQL database (dropped and created) and a private Redis server (or a Redis database, emptied);
 2. migrate, load the lessons and labs, collect static files, build the class (``setup_class``);
 3. gunicorn on 127.0.0.1 with production settings (DEBUG off, a random SECRET_KEY, behind a TLS proxy);
 4. Locust, headless, bounded in users and time, while ``monitor`` samples CPU and memory;
-5. gunicorn stopped, the database dropped and the Redis database emptied; the report printed and saved.
+5. gunicorn and Redis stopped, the database dropped; the report printed and saved.
 
 Every knob is an environment variable (or the option of the same name): ``LOAD_USERS`` (300), ``LOAD_SPAWN_RATE``
 (2 a second), ``LOAD_TIME`` (5m), ``LOAD_WORKERS`` (2), ``LOAD_GUNICORN_ARGS``, ``LOAD_PORT`` (8765),
-``LOAD_DATABASE`` (iamtutor_load), ``LOAD_POSTGRES`` and ``LOAD_REDIS`` (the servers, loopback only),
+``LOAD_DATABASE`` (iamtutor_load), ``LOAD_POSTGRES`` (loopback only), ``LOAD_REDIS`` (a loopback Redis database
+instead of a private ``redis-server`` on ``LOAD_REDIS_PORT``, 6390),
 ``LOAD_P95_MS`` (300), ``LOAD_STRICT`` (exit 1 when the goal is missed), ``LOAD_KEEP`` (keep the database).
 """
 
@@ -51,6 +52,7 @@ class Options:
     database: str
     postgres: str
     redis: str
+    redis_port: int
     p95_ms: float
     strict: bool
     keep: bool
@@ -77,7 +79,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--port", type=int, default=int(env("LOAD_PORT", "8765")))
     parser.add_argument("--database", default=env("LOAD_DATABASE", "iamtutor_load"))
     parser.add_argument("--postgres", default=env("LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
-    parser.add_argument("--redis", default=env("LOAD_REDIS", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--redis", default=env("LOAD_REDIS", ""), help="a loopback Redis database (emptied)")
+    parser.add_argument("--redis-port", type=int, default=int(env("LOAD_REDIS_PORT", "6390")), help="private Redis")
     parser.add_argument("--p95-ms", type=float, default=float(env("LOAD_P95_MS", "300")))
     parser.add_argument("--strict", action="store_true", default=_env_bool("LOAD_STRICT"), help="exit 1 if missed")
     parser.add_argument("--keep", action="store_true", default=_env_bool("LOAD_KEEP"), help="keep the database")
@@ -102,9 +105,9 @@ def _check(options: Options, parser: argparse.ArgumentParser) -> None:
         )
     for url in (options.postgres, options.redis):
         host = urlsplit(url).hostname or ""
-        if not _loopback(host):
+        if url and not _loopback(host):
             parser.error(f"{url} is not on this machine: the load test uses loopback servers only")
-    if not urlsplit(options.redis).path.strip("/").isdigit():
+    if options.redis and not urlsplit(options.redis).path.strip("/").isdigit():
         parser.error(f"LOAD_REDIS must name a database number (it is emptied): {options.redis}")
 
 
@@ -139,36 +142,75 @@ def throwaway_database(options: Options) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def emptied_redis(options: Options) -> Iterator[None]:
+def class_redis(options: Options) -> Iterator[tuple[str, int]]:
+    """The Redis the class uses, as (URL, server pid or 0). By default a private ``redis-server`` on 127.0.0.1,
+    started for the run and stopped after it: a test suite elsewhere on the machine empties its Redis databases
+    as it goes (one emptied a shared one mid-run, logging the whole class out). With ``LOAD_REDIS`` set, that
+    database of a loopback server, emptied before and after."""
+    server = shutil.which("redis-server")
+    if options.redis or server is None:
+        url = options.redis or "redis://127.0.0.1:6379/14"
+        with _emptied(url, keep=options.keep):
+            yield url, 0
+        return
+    if not _port_free(options.redis_port):
+        raise SystemExit(f"127.0.0.1:{options.redis_port} is in use: set LOAD_REDIS_PORT to a free port.")
+    command = [server, "--bind", "127.0.0.1", "--port", str(options.redis_port), "--save", "", "--appendonly", "no"]
+    with (options.out / "redis.log").open("w") as log:
+        process = subprocess.Popen(command, cwd=options.out, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        url = f"redis://127.0.0.1:{options.redis_port}/0"
+        _wait_redis(url, process)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_redis(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
     import redis
 
-    client = redis.Redis.from_url(options.redis)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(redis.RedisError):
+            if redis.Redis.from_url(url).ping():
+                return
+        time.sleep(0.2)
+    raise SystemExit("redis-server did not start; see redis.log in the results folder.")
+
+
+@contextlib.contextmanager
+def _emptied(url: str, keep: bool) -> Iterator[None]:
+    import redis
+
+    client = redis.Redis.from_url(url)
     client.flushdb()
     try:
         yield
     finally:
-        if not options.keep:
+        if not keep:
             client.flushdb()
 
 
-def redis_figures(options: Options) -> str:
+def redis_figures(url: str) -> str:
     """The keys the class left in its Redis database and their memory (``MEMORY USAGE``, sampled exactly)."""
     import redis
 
-    client = redis.Redis.from_url(options.redis)
+    client = redis.Redis.from_url(url)
     keys = total = 0
     for key in client.scan_iter(count=1000):
         keys += 1
         total += client.memory_usage(key, samples=0) or 0
-    expiring = client.info("keyspace").get(f"db{urlsplit(options.redis).path.strip('/')}", {}).get("expires", 0)
+    expiring = client.info("keyspace").get(f"db{urlsplit(url).path.strip('/') or 0}", {}).get("expires", 0)
     policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "?")
+    used = client.info("memory").get("used_memory", 0)
     return (
         f"Redis: {keys} keys ({expiring} with a lifetime) holding {total / 1024:,.0f} KiB in this class's "
-        f"database; server eviction policy {policy}."
+        f"database; the server uses {used / 1024 / 1024:.1f} MiB in all; eviction policy {policy}."
     )
 
 
-def app_env(options: Options, database_url: str) -> dict[str, str]:
+def app_env(options: Options, database_url: str, redis_url: str) -> dict[str, str]:
     """Production settings on the loopback: DEBUG off, a fresh secret, behind a TLS proxy (the load sends
     ``X-Forwarded-Proto: https``), the throwaway database and Redis."""
     return {
@@ -178,7 +220,7 @@ def app_env(options: Options, database_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "BEHIND_TLS_PROXY": "true",
         "DATABASE_URL": database_url,
-        "REDIS_URL": options.redis,
+        "REDIS_URL": redis_url,
         "STATIC_ROOT": str(options.out / "static"),
         "LOG_LEVEL": "WARNING",
         "EMAIL_SMTP": "false",
@@ -308,18 +350,18 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     options.out.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
-    with throwaway_database(options) as database_url, emptied_redis(options):
-        env = app_env(options, database_url)
+    with throwaway_database(options) as database_url, class_redis(options) as (redis_url, redis_pid):
+        env = app_env(options, database_url, redis_url)
         credentials = prepare(env, options)
         with gunicorn(env, options) as server:
-            monitor = Monitor(server.pid, options.database)
+            monitor = Monitor(server.pid, options.database, redis=redis_pid)
             monitor.start()
             run_locust(options, credentials, monitor)
             monitor.stop()
             if not (options.out / "locust_stats.csv").exists():
                 raise SystemExit(f"Locust did not run; see {options.out / 'locust.log'}")
             load_after = os.getloadavg()
-        redis_line = redis_figures(options)
+        redis_line = redis_figures(redis_url)
     lines = _report(options, monitor, load_before, load_after, redis_line)
     text = "\n".join(lines)
     (options.out / "report.txt").write_text(text + "\n")

@@ -95,6 +95,7 @@ def test_phase_figures_come_from_the_samples(tmp_path):
     [
         (["--postgres", "postgres://postgres@10.0.0.5:5432"], "not on this machine"),
         (["--redis", "redis://cache.internal:6379/14"], "not on this machine"),
+        (["--redis", "redis://10.1.2.3:6379/14"], "not on this machine"),
         (["--redis", "redis://127.0.0.1:6379"], "database number"),
         (["--database", "iamtutor"], "contain 'load'"),
         (["--database", "x_load; DROP"], "contain 'load'"),
