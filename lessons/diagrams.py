@@ -4,8 +4,9 @@ by the engine (``step_diagrams.py``) — each with its text alternative.
 
 Graphviz renders the DOT (``iamtutor.lib.graphviz``, which checks the SVG holds no script and every expected
 node and edge); every SVG id is then given the diagram's key as a prefix, so several diagrams share a page.
-A drawing is kept in the disposable ``renders`` cache, keyed by a digest of everything it is drawn from, so it
-is worked out once per content version and lives at most ``rendered.FRAGMENT_SECONDS``.
+A drawing is kept in the disposable ``renders`` cache, keyed by a digest of everything it is drawn from (the
+row, the renderer and the drawing code), so it is worked out once per content version and lives at most
+``rendered.FRAGMENT_SECONDS``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from html import unescape
+from pathlib import Path
 
 from django.core.cache import caches
 
@@ -25,7 +28,13 @@ from . import modes, rendered, step_diagrams
 from .models import Diagram
 
 MENTAL_MODEL = "mental-model"  # the diagram the home page draws
-DRAWING_VERSION = 1  # bump when the drawing code changes what a stored drawing looks like
+# The code a drawing depends on: a release that changes any of it draws anew instead of serving old drawings.
+DRAWING_CODE = (
+    Path(__file__).with_name("diagrams.py"),
+    Path(__file__).with_name("step_diagrams.py"),
+    Path(__file__).with_name("sequence_svg.py"),
+    *sorted(Path(engine.__file__).with_name("graph").glob("*.py")),
+)
 MAX_SVG_BYTES = 200 * 1024  # a larger drawing is not sent; the text alternative says the same
 
 # Fill colours by node kind: light pastels that keep dark text readable (the SVG sits on a light panel).
@@ -117,10 +126,19 @@ def scoped(svg: str, key: str) -> str:
     return _SVG_ID.sub(lambda m: m[0] if unescape(m[2]).startswith(prefix) else f"{m[1]}{prefix}{m[2]}{m[3]}", svg)
 
 
+@cache
+def code_digest() -> str:
+    """The digest of ``DRAWING_CODE``, read once per process."""
+    digest = hashlib.sha256()
+    for path in DRAWING_CODE:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _cache_key(diagram: Diagram) -> str:
     """A key that changes with anything the drawing depends on: the row's content, the renderer, this code."""
     content = [diagram.language, diagram.key, diagram.title, diagram.direction, diagram.nodes, diagram.edges]
-    content += [diagram.kind, diagram.scenario, diagram.spec, renderer.renderer().name, DRAWING_VERSION]
+    content += [diagram.kind, diagram.scenario, diagram.spec, renderer.renderer().name, code_digest()]
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:32]
     return f"lessons:diagram:{digest}"
 

@@ -42,14 +42,26 @@ class Note:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of about ``width`` characters, cut at spaces (a longer word keeps its own line)."""
+    """``text`` in lines of at most ``width`` characters, cut at spaces (a longer word, such as an ARN, is cut
+    after a ``:`` or ``/`` where it can be, else at ``width``)."""
     lines: list[str] = []
     for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+        if len(word) > width:
+            lines += _pieces(word, width)  # each piece on its own line: no space appears inside the word
+        elif lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
     return lines or [""]
+
+
+def _pieces(word: str, width: int) -> list[str]:
+    pieces = []
+    while len(word) > width:
+        cut = max(word.rfind(":", 0, width), word.rfind("/", 0, width)) + 1 or width
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word] if word else pieces
 
 
 def sequence_svg(key: str, title: str, lifelines: list[str], items: list[Message | Note]) -> str:

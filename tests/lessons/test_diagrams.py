@@ -396,3 +396,11 @@ def test_a_missing_renderer_leaves_the_text_alternative(loaded, client, settings
     assert "Diagrams are switched off on this server" in page
     assert "Session chained-1h of Analyst" in page  # the chain in words
     assert page.count("sequence-diagram") == 2  # the two sequences are drawn here, not by Graphviz
+
+
+def test_a_long_word_such_as_an_arn_is_cut_after_a_colon_or_slash_never_joined_with_a_space():
+    from lessons.sequence_svg import wrap
+
+    lines = wrap("You are arn:aws:sts::111111111111:assumed-role/ReportReader/alice-reading now", 34)
+    assert lines == ["You are", "arn:aws:sts::111111111111:", "assumed-role/ReportReader/", "alice-reading now"]
+    assert all(len(line) <= 34 for line in wrap("x" * 100, 34)) and "".join(wrap("x" * 100, 34)) == "x" * 100
