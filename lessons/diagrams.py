@@ -72,11 +72,6 @@ class Drawn:
     boxes: list[str] = field(default_factory=list)
     ordered: bool = False
 
-    @property
-    def step(self) -> int | None:
-        """The build-up step the diagram belongs to (None for the mental model)."""
-        return self.diagram.lesson.step if self.diagram.lesson_id and self.diagram.lesson else None
-
 
 def draw(diagram: Diagram) -> Drawn:
     """``diagram`` drawn, from the render cache when it was drawn before from the same content."""
