@@ -175,7 +175,6 @@ class _Cast:
     CALLER, STS, ROLE, SERVICE = range(4)
 
     def __init__(self, done: engine.Replay) -> None:
-        self.done = done
         self.lifelines: list[str] = []
         self.ranks: list[int] = []
         self.by_step_id = {s.step["id"]: s for s in done.steps if isinstance(s.step.get("id"), str) and s.session}
@@ -203,9 +202,8 @@ class _Cast:
         origin = issued
         while origin.step.get("caller") in self.by_step_id:  # back along the chain to whoever began it
             origin = self.by_step_id[origin.step["caller"]]
-        return self.index(
-            _principal_name(origin.step.get("caller")), self.CALLER
-        ), f" with the session {_session_words(issued)}"
+        lifeline = self.index(_principal_name(origin.step.get("caller")), self.CALLER)
+        return lifeline, f" with the session {_session_words(issued)}"
 
 
 def _assume_messages(cast: _Cast, step: engine.ReplayedStep) -> list[Message | Note]:
@@ -213,16 +211,17 @@ def _assume_messages(cast: _Cast, step: engine.ReplayedStep) -> list[Message | N
     sts = cast.index("AWS STS", cast.STS)
     role = _arn_name(str(step.step.get("role_arn", "")))
     asked = f"AssumeRole {role} as {step.step.get('session_name')}{via}"
-    if step.step.get("duration_seconds") is not None:
-        asked += f", DurationSeconds {step.step['duration_seconds']}"
+    for name, words in (("duration_seconds", "DurationSeconds"), ("external_id", "ExternalId")):
+        if step.step.get(name) is not None:
+            asked += f", {words} {step.step[name]}"
     if step.step.get("policy") is not None:
         asked += ", with a session policy"
     items: list[Message | Note] = [Message(who, sts, asked)]
     error = step.result.get("error") or {}
-    if step.ok or error.get("code") == "AccessDenied":
-        trust = cast.index(f"Role {role} (its trust policy)", cast.ROLE)
-        items.append(Message(sts, trust, "Does the trust policy allow this caller?"))
-        items.append(Message(trust, sts, "Yes" if step.ok else "No", reply=True, ok=step.ok))
+    if step.ok or error.get("code") == "AccessDenied":  # other errors come before or after the policy check
+        trust = cast.index(f"Trust policy check: role {role}", cast.ROLE)
+        items.append(Message(sts, trust, "May this caller assume the role?"))
+        items.append(Message(trust, sts, "Yes" if step.ok else _refusal(error), reply=True, ok=step.ok))
     if step.ok:
         credentials = step.result.get("credentials", {})
         expires = _clock(credentials.get("Expiration", ""))
@@ -232,6 +231,14 @@ def _assume_messages(cast: _Cast, step: engine.ReplayedStep) -> list[Message | N
     else:
         items.append(Message(sts, who, f"{error.get('code')}: {error.get('message', '')}", reply=True, ok=False))
     return items
+
+
+def _refusal(error: Mapping) -> str:
+    """Why the policy check said no: the engine's reason when AWS gives one (it does not across accounts)."""
+    _, because, reason = str(error.get("message", "")).partition(" because ")
+    if because:
+        return f"No: {reason}"
+    return "No: the role's trust policy, or the caller's own account, does not allow it"
 
 
 def _request_messages(cast: _Cast, step: engine.ReplayedStep) -> list[Message | Note]:
@@ -264,11 +271,18 @@ def _clock_note(cast: _Cast, step: engine.ReplayedStep) -> list[Message | Note]:
 
 
 def _change_note(cast: _Cast, step: engine.ReplayedStep) -> list[Message | Note]:
-    op = str(step.step.get("op", "")).replace("_", " ")
+    """A change to the world between two calls (a policy put or deleted, sessions revoked), and whether it worked."""
+    op, kind = str(step.step.get("op", "")), step.step.get("kind") or ""
     target = _arn_name(str(step.step.get("target") or step.step.get("role_arn") or ""))
-    name = f" {step.step['name']}" if step.step.get("name") else ""
-    state = "done" if step.ok else f"refused: {(step.result.get('error') or {}).get('message', '')}"
-    return [Note(f"Meanwhile: {op} {step.step.get('kind', '')}{name} on {target} ({state})".replace("  ", " "))]
+    policy = f"the {kind} policy {step.step.get('name') or step.step.get('policy_arn') or ''}".strip()
+    words = {
+        "put_policy": f"Meanwhile, {policy} is put on {target}",
+        "delete_policy": f"Meanwhile, {policy} is deleted from {target}",
+        "revoke_sessions": f"Meanwhile, the sessions of {target} issued so far are revoked",
+    }.get(op, f"Meanwhile: {op.replace('_', ' ')} {target}")
+    if not step.ok:
+        words += f" — refused: {(step.result.get('error') or {}).get('message', '')}"
+    return [Note(words)]
 
 
 _SEQUENCE_STEPS: dict[str, Callable[[_Cast, engine.ReplayedStep], list[Message | Note]]] = {
@@ -282,9 +296,7 @@ _SEQUENCE_STEPS: dict[str, Callable[[_Cast, engine.ReplayedStep], list[Message |
 
 def _numbered(items: list[Message | Note]) -> list[Message | Note]:
     counter = itertools.count(1)
-    return [
-        Message(**{**vars(i), "text": f"{next(counter)}. {i.text}"}) if isinstance(i, Message) else i for i in items
-    ]
+    return [replace(i, text=f"{next(counter)}. {i.text}") if isinstance(i, Message) else i for i in items]
 
 
 # ---- chain: who assumed what from which session, and how long each session lasts -----------------------------
@@ -294,53 +306,50 @@ def _chain(key: str, title: str, done: engine.Replay, spec: Mapping) -> Picture:
     assumes = [s for s in done.steps if s.step.get("op") == "assume_role"]
     if not assumes:
         raise DiagramProblem("the scenario assumes no role")
-    hours = engine.CHAINING_SECONDS // 3600
-    groups = [
-        {"id": "chained", "label": f"Role chaining: assumed with a role session, at most {hours} hour", "style": "lit"}
-    ]
+    cap = _lasting_seconds(engine.CHAINING_SECONDS)
+    group = {"id": "chained", "label": f"Role chaining: assumed with a role session, at most {cap}", "style": "lit"}
+    by_id = {s.step["id"]: s for s in assumes if isinstance(s.step.get("id"), str) and s.session}
     nodes: dict[str, dict] = {}
     edges: list[dict] = []
-    by_id = {s.step["id"]: s for s in assumes if isinstance(s.step.get("id"), str) and s.session}
     for step in assumes:
         parent = by_id.get(step.step.get("caller"))
-        source = f"session:{parent.session}" if parent else f"principal:{step.step.get('caller')}"
-        if parent is None:
-            nodes.setdefault(
-                source, {"id": source, "label": _principal_words(step.step.get("caller")), "kind": "principal"}
-            )
-        asked = step.step.get("duration_seconds")
-        label = f"assumes {_arn_name(str(step.step.get('role_arn', '')))}, " + (
-            f"asks for {_lasting_seconds(asked)}" if asked is not None else "asks for the default"
-        )
-        if step.ok and step.session:
-            target = f"session:{step.session}"
-            session = done.world.sessions[step.session]
-            node = {"id": target, "label": _session_label(session), "kind": "session"}
-            if session.chained:
-                node |= {"group": "chained", "style": "lit"}
-            nodes[target] = node
-            edges.append({"from": source, "to": target, "label": label, "style": "lit" if session.chained else ""})
+        if parent is not None:
+            source = f"session:{parent.session}"
         else:
-            target = f"refused:{step.index}"
-            error = step.result.get("error") or {}
-            node = {
-                "id": target,
-                "label": f"Refused: {error.get('code')}: {error.get('message', '')}",
-                "kind": "refused",
-            }
-            if parent is not None:
-                node["group"] = "chained"
-            nodes[target] = node
-            edges.append({"from": source, "to": target, "label": label, "style": "dashed"})
+            source = f"principal:{step.step.get('caller')}"
+            label = _principal_words(step.step.get("caller"))
+            nodes.setdefault(source, {"id": source, "label": label, "kind": "principal"})
+        node, style = _hop(done, step, chained_from=parent)
+        nodes[node["id"]] = node
+        edges.append({"from": source, "to": node["id"], "label": _asked(step), "style": style})
     node_list = list(nodes.values())
-    for node in node_list:  # the sessions a chain starts from come before the arrows that leave them
-        node.setdefault("kind", "session")
-    dot = engine.diagram_dot(key, node_list, edges, direction="LR", fills=FILLS, groups=groups)
-    boxes = [
-        node["label"] + (f" — in the group “{groups[0]['label']}”" if node.get("group") else "") for node in node_list
-    ]
+    dot = engine.diagram_dot(key, node_list, edges, direction="LR", fills=FILLS, groups=[group])
+    boxes = [n["label"] + (f" — in the group “{group['label']}”" if n.get("group") else "") for n in node_list]
     rows = engine.diagram_edges(node_list, edges)
     return Picture(dot=dot, expected=engine.diagram_svg_ids(key, node_list, edges), boxes=boxes, rows=rows)
+
+
+def _hop(done: engine.Replay, step: engine.ReplayedStep, chained_from: object) -> tuple[dict, str]:
+    """The box one ``assume_role`` leads to — the session STS issued, or the refusal — and its arrow's style."""
+    if step.ok and step.session:
+        session = done.world.sessions[step.session]
+        node = {"id": f"session:{step.session}", "label": _session_label(session), "kind": "session"}
+        if session.chained:
+            node |= {"group": "chained", "style": "lit"}
+        return node, "lit" if session.chained else ""
+    error = step.result.get("error") or {}
+    label = f"Refused: {error.get('code')}: {error.get('message', '')}"
+    node = {"id": f"refused:{step.index}", "label": label, "kind": "refused"}
+    if chained_from is not None:
+        node["group"] = "chained"
+    return node, "dashed"
+
+
+def _asked(step: engine.ReplayedStep) -> str:
+    """What an ``assume_role`` asked for: the role and the duration."""
+    asked = step.step.get("duration_seconds")
+    wanted = f"asks for {_lasting_seconds(asked)}" if asked is not None else "asks for the default"
+    return f"assumes {_arn_name(str(step.step.get('role_arn', '')))}, {wanted}"
 
 
 # ---- intersection: what the role allows ∩ what the session policy allows --------------------------------------

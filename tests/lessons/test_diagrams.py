@@ -208,16 +208,30 @@ def test_the_sts_flow_is_a_sequence_of_messages_from_the_engine():
     assert [b.removeprefix("Lifeline: ") for b in picture.boxes] == [
         "alice",
         "AWS STS",
-        "Role ReportReader (its trust policy)",
+        "Trust policy check: role ReportReader",
         "Amazon S3",
     ]
     texts = [row[2] for row in picture.rows]
     assert texts[2].startswith("3. AssumeRole ReportReader as alice-reading")
-    assert texts[3] == "4. Does the trust policy allow this caller?" and texts[4] == "5. Yes"
+    assert texts[3] == "4. May this caller assume the role?" and texts[4] == "5. Yes"
     assert "access key ASIA…" in texts[5] and "they expire at 10:00:00 (1 hour)" in texts[5]
     assert texts[7] == "8. Allowed: an identity-based policy allows the action."
     for index, _ in enumerate(picture.rows):
         assert f'id="s-m{index}"' in picture.svg
+
+
+def test_a_refused_assumption_says_why_when_aws_says_why_and_never_blames_the_wrong_policy():
+    # iam-reference.md §4.3: the AccessDenied message names the policy type that denied, except across accounts.
+    same = step_diagrams.picture("t", "T", "sequence", scenario("s03-trust-not-listed.json"), {})
+    assert "3. No: no role trust policy allows the sts:AssumeRole action" in [row[2] for row in same.rows]
+    across = step_diagrams.picture("t", "T", "sequence", scenario("s05-cross-account.json"), {})
+    assert "3. No: the role's trust policy, or the caller's own account, does not allow it" in [
+        r[2] for r in across.rows
+    ]
+    texts = [row[2] for row in across.rows]
+    assert texts[0] == "1. AssumeRole PartnerAudit as carol-audit, ExternalId audit-7f3a9c"
+    assert texts[4] == "Meanwhile, the inline policy AssumePartnerAudit is put on carol"
+    assert texts[7] == "7. Yes"  # once carol's own account allows it
 
 
 def test_the_expiry_sequence_follows_the_clock_and_turns_red_after_it():
