@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import review
 from .models import (
@@ -270,7 +271,9 @@ def _mastery(lesson, read, committed, first, worked, questions, examples, tested
     todo = next(((label, reverse(url, args=[step])) for ok, label, url in checks if not ok and label), None)
     missing = max(0, needed - first_right)
     if missing and unseen:
-        label = _("answer %(n)s new question(s) right the first time") % {"n": missing}
+        label = ngettext(
+            "answer %(n)s new question right the first time", "answer %(n)s new questions right the first time", missing
+        ) % {"n": missing}
         left.append(label)
         todo = todo or (label, reverse("lessons:test_out", args=[step]))
     elif missing:
@@ -288,7 +291,7 @@ def _next_action(progress: Progress) -> tuple[str, str]:
     for mastery in progress.steps:
         if mastery.todo:
             what, url = mastery.todo
-            return _("%(title)s: %(what)s") % {"title": mastery.lesson.title, "what": what}, url
+            return _("%(what)s — %(title)s") % {"what": what[:1].upper() + what[1:], "title": mastery.lesson.title}, url
     if progress.steps:
         return _("Every step is mastered: keep the cheat sheet at hand"), reverse("lessons:cheat_sheet")
     return _("Start with step 1"), reverse("lessons:steps")

@@ -208,6 +208,7 @@ def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
         correct, problems = modes.check_faded(context["faded"], answer)
         learner = progress.ensure_learner(request)
         progress.record_worked(learner, context["example"], answer, correct)
+        progress.remember(learner, reverse("lessons:worked", args=[step]))
         context |= {"checked": True, "correct": correct, "problems": problems, "answer": answer}
         context["solved"] = context["solved"] or correct
     template = "lessons/worked.html#check" if request.htmx and request.method == "POST" else "lessons/worked.html"

@@ -130,12 +130,12 @@ def test_retrying_a_seen_question_does_not_raise_mastery(loaded, alice_client):
     before = _mastery_row(alice_client, 4)
     alice_client.post(url, {"number": "60"})  # right now, but it was seen (and missed) before
     assert _mastery_row(alice_client, 4) == before
-    assert "answer 3 new question(s) right the first time" in before
+    assert "answer 3 new questions right the first time" in before
 
 
 def test_a_first_time_right_answer_on_a_new_question_counts(loaded, alice_client):
     alice_client.post("/lessons/quiz/question/q4-default-minutes/", {"number": "60"})
-    assert "answer 2 new question(s) right the first time" in _mastery_row(alice_client, 4)
+    assert "answer 2 new questions right the first time" in _mastery_row(alice_client, 4)
 
 
 def test_test_out_draws_only_questions_never_answered_and_the_draw_holds_on_reload(loaded, alice_client):
@@ -193,7 +193,7 @@ def test_a_step_is_mastered_by_predicting_reading_solving_and_new_questions(load
     alice_client.post("/lessons/steps/3/predict/", PREDICT)
     alice_client.post("/lessons/steps/3/read/")
     alice_client.post("/lessons/worked/3/", {"answer": '{"AWS": "arn:aws:iam::111111111111:user/alice"}'})
-    assert "answer 3 new question(s)" in _mastery_row(alice_client, 3)
+    assert "answer 3 new questions" in _mastery_row(alice_client, 3)
     keys = _drawn(alice_client.get("/lessons/steps/3/test-out/").content.decode())
     questions = Question.objects.filter(key__in=keys).prefetch_related("options")
     alice_client.post("/lessons/steps/3/test-out/", _right_answers(questions) | {"drawn": keys})
