@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import Count, Max, Min, Value
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -197,9 +198,10 @@ def summary(learner: Learner | None, language: str) -> Progress:
         return progress
     read = set(StepRead.objects.filter(learner=learner).values_list("lesson_id", flat=True))
     commitments = list(Commitment.objects.filter(learner=learner).select_related("prediction__lesson"))
-    answers = list(QuizAttempt.objects.filter(learner=learner).values_list("question_id", "correct"))
-    latest, first = _latest_answers(answers), _first_answers(answers)
-    myths = _latest_answers(MythAnswer.objects.filter(learner=learner).values_list("myth_id", "correct"))
+    (latest, first), (myths, _first) = _ends(
+        (QuizAttempt.objects.filter(learner=learner), "question_id"),
+        (MythAnswer.objects.filter(learner=learner), "myth_id"),
+    )
     solved = WorkedAttempt.objects.filter(learner=learner, correct=True)
     worked = set(solved.values_list("example__lesson_id", flat=True))
     tested = set(StepTestedOut.objects.filter(learner=learner).values_list("lesson_id", flat=True))
@@ -230,21 +232,31 @@ class _Latest(dict):
     attempts = 0
 
 
-def _latest_answers(rows) -> _Latest:
-    """{item id: latest answer right?} from (item id, correct) rows in the order they were made."""
-    latest = _Latest()
-    for item, correct in rows:
-        latest[item] = correct
-        latest.attempts += 1
-    return latest
+def _ends(*sources) -> list[tuple[_Latest, dict]]:
+    """For each ``(records, item field)``: ({item id: latest answer right?} with the count of all answers,
+    {item id: first answer right?}).
 
-
-def _first_answers(rows) -> dict:
-    """{item id: was the first answer right?}: what counts for mastery (a retry of a seen item does not)."""
-    first: dict = {}
-    for item, correct in rows:
-        first.setdefault(item, correct)
-    return first
+    One query per source whose rows are bounded by the number of items, however often the learner retried
+    one (records are numbered in the order they were made), and one more for all their answers' verdicts."""
+    counted = [
+        list(records.values(item).annotate(first=Min("pk"), last=Max("pk"), n=Count("pk"))) for records, item in sources
+    ]
+    verdicts = [
+        records.model.objects.filter(pk__in={pk for row in rows for pk in (row["first"], row["last"])})
+        .annotate(source=Value(number))
+        .values_list("source", "pk", "correct")
+        .order_by()
+        for number, ((records, _item), rows) in enumerate(zip(sources, counted, strict=True))
+    ]
+    right = {(source, pk): correct for source, pk, correct in verdicts[0].union(*verdicts[1:], all=True).order_by()}
+    results = []
+    for number, ((_records, item), rows) in enumerate(zip(sources, counted, strict=True)):
+        latest, first = _Latest(), {}
+        for row in rows:
+            latest[row[item]], first[row[item]] = right[number, row["last"]], right[number, row["first"]]
+            latest.attempts += row["n"]
+        results.append((latest, first))
+    return results
 
 
 def _myth_total(language: str) -> int:

@@ -227,3 +227,23 @@ def test_the_progress_page_sends_a_learner_with_items_due_to_review_first(loaded
     page = client.get("/lessons/progress/").content.decode()
     next_part = page.split('id="next-title"')[1].split("</section>")[0]
     assert 'class="button" href="/lessons/review/"' in next_part and "1 item due now" in page
+
+
+def test_the_progress_page_reads_as_much_after_many_retries_as_after_one(loaded, alice_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lessons.models import Learner, Question, QuizAttempt
+
+    alice_client.post("/lessons/quiz/question/q4-default-minutes/", {"number": "15"})
+    with CaptureQueriesContext(connection) as once:
+        first = alice_client.get("/lessons/progress/").content.decode()
+    learner, question = Learner.objects.get(), Question.objects.get(key="q4-default-minutes")
+    QuizAttempt.objects.bulk_create(
+        QuizAttempt(learner=learner, question=question, answer={"number": "60"}, correct=True) for _ in range(300)
+    )
+    with CaptureQueriesContext(connection) as many:
+        page = alice_client.get("/lessons/progress/").content.decode()
+    assert len(many) == len(once)
+    assert "(301 attempts in all)" in page and "(1 attempts in all)" in first
+    assert _mastery_row(alice_client, 4) == first.split('href="/lessons/steps/4/"', 1)[1].split("</tr>")[0]
