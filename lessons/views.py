@@ -132,8 +132,9 @@ def predict(request: HtmxHttpRequest, step: int) -> HttpResponse:
     back = progress.safe_path(request.POST.get("next", ""))  # a page that held this part back, if any
     if valid:
         learner = progress.ensure_learner(request)
-        progress.commit(learner, prediction, choice, confidence)
-        progress.remember(learner, back or reverse("lessons:step", args=[step]))
+        with transaction.atomic():
+            progress.commit(learner, prediction, choice, confidence)
+            progress.remember(learner, back or reverse("lessons:step", args=[step]))
     if back and not request.htmx:
         if not valid:
             messages.error(request, _("Choose an answer and how sure you are, then commit."))
@@ -159,10 +160,11 @@ def mark_read(request: HtmxHttpRequest, step: int) -> HttpResponse:
         )
         return _back(request, reverse("lessons:step", args=[step]), "prediction")
     learner = progress.ensure_learner(request)
-    progress.mark_read(learner, lesson)
-    following = modes.step_context(learner, lesson)["next_step"]
+    following = next((n for n in modes.step_numbers() if n > step), None)
     target = reverse("lessons:step", args=[following]) if following else reverse("lessons:progress")
-    progress.remember(learner, target)
+    with transaction.atomic():
+        progress.mark_read(learner, lesson)
+        progress.remember(learner, target)
     return redirect(target)
 
 
@@ -185,8 +187,9 @@ def test_out(request: HtmxHttpRequest, step: int) -> HttpResponse:
                 error, drawn = _("Answer every question before checking: nothing was recorded."), chosen
             else:
                 learner = progress.ensure_learner(request)
-                progress.record_test_out(learner, lesson, results, passed)
-                progress.remember(learner, reverse("lessons:test_out", args=[step]))
+                with transaction.atomic():
+                    progress.record_test_out(learner, lesson, results, passed)
+                    progress.remember(learner, reverse("lessons:test_out", args=[step]))
                 drawn = progress.draw_unseen(learner, lesson, bank)
                 context |= {"passed": passed or context["passed"], "results": results, "submitted": True}
         if error:
@@ -207,8 +210,9 @@ def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
         answer = request.POST.get("answer", "")
         correct, problems = modes.check_faded(context["faded"], answer)
         learner = progress.ensure_learner(request)
-        progress.record_worked(learner, context["example"], answer, correct)
-        progress.remember(learner, reverse("lessons:worked", args=[step]))
+        with transaction.atomic():
+            progress.record_worked(learner, context["example"], answer, correct)
+            progress.remember(learner, reverse("lessons:worked", args=[step]))
         context |= {"checked": True, "correct": correct, "problems": problems, "answer": answer}
         context["solved"] = context["solved"] or correct
     template = "lessons/worked.html#check" if request.htmx and request.method == "POST" else "lessons/worked.html"
@@ -271,13 +275,16 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse:
-    """Records a card's self-rating or a mini-prediction. A prediction's answer is told only for one the learner
-    committed to, reviewed before, or has in their queue now; otherwise nothing is recorded or shown."""
+    """Records a card's self-rating or a mini-prediction. A prediction's answer is told only when
+    ``progress.may_review`` allows it (its step studied, or it is in the learner's queue); otherwise nothing is
+    recorded or shown. Answering one is committing to it: a ``Commitment`` is kept with the review."""
     now = timezone.now()
     if kind == "card" and request.POST.get("rating") in review.RATINGS:
         get_object_or_404(Card, language=modes.language(), key=key)
         learner = progress.ensure_learner(request)
-        review.record(learner, f"card:{key}", review.RATINGS[request.POST["rating"]], now)
+        with transaction.atomic():
+            review.record(learner, f"card:{key}", review.RATINGS[request.POST["rating"]], now)
+            progress.remember(learner, reverse("lessons:review"))
     elif kind == "prediction":
         prediction = get_object_or_404(Prediction, language=modes.language(), key=key)
         if not progress.may_review(progress.get_learner(request), prediction, now):
@@ -295,10 +302,8 @@ def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse
         with transaction.atomic():
             progress.commit(learner, prediction, choice, confidence)
             review.record(learner, f"prediction:{key}", review.rating_for(correct, confidence), now)
+            progress.remember(learner, reverse("lessons:review"))
         messages.info(request, review.feedback(prediction, correct))
-    else:
-        return redirect("lessons:review")
-    progress.remember(learner, reverse("lessons:review"))
     return redirect("lessons:review")
 
 
