@@ -6,6 +6,7 @@ summary the progress page shows (steps read, predictions, scores, review due, ma
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -77,7 +78,8 @@ def remember(learner: Learner, path: str) -> None:
 
 def safe_path(path: str) -> str:
     """``path`` if it is a local path to one of the lesson pages, else "": no other site, no scheme, no
-    ``//host`` or backslash trick, no control character, nothing longer than the field. Used for the resume
+    ``//host`` or backslash trick, no control character, no query, an anchor of letters, digits, ``_`` and
+    ``-`` only, nothing longer than the field. Used for the resume
     link and for the ``next`` page a prediction form returns to, so neither can become an open redirect."""
     if not isinstance(path, str) or not path.startswith("/") or len(path) > PATH_LENGTH:
         return ""
@@ -86,7 +88,7 @@ def safe_path(path: str) -> str:
     if not url_has_allowed_host_and_scheme(path, allowed_hosts=None, require_https=False):
         return ""
     parts = urlsplit(path)
-    if parts.scheme or parts.netloc:
+    if parts.scheme or parts.netloc or parts.query or not re.fullmatch(r"[\w-]*", parts.fragment):
         return ""
     try:
         match = resolve(parts.path)

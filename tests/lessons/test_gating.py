@@ -264,7 +264,20 @@ def test_the_cheat_sheet_opens_once_every_step_is_predicted(loaded, client):
     assert "Five takeaways" in page and "Commit to the" not in page
 
 
-@pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/sandbox/"])
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/sandbox/",
+        "/lessons/steps/3/\r\nLocation: https://evil.example/",
+        "/lessons/steps/3/#<script>alert(1)</script>",
+        "/lessons/<script>/",
+        "/lessons/steps/3/?next=https://evil.example/",
+        "/lessons/" + "a" * 100_000,
+    ],
+)
 def test_a_prediction_form_returns_only_to_a_lesson_page(loaded, client, next_page):
     response = client.post("/lessons/steps/3/predict/", PREDICT | {"next": next_page})
     assert response.url == "/lessons/steps/3/#prediction"
