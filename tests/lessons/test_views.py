@@ -149,6 +149,7 @@ def test_ordering_questions_work_without_javascript_through_position_selects(loa
 
 
 def test_the_worked_example_is_checked_as_parsed_json(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)
     wrong = client.post("/lessons/worked/3/", {"answer": '{"AWS": "arn:aws:iam::111111111111:user/bob"}'})
     right = client.post(
         "/lessons/worked/3/",
@@ -160,6 +161,7 @@ def test_the_worked_example_is_checked_as_parsed_json(loaded, client):
 
 
 def test_review_records_a_card_and_a_mini_prediction(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)
     client.post("/lessons/steps/3/read/")
     assert "Show the answer" in client.get("/lessons/review/").content.decode()
     client.post("/lessons/review/card/c3-root/", {"rating": "good"})
@@ -171,6 +173,7 @@ def test_review_records_a_card_and_a_mini_prediction(loaded, client):
 
 
 def test_deep_dive_annotates_policy_elements_for_keyboard_and_hover(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)  # step 3's part opens once its prediction is made
     page = client.get("/lessons/deep-dive/").content.decode()
     assert 'tabindex="0" aria-describedby="ann-step3-trust-alice-' in page
     assert 'role="tooltip"' in page and "Every element explained" in page
