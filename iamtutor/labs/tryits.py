@@ -2,9 +2,9 @@
 
 The lessons link each step to its lab and show on the progress page which of them the learner passed. A
 learner is a signed-in user (every attempt they made, in any of their sandboxes, or in a sandbox they made
-before signing up) or an anonymous browser session (the sandbox it owns). ``step_labs`` costs two queries,
-whatever the learner did — the seven labs, then one status per lab (grouped in the database) — and is
-remembered on the request, so a page that shows several steps asks once.
+before signing up) or an anonymous browser session (the sandbox it owns). ``step_labs`` costs one query,
+whatever the learner did — the seven labs, each with two subqueries on the learner's attempts (one passed?
+any started?) — and is remembered on the request, so a page that shows several steps asks once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from iamtutor.sandbox.access import SESSION_KEY
@@ -40,10 +40,15 @@ def step_labs(request: HttpRequest) -> dict[int, StepLab]:
     """The "Try it" lab of each step that has one, by step, with the learner's status (remembered on ``request``)."""
     found = getattr(request, _REQUEST_KEY, None)
     if found is None:
-        labs = list(Lab.objects.filter(try_it__isnull=False, retired=False).only("key", "title", "brief", "try_it"))
-        statuses = learner_statuses(request, [lab.pk for lab in labs])
-        found = {lab.try_it: StepLab(lab.try_it, lab, statuses.get(lab.pk, NOT_STARTED)) for lab in labs}
-        found = dict(sorted(found.items()))
+        labs = Lab.objects.filter(try_it__isnull=False, retired=False).only("key", "title", "brief", "try_it")
+        attempts = learner_attempts(request)
+        if attempts is not None:
+            mine = attempts.filter(lab=OuterRef("pk"))
+            labs = labs.annotate(passed=Exists(mine.filter(passed_at__isnull=False)), started=Exists(mine))
+        found = {}
+        for lab in labs.order_by("try_it"):
+            status = PASSED if getattr(lab, "passed", False) else STARTED if getattr(lab, "started", False) else ""
+            found[lab.try_it] = StepLab(lab.try_it, lab, status)
         setattr(request, _REQUEST_KEY, found)
     return found
 

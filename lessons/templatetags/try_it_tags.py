@@ -1,5 +1,5 @@
 """The step labs ("Try it") on lesson pages: ``{% try_it_link step %}`` on a step's pages, ``{% try_it_progress %}``
-on the progress page. Both read ``iamtutor.labs.tryits.step_labs``: two queries per request, whatever the page."""
+on the progress page. Both read ``iamtutor.labs.tryits.step_labs``: one query per request, whatever the page."""
 
 from __future__ import annotations
 
