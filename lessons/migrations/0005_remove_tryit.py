@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lessons', '0003_tryit_checks'),
+        ('lessons', '0004_diagram_scenarios'),
     ]
 
     operations = [
