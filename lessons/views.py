@@ -321,7 +321,8 @@ def visual(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def try_it(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "lessons/try_it.html", {"worlds": modes.try_its()})
+    """The "Try it" mode: the seven step labs, each with the learner's status; starting is on the lab's page."""
+    return render(request, "lessons/try_it.html", {"entries": modes.try_its(request)})
 
 
 @require_GET

@@ -36,11 +36,20 @@ def _content():
     return read_content()
 
 
+@cache
+def _labs():
+    from iamtutor.labs.loader import read_labs
+
+    return read_labs()
+
+
 @pytest.fixture(autouse=True)
 def _lessons(transactional_db):
+    from iamtutor.labs.store import store as store_labs
     from lessons.store import store
 
     store(_content())
+    store_labs(_labs())  # each step's "Try it" is a lab: the step pages and the Try it page link to them
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -149,3 +158,19 @@ def test_lesson_pages_stay_accessible_in_dark_mode(page, path):
     page.emulate_media(color_scheme="dark")
     page.goto(path)
     assert axe_violations(page) == []
+
+
+def test_a_step_links_to_its_try_it_lab_and_the_try_it_page_fits_320_pixels(page):
+    page.goto("/lessons/steps/3/")
+    aside = page.locator("aside.try-it-link")
+    assert "Try it in your sandbox:" in aside.inner_text() and "Not started" in aside.inner_text()
+    aside.get_by_role("link", name="Fix a broken trust policy").click()
+    page.get_by_role("heading", name="Fix a broken trust policy", level=1).wait_for()
+    assert page.url.endswith("/labs/fix-the-trust-policy/")
+    page.goto("/lessons/try-it/")
+    assert page.get_by_role("heading", level=2).count() >= 7
+    page.set_viewport_size({"width": 320, "height": 800})
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert axe_violations(page) == []
+    assert page.console_errors == []

@@ -4,6 +4,7 @@ prediction's answer out of the page until it is committed, and stays within a bo
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 
 from lessons.models import Commitment, MythAnswer, Prediction, QuizAttempt, ReviewState
 
@@ -180,9 +181,11 @@ def test_deep_dive_annotates_policy_elements_for_keyboard_and_hover(loaded, clie
     assert '<nav class="toc"' in page and 'href="#step-3-trust--the-idea"' in page
 
 
-def test_try_it_offers_to_load_each_world_into_the_sandbox(loaded, client):
+def test_try_it_lists_each_steps_lab(loaded, client):
+    call_command("load_labs", verbosity=0)
     page = client.get("/lessons/try-it/").content.decode()
-    assert 'action="/sandbox/try-it/3/"' in page and "Step 3:" in page
+    assert 'href="/labs/fix-the-trust-policy/"' in page and "Step 3:" in page
+    assert "/sandbox/try-it/" not in page  # starting happens on the lab's own page, which asks first
 
 
 def test_the_cheat_sheet_has_a_print_stylesheet(loaded, client):
