@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "iamtutor.sandbox",
     "iamtutor.classrooms",
     "iamtutor.labs",
+    "iamtutor.awsapi",
     "lessons",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sandbox/", include("iamtutor.sandbox.urls")),
     path("classrooms/", include("iamtutor.classrooms.urls")),
     path("labs/", include("iamtutor.labs.urls")),
+    path("aws/", include("iamtutor.awsapi.urls")),
     path("admin/", admin.site.urls),
 ]
 
