@@ -74,7 +74,15 @@ def parse(request, raw_query: str, service_hint: str) -> Signed | None:
         return _parse_header(request, authorization, service_hint)
     if "X-Amz-Algorithm" in query or "X-Amz-Signature" in query or "X-Amz-Credential" in query:
         return _parse_query(query, service_hint)
+    if "AWSAccessKeyId" in query and "Signature" in query:
+        raise _version_2(service_hint)
     return None
+
+
+def _version_2(service: str) -> AwsError:
+    """Signature Version 2, which S3 answers so in every region opened since 2014."""
+    message = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+    return AwsError("InvalidRequest", message, 400) if service == "s3" else _incomplete(message, service)
 
 
 def _incomplete(message: str, service: str) -> AwsError:
@@ -85,6 +93,8 @@ def _incomplete(message: str, service: str) -> AwsError:
 
 def _parse_header(request, authorization: str, service: str) -> Signed:
     algorithm, _sep, rest = authorization.strip().partition(" ")
+    if algorithm == "AWS":
+        raise _version_2(service)
     if algorithm != ALGORITHM:
         raise _incomplete(
             f"Unsupported authorization type: {algorithm[:40]!r}; this endpoint accepts {ALGORITHM} only.", service
