@@ -39,7 +39,7 @@ def aws(endpoint, tmp_path):
             "AWS_SECRET_ACCESS_KEY": key.secret,
             **({"AWS_SESSION_TOKEN": key.token} if key.token else {}),
         }
-        return subprocess.run(  # noqa: S603 (our own virtualenv's aws)
+        return subprocess.run(
             [str(AWS), *args, "--endpoint-url", endpoint],
             env=env,
             capture_output=True,

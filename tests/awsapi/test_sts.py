@@ -96,3 +96,57 @@ def test_decode_authorization_message_needs_the_permission_and_decodes(client_fo
     with pytest.raises(ClientError) as bad:
         client_for("sts", admin_key).decode_authorization_message(EncodedMessage=encoded[:-3] + "abc")
     assert bad.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"
+
+
+def test_assume_role_parameters_reach_the_engine(client_for, alice_key, admin_key):
+    sts = client_for("sts", alice_key)
+    with pytest.raises(ClientError) as caught:  # the trust policy does not allow sts:TagSession
+        sts.assume_role(RoleArn=READER, RoleSessionName="tags", Tags=[{"Key": "team", "Value": "a"}])
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    assert "sts:TagSession" in caught.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as caught:  # no MFA device with that serial
+        sts.assume_role(
+            RoleArn=READER, RoleSessionName="mfa", SerialNumber="arn:aws:iam::111111111111:mfa/none", TokenCode="123456"
+        )
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    deny_all = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}'
+    creds = sts.assume_role(
+        RoleArn=READER,
+        RoleSessionName="narrow",
+        Policy=deny_all,
+        PolicyArns=[{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+        ExternalId="unused-by-this-trust",
+    )["Credentials"]
+    client_for("s3", admin_key).put_object(Bucket=f"reports-{ACCOUNT}", Key="k.txt", Body=b"x")
+    narrow = client_for("s3", Key(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    with pytest.raises(ClientError) as denied:  # the session policy denies what the role allows
+        narrow.get_object(Bucket=f"reports-{ACCOUNT}", Key="k.txt")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_assume_role_with_web_identity_unsigned(client_for, endpoint, sandbox):
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    from iamtutor.awsapi.webidentity import issue_token
+    from iamtutor.sandbox.identities import github_claims
+
+    claims = github_claims("example-org/app", "branch", "main", "sts.amazonaws.com")
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    role = f"arn:aws:iam::{ACCOUNT}:role/GitHubDeploy"
+    result = sts.assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="deploy", WebIdentityToken=issue_token(sandbox, claims)
+    )
+    assert result["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/GitHubDeploy/deploy"
+    assert result["SubjectFromWebIdentityToken"] == "repo:example-org/app:ref:refs/heads/main"
+    other = github_claims("example-org/app", "branch", "feature", "sts.amazonaws.com")
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_web_identity(
+            RoleArn=role, RoleSessionName="d2", WebIdentityToken=issue_token(sandbox, other)
+        )
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    forged = issue_token(sandbox, claims)[:-4] + "AAAA"
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_web_identity(RoleArn=role, RoleSessionName="d3", WebIdentityToken=forged)
+    assert caught.value.response["Error"]["Code"] == "InvalidIdentityToken"
