@@ -53,7 +53,10 @@ def test_deleting_the_sandbox_deletes_its_rows(sandbox, alice_key):
 def test_keys_of_one_learner_never_reach_another_sandbox(client, sandbox, mallory, admin_key):
     theirs = create_sandbox(owner=mallory)
     mallory_admin = add_key(theirs, "admin", create=True, policy=ADMIN_POLICY)
-    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
     assert (
         call(
             client, admin_key, "CreateRole", service="iam", RoleName="OnlyAlice", AssumeRolePolicyDocument=trust
