@@ -19,7 +19,7 @@ from iamtutor.engine import Decision, EngineError, World, explain
 from iamtutor.sandbox.models import Sandbox
 from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld
 
-from .errors import AwsError
+from .errors import MSG_INVALID_TOKEN, AwsError
 
 _SALT = "iamtutor.awsapi.authorization-message"
 ATTEMPTS = 3
@@ -37,34 +37,44 @@ class Caller:
 
 
 def apply[T](caller: Caller, body: Callable[[World], T]) -> T:
-    """Runs ``body`` on the caller's sandbox world and saves the world, whatever ``body`` raised (an
-    ``EngineError`` or ``AwsError`` is re-raised after the save, so the refusal is in the audit trail)."""
+    """Runs ``body`` on the caller's sandbox world and saves what it did, whatever ``body`` raised (an
+    ``EngineError`` or ``AwsError`` is re-raised after the save, so the refusal is in the audit trail).
+
+    Most calls change nothing but the audit trail (GetCallerIdentity, a decided request, a refusal): the world
+    is this revision's kept copy, and only the new events are written — the revision stays, so the next call
+    finds the world parsed. A call that changes the world (a new session, an IAM change) is saved whole with
+    the revision check of ``SandboxWorld.save``; if another call saved the sandbox meanwhile, the call is made
+    again on the newer world (inside the transaction, so nothing of the first try remains).
+    """
     sandbox = caller.sandbox
-    for _attempt in range(ATTEMPTS):
+    if sandbox.read_only_reason:
+        raise AwsError("AccessDenied", f"This sandbox cannot change now: {sandbox.read_only_reason}", 403)
+    for attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
-                fresh = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
-                if fresh.read_only_reason:
-                    raise AwsError("AccessDenied", f"This sandbox cannot change now: {fresh.read_only_reason}", 403)
-                loaded = SandboxWorld.load(fresh)
+                if attempt:  # a busy sandbox: wait for the other call, then work on what it saved
+                    sandbox = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
+                    caller.sandbox = sandbox
+                loaded = SandboxWorld.load(sandbox)
                 loaded.caller_session = caller.session_id
+                revision = loaded.world.revision
                 failure: Exception | None = None
                 value = None
                 try:
                     value = body(loaded.world)
                 except (EngineError, AwsError) as err:
                     failure = err
-                loaded.save()
-            sandbox.revision = fresh.revision + 1
+                if loaded.world.revision == revision:
+                    loaded._save_events(loaded.world.events)
+                else:
+                    loaded.save()
             if failure is not None:
                 raise failure
             return value  # type: ignore[return-value]
         except ConcurrentChange:
             continue
         except Sandbox.DoesNotExist:
-            raise AwsError(
-                "InvalidClientTokenId", "The security token included in the request is invalid.", 403
-            ) from None
+            raise AwsError("InvalidClientTokenId", MSG_INVALID_TOKEN, 403) from None
     raise AwsError("ServiceUnavailable", "The sandbox is busy with other calls; try again.", 503, sender=False)
 
 

@@ -124,3 +124,12 @@ def test_a_read_only_sandbox_refuses_calls(client, sandbox, alice_key):
     response = call(client, alice_key, "GetCallerIdentity")
     assert (response.status_code, code_of(response)) == (403, "AccessDenied")
     assert b"The classroom is closed." in response.content
+
+
+def test_reindex_command_after_a_new_seal_key(client, sandbox, alice_key, settings):
+    from django.core.management import call_command
+
+    settings.AWSAPI_SEAL_KEY = "a new sealing key for this site, long and random enough"
+    assert code_of(call(client, alice_key, "GetCallerIdentity")) == "InvalidClientTokenId"
+    call_command("awsapi_reindex", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert call(client, alice_key, "GetCallerIdentity").status_code == 200
