@@ -76,4 +76,16 @@ def make_client(service: str, endpoint: str, key: Key, **config):
 
 @pytest.fixture
 def client_for(endpoint):
-    return lambda service, key, **config: make_client(service, endpoint, key, **config)
+    """Makes boto3 clients for the test and closes their connections before the live server's database
+    connection stops being shared (an idle keep-alive connection would otherwise be closed later, from a
+    server thread, against a connection it may no longer use)."""
+    made = []
+
+    def make(service, key, **config):
+        client = make_client(service, endpoint, key, **config)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

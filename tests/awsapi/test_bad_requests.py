@@ -13,7 +13,7 @@ import pytest
 from .conftest import Key
 from .signing import FORM, call, query_body, send, sign
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def error_of(response) -> tuple[int, str, str]:
@@ -232,3 +232,22 @@ def test_throttling_per_key(client, alice_key, bob_key, settings):
 def test_s3_unsigned_and_unknown_key(client, sandbox):
     response = client.get("/aws/reports-111111111111/q1.csv")
     assert error_of(response)[:2] == (403, "AccessDenied")
+
+
+def test_endpoint_without_the_final_slash(client, alice_key):
+    from .signing import sign as signer
+
+    request = signer("POST", "/aws", alice_key, body=query_body("GetCallerIdentity"), headers={"Content-Type": FORM})
+    response = send(client, request)
+    assert response.status_code == 200, response.content
+
+
+def test_unknown_s3_method_is_not_implemented(client, admin_key):
+    request = sign(
+        "PATCH",
+        "/aws/reports-111111111111/k",
+        admin_key,
+        service="s3",
+        headers={"X-Amz-Content-SHA256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+    )
+    assert error_of(send(client, request))[:2] == (501, "NotImplemented")

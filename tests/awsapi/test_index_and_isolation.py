@@ -15,7 +15,7 @@ from iamtutor.sandbox.worlds import create_sandbox, replace_contents, starting_c
 from .conftest import ACCOUNT, ADMIN_POLICY, Key, add_key
 from .signing import call
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def code_of(response) -> str:
