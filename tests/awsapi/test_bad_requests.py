@@ -251,3 +251,22 @@ def test_unknown_s3_method_is_not_implemented(client, admin_key):
         headers={"X-Amz-Content-SHA256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
     )
     assert error_of(send(client, request))[:2] == (501, "NotImplemented")
+
+
+def test_hostile_iam_names_are_refused_and_escaped(client, admin_key):
+    trust = '{"Version":"2012-10-17","Statement":[]}'
+    response = call(
+        client, admin_key, "CreateRole", service="iam", RoleName="<script>x</script>", AssumeRolePolicyDocument=trust
+    )
+    status, code, _message = error_of(response)
+    assert status == 400 and code in ("ValidationError", "MalformedPolicyDocument")
+    assert b"<script>" not in response.content
+    huge = "{" * 5000 + "}" * 5000
+    response = call(client, admin_key, "CreateRole", service="iam", RoleName="Deep", AssumeRolePolicyDocument=huge)
+    status, code, _message = error_of(response)
+    assert (status, code) == (400, "MalformedPolicyDocument")
+
+
+def test_sts_scope_with_a_region_that_is_not_one(client, alice_key):
+    request = signed_post(alice_key, query_body("GetCallerIdentity"), region="mars")
+    assert error_of(send(client, request))[:2] == (403, "SignatureDoesNotMatch")
