@@ -41,6 +41,8 @@ def _run(caller: Caller, body):
         return apply(caller, wrapped)
     except EngineError as err:
         code = err.code
+        if code == "ExpiredToken":  # S3's own wording and status for it
+            raise AwsError("ExpiredToken", "The provided token has expired.", 400) from None
         if code == "InvalidClientTokenId":
             raise AwsError(
                 "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403

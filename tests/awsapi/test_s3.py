@@ -100,3 +100,14 @@ def test_signature_version_2_is_refused_as_s3_does(client_for, admin_key):
         urllib.request.urlopen(url)  # noqa: S310 (the live test server)
     assert caught.value.code == 400
     assert b"<Code>InvalidRequest</Code>" in caught.value.read()
+
+
+def test_expired_session_is_s3s_expired_token(client_for, alice_key, sandbox):
+    creds = client_for("sts", alice_key).assume_role(RoleArn=READER, RoleSessionName="late", DurationSeconds=900)[
+        "Credentials"
+    ]
+    type(sandbox).objects.filter(pk=sandbox.pk).update(clock_offset=901)
+    reader = client_for("s3", Key(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    with pytest.raises(ClientError) as caught:
+        reader.get_object(Bucket=BUCKET, Key="q1.csv")
+    assert error(caught) == (400, "ExpiredToken")
