@@ -135,7 +135,7 @@ def summary(learner: Learner | None, language: str) -> Progress:
     commitments = list(Commitment.objects.filter(learner=learner).select_related("prediction__lesson"))
     latest = _latest_answers(QuizAttempt.objects.filter(learner=learner).values_list("question_id", "correct"))
     myths = _latest_answers(MythAnswer.objects.filter(learner=learner).values_list("myth_id", "correct"))
-    solved = WorkedAttempt.objects.filter(learner=learner, correct=True)
+    solved = WorkedAttempt.objects.filter(learner=learner, correct=True, final=True)  # the last faded stage
     worked = set(solved.values_list("example__lesson_id", flat=True))
     tested = set(StepTestedOut.objects.filter(learner=learner).values_list("lesson_id", flat=True))
     committed = {c.prediction.key for c in commitments}
