@@ -381,7 +381,11 @@ def worked_context(learner: Learner | None, lesson: Lesson) -> dict:
 def review_context(learner: Learner | None, **extra) -> dict:
     """The review page: today's queue, the forecast, and (``extra``) a revealed card or a refusal."""
     now = timezone.now()
-    return {"review": review.overview(learner, language(), now), "now": now, "confidences": Confidence.choices} | extra
+    overview = review.overview(learner, language(), now)
+    context = {"review": overview, "wait": overview.wait(now), "confidences": Confidence.choices} | extra
+    if extra.get("reveal"):
+        context["reveal_listed"] = any(entry.item == extra["reveal"]["item"] for entry in overview.items)
+    return context
 
 
 def diagrams() -> list[Diagram]:

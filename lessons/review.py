@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler
@@ -203,6 +204,14 @@ class Overview:
         """When something is next to review: the next due item or the next new items, whichever is first."""
         times = [t for t in (self.next_due, self.new_from if self.new_waiting else None) if t is not None]
         return min(times) if times else None
+
+    def wait(self, now: datetime) -> str:
+        """How long until ``next_time``, in words: "less than a minute", "1 minute", "3 hours, 5 minutes"."""
+        if self.next_time is None:
+            return ""
+        if self.next_time - now < timedelta(minutes=1):
+            return _("less than a minute")
+        return timeuntil(self.next_time, now)
 
 
 def overview(learner: Learner | None, language: str, now: datetime) -> Overview:
