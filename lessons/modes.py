@@ -274,8 +274,8 @@ def check_stage(item: Fading, stage: int, answers: dict[str, str]) -> StageCheck
 
     Each blank must be JSON (a string in double quotes, a list or an object); with every blank read, the
     filled-in policy is validated as IAM would (its messages are shown), then each value is compared with
-    the example's as parsed JSON: a single string counts the same as a one-item list, and the order of a
-    list does not matter.
+    the example's as parsed JSON: a single string counts the same as a one-item list, the order of a list
+    does not matter, and action and condition-key names are compared ignoring case, as IAM does.
     """
     problems, values, wrong = [], {}, []
     for element in item.blanks(stage):
@@ -287,7 +287,11 @@ def check_stage(item: Fading, stage: int, answers: dict[str, str]) -> StageCheck
     if problems:
         return StageCheck(False, answers, problems, [], unreadable=True)
     problems = [problem["message"] for problem in engine.policy_problems(item.filled(values), item.example.kind)]
-    wrong = [element for element in item.blanks(stage) if _normal(values[element]) != _normal(item.expected[element])]
+    wrong = [
+        element
+        for element in item.blanks(stage)
+        if _same_as_iam(element, values[element]) != _same_as_iam(element, item.expected[element])
+    ]
     return StageCheck(not problems and not wrong, answers, problems, wrong)
 
 
@@ -328,6 +332,21 @@ def _normal(value: object) -> object:
     if isinstance(value, dict):
         return tuple(sorted((key, _normal(item)) for key, item in value.items()))
     return value
+
+
+def _same_as_iam(element: str, value: object) -> object:
+    """``value`` as IAM compares it: action names ignore case (IAM UG, "IAM JSON policy elements: Action"),
+    and so do condition-key names (IAM UG, "IAM JSON policy elements: Condition"); the rest is exact."""
+    if element in {"Action", "NotAction"}:
+        value = value.casefold() if isinstance(value, str) else value
+        if isinstance(value, list):
+            value = [item.casefold() if isinstance(item, str) else item for item in value]
+    elif element == "Condition" and isinstance(value, dict):
+        value = {
+            operator: {key.casefold(): item for key, item in keys.items()} if isinstance(keys, dict) else keys
+            for operator, keys in value.items()
+        }
+    return _normal(value)
 
 
 def fading_stage(learner: Learner | None, example: PolicyExample, stages: int) -> tuple[int, bool]:

@@ -175,3 +175,32 @@ def test_another_learners_progress_is_not_mine(loaded, alice_client, bob_client)
     alice_client.post(URL, {"stage": "0", "action": "study"})
     assert "Stage 0" in bob_client.get(URL).content.decode()
     assert bob_client.post(URL, {"stage": "1", "blank-Principal": PRINCIPAL}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("stage", "blanks"),
+    [
+        # Action names are case-insensitive, prefix and name alike:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+        (3, {"Action": '"STS:assumerole"'}),
+        # Condition-key names are case-insensitive:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+        (2, {"Condition": '{"Bool": {"AWS:MultiFactorAuthPresent": "true"}}'}),
+    ],
+)
+def test_names_iam_reads_ignoring_case_are_accepted_in_any_case(loaded, client, stage, blanks):
+    _study(client)
+    answers = {"Principal": PRINCIPAL, "Condition": CONDITION, "Action": ACTION}
+    for number in range(1, stage):
+        _post(client, number, **{k: v for k, v in answers.items() if k in ("Principal", "Condition")[:number]})
+    page = _post(client, stage, **(answers | blanks)).content.decode()
+    assert "Right: that makes the same policy" in page
+
+
+def test_principal_arns_and_condition_values_keep_their_case(loaded, client):
+    _study(client)
+    page = _post(client, 1, Principal='{"AWS": "arn:aws:iam::111111111111:user/Alice"}').content.decode()
+    assert "Not as in the example: Principal." in page
+    _post(client, 1, "reveal")
+    page = _post(client, 2, Principal=PRINCIPAL, Condition='{"bool": {"aws:MultiFactorAuthPresent": "true"}}')
+    assert "Right:" not in page.content.decode()
