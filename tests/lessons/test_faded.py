@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lessons import modes, progress
 from lessons.models import Learner, Lesson, PolicyExample, WorkedAttempt
@@ -204,3 +206,15 @@ def test_principal_arns_and_condition_values_keep_their_case(loaded, client):
     _post(client, 1, "reveal")
     page = _post(client, 2, Principal=PRINCIPAL, Condition='{"bool": {"aws:MultiFactorAuthPresent": "true"}}')
     assert "Right:" not in page.content.decode()
+
+
+def test_the_page_does_the_same_work_after_many_attempts(loaded, alice_client, django_assert_max_num_queries):
+    alice_client.post(URL, {"stage": "0", "action": "study"})
+    alice_client.post(URL, {"stage": "1", "blank-Principal": '"*"'})
+    with CaptureQueriesContext(connection) as few:
+        alice_client.get(URL)
+    baseline = len(few.captured_queries)  # read now: every request clears the query log
+    for _n in range(30):
+        alice_client.post(URL, {"stage": "1", "blank-Principal": '"*"'})
+    with django_assert_max_num_queries(baseline):
+        alice_client.get(URL)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 from fsrs import Rating
 
@@ -383,3 +385,30 @@ def test_an_item_due_in_seconds_says_less_than_a_minute(loaded, client):
     client.post("/lessons/steps/4/predict/", {"choice": "forever", "confidence": "sure"})  # due in 30 s
     page = client.get("/lessons/review/").content.decode()
     assert "less than a minute" in page and "0\xa0minutes" not in page
+
+
+def test_a_section_page_offers_to_add_its_cards_and_a_step_part_does_not(loaded, client):
+    section = client.get("/lessons/under-the-hood/").content.decode()
+    assert 'action="/lessons/under-the-hood/read/"' in section
+    assert "/read/" not in client.get("/lessons/step-3-trust/").content.decode().split("<article", 1)[1]
+    response = client.post("/lessons/under-the-hood/read/", follow=True)
+    assert "Marked as read" in response.content.decode()
+    assert StepRead.objects.get().lesson.slug == "under-the-hood"
+    assert client.post("/lessons/no-such-part/read/").status_code == 404
+
+
+def test_the_review_page_does_the_same_work_however_much_was_studied(
+    loaded, alice_client, alice, django_assert_max_num_queries
+):
+    learner = _studied(alice, 3)
+    with CaptureQueriesContext(connection) as few:
+        alice_client.get("/lessons/review/")
+    baseline = len(few.captured_queries)  # read now: every request clears the query log
+    for step in (1, 2, 4, 5, 6, 7):
+        StepRead.objects.create(learner=learner, lesson=Lesson.objects.get(step=step))
+    for _n in range(20):
+        alice_client.post("/lessons/quiz/question/q4-default-minutes/", {"number": "1"})
+    for entry in review.queue(learner, "en", datetime.now(UTC)):
+        review.record(learner, entry.item, Rating.Again, datetime.now(UTC) - timedelta(hours=1))
+    with django_assert_max_num_queries(baseline):
+        alice_client.get("/lessons/review/")
