@@ -136,22 +136,26 @@ def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
 
 
 def _worked_post(request: HtmxHttpRequest, context: dict) -> tuple[dict, int]:
+    """Answers the current stage; refusals (409, or 200 for htmx, which swaps only successes) say why."""
     item, stage, action = context["fading"], context["stage"], request.POST.get("action", "check")
-    if request.POST.get("stage") != str(stage) or context["finished"]:
-        return context | {"refused": True}, 409
-    if action == "study" and stage == 0:
+    refused = 200 if request.htmx else 409
+    if context["finished"]:
+        return context | {"refused": "finished"}, refused
+    if request.POST.get("stage") != str(stage) or (stage == 0) != (action == "study"):
+        return context | {"refused": "stage"}, refused
+    if stage == 0:
         modes.record_stage(progress.ensure_learner(request), item, 0, revealed=True)
         return context, 302
-    if stage == 0 or action not in {"check", "reveal"}:
-        return context | {"refused": True}, 409
-    learner = progress.ensure_learner(request)
     if action == "reveal":
         if not context["tried"]:
-            return context | {"refused": True}, 409
-        modes.record_stage(learner, item, stage, revealed=True)
+            return context | {"refused": "untried"}, refused
+        modes.record_stage(progress.ensure_learner(request), item, stage, revealed=True)
         return context | {"outcome": "revealed", "solution": item.whole}, 200
+    if action != "check":
+        return context | {"refused": "stage"}, refused
     answers = {element: request.POST.get(f"blank-{element}", "") for element in context["blanks"]}
     checked = modes.check_stage(item, stage, answers)
+    learner = progress.ensure_learner(request)
     modes.record_stage(learner, item, stage, answer=json.dumps(answers), correct=checked.correct)
     outcome = {"outcome": "right" if checked.correct else "wrong", "checked": checked, "tried": True}
     outcome["fields"] = [(element, answers[element]) for element in context["blanks"]]

@@ -137,6 +137,7 @@ def test_show_me_needs_a_try_first_then_reveals_only_that_stage(loaded, client):
     _study(client)
     early = _post(client, 1, "reveal")
     assert early.status_code == 409 and ALICE not in early.content.decode()
+    assert "Give this stage one try first" in early.content.decode()
     _post(client, 1, Principal='"*"')
     assert "Show me this stage" in client.get(URL).content.decode()
     shown = _post(client, 1, "reveal").content.decode()
@@ -218,3 +219,11 @@ def test_the_page_does_the_same_work_after_many_attempts(loaded, alice_client, d
         alice_client.post(URL, {"stage": "1", "blank-Principal": '"*"'})
     with django_assert_max_num_queries(baseline):
         alice_client.get(URL)
+
+
+def test_a_skipping_htmx_post_is_refused_in_a_fragment_htmx_will_show(loaded, client):
+    _study(client)
+    response = client.post(URL, {"stage": "3", "blank-Action": ACTION}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "<html" not in page and "stages cannot be skipped" in page and "Stage 1 of 3" in page
+    assert WorkedAttempt.objects.count() == 1
