@@ -110,27 +110,26 @@ def is_watched(state: ReviewState | dict) -> bool:
 
 @transaction.atomic
 def record(learner: Learner, item: str, rating: Rating, now: datetime, *, sure: bool = False) -> ReviewState:
-    """Reviews ``item`` ("card:<key>" or "prediction:<key>") for ``learner`` and saves its new schedule."""
-    current = ReviewState.objects.select_for_update().filter(learner=learner, item=item).first()
-    if current is None:
-        fields = _seed(learner, item)
-        current = ReviewState(learner=learner, item=item)
-    else:
-        fields = {name: getattr(current, name) for name in _FRESH}
+    """Reviews ``item`` ("card:<key>" or "prediction:<key>") for ``learner`` and saves its new schedule, in
+    one transaction with the row locked (``get_or_create`` also settles two first reviews at once)."""
+    current, _created = ReviewState.objects.select_for_update().get_or_create(
+        learner=learner, item=item, defaults=_seed(learner, item, now)
+    )
+    fields = {name: getattr(current, name) for name in _FRESH}
     for name, value in _advance(fields, rating, now, sure=sure).items():
         setattr(current, name, value)
     current.save()
     return current
 
 
-def _seed(learner: Learner, item: str) -> dict:
+def _seed(learner: Learner, item: str, now: datetime) -> dict:
     """A new item's fields: fresh, or for a prediction committed on its step page, the commitment's review."""
     if item.startswith("prediction:"):
         key = item.removeprefix("prediction:")
         commitment = Commitment.objects.filter(learner=learner, prediction__key=key).first()
         if commitment is not None:
             return _from_commitment(commitment.confidence, commitment.correct, commitment.at)
-    return dict(_FRESH)
+    return _FRESH | {"due": now}
 
 
 @transaction.atomic

@@ -412,3 +412,12 @@ def test_the_review_page_does_the_same_work_however_much_was_studied(
         review.record(learner, entry.item, Rating.Again, datetime.now(UTC) - timedelta(hours=1))
     with django_assert_max_num_queries(baseline):
         alice_client.get("/lessons/review/")
+
+
+def test_a_step_commitment_is_the_first_review_of_its_prediction(loaded, client):
+    client.post("/lessons/steps/4/predict/", {"choice": "expired", "confidence": "guessing"})
+    answer = {"choice": "expired", "confidence": "sure"}
+    assert client.post("/lessons/review/prediction/p4-forever-or-limited/", answer).status_code == 302
+    state = ReviewState.objects.get()
+    assert (state.reviews, state.lapses, state.sure_misses) == (2, 0, 0)
+    assert Commitment.objects.get().confidence == "guessing"  # the commitment itself never changes
