@@ -165,7 +165,11 @@ def _myth(path: Path, item: Located, where: _Where) -> dict:
 
 
 def _card(path: Path, item: Located, where: _Where) -> dict:
-    return {"front": text(path, item, "front"), "back": text(path, item, "back")}
+    """A card; ``answers`` (optional) lists the short answers a learner may type for it."""
+    answers = item.get("answers", [])
+    if not isinstance(answers, list) or not all(isinstance(a, str | int) and str(a).strip() for a in answers):
+        raise ContentError(path, line_of(item), "'answers' is a list of short answers, each a non-empty text")
+    return {"front": text(path, item, "front"), "back": text(path, item, "back"), "answers": [str(a) for a in answers]}
 
 
 def _diagram(path: Path, item: Located, where: _Where) -> dict:

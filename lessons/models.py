@@ -133,8 +133,12 @@ class Option(models.Model):
 
 
 class Card(ContentItem):
+    """A recall card: a question (``front``), the full answer (``back``) and, for cards with a short answer,
+    the answers a learner may type (``answers``), compared ignoring case, spacing and punctuation."""
+
     front = models.TextField()
     back = models.TextField()
+    answers = models.JSONField(default=list, blank=True, help_text="short answers accepted when typed")
 
     class Meta(ContentItem.Meta):
         constraints = [models.UniqueConstraint(fields=["language", "key"], name="card_unique_key")]
@@ -225,9 +229,16 @@ class MythAnswer(LearnerRecord):
 
 
 class WorkedAttempt(LearnerRecord):
+    """One answer to one stage of a faded example (``modes.fading``). Stage 0 is studying the whole example;
+    stage N blanks its first N elements. ``revealed``: the stage's solution was shown without being solved
+    (stage 0, or "show me" after a wrong try); ``final``: the stage was the example's last."""
+
     example = models.ForeignKey(PolicyExample, on_delete=models.CASCADE, related_name="+")
     answer = models.TextField()
     correct = models.BooleanField()
+    stage = models.PositiveSmallIntegerField(default=1)
+    revealed = models.BooleanField(default=False)
+    final = models.BooleanField(default=False)
 
 
 class StepTestedOut(LearnerRecord):
@@ -247,6 +258,8 @@ class ReviewState(LearnerRecord):
     state = models.JSONField(help_text="fsrs.Card.to_dict()")
     reviews = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0)
+    sure_misses = models.PositiveIntegerField(default=0, help_text="misses the learner was sure about")
+    rightly_since = models.PositiveIntegerField(default=0, help_text="right answers since the last sure miss")
 
     class Meta(LearnerRecord.Meta):
         constraints = [models.UniqueConstraint(fields=["learner", "item"], name="reviewstate_once")]

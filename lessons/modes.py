@@ -8,11 +8,14 @@ appear only once its prediction is committed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from iamtutor.labs.tryits import StepLab, step_labs
 
@@ -20,7 +23,6 @@ from . import engine, questions, review
 from .models import (
     Commitment,
     Confidence,
-    Diagram,
     Learner,
     Lesson,
     Myth,
@@ -181,50 +183,145 @@ def has_tested_out(learner: Learner | None, lesson: Lesson) -> bool:
     return learner is not None and StepTestedOut.objects.filter(learner=learner, lesson=lesson).exists()
 
 
-# ---- worked example, then faded --------------------------------------------------------------------------------
+# ---- worked example, then faded in stages --------------------------------------------------------------------
 
-FADED_ELEMENT = {"trust": "Principal", "session": "Action"}  # the part a learner fills in, by policy kind
+# The order in which a policy's elements are blanked, one more per stage: who first, then under what
+# condition, then what. Only elements present in the example's first statement take part.
+FADE_ORDER = {
+    "trust": ("Principal", "Condition", "Action"),
+    "resource": ("Principal", "Condition", "Action", "Resource"),
+}
+FADE_ORDER_OTHERS = ("Action", "Resource", "Condition")
+MAX_BLANK = 2000  # characters one blank may hold
+MAX_DEPTH = 20  # nesting a blank's JSON may have (a real Condition needs 3)
+_BLANK = re.compile(r'"__BLANK_([A-Za-z]+)__"')
 
 
 @dataclass(frozen=True)
-class Faded:
-    """A policy example with one element blanked: the text before and after the blank, and what was removed."""
+class Fading:
+    """A policy example faded in stages: stage 0 shows it whole, stage N blanks its first N ``elements``."""
 
     example: PolicyExample
-    element: str
-    before: str
-    after: str
-    expected: object
+    elements: tuple[str, ...]
+    expected: dict
+
+    @property
+    def stages(self) -> int:
+        return len(self.elements)
+
+    def blanks(self, stage: int) -> tuple[str, ...]:
+        return self.elements[: max(0, stage)]
+
+    def parts(self, stage: int) -> list[tuple[str, str]]:
+        """The policy text of ``stage`` as ("text", …) and ("blank", element) pieces: the blanked values are
+        not in it, so a page built from it cannot give them away."""
+        text = self._text({element: f"__BLANK_{element}__" for element in self.blanks(stage)})
+        pieces, last = [], 0
+        for match in _BLANK.finditer(text):
+            pieces += [("text", text[last : match.start()]), ("blank", match[1])]
+            last = match.end()
+        return [*pieces, ("text", text[last:])]
+
+    def filled(self, values: dict) -> str:
+        """The policy text with ``values`` (element → parsed JSON) in place of the originals."""
+        return self._text(values)
+
+    @property
+    def whole(self) -> str:
+        return self._text({})
+
+    def _text(self, values: dict) -> str:
+        document = json.loads(self.example.document)
+        statement = _first_statement(document)
+        for element, value in values.items():
+            statement[element] = value
+        return json.dumps(document, indent=2)
 
 
-def faded(example: PolicyExample) -> Faded:
-    """Blanks the value of the first statement's ``Principal`` (trust) or ``Action`` (others)."""
-    document = json.loads(example.document)
-    statement = document["Statement"][0] if isinstance(document["Statement"], list) else document["Statement"]
-    element = FADED_ELEMENT.get(example.kind, "Action")
-    if element not in statement:
-        element = next(key for key in ("Action", "Principal", "Resource", "Effect") if key in statement)
-    expected = statement[element]
-    statement[element] = "__BLANK__"
-    text = json.dumps(document, indent=2)
-    before, after = text.split('"__BLANK__"')
-    return Faded(example, element, before, after, expected)
+def _first_statement(document: dict) -> dict:
+    statements = document["Statement"]
+    return statements[0] if isinstance(statements, list) else statements
 
 
-def check_faded(item: Faded, answer: str) -> tuple[bool, list[str]]:
-    """Whether the learner's value for the blank makes the same policy, and the problems found on the way.
+def fading(example: PolicyExample) -> Fading:
+    statement = _first_statement(json.loads(example.document))
+    order = FADE_ORDER.get(example.kind, FADE_ORDER_OTHERS)
+    elements = tuple(element for element in order if element in statement)
+    return Fading(example, elements, {element: statement[element] for element in elements})
 
-    With the engine, the filled-in policy is validated as IAM would (its messages are shown); the value is
-    then compared with the original as parsed JSON, a single string counting the same as a one-item list.
+
+def step_fading(lesson: Lesson) -> Fading:
+    """The step's example with the most elements to fade (the first such in the page on a tie)."""
+    examples = [fading(example) for example in PolicyExample.objects.filter(lesson=lesson).order_by("order")]
+    if not examples:
+        raise Http404("This step has no example.")
+    return max(examples, key=lambda item: item.stages)
+
+
+@dataclass
+class StageCheck:
+    """The verdict on one stage: right or not, what was typed, and what is wrong, element by element."""
+
+    correct: bool
+    answers: dict[str, str]
+    problems: list[str]
+    wrong: list[str]
+    unreadable: bool = False
+
+
+def check_stage(item: Fading, stage: int, answers: dict[str, str]) -> StageCheck:
+    """Whether the learner's values for the stage's blanks make the example's policy again.
+
+    Each blank must be JSON (a string in double quotes, a list or an object); with every blank read, the
+    filled-in policy is validated as IAM would (its messages are shown), then each value is compared with
+    the example's as parsed JSON: a single string counts the same as a one-item list, the order of a list
+    does not matter, and action and condition-key names are compared ignoring case, as IAM does.
     """
+    problems, values, wrong = [], {}, []
+    for element in item.blanks(stage):
+        value, problem = _read_blank(answers.get(element, ""))
+        if problem:
+            problems.append(_("%(element)s: %(problem)s") % {"element": element, "problem": problem})
+        else:
+            values[element] = value
+    if problems:
+        return StageCheck(False, answers, problems, [], unreadable=True)
+    problems = [problem["message"] for problem in engine.policy_problems(item.filled(values), item.example.kind)]
+    wrong = [
+        element
+        for element in item.blanks(stage)
+        if _same_as_iam(element, values[element]) != _same_as_iam(element, item.expected[element])
+    ]
+    return StageCheck(not problems and not wrong, answers, problems, wrong)
+
+
+def _read_blank(text: str) -> tuple[object, str]:
+    if not text.strip():
+        return None, _("this blank is empty.")
+    if len(text) > MAX_BLANK:
+        return None, _("too long: a blank holds at most %(n)s characters.") % {"n": f"{MAX_BLANK:,}"}
+    if _depth(text) > MAX_DEPTH:
+        return None, _("nested too deeply (at most %(n)s levels).") % {"n": MAX_DEPTH}
     try:
-        value = json.loads(answer)
+        return json.loads(text), ""
     except json.JSONDecodeError as exc:
-        return False, [f"Not valid JSON: {exc.msg} (column {exc.colno})."]
-    filled = item.before + json.dumps(value) + item.after
-    problems = engine.policy_problems(filled, item.example.kind)
-    messages = [problem["message"] for problem in problems]
-    return not problems and _normal(value) == _normal(item.expected), messages
+        return None, _("not valid JSON: %(msg)s (line %(line)s, column %(col)s).") % {
+            "msg": exc.msg,
+            "line": exc.lineno,
+            "col": exc.colno,
+        }
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets and braces in ``text`` (strings not excluded: an upper bound)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def _normal(value: object) -> object:
@@ -237,35 +334,79 @@ def _normal(value: object) -> object:
     return value
 
 
+def _same_as_iam(element: str, value: object) -> object:
+    """``value`` as IAM compares it: action names ignore case (IAM UG, "IAM JSON policy elements: Action"),
+    and so do condition-key names (IAM UG, "IAM JSON policy elements: Condition"); the rest is exact."""
+    if element in {"Action", "NotAction"}:
+        value = value.casefold() if isinstance(value, str) else value
+        if isinstance(value, list):
+            value = [item.casefold() if isinstance(item, str) else item for item in value]
+    elif element == "Condition" and isinstance(value, dict):
+        value = {
+            operator: {key.casefold(): item for key, item in keys.items()} if isinstance(keys, dict) else keys
+            for operator, keys in value.items()
+        }
+    return _normal(value)
+
+
+def fading_stage(learner: Learner | None, example: PolicyExample, stages: int) -> tuple[int, bool]:
+    """The learner's current stage (``stages + 1`` once finished) and whether they have tried it yet.
+
+    A stage is done once answered right or its answer was shown; stages are done in order (the views refuse
+    a POST for any other stage), so the current one is the first not done.
+    """
+    if learner is None:
+        return 0, False
+    mine = WorkedAttempt.objects.filter(learner=learner, example=example)
+    done = set(mine.filter(Q(correct=True) | Q(revealed=True)).values_list("stage", flat=True).distinct())
+    current = next(stage for stage in range(stages + 2) if stage not in done)
+    return current, mine.filter(stage=current).exists()
+
+
+def record_stage(learner: Learner, item: Fading, stage: int, *, answer: str = "", correct=False, revealed=False):
+    return WorkedAttempt.objects.create(
+        learner=learner,
+        example=item.example,
+        stage=stage,
+        answer=answer[:MAX_BLANK],
+        correct=correct,
+        revealed=revealed,
+        final=stage == item.stages,
+    )
+
+
 def worked_context(learner: Learner | None, lesson: Lesson) -> dict:
-    example = PolicyExample.objects.filter(lesson=lesson).order_by("order").first()
-    if example is None:
-        raise Http404("This step has no example.")
-    attempts = list(WorkedAttempt.objects.filter(learner=learner, example=example)) if learner else []
+    item = step_fading(lesson)
+    stage, tried = fading_stage(learner, item.example, item.stages)
+    finished = stage > item.stages
     return {
         "lesson": lesson,
-        "example": example,
-        "faded": faded(example),
+        "fading": item,
+        "stage": stage,
+        "tried": tried,
+        "finished": finished,
+        "parts": item.parts(stage) if 0 < stage <= item.stages else [],
+        "blanks": item.blanks(stage),
+        "fields": [(element, "") for element in item.blanks(stage)],
+        "order": _(", then ").join(f"the {element}" for element in item.elements),
+        "whole": item.whole if stage == 0 or finished else "",
         "steps": step_numbers(),
-        "last": attempts[-1] if attempts else None,
-        "solved": any(a.correct for a in attempts),
     }
 
 
 # ---- review, visual, try it -------------------------------------------------------------------------------------
 
 
-def review_context(learner: Learner | None) -> dict:
-    items = review.queue(learner, language(), timezone.now())
-    return {
-        "items": items,
-        "confidences": Confidence.choices,
-        "studied": learner is not None and StepRead.objects.filter(learner=learner).exists(),
-    }
-
-
-def diagrams() -> list[Diagram]:
-    return list(Diagram.objects.filter(language=language()))
+def review_context(learner: Learner | None, **extra) -> dict:
+    """The review page: today's queue, the forecast, and (``extra``) a revealed card or a refusal."""
+    now = timezone.now()
+    overview = review.overview(learner, language(), now)
+    context = {"review": overview, "wait": overview.wait(now), "confidences": Confidence.choices} | extra
+    if extra.get("reveal"):
+        context["reveal_listed"] = any(entry.item == extra["reveal"]["item"] for entry in overview.items)
+    if extra.get("invalid"):  # an answer to an item not on today's list is told about at the top of the page
+        context["invalid_listed"] = any(entry.item == extra["invalid"] for entry in overview.items)
+    return context
 
 
 def try_its(request) -> list[StepLab]:

@@ -204,7 +204,7 @@ def summary(learner: Learner | None, language: str) -> Progress:
         (QuizAttempt.objects.filter(learner=learner), "question_id"),
         (MythAnswer.objects.filter(learner=learner), "myth_id"),
     )
-    solved = WorkedAttempt.objects.filter(learner=learner, correct=True)
+    solved = WorkedAttempt.objects.filter(learner=learner, correct=True, final=True)  # the last faded stage
     worked = set(solved.values_list("example__lesson_id", flat=True))
     tested = set(StepTestedOut.objects.filter(learner=learner).values_list("lesson_id", flat=True))
     committed = {c.prediction.key for c in commitments}

@@ -24,4 +24,5 @@ urlpatterns = [
     path("cheat-sheet/", views.cheat_sheet, name="cheat_sheet"),
     path("progress/", views.progress_page, name="progress"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/read/", views.mark_part_read, name="mark_part_read"),
 ]

@@ -8,9 +8,11 @@ prediction's question and commit form in its place (``_gates``): the answer is w
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -200,6 +202,9 @@ def test_out(request: HtmxHttpRequest, step: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
+    """The worked example faded in stages. A POST answers the learner's current stage only: ``action`` study
+    (stage 0: hide the whole example), check (the blanks typed as ``blank-<Element>``) or reveal (show the
+    stage's answer after a wrong try). Any other stage is refused (409): stages cannot be skipped."""
     lesson = modes.step_lesson(step)
     gates = _gates(request, [lesson])
     if gates:
@@ -207,16 +212,44 @@ def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
         return _gate_page(request, gates, _("Worked example: %(title)s") % {"title": lesson.title}, what)
     context = modes.worked_context(progress.get_learner(request), lesson)
     if request.method == "POST":
-        answer = request.POST.get("answer", "")
-        correct, problems = modes.check_faded(context["faded"], answer)
-        learner = progress.ensure_learner(request)
-        with transaction.atomic():
-            progress.record_worked(learner, context["example"], answer, correct)
+        context, status = _worked_post(request, context)
+        if (learner := progress.get_learner(request)) is not None:
             progress.remember(learner, reverse("lessons:worked", args=[step]))
-        context |= {"checked": True, "correct": correct, "problems": problems, "answer": answer}
-        context["solved"] = context["solved"] or correct
-    template = "lessons/worked.html#check" if request.htmx and request.method == "POST" else "lessons/worked.html"
-    return render(request, template, context)
+        if status == 302:
+            return redirect("lessons:worked", step=step)
+    else:
+        status = 200
+    template = "lessons/worked.html#stage" if request.htmx and request.method == "POST" else "lessons/worked.html"
+    return render(request, template, context, status=status)
+
+
+def _worked_post(request: HtmxHttpRequest, context: dict) -> tuple[dict, int]:
+    """Answers the current stage; refusals (409, or 200 for htmx, which swaps only successes) say why."""
+    item, stage, action = context["fading"], context["stage"], request.POST.get("action", "check")
+    refused = 200 if request.htmx else 409
+    if context["finished"]:
+        return context | {"refused": "finished"}, refused
+    if request.POST.get("stage") != str(stage) or (stage == 0) != (action == "study"):
+        return context | {"refused": "stage"}, refused
+    if stage == 0:
+        modes.record_stage(progress.ensure_learner(request), item, 0, revealed=True)
+        return context, 302
+    if action == "reveal":
+        if not context["tried"]:
+            return context | {"refused": "untried"}, refused
+        modes.record_stage(progress.ensure_learner(request), item, stage, revealed=True)
+        return context | {"outcome": "revealed", "solution": item.whole}, 200
+    if action != "check":
+        return context | {"refused": "stage"}, refused
+    answers = {element: request.POST.get(f"blank-{element}", "") for element in context["blanks"]}
+    checked = modes.check_stage(item, stage, answers)
+    learner = progress.ensure_learner(request)
+    modes.record_stage(learner, item, stage, answer=json.dumps(answers), correct=checked.correct)
+    outcome = {"outcome": "right" if checked.correct else "wrong", "checked": checked, "tried": True}
+    outcome["fields"] = [(element, answers[element]) for element in context["blanks"]]
+    if checked.correct:
+        outcome["solution"] = item.whole
+    return context | outcome, 400 if checked.unreadable and not request.htmx else 200
 
 
 @require_GET
@@ -275,36 +308,56 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse:
-    """Records a card's self-rating or a mini-prediction. A prediction's answer is told only when
-    ``progress.may_review`` allows it (its step studied, or it is in the learner's queue); otherwise nothing is
-    recorded or shown. Answering one is committing to it: a ``Commitment`` is kept with the review."""
-    now = timezone.now()
-    if kind == "card" and request.POST.get("rating") in review.RATINGS:
-        get_object_or_404(Card, language=modes.language(), key=key)
-        learner = progress.ensure_learner(request)
-        with transaction.atomic():
-            review.record(learner, f"card:{key}", review.RATINGS[request.POST["rating"]], now)
-            progress.remember(learner, reverse("lessons:review"))
-    elif kind == "prediction":
-        prediction = get_object_or_404(Prediction, language=modes.language(), key=key)
-        if not progress.may_review(progress.get_learner(request), prediction, now):
-            messages.error(
-                request,
-                _("This prediction is not in your review yet: it comes up once you have studied its step."),
-            )
-            return redirect("lessons:review")
-        choice, confidence = request.POST.get("choice", ""), request.POST.get("confidence", "")
-        if choice not in {o["key"] for o in prediction.options} or confidence not in Confidence.values:
-            messages.error(request, _("Choose an answer and how sure you are, then commit."))
-            return redirect("lessons:review")
-        learner = progress.ensure_learner(request)
-        correct = choice in prediction.correct_keys()
-        with transaction.atomic():
-            progress.commit(learner, prediction, choice, confidence)
-            review.record(learner, f"prediction:{key}", review.rating_for(correct, confidence), now)
-            progress.remember(learner, reverse("lessons:review"))
-        messages.info(request, review.feedback(prediction, correct))
+    """Answers one review item: a card is revealed (``action`` show or check, with an optional ``typed``
+    answer) then self-rated (``rating``); a mini-prediction is answered with ``choice`` and ``confidence``.
+    Only items in the learner's review may be answered: anything else is refused (403) and nothing is shown."""
+    learner, now = progress.get_learner(request), timezone.now()
+    if kind not in {"card", "prediction"}:
+        raise Http404("No such kind of review item.")
+    model = Card if kind == "card" else Prediction
+    found = get_object_or_404(model, language=modes.language(), key=key)
+    if learner is None or not review.offers(learner, modes.language(), f"{kind}:{key}", now):
+        return render(request, "lessons/review.html", modes.review_context(learner, refused=True), status=403)
+    if kind == "card":
+        return _review_card(request, learner, found, now)
+    choice, confidence = request.POST.get("choice", ""), request.POST.get("confidence", "")
+    if choice not in {o["key"] for o in found.options} or confidence not in Confidence.values:
+        context = modes.review_context(learner, invalid=f"prediction:{key}")
+        return render(request, "lessons/review.html", context, status=400)
+    correct, _state = review.answer_prediction(learner, found, choice, confidence, now)
+    for line in review.feedback(found, correct, confidence):
+        messages.info(request, line)
+    progress.remember(learner, reverse("lessons:review"))
     return redirect("lessons:review")
+
+
+def _review_card(request: HtmxHttpRequest, learner, card: Card, now) -> HttpResponse:
+    rating = request.POST.get("rating")
+    if rating in review.RATINGS:
+        review.record(learner, f"card:{card.key}", review.RATINGS[rating], now)
+        progress.remember(learner, reverse("lessons:review"))
+        return redirect("lessons:review")
+    if request.POST.get("action") not in {"show", "check"}:
+        context = modes.review_context(learner, invalid=f"card:{card.key}")
+        return render(request, "lessons/review.html", context, status=400)
+    typed = request.POST.get("typed", "")
+    reveal = {"item": f"card:{card.key}", "card": card, "typed": typed[: review.MAX_TYPED]}
+    reveal |= {"match": review.check_typed(card, typed), "too_long": len(typed) > review.MAX_TYPED}
+    return render(request, "lessons/review.html", modes.review_context(learner, reveal=reveal))
+
+
+@require_POST
+def mark_part_read(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Marks a part that is not a step (overview, sections, cheat sheet) as read, so its cards join the
+    learner's review. Steps are marked read on their step page, after their prediction."""
+    lesson = get_object_or_404(Lesson, language=modes.language(), slug=slug)
+    if lesson.step is not None:
+        return redirect("lessons:step", step=lesson.step)
+    learner = progress.ensure_learner(request)
+    progress.mark_read(learner, lesson)
+    progress.remember(learner, lesson.get_absolute_url())
+    messages.success(request, _("Marked as read: its cards will come up in your spaced review."))
+    return redirect(lesson.get_absolute_url())
 
 
 @require_GET
