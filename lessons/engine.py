@@ -34,6 +34,39 @@ def run_scenario(data: Mapping) -> dict:
     return {"name": outcome.name, "load_error": outcome.load_error, "steps": steps}
 
 
+def run_traced(data: Mapping) -> dict:
+    """Like ``run_scenario``, and each step also carries its raw ``step`` and the world's ``clock`` after it ran.
+
+    ``{"load_error", "steps": [{"step", "title", "result", "failures", "clock"}], "clock"}``; the clock is a
+    timezone-aware ``datetime``. A malformed scenario gives ``load_error`` like a world the engine refuses.
+    """
+    try:
+        normalised = engine.normalise_scenario(dict(data))
+        world = engine.World.from_dict(normalised["world"])
+    except engine.EngineError as err:
+        return {"load_error": err.to_dict(), "steps": [], "clock": None}
+    steps, raw_steps = [], normalised.get("steps", [])
+    for raw, outcome in zip(raw_steps, engine.run_steps(world, raw_steps), strict=True):
+        steps.append(
+            {
+                "step": raw,
+                "title": outcome.title,
+                "result": outcome.result,
+                "failures": list(outcome.failures),
+                "clock": world.clock.now(),
+            }
+        )
+    return {"load_error": None, "steps": steps, "clock": world.clock.now()}
+
+
+def faulty_lines(document: str, kind: str) -> list[int]:
+    """The lines IAM would refuse in ``document``; when it would save it, the lines of the engine's findings."""
+    lines = [err.line for err in engine.iter_policy_problems(document, kind)]
+    if not lines:
+        lines = [finding.line for finding in engine.check_policy(document, kind)]
+    return sorted({line for line in lines if line})
+
+
 def result_allows(result: Mapping) -> bool:
     """Whether a step result means "yes, that works": a call that succeeded and, for a request, was allowed."""
     return bool(result.get("ok", True)) and result.get("decision", "allowed") == "allowed"
