@@ -26,6 +26,7 @@ from .yamlfile import Located, line_of
 
 TAKES = ("outcome", "session_length", "time_left", "account", "arn", "recorded_in")
 SECONDS_PER = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+MAX_STEPS = 12  # a list of steps joins their values; longer lists are refused, not run
 _BLOCK_KEYS = {"scenario", "world", "steps", "step", "take", "answers", "options", "correct_when"}
 
 
@@ -73,10 +74,12 @@ def block_of(path: Path, item: Located) -> dict | None:
         raise ContentError(path, line_of(item), "'computed' must be a mapping: scenario, step, take, answers")
     unknown = sorted(set(block) - _BLOCK_KEYS)
     if unknown:
-        raise ContentError(path, line_of(block, line_of(item)), f"'computed' has no field {unknown[0]!r}")
+        raise ContentError(path, line_of(block, line_of(item)), f"'computed' has no field {_short(unknown[0])}")
     take = block.get("take", "outcome")
     if take not in TAKES:
-        raise ContentError(path, line_of(block, line_of(item)), f"'take' is one of {', '.join(TAKES)}, not {take!r}")
+        raise ContentError(
+            path, line_of(block, line_of(item)), f"'take' is one of {', '.join(TAKES)}, not {_short(take)}"
+        )
     return block
 
 
@@ -86,12 +89,13 @@ def value(path: Path, item: Located, block: dict, runs: Runs, *, default_scenari
     refs = block.get("step") if step is None else step
     take = block.get("take", "outcome")
     if isinstance(refs, list):
-        if not refs:
-            raise ContentError(path, line_of(item), "'step' is a step id or title, or a non-empty list of them")
+        if not refs or len(refs) > MAX_STEPS:
+            message = f"'step' is a step id or title, or a list of 1 to {MAX_STEPS} of them"
+            raise ContentError(path, line_of(item), message)
         values = [_take(path, item, take, _find(path, item, run, ref, label), run) for ref in refs]
-        return ", ".join(str(v) for v in values), f"{label}, steps {', '.join(map(str, refs))}"
+        return ", ".join(str(v) for v in values), _short(f"{label}, steps {', '.join(map(str, refs))}", quote=False)
     found = _find(path, item, run, refs, label)
-    return _take(path, item, take, found, run), f"{label}, step '{found['title']}'"
+    return _take(path, item, take, found, run), _short(f"{label}, step '{found['title']}'", quote=False)
 
 
 def _find(path: Path, item: Located, run: dict, ref: object, label: str) -> dict:
@@ -102,7 +106,7 @@ def _find(path: Path, item: Located, run: dict, ref: object, label: str) -> dict
     for step in run["steps"]:
         if ref in (step["step"].get("id"), step["step"].get("title"), step["title"]):
             return step
-    raise ContentError(path, line_of(item), f"{label} has no step with the id or title {ref!r}")
+    raise ContentError(path, line_of(item), f"{label} has no step with the id or title {_short(ref)}")
 
 
 def _take(path: Path, item: Located, take: str, step: dict, run: dict):
@@ -152,10 +156,17 @@ def option(path: Path, item: Located, block: dict, found, where: str, keys: set[
         raise ContentError(
             path,
             line_of(item),
-            f"the engine answers {found!r} ({where}), which 'answers' does not map to an option "
-            f"(it maps {', '.join(sorted(mapped))}): fix the item or report an engine bug",
+            f"the engine answers {_short(found)} ({where}), which 'answers' does not map to an option "
+            f"(it maps {_short(', '.join(sorted(mapped)))}): fix the item or report an engine bug",
         )
     return mapped[str(found)]
+
+
+def _short(value: object, limit: int = 200, *, quote: bool = True) -> str:
+    """``repr(value)`` (or ``str`` without ``quote``), cut to ``limit`` characters: a hostile file cannot flood
+    the message."""
+    text = repr(value) if quote else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _key(value: object) -> str:
@@ -177,6 +188,6 @@ def disagree(path: Path, item: Located, found, where: str, computed: object, sta
     return ContentError(
         path,
         line_of(item),
-        f"the engine answers {found!r} ({where}), which makes {computed!r} right, but the file says "
-        f"{stated!r}: fix the item or report an engine bug",
+        f"the engine answers {_short(found)} ({where}), which makes {_short(computed)} right, but the file says "
+        f"{_short(stated)}: fix the item or report an engine bug",
     )

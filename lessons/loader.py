@@ -172,9 +172,10 @@ def _prediction(path: Path, item: Located, where: _Where) -> dict:
 
 def _myth(path: Path, item: Located, where: _Where) -> dict:
     name, scenario = where.scenario(path, item)
-    stated = item.get("true", item.get("claim_is_true"))
+    # `true:` as a YAML key reads as the boolean True, so accept that spelling too
+    stated = next((item[k] for k in ("claim_is_true", "true", True) if item.get(k) is not None), None)
     if stated is not None and not isinstance(stated, bool):
-        raise ContentError(path, line_of(item), "the field 'true' must be true or false")
+        raise ContentError(path, line_of(item), "the field 'claim_is_true' must be true or false")
     truth, where_from = bool(stated), ""
     block = computed.block_of(path, item)
     if block is not None:
