@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,37 @@ def test_hostile_computed_blocks_are_refused_with_a_message_not_a_traceback(cont
     with pytest.raises(CommandError) as error:
         call_command("load_lessons")
     assert "has no step with the id or title 'xxx" in str(error.value) and len(str(error.value)) < 1000
+
+
+def _readme_examples() -> list[str]:
+    readme = (content.CONTENT_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How an item's answer is computed", 1)[1].split("\n## ", 1)[0]
+    return [block for block in re.findall(r"```yaml\n(.*?)```", section, re.S) if block.startswith("- id:")]
+
+
+@pytest.mark.parametrize("example", _readme_examples(), ids=lambda block: block.split()[2])
+def test_every_example_in_the_readme_loads_and_is_computed_by_the_engine(tmp_path, example):
+    from lessons import loader
+    from lessons.computed import Runs
+    from lessons.questions import normalise_question
+
+    scenarios = loader._read_scenarios(content.CONTENT_DIR / "scenarios")
+    where = loader._Where({n: f"step-{n}" for n in range(1, 8)}, {"under-the-hood"}, scenarios, Runs(scenarios))
+    build = normalise_question if "type:" in example else loader._myth if "statement:" in example else None
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    rows = loader._read_items(path, "en", where, build or loader._prediction)
+    computed = [row["key"] for row in where.computed]
+    assert len(rows) == 1 and computed == ([] if "type: ordering" in example else [rows[0]["key"]])
+
+
+def test_the_readme_shows_an_example_of_each_kind_of_computed_item():
+    examples = _readme_examples()
+    kinds = {
+        re.search(r"type: (\w+)", e)[1] if "type:" in e else "myth" if "statement:" in e else "prediction"
+        for e in examples
+    }
+    assert kinds == {"single", "truefalse", "multiple", "numeric", "policy_reading", "spot_line", "ordering"} | {
+        "prediction",
+        "myth",
+    }
