@@ -393,6 +393,17 @@ def test_the_loader_marks_the_options_the_engine_computed(shipped_content):
     valid = {o["key"] for o in by_key["q3-valid-principals"]["option_rows"] if o["correct"]}
     assert valid == {"user", "role", "service", "account-id"}  # a group and user/* are refused by IAM
     assert by_key["q4-minutes-left"]["data"]["answer"] == 30 and by_key["q4-max-hours"]["data"]["answer"] == 12
+    # the account of carol's session, the accounts a cross-account AssumeRole is recorded in, a user key 13 h on
+    for key, right in (
+        ("q5-session-account", "111"),
+        ("qs-cross-account-log", "both"),
+        ("q1-user-keys-expire", "false"),
+    ):
+        assert [o["key"] for o in by_key[key]["option_rows"] if o["correct"]] == [right], key
+    where = {row["key"]: row["where"] for row in shipped_content.computed}
+    assert (
+        where["qs-cross-account-log"] == "expert-cross-account-trail.json, step 'where the AssumeRole call is recorded'"
+    )
     myths = {row["key"]: row["claim_is_true"] for row in shipped_content.myths}
     assert myths["true-star-trust-is-valid"] is True and myths["myth-anyone-can-assume"] is False
 
