@@ -1,5 +1,6 @@
 """The lessons' one seam to the role engine (``iamtutor.engine``): running a question's world, checking a
-learner's policy, running a prediction's scenario for its reveal.
+learner's policy, running a prediction's scenario for its reveal, and running the scenarios that compute
+items' answers (``run_traced``, ``faulty_lines``; read by ``computed.py`` and ``questions.py``).
 
 Nothing else in ``lessons`` imports the engine, and nothing here returns engine objects: only plain dicts
 and strings, ready for templates and the database.

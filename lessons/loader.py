@@ -4,7 +4,9 @@ Per language (``content/<language>/``): the lesson Markdown (``content.py``), ``
 ``predictions.yaml``, ``myths.yaml``, ``questions.yaml``, ``cards.yaml`` and ``diagrams.yaml``; shared by all
 languages: ``content/scenarios/*.json`` (worlds the engine runs) and ``content/tryit/step-N.json``. The
 schema is ``lessons/content/README.md``. Every problem raises ``ContentError`` naming the file and line.
-Storing the rows is ``store.py``'s job.
+Answers that are IAM/STS facts are computed by the engine while reading (``computed.py``, ``questions.py``):
+an answer the file states that the engine does not reach is such a problem. ``Content.computed`` lists every
+answer the engine computed. Storing the rows is ``store.py``'s job.
 """
 
 from __future__ import annotations
