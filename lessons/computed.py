@@ -6,7 +6,7 @@ author's key (the schema is in ``lessons/content/README.md``, "How an item's ans
     computed:
       scenario: s04-session-expiry.json   # a file in scenarios/ (or `world:` and `steps:` inline)
       step: late-read                     # the step's `id` or `title`; default the last; a list joins values
-      take: outcome                       # outcome | session_length | time_left | account | arn | recorded_in
+      take: outcome                       # what to read: outcome, session_length, arn… (TAKES)
       answers: {ExpiredToken: expired}    # the engine's value -> the right option (or true/false for a myth)
 
 The loader runs the scenario once per load (every ``expect`` in it must hold), reads the value, and turns it
@@ -24,7 +24,7 @@ from . import engine
 from .content import ContentError
 from .yamlfile import Located, line_of
 
-TAKES = ("outcome", "session_length", "time_left", "account", "arn", "recorded_in")
+TAKES = ("outcome", "session_length", "time_left", "account", "arn", "key_prefix", "recorded_in")
 SECONDS_PER = {"second": 1, "seconds": 1, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
 MAX_STEPS = 12  # a list of steps joins their values; longer lists are refused, not run
 _BLOCK_KEYS = {"scenario", "world", "steps", "step", "take", "answers", "options", "correct_when"}
@@ -83,11 +83,16 @@ def block_of(path: Path, item: Located) -> dict | None:
     return block
 
 
-def value(path: Path, item: Located, block: dict, runs: Runs, *, default_scenario: str = "", step=None):
-    """``(value, where)``: what the engine answers for ``block`` and a few words saying where it came from."""
+def value(path: Path, item: Located, block: dict, runs: Runs, *, default_scenario: str = "", step=None, take=None):
+    """``(value, where)``: what the engine answers for ``block`` and a few words saying where it came from.
+
+    ``step`` and ``take`` override the block's (a multiple-select question asks one step per option).
+    """
     label, run = runs.run(path, item, block, default_scenario)
     refs = block.get("step") if step is None else step
-    take = block.get("take", "outcome")
+    take = take or block.get("take", "outcome")
+    if take not in TAKES:
+        raise ContentError(path, line_of(item), f"'take' is one of {', '.join(TAKES)}, not {_short(take)}")
     if isinstance(refs, list):
         if not refs or len(refs) > MAX_STEPS:
             message = f"'step' is a step id or title, or a list of 1 to {MAX_STEPS} of them"
@@ -128,6 +133,11 @@ def _take(path: Path, item: Located, take: str, step: dict, run: dict):
         if not account:
             raise ContentError(path, line_of(item), f"step '{step['title']}' names no account ({_said(result)})")
         return account
+    if take == "key_prefix":
+        key = (result.get("credentials") or {}).get("AccessKeyId")
+        if not key:
+            raise ContentError(path, line_of(item), f"step '{step['title']}' issued no credentials ({_said(result)})")
+        return key[:4]
     if take == "arn":
         arn = (result.get("assumed_role_user") or {}).get("Arn") or result.get("Arn")
         if not arn:

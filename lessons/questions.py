@@ -95,21 +95,30 @@ def _computed_options(path: Path, item: Located, block: dict, where, options: li
 
 
 def _per_option(path: Path, item: Located, block: dict, where, keys: set[str]) -> tuple[set[str], list[str]]:
+    """Each option's own step: ``option: step`` (the block's ``take`` and ``correct_when``) or ``option: {step,
+    take, correct_when}``; the option is right when its step's value is its ``correct_when``."""
     steps = block.get("options")
-    if not isinstance(steps, dict) or set(map(str, steps)) != keys or "correct_when" not in block:
+    if not isinstance(steps, dict) or set(map(str, steps)) != keys:
         raise ContentError(
             path,
             line_of(item),
             "a computed multiple-select question maps every option to a step in 'options' "
             "and says which value makes an option right in 'correct_when'",
         )
-    right, wheres = set(), []
-    for key, ref in steps.items():
-        found, where_from = computed.value(path, item, block, where.runs, step=ref)
+    right, wheres, label = set(), [], ""
+    for key, spec in steps.items():
+        spec = spec if isinstance(spec, dict) else {"step": spec}
+        unknown = sorted(set(spec) - {"step", "take", "correct_when"})
+        wanted = spec.get("correct_when", block.get("correct_when"))
+        if unknown or spec.get("step") is None or wanted is None:
+            message = f"the option {key!r} needs a 'step' and a 'correct_when' (here or in 'computed'), nothing else"
+            raise ContentError(path, line_of(item), message)
+        found, where_from = computed.value(path, item, block, where.runs, step=spec["step"], take=spec.get("take"))
         wheres.append(f"{key}: {found}")
-        if str(found) == str(block["correct_when"]):
+        label = where_from.split(",")[0]
+        if str(found) == str(wanted):
             right.add(str(key))
-    return right, [f"{where_from.split(',')[0]} ({', '.join(wheres)})"]
+    return right, [f"{label} ({'; '.join(wheres)})"]
 
 
 def _ordering_items(path: Path, item: Located) -> list[dict]:

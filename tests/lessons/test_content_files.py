@@ -342,7 +342,6 @@ def test_each_question_type_has_its_fields():
 # profiles, changing a live session), stay keyed by hand. Every other such question must be `computed`.
 HAND_KEYED = {
     "q2-role-vs-user": "what a role is: no request decides it",
-    "q2-session-facts": "five facts about one session, each a different kind of value",
     "q4-three-parts": "the parts of a credential: a definition",
     "q5-who-chooses-external-id": "a practice, not an outcome",
     "q5-external-id-secret": "whether a value is secret: a practice",
@@ -392,6 +391,8 @@ def test_the_loader_marks_the_options_the_engine_computed(shipped_content):
     assert [o["key"] for o in by_key["q7-effective"]["option_rows"] if o["correct"]] == ["intersection"]
     valid = {o["key"] for o in by_key["q3-valid-principals"]["option_rows"] if o["correct"]}
     assert valid == {"user", "role", "service", "account-id"}  # a group and user/* are refused by IAM
+    facts = {o["key"] for o in by_key["q2-session-facts"]["option_rows"] if o["correct"]}
+    assert facts == {"arn", "asia", "expires"}  # alice's policies do not join the role's; the ARN drops the path
     assert by_key["q4-minutes-left"]["data"]["answer"] == 30 and by_key["q4-max-hours"]["data"]["answer"] == 12
     # the account of carol's session, the accounts a cross-account AssumeRole is recorded in, a user key 13 h on
     for key, right in (

@@ -322,6 +322,20 @@ def test_answers_are_computed_by_the_engine_when_the_file_states_none(content_di
     assert Myth.objects.get(key="m2").claim_is_true is True  # bob assumed the role: "ok" maps to true
 
 
+MULTIPLE = """\
+- id: q5
+  step: 3
+  type: multiple
+  prompt: What does the engine say?
+  options:
+    - {id: denied, text: bob is denied, correct: true}
+    - {id: session, text: bob gets a session, correct: true}
+    - {id: asia, text: its key starts with AKIA}
+  computed:
+    scenario: s.json
+    options: {denied: bob reads, session: s1, asia: {step: s1, take: key_prefix, correct_when: AKIA}}
+    correct_when: implicitDeny
+"""
 DRIFTS = [
     (
         "questions.yaml",
@@ -376,6 +390,19 @@ DRIFTS = [
         QUESTIONS + SPOT,
         8,
         "the engine answers 3 (the engine's check of the identity policy), which makes 3 right, but the file says 2",
+    ),
+    (
+        "questions.yaml",
+        QUESTIONS + MULTIPLE,
+        8,
+        "(denied: implicitDeny; session: ok; asia: ASIA)), which makes ['denied'] right, but the file says "
+        "['denied', 'session']",
+    ),
+    (
+        "questions.yaml",
+        QUESTIONS + MULTIPLE.replace("asia: {step: s1,", "asia: {step: s1, colour: red,"),
+        8,
+        "the option 'asia' needs a 'step' and a 'correct_when' (here or in 'computed'), nothing else",
     ),
     (
         "predictions.yaml",
