@@ -314,7 +314,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "iamtutor.lib.staticfiles.CachedURLStaticFilesStorage"
     },
 }
 

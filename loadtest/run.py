@@ -20,6 +20,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -198,16 +200,30 @@ def redis_figures(url: str) -> str:
 
     client = redis.Redis.from_url(url)
     keys = total = 0
+    lasting: Counter[str] = Counter()  # kinds of key kept without a lifetime (there should be none)
     for key in client.scan_iter(count=1000):
         keys += 1
         total += client.memory_usage(key, samples=0) or 0
+        if client.ttl(key) == -1:
+            lasting[_key_kind(key)] += 1
     expiring = client.info("keyspace").get(f"db{urlsplit(url).path.strip('/') or 0}", {}).get("expires", 0)
     policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "?")
     used = client.info("memory").get("used_memory", 0)
     return (
         f"Redis: {keys} keys ({expiring} with a lifetime) holding {total / 1024:,.0f} KiB in this class's "
         f"database; the server uses {used / 1024 / 1024:.1f} MiB in all; eviction policy {policy}."
+        + (
+            f" Kept without a lifetime: {', '.join(f'{n} {kind}' for kind, n in lasting.most_common(5))}."
+            if lasting
+            else ""
+        )
     )
+
+
+def _key_kind(key: bytes) -> str:
+    """The key without the part that names one entry (a session key, an id, a number), to count kinds."""
+    text = key.decode(errors="replace")
+    return re.sub(r"[0-9a-z]{16,}$|[0-9a-f-]{32,}$|\d+$", "…", text)[:80]
 
 
 def app_env(options: Options, database_url: str, redis_url: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ rounds). On a busy machine the first three swing with the other load; the CPU pe
 
 Every tree gets its own throwaway PostgreSQL database (``bench_pages_<label>``, dropped and made again)
 and Redis database (from ``--redis-db``, flushed), its lessons loaded and one anonymous learner whose
-browser session owns a sandbox holding one STS session; wrk sends that session's cookie on every page.
+browser session owns a sandbox holding one STS session; wrk sends the cookies a browser would send back on
+every page: that session's and the CSRF cookie (without it, every page would mint a new CSRF secret and set it).
 Servers listen on 127.0.0.1 only and are stopped at the end. Needs wrk (``apt-get install wrk``), psql and
 redis-cli, and a Python with the project's dependencies (``--python``, default this repo's .venv).
 """
@@ -54,7 +55,9 @@ assert run_change(sandbox, lambda world: assume_role(world, "arn:aws:iam::111111
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session["sandbox_id"] = str(sandbox.pk)
 session.save()
-print("BENCH", session.session_key, sandbox.pk)
+from django.middleware.csrf import _get_new_csrf_string
+cookies = f"{settings.SESSION_COOKIE_NAME}={session.session_key};{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+print("BENCH", cookies, sandbox.pk)
 """
 HELLO_VIEW = """
 from django.http import HttpResponse
@@ -186,7 +189,7 @@ def _wait(server: Server, path: str) -> None:
 def _get(server: Server, path: str) -> bytes:
     request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}")
     if server.cookie:
-        request.add_header("Cookie", f"sessionid={server.cookie}")
+        request.add_header("Cookie", server.cookie.replace(";", "; "))
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own server on 127.0.0.1)
         if response.status != 200:
             sys.exit(f"{server.label} answered {response.status} for {path}.")
@@ -199,7 +202,7 @@ def _measure(args: argparse.Namespace, server: Server, pages: dict[str, str]) ->
             _get(server, path)  # warm: templates compiled, connections open, caches filled
         command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}", "--latency"]
         if server.cookie:
-            command += ["-H", f"Cookie: sessionid={server.cookie}"]
+            command += ["-H", "Cookie: " + server.cookie.replace(";", "; ")]
         cpu_before = _workers_cpu(server)
         output = subprocess.run(
             [*command, f"http://127.0.0.1:{server.port}{path}"], check=True, capture_output=True, text=True
