@@ -358,6 +358,14 @@ HAND_KEYED = {
     "qs-when-not-static-key": "a design choice",
     "qs-connections-oauth": "a comparison with OAuth",
     "qs-myth-busting": "five claims from five scenarios; each is a myth card computed on its own",
+    "qw-wntu-more-permissions": "a design choice",
+    "qw-wntu-close-member": "closing accounts is an Organizations call no scenario operation makes",
+    "qw-wntu-one-role-everything": "a design judgment",
+    "qw-patterns-invoke-vs-trust": "where a condition belongs: a design choice",
+    "qw-patterns-ecs-roles": "how to split permissions: a design choice",
+    "qw-connections-session-policy": "an analogy",
+    "qw-connections-badge-breaks": "an analogy",
+    "qw-connections-delegation": "a comparison with programming",
 }
 HAND_KEYED_MYTHS = {"myth-roles-have-keys", "myth-external-id-is-secret", "myth-recreated-user-still-trusted"}
 
