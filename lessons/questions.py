@@ -27,6 +27,7 @@ CHOICE_TYPES = {"single", "multiple", "truefalse", "policy_reading"}
 FIXED_ORDER_TYPES = {"truefalse", "policy_reading"}  # True/False and Yes/No stay in their natural order
 TYPES = CHOICE_TYPES | {"ordering", "spot_line", "numeric"}
 COMPUTABLE_TYPES = {"single", "multiple", "truefalse", "numeric"}  # may carry a `computed` block
+SPOT_LINE_KINDS = ("identity", "trust", "resource", "boundary", "scp", "rcp", "session")  # the engine's policy types
 
 
 # ---- loading ----------------------------------------------------------------------------------------------------
@@ -145,6 +146,10 @@ def _spot_line(path: Path, item: Located) -> dict:
     if line is not None and (not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines)):
         raise ContentError(path, line_of(item), f"'faulty_line' must be a line number from 1 to {len(lines)}")
     kind = item.get("kind", "identity")
+    if kind not in SPOT_LINE_KINDS:
+        raise ContentError(
+            path, line_of(item), f"'kind' is one of {', '.join(SPOT_LINE_KINDS)}, not {str(kind)[:40]!r}"
+        )
     flagged = engine.faulty_lines(policy, kind)
     if len(flagged) != 1:
         found = ", ".join(map(str, flagged)) or "none"

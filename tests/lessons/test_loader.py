@@ -404,6 +404,16 @@ DRIFTS = [
         8,
         "the option 'asia' needs a 'step' and a 'correct_when' (here or in 'computed'), nothing else",
     ),
+    ("questions.yaml", QUESTIONS + SPOT.replace("kind: identity", "kind: bogus"), 8, "'kind' is one of identity"),
+    (
+        "questions.yaml",
+        QUESTIONS
+        + SPOT.replace('"Principal": "*", "Action": "s3:GetObject"', '"Action": "s3:PutObject"').replace(
+            '"Resource": "*"', '"Resource": "arn:aws:s3:::r/*"'
+        ),
+        8,
+        "the engine must flag exactly one line of the policy, not none",
+    ),
     (
         "predictions.yaml",
         PREDICTIONS + PREDICTION.replace('answer: "no"', 'answer: "yes"'),
