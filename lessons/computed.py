@@ -45,6 +45,8 @@ class Runs:
             label, data = "the inline scenario", {"name": "inline", "world": block["world"], "steps": block["steps"]}
             return label, _checked(path, item, label, engine.run_traced(data))
         name = block.get("scenario") or default
+        if not isinstance(name, str):
+            raise ContentError(path, line_of(item), "'scenario' is the name of a file in scenarios/")
         if not name:
             raise ContentError(path, line_of(item), "'computed' needs a 'scenario' (a file in scenarios/) or a 'world'")
         if name not in self.scenarios:

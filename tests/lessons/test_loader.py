@@ -369,6 +369,7 @@ DRIFTS = [
         "'take' is one of outcome",
     ),  # the block's line
     ("questions.yaml", QUESTIONS + SINGLE.replace("s.json", "nope.json"), 8, "the scenario 'nope.json' is not in"),
+    ("questions.yaml", QUESTIONS + SINGLE.replace("s.json", "[s.json]"), 8, "'scenario' is the name of a file"),
     (
         "questions.yaml",
         QUESTIONS + SINGLE.replace("computed: {", "computed: {reasons: x, "),
