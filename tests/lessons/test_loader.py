@@ -510,3 +510,17 @@ def test_the_readme_shows_an_example_of_each_kind_of_computed_item():
         "prediction",
         "myth",
     }
+
+
+def test_a_computed_block_may_carry_its_own_world_and_steps(content_dir):
+    from lessons.models import Question
+
+    world, steps = json.dumps(SCENARIO["world"]), json.dumps(SCENARIO["steps"])
+    inline = SINGLE.replace("scenario: s.json, ", f"world: {world}, steps: {steps}, ")
+    _write_computed(content_dir, **{"questions.yaml": QUESTIONS + inline})
+    call_command("load_lessons")
+    assert [o.key for o in Question.objects.get(key="q2").options.all() if o.correct] == ["denied"]
+    broken = inline.replace('"expect": {"ok": true}', '"expect": {"ok": false}')
+    (content_dir / "en" / "questions.yaml").write_text(QUESTIONS + broken)
+    with pytest.raises(CommandError, match="line 8: the inline scenario, step 'assume_role s1', no longer does"):
+        call_command("load_lessons")
