@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.utils import translation
 
-from . import computed
+from . import computed, step_diagrams
 from .annotate import Annotations, document_paths, parse_path
 from .content import CONTENT_DIR, ContentError, LessonSource, read_lesson
 from .questions import normalise_question
@@ -202,6 +202,8 @@ def _card(path: Path, item: Located, where: _Where) -> dict:
 
 
 def _diagram(path: Path, item: Located, where: _Where) -> dict:
+    if item.get("draw") is not None:
+        return _step_diagram(path, item, where)
     nodes, edges = item.get("nodes") or [], item.get("edges")
     if not isinstance(edges, list) or not edges:
         raise ContentError(path, line_of(item), "a diagram needs a list of edges, each {from, to, label}")
@@ -231,6 +233,37 @@ def _diagram(path: Path, item: Located, where: _Where) -> dict:
         "direction": direction,
         "nodes": node_rows,
         "edges": edge_rows,
+        "kind": "",
+        "scenario_name": "",
+        "scenario": None,
+        "spec": {},
+    }
+
+
+def _step_diagram(path: Path, item: Located, where: _Where) -> dict:
+    """A diagram the engine computes from a scenario (``step_diagrams.py``), drawn once here to prove it runs."""
+    kind, title = text(path, item, "draw"), text(path, item, "title")
+    name, scenario = where.scenario(path, item)
+    if scenario is None:
+        raise ContentError(
+            path, line_of(item), "a diagram with 'draw' needs a 'scenario' from lessons/content/scenarios/"
+        )
+    spec = {field: item[field] for field in step_diagrams.SPEC_FIELDS.get(kind, ()) if item.get(field) is not None}
+    try:
+        step_diagrams.picture(text(path, item, "id"), title, kind, scenario, spec)
+    except step_diagrams.DiagramProblem as problem:
+        raise ContentError(path, line_of(item), f"the diagram cannot be drawn from {name}: {problem.message}") from None
+    caption = text(path, item, "caption", required=False, aliases=("text_alternative", "description"))
+    return {
+        "title": title,
+        "caption": caption,
+        "direction": "LR",
+        "nodes": [],
+        "edges": [],
+        "kind": kind,
+        "scenario_name": name,
+        "scenario": scenario,
+        "spec": spec,
     }
 
 

@@ -141,11 +141,18 @@ class Card(ContentItem):
 
 
 class Diagram(ContentItem):
+    """A diagram of the visual mode: drawn by hand (``nodes`` and ``edges``), or — when ``kind`` is set — computed
+    by the engine from ``scenario`` (``lessons/step_diagrams.py``; ``spec`` holds what the kind needs)."""
+
     title = models.CharField(max_length=200)
     caption = models.TextField(blank=True)
     direction = models.CharField(max_length=2, default="TB")
     nodes = models.JSONField(help_text="[{id, label}, …]")
     edges = models.JSONField(help_text="[{from, to, label}, …]")
+    kind = models.CharField(max_length=20, blank=True, help_text="access, decision, sequence, chain or intersection")
+    scenario_name = models.CharField(max_length=200, blank=True)
+    scenario = models.JSONField(null=True, blank=True, help_text="the scenario the engine draws this diagram from")
+    spec = models.JSONField(default=dict, blank=True, help_text="the kind's fields: request, session, probes, steps")
 
     class Meta(ContentItem.Meta):
         constraints = [models.UniqueConstraint(fields=["language", "key"], name="diagram_unique_key")]

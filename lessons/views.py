@@ -201,7 +201,10 @@ def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse
 
 @require_GET
 def visual(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "lessons/visual.html", {"drawn": [diagrams.draw(d) for d in modes.diagrams()]})
+    """Each build-up step's diagrams, computed from its scenario by the engine; drawn once per content version."""
+    return render(
+        request, "lessons/visual.html", {"sections": diagrams.sections(diagrams.draw_all(diagrams.for_page()))}
+    )
 
 
 @require_GET
@@ -212,7 +215,7 @@ def try_it(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def cheat_sheet(request: HtmxHttpRequest) -> HttpResponse:
     lesson = Lesson.objects.filter(language=modes.language(), kind="cheatsheet").first()
-    drawn = [diagrams.draw(d) for d in modes.diagrams()]
+    drawn = diagrams.draw_all(diagrams.for_page())
     return render(request, "lessons/cheat_sheet.html", {"lesson": lesson, "drawn": drawn})
 
 

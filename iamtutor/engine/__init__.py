@@ -23,11 +23,14 @@ from .evaluate import FLOW_NODES, Decision, MatchedStatement, Request, evaluate
 from .explain import access_denied_message, explain
 from .findings import FINDINGS, Finding, check_policy
 from .graph import (
+    CHAINING_SECONDS,
     AccessGraph,
     Budget,
     Cluster,
     Edge,
     Node,
+    Replay,
+    ReplayedStep,
     Work,
     access_graph,
     at_time,
@@ -40,6 +43,7 @@ from .graph import (
     edge_table,
     expected_svg_ids,
     node_summary,
+    replay,
     to_dot,
 )
 from .matching import Arn, match_principal, parse_arn
@@ -62,6 +66,7 @@ from .world import World
 from .world_model import DEFAULT_QUOTAS
 
 __all__ = [
+    "CHAINING_SECONDS",
     "DEFAULT_QUOTAS",
     "FINDINGS",
     "FLOW_NODES",
@@ -85,6 +90,8 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicyRef",
+    "Replay",
+    "ReplayedStep",
     "Request",
     "ResolvedStatement",
     "Statement",
@@ -125,6 +132,7 @@ __all__ = [
     "parse_checks",
     "parse_policy",
     "policy_size",
+    "replay",
     "resolve_statement",
     "revoke_sessions",
     "rewind_for",

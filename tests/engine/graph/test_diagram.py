@@ -63,3 +63,36 @@ def test_a_diagram_edge_naming_no_node_or_a_bad_direction_is_a_parameter_error()
         diagram_edges(DRAWN_NODES, [{"from": "x", "to": "a"}])
     with pytest.raises(ParameterError, match="TB, LR, BT, RL"):
         diagram_dot("d", DRAWN_NODES, DRAWN_EDGES, direction="UP")
+
+
+# ---- groups and styles (the lessons' step diagrams: a chain's capped sessions, a policy intersection) -----------
+
+GROUPS = [{"id": "both", "label": HOSTILE[1], "style": "lit"}, {"id": "off", "label": "neither", "style": "dashed"}]
+
+
+@pytest.mark.parametrize("renderer", ["dot", "wasm"])
+def test_a_diagram_draws_its_groups_around_their_nodes_with_escaped_labels(renderer: str) -> None:
+    nodes = [
+        {"id": "p", "label": "policy"},
+        {"id": "a", "label": "s3:GetObject", "group": "both", "style": "lit"},
+        {"id": "b", "label": "iam:CreateUser", "group": "off"},
+    ]
+    edges = [{"from": "p", "to": "a", "label": "allows", "style": "lit"}, {"from": "p", "to": "b", "style": "dashed"}]
+    source = diagram_dot("g", nodes, edges, groups=GROUPS)
+    assert source.count("subgraph cluster_") == 2 and "style=dashed" in source and "class=lit" in source
+    svg = render(source, renderer)
+    assert {"g-g0", "g-g1", "g-n1", "g-e0", "g-e1"} <= svg_ids(svg)
+    assert not re.search(r"<\s*script", svg, re.IGNORECASE)
+    # a group's box holds exactly its nodes: the lit group's cluster comes before its node in DOT order
+    first = source.index("subgraph cluster_0")
+    assert first < source.index('id="g-n1"') < source.index("subgraph cluster_1") < source.index('id="g-n2"')
+
+
+def test_a_node_naming_an_unknown_group_is_a_parameter_error() -> None:
+    with pytest.raises(ParameterError, match="names no group 'nowhere'"):
+        diagram_dot("d", [{"id": "a", "label": "a", "group": "nowhere"}], [], groups=GROUPS)
+
+
+def test_a_diagram_without_groups_or_styles_draws_as_before() -> None:
+    plain = diagram_dot("model", DRAWN_NODES, DRAWN_EDGES)
+    assert "cluster" not in plain and "penwidth" not in plain and "dashed" not in plain
