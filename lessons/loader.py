@@ -75,11 +75,12 @@ def _read_language(folder: Path, language: str, scenarios: dict, content: Conten
                 }
             )
     where = _Where(steps, slugs, scenarios, computed.Runs(scenarios))
+    # diagrams first: a scenario that misses its expectations is reported where a step draws it
+    content.diagrams += _read_items(folder / "diagrams.yaml", language, where, _diagram)
     content.predictions += _read_items(folder / "predictions.yaml", language, where, _prediction)
     content.myths += _read_items(folder / "myths.yaml", language, where, _myth)
     content.questions += _read_items(folder / "questions.yaml", language, where, normalise_question)
     content.cards += _read_items(folder / "cards.yaml", language, where, _card)
-    content.diagrams += _read_items(folder / "diagrams.yaml", language, where, _diagram)
     known = {row["key"] for row in content.predictions if row["language"] == language}
     _check_lesson_predictions(folder, lessons, known)
     content.computed += where.computed
