@@ -2,17 +2,17 @@
 
 Per language (``content/<language>/``): the lesson Markdown (``content.py``), ``annotations.yaml``,
 ``predictions.yaml``, ``myths.yaml``, ``questions.yaml``, ``cards.yaml`` and ``diagrams.yaml``; shared by all
-languages: ``content/scenarios/*.json`` (worlds the engine runs) and ``content/tryit/step-N.json``. The
-schema is ``lessons/content/README.md``. Every problem raises ``ContentError`` naming the file and line.
-Answers that are IAM/STS facts are computed by the engine while reading (``computed.py``, ``questions.py``):
-an answer the file states that the engine does not reach is such a problem. ``Content.computed`` lists every
-answer the engine computed. Storing the rows is ``store.py``'s job.
+languages: ``content/scenarios/*.json`` (worlds the engine runs). Each step's "Try it" is a lab
+(``content/labs/``, read by ``iamtutor/labs/loader.py``). The schema is ``lessons/content/README.md``. Every
+problem raises ``ContentError`` naming the file and line. Answers that are IAM/STS facts are computed
+by the engine while reading (``computed.py``, ``questions.py``): an answer the file states that the engine does
+not reach is such a problem. ``Content.computed`` lists every answer the engine computed. Storing the rows is
+``store.py``'s job.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,7 @@ from .content import CONTENT_DIR, ContentError, LessonSource, read_lesson
 from .questions import normalise_question
 from .yamlfile import Located, line_of, load_json, load_yaml, read_options, text
 
-_TRYIT_NAME = re.compile(r"^step-(\d+)\.json$")
-SHARED_FOLDERS = {"scenarios", "tryit", "labs"}  # labs/ is read by iamtutor/labs/loader.py
+SHARED_FOLDERS = {"scenarios", "labs"}  # labs/ is read by iamtutor/labs/loader.py
 
 
 @dataclass
@@ -39,7 +38,6 @@ class Content:
     questions: list[dict] = field(default_factory=list)
     cards: list[dict] = field(default_factory=list)
     diagrams: list[dict] = field(default_factory=list)
-    tryits: list[dict] = field(default_factory=list)
     computed: list[dict] = field(default_factory=list)  # {file, key, where}: every answer the engine computed
 
 
@@ -50,7 +48,6 @@ def read_content(root: Path = CONTENT_DIR) -> Content:
     for language_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in SHARED_FOLDERS):
         with translation.override(language_dir.name):
             _read_language(language_dir, language_dir.name, scenarios, content)
-            content.tryits += _read_tryits(root / "tryit", language_dir.name, content)
     return content
 
 
@@ -279,47 +276,6 @@ def _node(path: Path, item: Located, node: object) -> dict:
         "label": text(path, node, "label", required=False) or key,
         "kind": text(path, node, "kind", required=False),
     }
-
-
-def _read_tryits(folder: Path, language: str, content: Content) -> list[dict]:
-    steps = {lesson.step: lesson.slug for lesson in content.lessons if lesson.language == language and lesson.step}
-    rows = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
-        match = _TRYIT_NAME.match(path.name)
-        if not match:
-            raise ContentError(path, 1, "try-it files are named step-<number>.json")
-        data = load_json(path)
-        if not isinstance(data, dict):
-            raise ContentError(path, 1, "a try-it file is a JSON object with a title, a task and a world")
-        item = Located(data)
-        step = int(match[1])
-        if data.get("step", step) != step:
-            raise ContentError(path, 1, f"the file is for step {step} but says 'step: {data['step']}'")
-        world = data.get("world")
-        if not isinstance(world, dict):
-            raise ContentError(path, 1, "a try-it file needs a 'world' object (world-format.md)")
-        rows.append(
-            {
-                "language": language,
-                "key": f"step-{step}",
-                "order": step,
-                "step": step,
-                "lesson": steps.get(step),
-                "title": text(path, item, "title", aliases=("name",)),
-                "task": text(path, item, "task", aliases=("description",)),
-                "hint": text(path, item, "hint", required=False),
-                "world": world,
-                "checks": _check_steps(path, data.get("check", [])),
-            }
-        )
-    return rows
-
-
-def _check_steps(path: Path, steps: object) -> list:
-    """The scenario steps that pass once the try-it task is done (run by the sandbox's "Check my work")."""
-    if not isinstance(steps, list) or not all(isinstance(step, dict) and "op" in step for step in steps):
-        raise ContentError(path, 1, "'check' is a list of scenario steps, each with an 'op'")
-    return steps
 
 
 def _read_scenarios(folder: Path) -> dict[str, dict]:

@@ -158,20 +158,6 @@ class Diagram(ContentItem):
         constraints = [models.UniqueConstraint(fields=["language", "key"], name="diagram_unique_key")]
 
 
-class TryIt(ContentItem):
-    """A starting world for one step, with a small task, for the learner's sandbox."""
-
-    step = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
-    task = models.TextField()
-    hint = models.TextField(blank=True)
-    world = models.JSONField()
-    checks = models.JSONField(default=list, help_text="Scenario steps that pass once the task is done.")
-
-    class Meta(ContentItem.Meta):
-        constraints = [models.UniqueConstraint(fields=["language", "key"], name="tryit_unique_key")]
-
-
 # ---- progress ---------------------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from iamtutor.labs.tryits import StepLab, step_labs
+
 from . import engine, questions, review
 from .models import (
     Commitment,
@@ -29,7 +31,6 @@ from .models import (
     QuizAttempt,
     StepRead,
     StepTestedOut,
-    TryIt,
     WorkedAttempt,
 )
 
@@ -267,5 +268,6 @@ def diagrams() -> list[Diagram]:
     return list(Diagram.objects.filter(language=language()))
 
 
-def try_its() -> list[TryIt]:
-    return list(TryIt.objects.filter(language=language()).order_by("step"))
+def try_its(request) -> list[StepLab]:
+    """The "Try it" mode: each build-up step's lab (``Lab.try_it``), with the learner's status, by step."""
+    return list(step_labs(request).values())

@@ -1,9 +1,12 @@
 """The lesson pages' parts that are the same for every learner, rendered once per content version.
 
 The lesson index and the deep dive (all the lessons in one 134 KB article) show only what ``load_lessons``
-stored, so their main part is kept as HTML in the disposable ``renders`` cache (``{% cache %}`` in their
-templates), keyed by ``content_version``: the language, the lessons' count and latest change, and a digest
-of the lesson templates. A page served from it runs no query.
+stored, so their main part is kept as HTML in the disposable ``renders`` cache, keyed by ``content_version``:
+the language, the lessons' count and latest change, and a digest of the lesson templates. A page served from
+it runs no query. The index uses ``{% cache %}``; the deep dive is kept as one entry holding its parts
+(``deep_dive_parts``), because each learner sees some of them: a part that answers a prediction the learner
+has not committed to is replaced, on the server and per request, by that prediction's question and commit form.
+The cached parts are never sent as they are to a learner who has not committed.
 
 ``content_version`` is itself remembered for ``VERSION_SECONDS``: after ``load_lessons`` changes a lesson,
 the pages show it within that time (at once in the process that ran the command, and everywhere when the
@@ -19,8 +22,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
+from django.template.loader import render_to_string
 
-from .models import Lesson
+from .models import Lesson, Prediction
 
 VERSION_SECONDS = 30
 FRAGMENT_SECONDS = 3600  # how long a rendered fragment is kept (the render cache may cut it shorter)
@@ -37,6 +41,48 @@ def content_version(language: str) -> str:
         version = f"{language}.{stats['count']}.{stamp:.6f}.{templates_digest()}"
         caches["renders"].set(key, version, VERSION_SECONDS)
     return version
+
+
+def deep_dive_parts(language: str, version: str) -> list[dict]:
+    """The deep dive's parts, each ``{slug, title, toc, html, gate}``, from the render cache (drawn on a miss).
+
+    ``toc`` and ``html`` are the part's table-of-contents entries and its section, rendered by the partials of
+    ``deep_dive.html``; ``gate`` is ``None`` or what ``gate`` returns for the part's prediction (its question
+    only), so a learner who has not committed gets the form without a query.
+    """
+    key = f"lessons:deep-dive:{version}"
+    parts = caches["renders"].get(key)
+    if parts is None:
+        lessons = list(Lesson.objects.filter(language=language).exclude(kind="cheatsheet"))
+        keys = [lesson.prediction_key for lesson in lessons if lesson.prediction_key]
+        predictions = {p.key: p for p in Prediction.objects.filter(language=language, key__in=keys)}
+        parts = [
+            {
+                "slug": lesson.slug,
+                "title": lesson.title,
+                "toc": render_to_string("lessons/deep_dive.html#toc", {"lesson": lesson}),
+                "html": render_to_string("lessons/deep_dive.html#part", {"lesson": lesson}),
+                "gate": gate(lesson, predictions[lesson.prediction_key])
+                if lesson.prediction_key in predictions and lesson.step
+                else None,
+            }
+            for lesson in lessons
+        ]
+        caches["renders"].set(key, parts, FRAGMENT_SECONDS)
+    return parts
+
+
+def gate(lesson: Lesson, prediction: Prediction) -> dict:
+    """What a page shows in place of a part whose prediction is not committed yet: the question, never the
+    answer (no ``correct``, no explanation, no reveal)."""
+    return {
+        "slug": lesson.slug,
+        "step": lesson.step,
+        "title": lesson.title,
+        "key": prediction.key,
+        "prompt": prediction.prompt,
+        "options": [{"key": option["key"], "text": option["text"]} for option in prediction.options],
+    }
 
 
 def forget_content_version() -> None:

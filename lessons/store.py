@@ -8,7 +8,7 @@ from collections import Counter
 from django.db import transaction
 
 from .loader import Content
-from .models import Card, Diagram, Lesson, Myth, Option, PolicyExample, Prediction, Question, TryIt
+from .models import Card, Diagram, Lesson, Myth, Option, PolicyExample, Prediction, Question
 
 LESSON_FIELDS = ("order", "title", "summary", "kind", "step", "concept", "result", "insight", "body_html")
 
@@ -24,7 +24,6 @@ def store(content: Content) -> dict[str, Counter]:
             ("Myths", Myth, content.myths),
             ("Cards", Card, content.cards),
             ("Diagrams", Diagram, content.diagrams),
-            ("Try-it worlds", TryIt, content.tryits),
         ):
             counts[label] = _sync(model, ("language", "key"), [_with_lesson(row, lessons) for row in rows])
         counts["Questions"] = _store_questions(content.questions, lessons)

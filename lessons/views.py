@@ -1,13 +1,20 @@
 """The lessons' pages: one thin view per page or action. Context comes from ``modes.py``, recording from
-``progress.py``. A POST from htmx gets the page's fragment; a plain POST is redirected back to the page."""
+``progress.py``. A POST from htmx gets the page's fragment; a plain POST is redirected back to the page.
+
+Every page that shows what a step's prediction answers (the step, its part page, the deep dive, the worked
+example, the visual and the cheat sheet) shows, until the learner has committed to that prediction, the
+prediction's question and commit form in its place (``_gates``): the answer is withheld by the server.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamtutor.lib.http import HtmxHttpRequest
@@ -20,6 +27,36 @@ def _back(request: HtmxHttpRequest, url: str, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
+def _gates(request: HtmxHttpRequest, lessons) -> list[dict]:
+    """The predictions (question only) standing in for those of ``lessons`` whose answer the learner has not
+    committed to yet; empty when every one is committed. At most two queries, whatever the learner did."""
+    learner = progress.get_learner(request)
+    hidden = [lesson for lesson in lessons if lesson.step and progress.is_hidden(learner, lesson)]
+    if not hidden:
+        return []
+    keys = [lesson.prediction_key for lesson in hidden]
+    predictions = {p.key: p for p in Prediction.objects.filter(language=hidden[0].language, key__in=keys)}
+    return [
+        rendered.gate(lesson, predictions[lesson.prediction_key])
+        for lesson in hidden
+        if lesson.prediction_key in predictions
+    ]
+
+
+def _gate_page(request: HtmxHttpRequest, gates: list[dict], title: str, what: str) -> HttpResponse:
+    """A page held back until its predictions are committed: each one's commit form, returning here."""
+    context = {
+        "gates": gates,
+        "title": title,
+        "what": what,
+        "back": request.get_full_path(),
+        "confidences": Confidence.choices,
+    }
+    if request.htmx:
+        return render(request, "lessons/gate.html#gates", context)
+    return render(request, "lessons/gate.html", context, status=200 if request.method == "GET" else 403)
+
+
 @require_GET
 def index(request: HtmxHttpRequest) -> HttpResponse:
     """The cards and the parts come from the render cache (``rendered.py``): the lazy query set and the step
@@ -27,9 +64,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     language = modes.language()
     learner = progress.get_learner(request)
     context = {
-        "lessons": Lesson.objects.filter(language=language).only("slug", "title", "summary", "order", "step"),
+        "lessons": Lesson.objects.filter(language=language).only("slug", "title", "order", "kind", "step"),
         "steps": modes.step_numbers,
-        "resume": learner.resume_path if learner else "",
+        "resume": progress.safe_path(learner.resume_path) if learner else "",
         "content_version": rendered.content_version(language),
     }
     return render(request, "lessons/index.html", context)
@@ -40,20 +77,34 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson = get_object_or_404(Lesson, language=modes.language(), slug=slug)
     siblings = list(Lesson.objects.filter(language=lesson.language).only("slug", "title", "order"))
     position = next(i for i, other in enumerate(siblings) if other.pk == lesson.pk)
+    gates = _gates(request, [lesson])
     context = {
         "lesson": lesson,
         "previous": siblings[position - 1] if position > 0 else None,
         "next": siblings[position + 1] if position + 1 < len(siblings) else None,
+        "gate": gates[0] if gates else None,
+        "back": request.path,
+        "confidences": Confidence.choices,
     }
     return render(request, "lessons/detail.html", context)
 
 
 @require_GET
 def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
-    """The whole lesson as one article, from the render cache; the lazy query set runs only on a miss."""
+    """The whole lesson as one article, its parts from the render cache; a part whose prediction the learner
+    has not committed to is replaced by its question and commit form (one query for a known learner)."""
     language = modes.language()
-    lessons = Lesson.objects.filter(language=language).exclude(kind="cheatsheet")
-    context = {"lessons": lessons, "content_version": rendered.content_version(language)}
+    parts = rendered.deep_dive_parts(language, rendered.content_version(language))
+    committed = progress.committed_keys(progress.get_learner(request))
+    sections = [
+        (part, part["gate"] if part["gate"] and part["gate"]["key"] not in committed else None) for part in parts
+    ]
+    context = {
+        "sections": sections,
+        "held_back": sum(1 for _part, gate in sections if gate),
+        "back": request.path,
+        "confidences": Confidence.choices,
+    }
     return render(request, "lessons/deep_dive.html", context)
 
 
@@ -78,10 +129,16 @@ def predict(request: HtmxHttpRequest, step: int) -> HttpResponse:
     prediction = get_object_or_404(Prediction, language=lesson.language, key=lesson.prediction_key)
     choice, confidence = request.POST.get("choice", ""), request.POST.get("confidence", "")
     valid = choice in {o["key"] for o in prediction.options} and confidence in Confidence.values
+    back = progress.safe_path(request.POST.get("next", ""))  # a page that held this part back, if any
     if valid:
         learner = progress.ensure_learner(request)
-        progress.commit(learner, prediction, choice, confidence)
-        progress.remember(learner, reverse("lessons:step", args=[step]))
+        with transaction.atomic():
+            progress.commit(learner, prediction, choice, confidence)
+            progress.remember(learner, back or reverse("lessons:step", args=[step]))
+    if back and not request.htmx:
+        if not valid:
+            messages.error(request, _("Choose an answer and how sure you are, then commit."))
+        return redirect(back)
     if valid and not request.htmx:
         return _back(request, reverse("lessons:step", args=[step]), "prediction")
     context = modes.step_context(progress.get_learner(request), lesson) | {"invalid": not valid}
@@ -91,39 +148,71 @@ def predict(request: HtmxHttpRequest, step: int) -> HttpResponse:
 
 @require_POST
 def mark_read(request: HtmxHttpRequest, step: int) -> HttpResponse:
+    """Marks a step read, only once its prediction is committed (the step is shown only after that)."""
     lesson = modes.step_lesson(step)
+    if _gates(request, [lesson]):
+        messages.error(
+            request,
+            _(
+                "Commit to this step's prediction first: choose an answer and how sure you are, then read the "
+                "step and mark it as read."
+            ),
+        )
+        return _back(request, reverse("lessons:step", args=[step]), "prediction")
     learner = progress.ensure_learner(request)
-    progress.mark_read(learner, lesson)
-    following = modes.step_context(learner, lesson)["next_step"]
+    following = next((n for n in modes.step_numbers() if n > step), None)
     target = reverse("lessons:step", args=[following]) if following else reverse("lessons:progress")
-    progress.remember(learner, target)
+    with transaction.atomic():
+        progress.mark_read(learner, lesson)
+        progress.remember(learner, target)
     return redirect(target)
 
 
 @require_http_methods(["GET", "POST"])
 def test_out(request: HtmxHttpRequest, step: int) -> HttpResponse:
+    """Shows mastery on questions the learner has not answered before: a few drawn from the step's bank. Each
+    answer is kept (the question is then seen); passing needs every drawn question right at the first try."""
     lesson = modes.step_lesson(step)
     bank = list(Question.objects.filter(lesson=lesson).prefetch_related("options"))
     learner = progress.get_learner(request)
-    blocks = [modes.quiz_block(None, question) for question in bank]
-    context = {"lesson": lesson, "blocks": blocks, "passed": modes.has_tested_out(learner, lesson)}
-    if request.method == "POST" and bank:
-        passed, results = modes.grade_test_out(bank, request.POST)
-        if passed:
-            progress.record_test_out(progress.ensure_learner(request), lesson)
-        context |= {"passed": passed, "results": results, "submitted": True}
-    return render(request, "lessons/test_out.html", context)
+    drawn = progress.draw_unseen(learner, lesson, bank)
+    context = {"lesson": lesson, "passed": modes.has_tested_out(learner, lesson), "bank": len(bank)}
+    status = 200
+    if request.method == "POST":
+        chosen, error = progress.read_drawn(learner, bank, request.POST.getlist("drawn"))
+        if not error:
+            passed, results = modes.grade_test_out(chosen, request.POST)
+            unanswered = [question.prompt for question, graded, _error in results if graded is None]
+            if unanswered:
+                error, drawn = _("Answer every question before checking: nothing was recorded."), chosen
+            else:
+                learner = progress.ensure_learner(request)
+                with transaction.atomic():
+                    progress.record_test_out(learner, lesson, results, passed)
+                    progress.remember(learner, reverse("lessons:test_out", args=[step]))
+                drawn = progress.draw_unseen(learner, lesson, bank)
+                context |= {"passed": passed or context["passed"], "results": results, "submitted": True}
+        if error:
+            context["error"], status = error, 400
+    context["blocks"] = [modes.quiz_block(None, question) for question in drawn]
+    return render(request, "lessons/test_out.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def worked(request: HtmxHttpRequest, step: int) -> HttpResponse:
     lesson = modes.step_lesson(step)
+    gates = _gates(request, [lesson])
+    if gates:
+        what = _("The worked example shows how the step's prediction turns out.")
+        return _gate_page(request, gates, _("Worked example: %(title)s") % {"title": lesson.title}, what)
     context = modes.worked_context(progress.get_learner(request), lesson)
     if request.method == "POST":
         answer = request.POST.get("answer", "")
         correct, problems = modes.check_faded(context["faded"], answer)
         learner = progress.ensure_learner(request)
-        progress.record_worked(learner, context["example"], answer, correct)
+        with transaction.atomic():
+            progress.record_worked(learner, context["example"], answer, correct)
+            progress.remember(learner, reverse("lessons:worked", args=[step]))
         context |= {"checked": True, "correct": correct, "problems": problems, "answer": answer}
         context["solved"] = context["solved"] or correct
     template = "lessons/worked.html#check" if request.htmx and request.method == "POST" else "lessons/worked.html"
@@ -186,34 +275,63 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def review_answer(request: HtmxHttpRequest, kind: str, key: str) -> HttpResponse:
-    learner, now = progress.ensure_learner(request), timezone.now()
+    """Records a card's self-rating or a mini-prediction. A prediction's answer is told only when
+    ``progress.may_review`` allows it (its step studied, or it is in the learner's queue); otherwise nothing is
+    recorded or shown. Answering one is committing to it: a ``Commitment`` is kept with the review."""
+    now = timezone.now()
     if kind == "card" and request.POST.get("rating") in review.RATINGS:
         get_object_or_404(Card, language=modes.language(), key=key)
-        review.record(learner, f"card:{key}", review.RATINGS[request.POST["rating"]], now)
-    elif kind == "prediction" and request.POST.get("confidence") in Confidence.values:
+        learner = progress.ensure_learner(request)
+        with transaction.atomic():
+            review.record(learner, f"card:{key}", review.RATINGS[request.POST["rating"]], now)
+            progress.remember(learner, reverse("lessons:review"))
+    elif kind == "prediction":
         prediction = get_object_or_404(Prediction, language=modes.language(), key=key)
-        correct = request.POST.get("choice") in prediction.correct_keys()
-        review.record(learner, f"prediction:{key}", review.rating_for(correct, request.POST["confidence"]), now)
+        if not progress.may_review(progress.get_learner(request), prediction, now):
+            messages.error(
+                request,
+                _("This prediction is not in your review yet: it comes up once you have studied its step."),
+            )
+            return redirect("lessons:review")
+        choice, confidence = request.POST.get("choice", ""), request.POST.get("confidence", "")
+        if choice not in {o["key"] for o in prediction.options} or confidence not in Confidence.values:
+            messages.error(request, _("Choose an answer and how sure you are, then commit."))
+            return redirect("lessons:review")
+        learner = progress.ensure_learner(request)
+        correct = choice in prediction.correct_keys()
+        with transaction.atomic():
+            progress.commit(learner, prediction, choice, confidence)
+            review.record(learner, f"prediction:{key}", review.rating_for(correct, confidence), now)
+            progress.remember(learner, reverse("lessons:review"))
         messages.info(request, review.feedback(prediction, correct))
-    progress.remember(learner, reverse("lessons:review"))
     return redirect("lessons:review")
 
 
 @require_GET
 def visual(request: HtmxHttpRequest) -> HttpResponse:
-    """Each build-up step's diagrams, computed from its scenario by the engine; drawn once per content version."""
-    return render(
-        request, "lessons/visual.html", {"sections": diagrams.sections(diagrams.draw_all(diagrams.for_page()))}
-    )
+    """Each build-up step's diagrams, computed from its scenario by the engine and drawn once per content version;
+    those of a step whose prediction is not committed yet are held back behind its commit form."""
+    every = diagrams.for_page()
+    gates = _gates(request, {d.lesson_id: d.lesson for d in every if d.lesson_id}.values())
+    held = {gate["slug"] for gate in gates}
+    shown = [d for d in every if d.lesson_id is None or d.lesson.slug not in held]
+    context = {"sections": diagrams.sections(diagrams.draw_all(shown)), "gates": gates, "back": request.path}
+    return render(request, "lessons/visual.html", context | {"confidences": Confidence.choices})
 
 
 @require_GET
 def try_it(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "lessons/try_it.html", {"worlds": modes.try_its()})
+    """The "Try it" mode: the seven step labs, each with the learner's status; starting is on the lab's page."""
+    return render(request, "lessons/try_it.html", {"entries": modes.try_its(request)})
 
 
 @require_GET
 def cheat_sheet(request: HtmxHttpRequest) -> HttpResponse:
+    steps = Lesson.objects.filter(language=modes.language(), step__isnull=False).exclude(prediction_key="")
+    gates = _gates(request, list(steps))
+    if gates:
+        what = _("The cheat sheet sums up what every step's prediction turns out to be.")
+        return _gate_page(request, gates, _("Cheat sheet"), what)
     lesson = Lesson.objects.filter(language=modes.language(), kind="cheatsheet").first()
     drawn = diagrams.draw_all(diagrams.for_page())
     return render(request, "lessons/cheat_sheet.html", {"lesson": lesson, "drawn": drawn})

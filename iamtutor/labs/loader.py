@@ -4,13 +4,16 @@ One file per lab, YAML or JSON (``<id>.yaml``; the schema is in ``lessons/conten
 file is checked as a whole, in this order, and the first problem raises ``ContentError`` naming the file and
 line:
 
-1. the fields (id, title, steps, mode, brief, tasks with their checks and hint ladders, solutions);
+1. the fields (id, title, steps, mode, brief, tasks with their checks and hint ladders, solutions, and
+   ``try_it``: the lesson step whose "Try it" this lab is);
 2. the world and its compute section, exactly as the sandbox will validate them when a learner starts the lab;
 3. the setup steps, run on the starting world (they must do what they say);
 4. every user, role and session a check names exists in that world, and every detective question has one
    answer in the prepared audit trail;
 5. the lab is not already solved on its starting world;
 6. every correct solution passes every task, and every wrong one fails exactly the tasks it says it fails.
+
+``read_labs`` also checks the labs together: ids are unique, and no two labs are the "Try it" of one step.
 
 Nothing here touches the database: ``store.py`` saves what ``read_labs`` returns, in one transaction.
 """
@@ -46,7 +49,8 @@ LABS_DIR = CONTENT_DIR / "labs"
 REPOSITORY = CONTENT_DIR.parent.parent
 MODES = ("guided", "break-in", "detective")
 EXPERT = "expert"
-_FIELDS = {"id", "title", "steps", "mode", "brief", "world", "compute", "setup", "tasks", "solutions"}
+_FIELDS = {"id", "title", "steps", "mode", "brief", "world", "compute", "setup", "tasks", "solutions", "try_it"}
+BUILD_UP_STEPS = range(1, 8)  # the lesson's seven build-up steps: each has one lab as its "Try it"
 _TASK_FIELDS = {"id", "text", "check", "hints"}
 _HINT_RUNGS = ("nudge", "pointer", "answer")
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -79,6 +83,8 @@ class LabSource:
     path: str
     sha256: str
     solutions: tuple[dict, ...] = ()  # {kind: correct|wrong, title, steps, answers, fails}, each already tried
+    try_it: int | None = None  # the build-up step (1–7) whose "Try it" this lab is
+    try_it_line: int = 1  # where the file says so, for the error when two labs claim one step
 
     @property
     def first_step(self) -> int:
@@ -95,11 +101,18 @@ def read_labs(folder: Path = LABS_DIR) -> list[LabSource]:
     paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json")) if folder.is_dir() else []
     labs: list[LabSource] = []
     seen: dict[str, Path] = {}
+    try_its: dict[int, Path] = {}
     for path in paths:
         lab = read_lab(path)
         if lab.key in seen:
             raise ContentError(path, 1, f"the lab id {lab.key!r} is already used by {seen[lab.key].name}")
         seen[lab.key] = path
+        if lab.try_it is not None:
+            if lab.try_it in try_its:
+                other = try_its[lab.try_it].name
+                message = f"step {lab.try_it} already has its Try it lab ({other}); a step has at most one"
+                raise ContentError(path, lab.try_it_line, message)
+            try_its[lab.try_it] = path
         labs.append(lab)
     return labs
 
@@ -115,6 +128,8 @@ def read_lab(path: Path) -> LabSource:
         raise ContentError(path, _line(data, unknown[0]), f"unknown field {unknown[0]!r} (fields: {_list(_FIELDS)})")
     key = _key(path, data)
     mode = _choice(path, data, "mode", MODES)
+    steps = _lesson_steps(path, data)
+    try_it = _try_it(path, data, steps)
     world, compute = _world(path, data)
     tasks = _tasks(path, data)
     _check_mode(path, data, mode, tasks)
@@ -128,7 +143,7 @@ def read_lab(path: Path) -> LabSource:
     return LabSource(
         key=key,
         title=_text(path, data, "title"),
-        steps=_lesson_steps(path, data),
+        steps=steps,
         mode=mode,
         brief=_text(path, data, "brief"),
         world=world,
@@ -138,6 +153,8 @@ def read_lab(path: Path) -> LabSource:
         path=str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY) else str(path),
         sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
         solutions=solutions,
+        try_it=try_it,
+        try_it_line=_line(data, "try_it"),
     )
 
 
@@ -247,6 +264,19 @@ def _lesson_steps(path: Path, data: Located) -> list:
     if not good:
         raise ContentError(path, _line(data, "steps"), 'steps lists lesson steps 1 to 7 and/or "expert"')
     return list(dict.fromkeys(steps))
+
+
+def _try_it(path: Path, data: Located, steps: list) -> int | None:
+    """The build-up step whose "Try it" the lab is (``try_it: 3``), or None; it must be one of the lab's steps."""
+    if "try_it" not in data:
+        return None
+    step = data["try_it"]
+    if isinstance(step, bool) or not isinstance(step, int) or step not in BUILD_UP_STEPS:
+        raise ContentError(path, _line(data, "try_it"), f"try_it is a build-up step number from 1 to 7, not {step!r}")
+    if step not in steps:
+        listed = ", ".join(str(s) for s in steps)
+        raise ContentError(path, _line(data, "try_it"), f"try_it: {step} must be one of the lab's steps ({listed})")
+    return step
 
 
 def _world(path: Path, data: Located) -> tuple[dict, dict]:

@@ -1,7 +1,8 @@
 """Labs as stored: the lab files (``load_labs``) and learners' attempts at them.
 
 - ``Lab``: one lab file: its brief, the world it starts from (world format, plus the sandbox's compute
-  section and setup steps that prepare sessions or an audit trail), and its ``Task``s.
+  section and setup steps that prepare sessions or an audit trail), and its ``Task``s. A lab may be the "Try it"
+  of one build-up step (``try_it``): the lessons link each step to its lab.
 - ``Task``: what to do, the engine checks that decide it (kept as written; ``parse_checks`` reads them), and its
   hint ladder: nudge, pointer, worked answer.
 - ``Attempt``: one learner's go at one lab in one sandbox, from "Start this lab" on. The learner is the
@@ -40,9 +41,19 @@ class Lab(models.Model):
     source_path = models.CharField(max_length=300)
     source_hash = models.CharField(max_length=64)
     retired = models.BooleanField(default=False, help_text="Its file is gone; kept for the attempts made at it.")
+    try_it = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text='The build-up step (1–7) whose "Try it" this lab is; one lab per step.'
+    )
 
     class Meta:
         ordering = ["first_step", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["try_it"], name="lab_one_try_it_per_step"),
+            models.CheckConstraint(
+                condition=models.Q(try_it__isnull=True) | models.Q(try_it__gte=1, try_it__lte=7),
+                name="lab_try_it_is_a_build_up_step",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

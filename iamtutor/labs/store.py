@@ -17,6 +17,7 @@ def store(labs: list[LabSource]) -> Counter:
     counts: Counter = Counter(added=0, updated=0, unchanged=0, retired=0)
     with transaction.atomic():
         existing = {lab.key: lab for lab in Lab.objects.all()}
+        _release_try_its(existing, {source.key: source.try_it for source in labs})
         for order, source in enumerate(labs):
             row = _lab_row(source, order)
             lab = existing.pop(source.key, None)
@@ -39,6 +40,16 @@ def store(labs: list[LabSource]) -> Counter:
     return counts
 
 
+def _release_try_its(existing: dict[str, Lab], wanted: dict[str, int | None]) -> None:
+    """Clears ``try_it`` first on every stored lab that loses or changes it (a retired lab loses it), so that a
+    step's "Try it" can move from one lab to another in one load without two labs holding it at once."""
+    moving = [lab for lab in existing.values() if lab.try_it is not None and lab.try_it != wanted.get(lab.key)]
+    if moving:
+        Lab.objects.filter(pk__in=[lab.pk for lab in moving]).update(try_it=None)
+        for lab in moving:
+            lab.try_it = None
+
+
 def _lab_row(source: LabSource, order: int) -> dict:
     return {
         "key": source.key,
@@ -55,6 +66,7 @@ def _lab_row(source: LabSource, order: int) -> dict:
         "source_path": source.path,
         "source_hash": source.sha256,
         "retired": False,
+        "try_it": source.try_it,
     }
 
 

@@ -16,7 +16,6 @@ AREAS = (
     ("sandbox:console", _("Request console"), ("console",)),
     ("sandbox:audit", _("Audit trail"), ("audit",)),
     ("sandbox:diagrams", _("Diagrams"), ("diagrams",)),
-    ("sandbox:task", _("Your task"), ("task",)),
     ("sandbox:import", _("Import"), ("import",)),
 )
 

@@ -669,6 +669,34 @@ def test_lambda_refuses_a_role_that_does_not_trust_it():
     )
 
 
+def lambda_world(condition: dict):
+    fn = role("Fn", trust({"Service": "lambda.amazonaws.com"}, Condition=condition))
+    return service_world(fn, alice_policies=(doc(allow(["lambda:CreateFunction", "iam:PassRole"])),))
+
+
+def test_lambda_execution_role_guarded_by_source_account():
+    # §5.6 D-CD + Lambda "Using source function ARN" (issue 14's correction): Lambda assumes an execution role
+    # saying which account it acts for, so aws:SourceAccount guards the role...
+    world = lambda_world({"StringEquals": {"aws:SourceAccount": A}})
+    assert sts.lambda_execution_session(world, ALICE, "fn", f"arn:aws:iam::{A}:role/Fn")["ok"]
+    with pytest.raises(StsError):
+        sts.lambda_execution_session(
+            lambda_world({"StringEquals": {"aws:SourceAccount": "999999999999"}}),
+            ALICE,
+            "fn",
+            f"arn:aws:iam::{A}:role/Fn",
+        )
+
+
+def test_lambda_execution_role_requiring_source_arn_locks_the_function_out():
+    # ...but the function's ARN is no key of that AssumeRole (it guards the function's own resource policy), so
+    # a trust policy that requires aws:SourceArn refuses Lambda: the condition on a missing key is false (D-OPS).
+    world = lambda_world({"ArnLike": {"aws:SourceArn": f"arn:aws:lambda:us-east-1:{A}:function:fn"}})
+    with pytest.raises(StsError) as excinfo:
+        sts.lambda_execution_session(world, ALICE, "fn", f"arn:aws:iam::{A}:role/Fn")
+    assert excinfo.value.code == "InvalidParameterValueException"
+
+
 GITHUB = f"arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com"
 
 

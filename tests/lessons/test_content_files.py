@@ -2,8 +2,8 @@
 
 Schema rules are documented in lessons/content/README.md. The first part needs nothing but the files; the
 engine part (policy examples parse, spot-the-line faults are flagged on their line, scenarios, predictions,
-myths and policy-reading answers match the engine, try-it checks are reachable) is skipped while the engine
-modules are missing.
+myths and policy-reading answers match the engine) is skipped while the engine modules are missing. Each step's
+"Try it" is a lab: tests/labs checks the lab files.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import yaml
 CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
 EN = CONTENT / "en"
 SCENARIOS = CONTENT / "scenarios"
-TRYIT = CONTENT / "tryit"
 
 POLICY_KINDS = {"identity", "trust", "resource", "boundary", "scp", "session"}
 PAGE_KINDS = {"overview", "step", "section", "cheatsheet"}
@@ -98,7 +97,6 @@ CARDS = _yaml("cards.yaml")
 ANNOTATIONS = _yaml("annotations.yaml")
 DIAGRAMS = _yaml("diagrams.yaml")
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
-TRYIT_FILES = sorted(TRYIT.glob("*.json"))
 
 
 def _step_ok(value: object) -> bool:
@@ -426,7 +424,7 @@ def test_the_evaluation_order_question_is_there():
     assert any(q["items"][0]["id"] == "deny" for q in orders)
 
 
-# ---- scenario and try-it files -------------------------------------------------------------------------------------
+# ---- scenario files -----------------------------------------------------------------------------------------------
 
 
 def test_scenario_files_have_world_and_checked_steps():
@@ -439,18 +437,6 @@ def test_scenario_files_have_world_and_checked_steps():
         assert any("expect" in s for s in data["steps"]), path.name
         for s in data["steps"]:
             assert isinstance(s.get("op"), str), path.name
-
-
-def test_tryit_worlds_one_per_step():
-    assert [p.name for p in TRYIT_FILES] == [f"step-{n}.json" for n in range(1, 8)]
-    for path in TRYIT_FILES:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        assert data["step"] == int(path.stem.split("-")[1]), path.name
-        for field in ("title", "task", "hint"):
-            assert isinstance(data[field], str) and data[field].strip(), f"{path.name}: {field}"
-        assert "accounts" in data["world"] and set(data["world"]["accounts"]) <= CAST_ACCOUNTS, path.name
-        assert data["check"] and all("expect" in s for s in data["check"]), path.name
-        assert "solution" in data or "solution_note" in data, path.name
 
 
 # ---- engine checks -------------------------------------------------------------------------------------------------
@@ -511,21 +497,4 @@ def test_engine_computes_the_expected_policy_reading_answer(question):
     _policy, scenario, _findings = _engine()
     steps = [*copy.deepcopy(question.get("setup", [])), {**question["request"], "expect": question["expected"]}]
     _outcome, problems = _run(scenario, {"name": question["id"], "world": question["world"], "steps": steps})
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("path", TRYIT_FILES, ids=lambda p: p.name)
-def test_tryit_check_fails_at_the_start_and_passes_once_solved(path):
-    _policy, scenario, _findings = _engine()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    start, start_problems = _run(scenario, {"name": path.name, "world": data["world"], "steps": data["check"]})
-    assert not start.failures, start.failures  # the starting world loads
-    assert start_problems, "the check already passes before the learner does anything"
-    world, steps = data["world"], data.get("solution")
-    if steps is None:  # step 4: the fix is the role's MaxSessionDuration, which no scenario step changes
-        world = copy.deepcopy(world)
-        for role in world["accounts"]["111111111111"].get("RoleDetailList", []):
-            role["MaxSessionDuration"] = 7200
-        steps = []
-    _done, problems = _run(scenario, {"name": path.name, "world": world, "steps": [*steps, *data["check"]]})
     assert not problems, "\n".join(problems)

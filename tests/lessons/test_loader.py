@@ -142,7 +142,7 @@ def test_every_kind_of_content_loads_and_a_second_load_changes_nothing(content_d
     capsys.readouterr()
     call_command("load_lessons")
     out = capsys.readouterr().out
-    assert out.count("0 added, 0 updated") == 8 and " updated, 1 unchanged" in out
+    assert out.count("0 added, 0 updated") == 7 and " updated, 1 unchanged" in out  # 7 kinds, each unchanged
     prediction = Prediction.objects.get(key="p3")
     assert prediction.correct_keys() == {"no"} and prediction.lesson.slug == "trust"
     assert Myth.objects.get(key="m1").claim_is_true is False
@@ -195,7 +195,7 @@ def test_a_policy_block_with_broken_json_names_the_line_of_the_fault(content_dir
 
 
 def test_the_shipped_content_loads_every_kind(loaded):
-    from lessons.models import Card, Myth, PolicyExample, Prediction, Question, TryIt
+    from lessons.models import Card, Myth, PolicyExample, Prediction, Question
 
     assert Question.objects.count() >= 40 and set(Question.objects.values_list("type", flat=True)) == {
         "single",
@@ -208,7 +208,6 @@ def test_the_shipped_content_loads_every_kind(loaded):
     }
     assert Myth.objects.count() >= 10 and Card.objects.count() >= 30 and Prediction.objects.count() >= 5
     assert PolicyExample.objects.filter(key="step3-trust-alice", kind="trust").exists()
-    assert TryIt.objects.filter(step=3).exists()
 
 
 # ---- answers the engine computes ----------------------------------------------------------------------------------

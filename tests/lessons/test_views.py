@@ -4,6 +4,7 @@ prediction's answer out of the page until it is committed, and stays within a bo
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 
 from lessons.models import Commitment, MythAnswer, Prediction, QuizAttempt, ReviewState
 
@@ -159,6 +160,7 @@ def test_ordering_questions_work_without_javascript_through_position_selects(loa
 
 
 def test_the_worked_example_is_checked_as_parsed_json(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)
     wrong = client.post("/lessons/worked/3/", {"answer": '{"AWS": "arn:aws:iam::111111111111:user/bob"}'})
     right = client.post(
         "/lessons/worked/3/",
@@ -170,6 +172,7 @@ def test_the_worked_example_is_checked_as_parsed_json(loaded, client):
 
 
 def test_review_records_a_card_and_a_mini_prediction(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)
     client.post("/lessons/steps/3/read/")
     assert "Show the answer" in client.get("/lessons/review/").content.decode()
     client.post("/lessons/review/card/c3-root/", {"rating": "good"})
@@ -181,15 +184,18 @@ def test_review_records_a_card_and_a_mini_prediction(loaded, client):
 
 
 def test_deep_dive_annotates_policy_elements_for_keyboard_and_hover(loaded, client):
+    client.post("/lessons/steps/3/predict/", PREDICT)  # step 3's part opens once its prediction is made
     page = client.get("/lessons/deep-dive/").content.decode()
     assert 'tabindex="0" aria-describedby="ann-step3-trust-alice-' in page
     assert 'role="tooltip"' in page and "Every element explained" in page
     assert '<nav class="toc"' in page and 'href="#step-3-trust--the-idea"' in page
 
 
-def test_try_it_offers_to_load_each_world_into_the_sandbox(loaded, client):
+def test_try_it_lists_each_steps_lab(loaded, client):
+    call_command("load_labs", verbosity=0)
     page = client.get("/lessons/try-it/").content.decode()
-    assert 'action="/sandbox/try-it/3/"' in page and "Step 3:" in page
+    assert 'href="/labs/fix-the-trust-policy/"' in page and "Step 3:" in page
+    assert "/sandbox/try-it/" not in page  # starting happens on the lab's own page, which asks first
 
 
 def test_the_cheat_sheet_has_a_print_stylesheet(loaded, client):

@@ -1,5 +1,5 @@
 """A sandbox that may not change says why and changes nothing: a read-only sandbox (a closed classroom, a
-removed student) refuses its clock, reset, import and try-it; a classroom's class clock is not the student's
+removed student) refuses its clock, reset and import; a classroom's class clock is not the student's
 to move; a student's own reset keeps their member account; staff looking at it see a banner."""
 
 from __future__ import annotations
@@ -78,10 +78,11 @@ def test_a_read_only_sandbox_refuses_an_import(alice_client, read_only):
     assert list(read_only.accounts.values_list("account_id", flat=True)) == ["111111111111", "222222222222"]
 
 
-def test_a_read_only_sandbox_refuses_a_try_it_world(alice_client, read_only):
-    call_command("load_lessons", verbosity=0)
-    response = alice_client.post(reverse("sandbox:tryit_load", args=[3]), follow=True)
-    assert REASON in response.content.decode()
+def test_a_read_only_sandbox_is_left_alone_by_the_old_try_it_url(alice_client, read_only):
+    """The old "load this step's world" URL only leads to the step's lab now; it changes no sandbox."""
+    call_command("load_labs", verbosity=0)
+    response = alice_client.post(reverse("sandbox:tryit_load", args=[3]))
+    assert response.status_code == 303 and response.url == "/labs/fix-the-trust-policy/"
     assert _roles(read_only) == _roles(SandboxFactory(owner=None))  # still the starting world
 
 

@@ -55,7 +55,14 @@ def _try_assume(args: Mapping[str, Any], world: World) -> tuple[bool, str, Engin
         why = _error_reason(err, reached.name, display_name(role), action)
         return False, f"{_capital(reached.name)} cannot assume {display_name(role)}: {why} ({err.code}).", err
     extra = f" for {args['duration']} seconds" if args.get("duration") else ""
-    return True, f"{_capital(reached.name)} can assume {display_name(role)}{extra}.", None
+    return True, f"{_capital(reached.name)} can assume {display_name(role)}{extra}{_on_behalf(args)}.", None
+
+
+def _on_behalf(args: Mapping[str, Any]) -> str:
+    """The words ", acting for account 999999999999" when the check's request names the account a service acts for."""
+    context = args.get("context") or {}
+    account = next((value for key, value in context.items() if str(key).lower() == "aws:sourceaccount"), None)
+    return f", acting for account {account}" if account else ""
 
 
 _DECIDER_WORDS: Final = {
@@ -104,7 +111,7 @@ def _request_denied(args: Mapping[str, Any], context: _Context) -> _Result:
     if decision is None:
         return False, f"{name}, so nothing shows whether {what} would be denied."
     if decision.allowed:
-        return False, f"{_capital(name)} may still call {what} ({decision.reason})."
+        return False, f"{_capital(name)} may still call {what} ({decision.reason.rstrip('.')})."
     reason = _denial(decision, name, args["action"], args["resource"])
     wanted = args.get("decided_by")
     if wanted and not _denied_by(decision, wanted):
@@ -222,7 +229,8 @@ def _trust_not_public(args: Mapping[str, Any], context: _Context) -> _Result:
         decision = _trust_probe(world, ident, role_arn, extra)
         if decision.allowed:
             grant = next((m for m in decision.matched if m.effect == "Allow" and m.source == "trust"), None)
-            where = f" ({_statement_label(grant)})" if grant else ""
+            label = _statement_label(grant) if grant else ""
+            where = f" ({label})" if label and label != "the trust policy" else ""
             return False, f"Anyone can assume {role}: {name} is allowed by its trust policy{where}."
     anonymous = Identity(Caller("anonymous", "anonymous", None))
     if _trust_probe(world, anonymous, role_arn, {}).allowed:

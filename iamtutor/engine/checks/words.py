@@ -89,19 +89,24 @@ def _capital(text: str) -> str:
 
 
 def _describe_filter(args: Mapping[str, Any]) -> str:
+    """The events a filter looks for, as a noun phrase: "an allowed s3:GetObject request on arn:… made with
+    alice's session of Deploy"."""
     what = args.get("action") or args.get("event_name") or "an event"
-    parts = [what]
+    error = args.get("error", "any")
+    parts = [f"an allowed {what} request" if error == "none" and what != "an event" else what]
     if args.get("resource"):
         parts.append(f"on {args['resource']}")
-    if args.get("from"):
-        parts.append(f"by a session {display_name(args['from'])} started")
     if args.get("principal"):
         parts.append(f"by {display_name(args['principal'])}")
-    if args.get("role"):
-        parts.append(f"by a session of {display_name(args['role'])}")
-    error = args.get("error", "any")
-    if error == "none":
+    starter, role = args.get("from"), args.get("role")
+    if starter and role:
+        parts.append(f"made with {display_name(starter)}'s session of {display_name(role)}")
+    elif role:
+        parts.append(f"made with a session of {display_name(role)}")
+    elif starter:
+        parts.append(f"made with a session {display_name(starter)} opened")
+    if error == "none" and what == "an event":
         parts.append("that was allowed")
-    elif error != "any":
+    elif error not in ("none", "any"):
         parts.append(f"that failed with {error}")
     return " ".join(parts)

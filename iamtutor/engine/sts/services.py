@@ -88,7 +88,12 @@ def lambda_execution_session(
         "AccessDeniedException",
         "",
     )
-    service_context = {"aws:SourceAccount": role.account, "aws:SourceArn": function_arn}
+    # Lambda says which account it acts for. The function's ARN is not a documented key of this AssumeRole: Lambda
+    # documents aws:SourceArn for the function's own resource policy (who may invoke it) and injects the function's
+    # ARN only into the credentials' later calls (lambda:SourceFunctionArn), so a trust policy that requires
+    # aws:SourceArn locks the function out. Guard an execution role with aws:SourceAccount (issue 14; Lambda's
+    # "Using source function ARN": https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
+    service_context = {"aws:SourceAccount": role.account}
     try:
         return assume_role(
             world,

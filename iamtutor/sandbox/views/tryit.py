@@ -1,74 +1,65 @@
-"""Lessons' "try it" worlds in the sandbox: load one with its task, then check the work with the engine."""
+"""The old "Try it" URLs of the sandbox, kept for bookmarks: each step's try-it world is a lab now.
+
+``/sandbox/try-it/<step>/`` (once a POST that replaced the sandbox at once) leads to the step's lab page, where
+the lab's own start page asks before it replaces the sandbox. ``/sandbox/<id>/task/`` leads to the lab the
+sandbox holds now, or to the lessons' "Try it" page. A POST is answered with 303, a GET with 302.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from iamtutor.engine import normalise_scenario, run_scenario
+from iamtutor.labs.loader import BUILD_UP_STEPS
+from iamtutor.labs.models import Lab
 from iamtutor.lib.http import HtmxHttpRequest
-from lessons.models import TryIt
 
-from ..access import current_sandbox, get_sandbox, remember
-from ..worlds import create_sandbox, replace_contents, world_data
-
-TASK_KEY = "sandbox_tryit_step"
+from ..access import get_sandbox
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def load(request: HtmxHttpRequest, step: int) -> HttpResponse:
-    """Replaces the learner's sandbox (made now if needed) with step ``step``'s starting world."""
-    tryit = _tryit(step)
-    sandbox = current_sandbox(request) or create_sandbox(request.user if request.user.is_authenticated else None)
-    remember(request, sandbox)
-    if sandbox.read_only_reason:
-        messages.error(request, sandbox.read_only_reason)
-        return redirect(sandbox)
-    replace_contents(sandbox, tryit.world)
-    request.session[TASK_KEY] = step
-    messages.success(
-        request, _("Step %(step)s's world is loaded. Your task: %(task)s") % {"step": step, "task": tryit.task}
+    """Step ``step``'s try-it world is its lab: go to the lab's page (nothing in the sandbox changes here)."""
+    if step not in BUILD_UP_STEPS:
+        raise Http404("The lesson has steps 1 to 7.")
+    lab = Lab.objects.filter(try_it=step, retired=False).only("key").first()
+    if lab is None:
+        message = _("Step %(step)s has no lab loaded yet. Here are the labs of the other steps.") % {"step": step}
+        messages.info(request, message)
+        return _moved(request, "lessons:try_it")
+    messages.info(
+        request,
+        _(
+            "Step %(step)s's try-it world is a lab now. Start it below: the lab asks before it replaces what is in "
+            "your sandbox, and it checks your work task by task."
+        )
+        % {"step": step},
     )
-    return redirect("sandbox:task", sandbox.pk)
+    return _moved(request, lab.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
 def task(request: HtmxHttpRequest, pk) -> HttpResponse:
-    """The current try-it task; POST runs its checks against the sandbox as it is now."""
+    """The sandbox's task is the lab it holds now: go to that lab's page, or to the lessons' "Try it" page."""
     sandbox = get_sandbox(request, pk)
-    step = request.session.get(TASK_KEY)
-    tryit = TryIt.objects.filter(step=step).first() if step else None
-    context = {"sandbox": sandbox, "tryit": tryit}
-    if request.method == "POST" and tryit is not None:
-        context["results"] = check(sandbox, tryit)
-        context["done"] = all(result["passed"] for result in context["results"])
-    return render(request, "sandbox/task.html#result" if request.htmx else "sandbox/task.html", context)
+    personal = sandbox.lab_attempts.filter(lab__retired=False, assignment_link__isnull=True)
+    latest = personal.select_related("lab").first()
+    if latest is not None:
+        messages.info(request, _("Your sandbox's task is this lab's: its page lists the tasks and checks your work."))
+        return _moved(request, latest.lab.get_absolute_url())
+    messages.info(request, _("Tasks are labs now. Pick a step's lab to load its world into your sandbox."))
+    return _moved(request, "lessons:try_it")
 
 
-def check(sandbox, tryit: TryIt) -> list[dict]:
-    """Runs the task's check steps on a copy of the sandbox's world: the sandbox itself is not changed."""
-    scenario = normalise_scenario({"world": _without_events(world_data(sandbox)), "steps": tryit.checks})
-    outcome = run_scenario(scenario)
-    if outcome.load_error:
-        return [{"title": _("Loading your world"), "passed": False, "detail": outcome.load_error.get("message", "")}]
-    return [
-        {"title": step.title, "passed": not step.failures, "detail": "; ".join(step.failures)} for step in outcome.steps
-    ]
-
-
-def _tryit(step: int) -> TryIt:
-    tryit = TryIt.objects.filter(step=step).first()
-    if tryit is None:
-        raise Http404("No try-it world for that step.")
-    return tryit
-
-
-def _without_events(world: dict) -> dict:
-    return {key: value for key, value in world.items() if key != "events"}
+def _moved(request: HtmxHttpRequest, to: str) -> HttpResponse:
+    response = redirect(to)
+    if request.method == "POST":
+        response.status_code = 303  # See Other: the page is fetched with GET
+    return response
 
 
 urlpatterns = [
