@@ -39,7 +39,12 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: setup
+# bench_awsapi compares the AWS endpoint with moto_server, a bench-only dependency.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(PY) -m iamtutor.engine bench
 	DEBUG=true $(PY) manage.py migrate --noinput -v 0
 	DEBUG=true $(PY) manage.py bench_pages
@@ -49,6 +54,7 @@ bench: setup
 	DEBUG=true $(PY) manage.py bench_roster
 	DEBUG=true $(PY) manage.py bench_labs
 	DEBUG=true $(PY) manage.py bench_dashboard
+	DEBUG=true $(PY) manage.py bench_awsapi
 
 # Generated documents through the policy parser and world loader; fails if any escapes as a crash.
 FUZZ_COUNT ?= 100000

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "iamtutor.sandbox",
     "iamtutor.classrooms",
     "iamtutor.labs",
+    "iamtutor.awsapi",
     "lessons",
 ]
 
@@ -327,6 +328,15 @@ MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
 if MAX_UPLOAD_BYTES < 1:
     raise ImproperlyConfigured(f"MAX_UPLOAD_BYTES must be 1 or more, not {MAX_UPLOAD_BYTES}.")
 MAX_REQUEST_BYTES = max(DATA_UPLOAD_MAX_MEMORY_SIZE, MAX_UPLOAD_BYTES) + 65_536  # room for multipart framing
+
+# The AWS-compatible endpoint (iamtutor/awsapi; README "Use the AWS CLI and boto3 against your sandbox").
+AWSAPI_RATE_PER_SECOND = env_int("AWSAPI_RATE_PER_SECOND", 50)  # calls per access key per second; 0: no limit
+AWSAPI_MAX_OBJECT_BYTES = env_int("AWSAPI_MAX_OBJECT_BYTES", 256 * 1024)  # one S3 object
+AWSAPI_MAX_OBJECTS = env_int("AWSAPI_MAX_OBJECTS", 200)  # S3 objects per sandbox
+AWSAPI_MAX_QUERY_BYTES = 128 * 1024  # one STS or IAM request body
+AWSAPI_SEAL_KEY = os.environ.get(
+    "AWSAPI_SEAL_KEY", ""
+)  # seals stored secret access keys; empty: derived from SECRET_KEY
 FILE_UPLOAD_HANDLERS = [
     "iamtutor.lib.limits.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

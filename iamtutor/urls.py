@@ -10,6 +10,8 @@ urlpatterns = [
     path("sandbox/", include("iamtutor.sandbox.urls")),
     path("classrooms/", include("iamtutor.classrooms.urls")),
     path("labs/", include("iamtutor.labs.urls")),
+    path("aws/", include("iamtutor.awsapi.urls")),
+    path("aws", include("iamtutor.awsapi.urls_bare")),  # an --endpoint-url typed without the final slash
     path("admin/", admin.site.urls),
 ]
 

@@ -62,3 +62,42 @@ federation: Federation = _Nobody()
 def register(implementation: Federation) -> None:
     global federation
     federation = implementation
+
+
+class KeyIndex(Protocol):
+    """Who keeps an index of the credentials a sandbox holds (the AWS-compatible endpoint finds a sandbox from
+    an access key id). Each method runs inside the transaction that stores or removes the credentials."""
+
+    def keys_added(self, sandbox: Sandbox, secrets: dict[str, str]) -> None:
+        """Long-term access keys stored, secret by key id."""
+
+    def keys_removed(self, sandbox: Sandbox, key_ids: set[str]) -> None:
+        """Long-term access keys deleted."""
+
+    def sessions_saved(self, sandbox: Sandbox, sessions: list[dict]) -> None:
+        """STS sessions stored or changed, each as the engine's record (world-format ``sessions`` entry)."""
+
+    def cleared(self, sandbox: Sandbox) -> None:
+        """Every key and session of the sandbox removed (a reset, an import)."""
+
+
+class _NoIndex:
+    def keys_added(self, sandbox, secrets):
+        return None
+
+    def keys_removed(self, sandbox, key_ids):
+        return None
+
+    def sessions_saved(self, sandbox, sessions):
+        return None
+
+    def cleared(self, sandbox):
+        return None
+
+
+key_index: KeyIndex = _NoIndex()
+
+
+def register_key_index(implementation: KeyIndex) -> None:
+    global key_index
+    key_index = implementation

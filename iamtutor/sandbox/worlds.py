@@ -134,6 +134,7 @@ def replace_contents(
         sandbox.sts_sessions.all().delete()
         sandbox.events.all().delete()
         sandbox.key_secrets.all().delete()
+        hooks.key_index.cleared(sandbox)
         SandboxAccount.objects.bulk_create(
             SandboxAccount(
                 sandbox=sandbox,
@@ -149,6 +150,7 @@ def replace_contents(
         AccessKeySecret.objects.bulk_create(
             AccessKeySecret(sandbox=sandbox, access_key_id=key_id, secret=secret) for key_id, secret in secrets.items()
         )
+        hooks.key_index.keys_added(sandbox, secrets)
         Sandbox.objects.filter(pk=sandbox.pk).update(
             revision=F("revision") + 1, clock_offset=0, last_used=timezone.now()
         )
@@ -183,8 +185,10 @@ def save_key_secrets(sandbox: Sandbox, before: list[SandboxAccount], world: Worl
     new = [AccessKeySecret(sandbox=sandbox, access_key_id=i, secret=s) for i, s in keys.items() if i not in known]
     if new:
         AccessKeySecret.objects.bulk_create(new)
+        hooks.key_index.keys_added(sandbox, {row.access_key_id: row.secret for row in new})
     if gone := known - keys.keys():
         sandbox.key_secrets.filter(access_key_id__in=gone).delete()
+        hooks.key_index.keys_removed(sandbox, gone)
 
 
 def _access_keys(document: dict) -> Iterator[dict]:
@@ -473,15 +477,20 @@ class SandboxWorld:
 
     def _save_sessions(self, sessions: list[dict]) -> None:
         stored = {session.session_id: session for session in self.sessions}
+        saved = []
         for data in sessions:
             row = stored.get(data["id"])
             if row is None:
                 parent = stored.get(self.parents.get(data["id"]) or self.caller_session or "")
                 StsSession.objects.create(sandbox=self.sandbox, parent=parent, **_session_fields(data))
+                saved.append(data)
             elif row.data != data:
                 for name, value in _session_fields(data).items():
                     setattr(row, name, value)
                 row.save()
+                saved.append(data)
+        if saved:
+            hooks.key_index.sessions_saved(self.sandbox, saved)
 
     def _save_events(self, events: list[dict]) -> None:
         """The new events into this sandbox; those CloudTrail records in a borrowed classmate's account
