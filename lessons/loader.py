@@ -4,7 +4,10 @@ Per language (``content/<language>/``): the lesson Markdown (``content.py``), ``
 ``predictions.yaml``, ``myths.yaml``, ``questions.yaml``, ``cards.yaml`` and ``diagrams.yaml``; shared by all
 languages: ``content/scenarios/*.json`` (worlds the engine runs). Each step's "Try it" is a lab
 (``content/labs/``, read by ``iamtutor/labs/loader.py``). The schema is ``lessons/content/README.md``. Every
-problem raises ``ContentError`` naming the file and line. Storing the rows is ``store.py``'s job.
+problem raises ``ContentError`` naming the file and line. Answers that are IAM/STS facts are computed
+by the engine while reading (``computed.py``, ``questions.py``): an answer the file states that the engine does
+not reach is such a problem. ``Content.computed`` lists every answer the engine computed. Storing the rows is
+``store.py``'s job.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from django.utils import translation
 
-from . import step_diagrams
+from . import computed, step_diagrams
 from .annotate import Annotations, document_paths, parse_path
 from .content import CONTENT_DIR, ContentError, LessonSource, read_lesson
 from .questions import normalise_question
@@ -35,6 +38,7 @@ class Content:
     questions: list[dict] = field(default_factory=list)
     cards: list[dict] = field(default_factory=list)
     diagrams: list[dict] = field(default_factory=list)
+    computed: list[dict] = field(default_factory=list)  # {file, key, where}: every answer the engine computed
 
 
 def read_content(root: Path = CONTENT_DIR) -> Content:
@@ -67,14 +71,16 @@ def _read_language(folder: Path, language: str, scenarios: dict, content: Conten
                     "document": example.document,
                 }
             )
-    where = _Where(steps, slugs, scenarios)
+    where = _Where(steps, slugs, scenarios, computed.Runs(scenarios))
+    # diagrams first: a scenario that misses its expectations is reported where a step draws it
+    content.diagrams += _read_items(folder / "diagrams.yaml", language, where, _diagram)
     content.predictions += _read_items(folder / "predictions.yaml", language, where, _prediction)
     content.myths += _read_items(folder / "myths.yaml", language, where, _myth)
     content.questions += _read_items(folder / "questions.yaml", language, where, normalise_question)
     content.cards += _read_items(folder / "cards.yaml", language, where, _card)
-    content.diagrams += _read_items(folder / "diagrams.yaml", language, where, _diagram)
     known = {row["key"] for row in content.predictions if row["language"] == language}
     _check_lesson_predictions(folder, lessons, known)
+    content.computed += where.computed
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class _Where:
     steps: dict
     slugs: set
     scenarios: dict
+    runs: computed.Runs
+    computed: list = field(default_factory=list)
 
     def lesson(self, path: Path, item: Located) -> str | None:
         if item.get("lesson") is not None:
@@ -124,6 +132,9 @@ def _read_items(path: Path, language: str, where: _Where, build) -> list[dict]:
             raise ContentError(path, line_of(item), f"the id {key!r} is already used on line {seen[key]}")
         seen[key] = line_of(item)
         row = build(path, item, where)
+        if row.get("computed_by"):
+            where.computed.append({"file": path.name, "key": key, "where": row["computed_by"]})
+        row.pop("computed_by", None)
         rows.append({"language": language, "key": key, "order": order, "lesson": where.lesson(path, item), **row})
     return rows
 
@@ -139,7 +150,18 @@ def _prediction(path: Path, item: Located, where: _Where) -> dict:
     if not any(option["correct"] for option in options):
         raise ContentError(path, line_of(item), "the prediction names no right answer ('answer: <option id>')")
     name, scenario = where.scenario(path, item)
+    block = computed.block_of(path, item)
+    if name and block is None:
+        raise ContentError(path, line_of(item), f"say how {name!r} decides the answer in 'computed' (README.md)")
+    where_from = ""
+    if block is not None:
+        found, where_from = computed.value(path, item, block, where.runs, default_scenario=name)
+        right = computed.option(path, item, block, found, where_from, {option["key"] for option in options})
+        stated = sorted(option["key"] for option in options if option["correct"])
+        if stated != [right]:
+            raise computed.disagree(path, item, found, where_from, right, ", ".join(stated))
     return {
+        "computed_by": where_from,
         "prompt": text(path, item, "prompt", aliases=("question",)),
         "options": options,
         "reveal": text(path, item, "reveal", required=False, aliases=("explanation",)),
@@ -150,10 +172,19 @@ def _prediction(path: Path, item: Located, where: _Where) -> dict:
 
 def _myth(path: Path, item: Located, where: _Where) -> dict:
     name, scenario = where.scenario(path, item)
-    truth = item.get("true", item.get("claim_is_true", False))
-    if not isinstance(truth, bool):
-        raise ContentError(path, line_of(item), "the field 'true' must be true or false")
+    # `true:` as a YAML key reads as the boolean True, so accept that spelling too
+    stated = next((item[k] for k in ("claim_is_true", "true", True) if item.get(k) is not None), None)
+    if stated is not None and not isinstance(stated, bool):
+        raise ContentError(path, line_of(item), "the field 'claim_is_true' must be true or false")
+    truth, where_from = bool(stated), ""
+    block = computed.block_of(path, item)
+    if block is not None:
+        found, where_from = computed.value(path, item, block, where.runs, default_scenario=name)
+        truth = computed.option(path, item, block, found, where_from, {"true", "false"}) == "true"
+        if stated is not None and stated != truth:
+            raise computed.disagree(path, item, found, where_from, truth, stated)
     return {
+        "computed_by": where_from,
         "misconception": text(path, item, "misconception"),
         "claim": text(path, item, "statement", aliases=("claim", "belief")),
         "claim_is_true": truth,

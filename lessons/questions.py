@@ -4,7 +4,10 @@ from a form, and grading it. Pure functions over plain data and ``Question``/``O
 Types: ``single``, ``multiple``, ``truefalse`` and ``policy_reading`` pick options; ``ordering`` puts items in
 order (one position select per item, so it works by keyboard without JavaScript); ``spot_line`` picks the
 faulty line of a policy; ``numeric`` takes a number within a tolerance. The right answer of a
-``policy_reading`` question is computed by the engine from its embedded world (``engine.py``).
+``policy_reading`` question is computed by the engine from its embedded world (``engine.py``), the faulty line
+of a ``spot_line`` question is the line the engine flags, and a ``single``, ``truefalse``, ``multiple`` or
+``numeric`` question with a ``computed`` block takes its answer from a scenario's outcome (``computed.py``).
+A row the engine answered carries ``computed_by`` (where the answer came from), which the loader counts.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from . import engine
+from . import computed, engine
 from .content import ContentError
 from .yamlfile import Located, line_of, read_options, text
 
 CHOICE_TYPES = {"single", "multiple", "truefalse", "policy_reading"}
 FIXED_ORDER_TYPES = {"truefalse", "policy_reading"}  # True/False and Yes/No stay in their natural order
 TYPES = CHOICE_TYPES | {"ordering", "spot_line", "numeric"}
+COMPUTABLE_TYPES = {"single", "multiple", "truefalse", "numeric"}  # may carry a `computed` block
+SPOT_LINE_KINDS = ("identity", "trust", "resource", "boundary", "scp", "rcp", "session")  # the engine's policy types
 
 
 # ---- loading ----------------------------------------------------------------------------------------------------
@@ -40,10 +45,16 @@ def normalise_question(path: Path, item: Located, where) -> dict:
         "data": {},
         "option_rows": [],
     }
+    block = computed.block_of(path, item)
+    if block is not None and kind not in COMPUTABLE_TYPES:
+        raise ContentError(path, line_of(item), f"a {kind} question cannot have a 'computed' answer")
     if kind in CHOICE_TYPES:
         row["option_rows"] = read_options(path, item, answer=item.get("answer") if kind != "policy_reading" else None)
     if kind == "policy_reading":
         row["data"] = _policy_reading(path, item, row["option_rows"])
+        row["computed_by"] = "its world and request"
+    elif block is not None and kind in CHOICE_TYPES:
+        row["computed_by"] = _computed_options(path, item, block, where, row["option_rows"])
     elif kind in CHOICE_TYPES and not any(option["correct"] for option in row["option_rows"]):
         raise ContentError(path, line_of(item), "no option is marked 'correct: true'")
     if kind == "multiple" and all(option["correct"] for option in row["option_rows"]):
@@ -52,9 +63,63 @@ def normalise_question(path: Path, item: Located, where) -> dict:
         row["option_rows"] = _ordering_items(path, item)
     if kind == "spot_line":
         row["data"] = _spot_line(path, item)
+        row["computed_by"] = "the engine's policy check"
     if kind == "numeric":
-        row["data"] = _numeric(path, item)
+        row["data"], where_from = _numeric(path, item, block, where)
+        if where_from:
+            row["computed_by"] = where_from
     return row
+
+
+def _computed_options(path: Path, item: Located, block: dict, where, options: list[dict]) -> str:
+    """Marks the options the engine makes right; returns where the answer came from.
+
+    ``single``/``truefalse``: ``answers`` maps the engine's value to the one right option. ``multiple``:
+    ``options`` maps each option to a step, and an option is right when its step's value is ``correct_when``.
+    An option the file still marks ``correct`` (or names in ``answer``) must be one the engine makes right.
+    """
+    keys = {option["key"] for option in options}
+    stated = {option["key"] for option in options if option["correct"]}
+    if item["type"] == "multiple":
+        right, wheres = _per_option(path, item, block, where, keys)
+        found, where_from = sorted(right), "; ".join(wheres)
+    else:
+        found, where_from = computed.value(path, item, block, where.runs)
+        right = {computed.option(path, item, block, found, where_from, keys)}
+    if stated and stated != right:
+        raise computed.disagree(path, item, found, where_from, sorted(right), sorted(stated))
+    for option in options:
+        option["correct"] = option["key"] in right
+    if item["type"] == "multiple" and right == keys:
+        raise ContentError(path, line_of(item), "the engine makes every option right: add a wrong one")
+    return where_from
+
+
+def _per_option(path: Path, item: Located, block: dict, where, keys: set[str]) -> tuple[set[str], list[str]]:
+    """Each option's own step: ``option: step`` (the block's ``take`` and ``correct_when``) or ``option: {step,
+    take, correct_when}``; the option is right when its step's value is its ``correct_when``."""
+    steps = block.get("options")
+    if not isinstance(steps, dict) or set(map(str, steps)) != keys:
+        raise ContentError(
+            path,
+            line_of(item),
+            "a computed multiple-select question maps every option to a step in 'options' "
+            "and says which value makes an option right in 'correct_when'",
+        )
+    right, wheres, label = set(), [], ""
+    for key, spec in steps.items():
+        spec = spec if isinstance(spec, dict) else {"step": spec}
+        unknown = sorted(set(spec) - {"step", "take", "correct_when"})
+        wanted = spec.get("correct_when", block.get("correct_when"))
+        if unknown or spec.get("step") is None or wanted is None:
+            message = f"the option {key!r} needs a 'step' and a 'correct_when' (here or in 'computed'), nothing else"
+            raise ContentError(path, line_of(item), message)
+        found, where_from = computed.value(path, item, block, where.runs, step=spec["step"], take=spec.get("take"))
+        wheres.append(f"{key}: {found}")
+        label = where_from.split(",")[0]
+        if str(found) == str(wanted):
+            right.add(str(key))
+    return right, [f"{label} ({'; '.join(wheres)})"]
 
 
 def _ordering_items(path: Path, item: Located) -> list[dict]:
@@ -78,17 +143,36 @@ def _spot_line(path: Path, item: Located) -> dict:
     if not isinstance(policy, str) or not policy.strip():
         raise ContentError(path, line_of(item), "a spot_line question needs the policy text in 'policy'")
     lines = policy.rstrip("\n").split("\n")
-    if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines):
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines)):
         raise ContentError(path, line_of(item), f"'faulty_line' must be a line number from 1 to {len(lines)}")
-    return {"lines": lines, "faulty_line": line, "kind": item.get("kind", "identity")}
+    kind = item.get("kind", "identity")
+    if kind not in SPOT_LINE_KINDS:
+        raise ContentError(
+            path, line_of(item), f"'kind' is one of {', '.join(SPOT_LINE_KINDS)}, not {str(kind)[:40]!r}"
+        )
+    flagged = engine.faulty_lines(policy, kind)
+    if len(flagged) != 1:
+        found = ", ".join(map(str, flagged)) or "none"
+        raise ContentError(path, line_of(item), f"the engine must flag exactly one line of the policy, not {found}")
+    if line is not None and line != flagged[0]:
+        where_from = f"the engine's check of the {kind} policy"
+        raise computed.disagree(path, item, flagged[0], where_from, flagged[0], line)
+    return {"lines": lines, "faulty_line": flagged[0], "kind": kind}
 
 
-def _numeric(path: Path, item: Located) -> dict:
-    answer, tolerance = item.get("answer"), item.get("tolerance", 0)
+def _numeric(path: Path, item: Located, block: dict | None, where) -> tuple[dict, str]:
+    """The number, tolerance and unit; with ``computed``, the number is the engine's length of time in ``unit``."""
+    answer, tolerance, unit, where_from = item.get("answer"), item.get("tolerance", 0), str(item.get("unit", "")), ""
+    if block is not None:
+        seconds, where_from = computed.value(path, item, block, where.runs)
+        found = computed.in_unit(path, item, seconds, unit)
+        if answer is not None and answer != found:
+            raise computed.disagree(path, item, seconds, where_from, found, answer)
+        answer = found
     for name, value in (("answer", answer), ("tolerance", tolerance)):
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ContentError(path, line_of(item), f"the field {name!r} of a numeric question must be a number")
-    return {"answer": answer, "tolerance": tolerance, "unit": str(item.get("unit", ""))}
+    return {"answer": answer, "tolerance": tolerance, "unit": unit}, where_from
 
 
 def _policy_reading(path: Path, item: Located, options: list[dict]) -> dict:

@@ -84,7 +84,7 @@ def test_a_learner_walks_step_3_predicts_answers_a_myth_and_finds_both_on_the_pr
     page.get_by_role("link", name="My progress").first.click()
     predictions = page.locator("section", has=page.get_by_role("heading", name="Your predictions"))
     assert "Can any user assume any role" in predictions.inner_text() and "Think so" in predictions.inner_text()
-    assert "1 of 16 myths right" in page.content()
+    assert "1 of 25 myths right" in page.content()
     page.get_by_role("link", name="Lessons", exact=True).first.click()
     page.get_by_role("link", name="Continue where you left off").click()
     page.wait_for_url("**/lessons/myths/")

@@ -228,6 +228,7 @@ def test_predictions_schema_and_coverage():
         assert all(isinstance(o["text"], str) and o["text"] for o in p["options"]), p["id"]
         assert p["answer"] in option_ids, p["id"]
         assert (SCENARIOS / p["scenario"]).is_file(), f"{p['id']}: {p['scenario']}"
+        assert isinstance(p.get("computed"), dict) and p["computed"]["answers"], f"{p['id']}: say how it is computed"
     assert {p["step"] for p in PREDICTIONS} == {3, 4, 5, 6, 7}
 
 
@@ -240,8 +241,17 @@ def test_myths_schema_and_count():
         assert _step_ok(m["step"]), m["id"]
         if "scenario" in m:
             assert (SCENARIOS / m["scenario"]).is_file(), f"{m['id']}: {m['scenario']}"
+        assert isinstance(m.get("claim_is_true"), bool), f"{m['id']}: say whether the claim is true (claim_is_true)"
     names = {m["misconception"] for m in MYTHS}
     assert "Trusting the account root means only the root user" in names
+
+
+def test_at_least_a_third_of_the_myths_are_true_and_each_true_one_cites_aws_and_is_computed():
+    true = [m for m in MYTHS if m["claim_is_true"]]
+    assert 3 * len(true) >= len(MYTHS), f"only {len(true)} of {len(MYTHS)} claims are true"
+    for m in true:
+        assert str(m.get("source", "")).startswith("https://docs.aws.amazon.com/"), f"{m['id']}: cite the AWS docs"
+        assert m.get("scenario") and isinstance(m.get("computed"), dict), f"{m['id']}: the engine decides it"
 
 
 def test_cards_schema_and_count():
@@ -328,6 +338,85 @@ def test_each_question_type_has_its_fields():
             assert all("correct" not in o for o in q["options"]), f"{q['id']}: do not store the answer"
             for step in q.get("setup", []):
                 assert step["op"] and "id" in step, q["id"]
+
+
+# Choice and number questions whose answer is a concept, or a fact no scenario operation can show (instance
+# profiles, changing a live session), stay keyed by hand. Every other such question must be `computed`.
+HAND_KEYED = {
+    "q2-role-vs-user": "what a role is: no request decides it",
+    "q4-three-parts": "the parts of a credential: a definition",
+    "q5-who-chooses-external-id": "a practice, not an outcome",
+    "q5-external-id-secret": "whether a value is secret: a practice",
+    "q6-passrole": "PassRole is checked when a service is launched; scenarios have no launch operation",
+    "q6-passrole-star": "why a policy is dangerous: a judgment",
+    "q6-profile-roles": "instance profiles are not changed by any scenario operation",
+    "q6-source-guard": "which keys to use: a practice",
+    "q6-profile-count": "instance profiles are not changed by any scenario operation",
+    "q7-change-session-policy": "no scenario operation changes a live session's policy",
+    "q7-chaining-what": "a definition",
+    "qs-cloudtrail-secret": "the content of a record, not a decision",
+    "qs-pitfall-expired-prod": "a diagnosis",
+    "qs-pitfall-admin": "a fix to choose",
+    "qs-when-not-static-key": "a design choice",
+    "qs-connections-oauth": "a comparison with OAuth",
+    "qs-myth-busting": "five claims from five scenarios; each is a myth card computed on its own",
+    "qw-wntu-more-permissions": "a design choice",
+    "qw-wntu-close-member": "closing accounts is an Organizations call no scenario operation makes",
+    "qw-wntu-one-role-everything": "a design judgment",
+    "qw-patterns-invoke-vs-trust": "where a condition belongs: a design choice",
+    "qw-patterns-ecs-roles": "how to split permissions: a design choice",
+    "qw-connections-session-policy": "an analogy",
+    "qw-connections-badge-breaks": "an analogy",
+    "qw-connections-delegation": "a comparison with programming",
+}
+HAND_KEYED_MYTHS = {"myth-roles-have-keys", "myth-external-id-is-secret", "myth-recreated-user-still-trusted"}
+
+
+def test_every_choice_or_number_question_about_an_iam_fact_is_computed_by_the_engine():
+    loose = [
+        q["id"]
+        for q in QUESTIONS
+        if q["type"] in ("single", "multiple", "truefalse", "numeric")
+        and "computed" not in q
+        and q["id"] not in HAND_KEYED
+    ]
+    assert not loose, f"add 'computed' (README.md) or, for a concept question, list it in HAND_KEYED: {loose}"
+    assert not [m["id"] for m in MYTHS if "computed" not in m and m["id"] not in HAND_KEYED_MYTHS]
+
+
+def test_at_least_45_items_have_answers_the_engine_computed(shipped_content):
+    counted = Counter(row["file"] for row in shipped_content.computed)
+    assert sum(counted.values()) >= 45, counted
+    assert counted["predictions.yaml"] == len(PREDICTIONS)  # every prediction is checked against its scenario
+    assert counted["myths.yaml"] == len(MYTHS) - len(HAND_KEYED_MYTHS)
+    computed_questions = {row["key"] for row in shipped_content.computed if row["file"] == "questions.yaml"}
+    assert {q["id"] for q in QUESTIONS if "computed" in q or q["type"] in ("policy_reading", "spot_line")} <= (
+        computed_questions
+    )
+
+
+def test_the_loader_marks_the_options_the_engine_computed(shipped_content):
+    by_key = {row["key"]: row for row in shipped_content.questions}
+    assert [o["key"] for o in by_key["q1-new-user-default"]["option_rows"] if o["correct"]] == ["implicit"]
+    assert [o["key"] for o in by_key["q7-effective"]["option_rows"] if o["correct"]] == ["intersection"]
+    valid = {o["key"] for o in by_key["q3-valid-principals"]["option_rows"] if o["correct"]}
+    assert valid == {"user", "role", "service", "account-id"}  # a group and user/* are refused by IAM
+    facts = {o["key"] for o in by_key["q2-session-facts"]["option_rows"] if o["correct"]}
+    assert facts == {"arn", "asia", "expires"}  # alice's policies do not join the role's; the ARN drops the path
+    assert by_key["q4-minutes-left"]["data"]["answer"] == 30 and by_key["q4-max-hours"]["data"]["answer"] == 12
+    # the account of carol's session, the accounts a cross-account AssumeRole is recorded in, a user key 13 h on
+    for key, right in (
+        ("q5-session-account", "111"),
+        ("qs-cross-account-log", "both"),
+        ("q1-user-keys-expire", "false"),
+    ):
+        assert [o["key"] for o in by_key[key]["option_rows"] if o["correct"]] == [right], key
+    where = {row["key"]: row["where"] for row in shipped_content.computed}
+    assert (
+        where["qs-cross-account-log"] == "expert-cross-account-trail.json, step 'where the AssumeRole call is recorded'"
+    )
+    myths = {row["key"]: row["claim_is_true"] for row in shipped_content.myths}
+    assert myths["true-star-trust-is-valid"] is True and myths["myth-anyone-can-assume"] is False
 
 
 def test_the_evaluation_order_question_is_there():

@@ -102,7 +102,7 @@ def test_bob_never_sees_alices_progress(loaded, alice_client, bob_client):
     assert "Your prediction was right." not in bob_client.get("/lessons/steps/3/").content.decode()
     assert "You believed it." not in bob_client.get("/lessons/myths/").content.decode()
     page = bob_client.get("/lessons/progress/").content.decode()
-    assert "No predictions yet." in page and "0 of 16 myths right (0 answers" in page
+    assert "No predictions yet." in page and "0 of 25 myths right (0 answers" in page
 
 
 def test_a_myth_answer_is_stored_scored_and_explained(loaded, client):
@@ -113,10 +113,20 @@ def test_a_myth_answer_is_stored_scored_and_explained(loaded, client):
     assert MythAnswer.objects.get().correct
 
 
+@pytest.mark.parametrize(("believed", "right"), [("yes", True), ("no", False)])
+def test_a_true_claim_is_right_to_believe_and_the_reveal_says_it_is_true(loaded, client, believed, right):
+    # IAM saves {"AWS": "*"} as a trust principal, and then any account gets in (the engine decides: myths.yaml)
+    url = "/lessons/myths/true-star-trust-is-valid/"
+    body = client.post(url, {"believed": believed}, headers={"HX-Request": "true"}).content.decode()
+    assert ("Right." in body) is right and ("Not quite." in body) is not right
+    assert "It is true." in body and "It is a myth." not in body
+    assert MythAnswer.objects.get().correct is right
+
+
 def test_a_myth_answer_without_htmx_returns_to_the_myth(loaded, client):
     response = client.post("/lessons/myths/myth-anyone-can-assume/", {"believed": "yes"})
     assert response.url == "/lessons/myths/#myth-myth-anyone-can-assume"
-    assert "Busted." in client.get(response.url).content.decode()
+    assert "Not quite." in client.get(response.url).content.decode()
 
 
 def test_quiz_attempts_are_all_kept_and_retries_allowed(loaded, client):
