@@ -31,9 +31,9 @@ from django.utils import timezone
 from iamtutor.engine import EngineError, Trail, World, parse_arn, parse_checks
 from iamtutor.labs import attempts as lab_attempts
 from iamtutor.labs.loader import REPOSITORY, line_at, read_lab
-from iamtutor.labs.models import Attempt, Lab, Task
+from iamtutor.labs.models import Lab, Task
 from iamtutor.labs.runner import SetupFailed, TaskSpec, decide, starter, starting_world, try_solution
-from iamtutor.sandbox.models import Sandbox
+from iamtutor.sandbox.models import Sandbox, SandboxAccount
 from iamtutor.sandbox.worlds import ReadOnlySandbox, parse_json, validate_contents
 from lessons.content import ContentError
 from lessons.yamlfile import Located
@@ -146,20 +146,26 @@ def contents_for(
 
 
 def current_work(enrollment: Enrollment, assignment: Assignment) -> AssignmentAttempt | None:
-    """The student's latest start of the assignment, with its lab attempt."""
+    """The student's start of the assignment whose world is in their account (an undo may have put back an
+    older one), else their latest start; with its lab attempt."""
     return (
         AssignmentAttempt.objects.filter(enrollment=enrollment, assignment=assignment)
         .select_related("attempt")
-        .order_by("-pk")
+        .order_by(F("account_row").asc(nulls_last=True), "-pk")
         .first()
     )
 
 
 def in_account(work: AssignmentAttempt) -> bool:
-    """True while this start is the last lab started in the student's account: its world is the one there.
-    (Decided by the order of the starts, not their times, which follow a class clock that may go back.)"""
-    latest = Attempt.objects.filter(sandbox_id=work.attempt.sandbox_id).order_by("-pk").values_list("pk", flat=True)
-    return latest.first() == work.attempt_id
+    """True while this start's world is the one in the student's account: its own-account row is still there.
+    A staff reset, an undo, the student's own reset or another lab's start replace the account's rows, which
+    empties ``account_row``; an undo that puts this lab's world back sets it again (``students.undo``)."""
+    return AssignmentAttempt.objects.filter(pk=work.pk, account_row__isnull=False).exists()
+
+
+def own_account_row(sandbox_id) -> int | None:
+    """The pk of the sandbox's own-account row (the learner's account), or None."""
+    return SandboxAccount.objects.filter(sandbox_id=sandbox_id, is_learners=True).values_list("pk", flat=True).first()
 
 
 def why_not_start(assignment: Assignment, enrollment: Enrollment, now: datetime | None = None) -> str | None:
@@ -208,6 +214,7 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 updated=now,
                 tasks_total=len(tasks),
                 events_from=sandbox.events.aggregate(last=Max("pk"))["last"] or 0,
+                account_row_id=own_account_row(sandbox.pk),
             )
     except ReadOnlySandbox as refused:
         raise AssignmentRefused(str(refused)) from None
@@ -234,7 +241,10 @@ def why_not_record(work: AssignmentAttempt, now: datetime | None = None) -> str 
             "checks and hints are no longer recorded."
         )
     if not in_account(work):
-        return "Your account now holds another lab's world. Start this lab again to continue it."
+        return (
+            "Your account no longer holds this lab's world: it was reset, or another lab was started in it. "
+            "Start this lab again to continue it."
+        )
     return None
 
 

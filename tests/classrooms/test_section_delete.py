@@ -44,9 +44,7 @@ def monday_lab_fixture(classroom, carol, fix_lab, alice_enrolled, bob_enrolled):
     return for_monday, whole_class
 
 
-def test_the_page_counts_the_labs_and_the_work_that_go_with_the_section(
-    client, classroom, carol, monday_lab
-):
+def test_the_page_counts_the_labs_and_the_work_that_go_with_the_section(client, classroom, carol, monday_lab):
     monday = classroom.sections.get(name="Monday")
     client.force_login(carol)
     page = _text(client.get(_url(classroom, monday)))
