@@ -18,7 +18,7 @@ after ``closes_at`` it is read-only — the results stay, and no new check run o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,14 +34,14 @@ from iamtutor.labs.loader import REPOSITORY, line_at, read_lab
 from iamtutor.labs.models import Lab, Task
 from iamtutor.labs.runner import SetupFailed, TaskSpec, decide, starter, starting_world, try_solution
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
-from iamtutor.sandbox.worlds import ReadOnlySandbox, parse_json, validate_contents
+from iamtutor.sandbox.worlds import ReadOnlySandbox, SandboxWorld, parse_json, validate_contents
 from lessons.content import ContentError
 from lessons.yamlfile import Located
 
 from . import ids, log, students
 from .federation import organization_data
 from .membership import apply_class_clock
-from .models import Assignment, AssignmentAttempt, Classroom, Enrollment
+from .models import Assignment, AssignmentAttempt, Classroom, Enrollment, StaffMember
 from .permissions import Actor
 
 LEARNER, PARTNER = "111111111111", "222222222222"  # the account ids every lab world uses
@@ -123,26 +123,172 @@ def get_for_student(actor: Actor, pk) -> Assignment:
 # ---- a lab in a student's account --------------------------------------------------------------------------
 
 
-def renumbered(value, account_id: str):
-    """``value`` (lab data or text) with the learner's account 111111111111 renumbered to ``account_id``."""
-    return ids.renumber(value, {LEARNER: account_id})
+def renumbered(value, account_id: str, partner: str | None = None):
+    """``value`` (lab data or text) with the learner's account 111111111111 renumbered to ``account_id`` and,
+    for a paired lab, the partner account 222222222222 to the classmate's ``partner``."""
+    mapping = {LEARNER: account_id}
+    if partner and partner != PARTNER:
+        mapping[PARTNER] = partner
+    return ids.renumber(value, mapping)
+
+
+# ---- paired labs: the lab's partner account is a classmate's ---------------------------------------------------
+
+# Labs whose partner account (222222222222) stands for another party that a classmate can play: in a classroom,
+# it becomes a classmate's member account. (The lab file format has no field for this yet.)
+PAIRED_LABS = frozenset({"cross-account-external-id"})
+
+
+def is_paired(assignment: Assignment) -> bool:
+    """True when the assignment's lab is paired and its starting world (or fork) has both accounts."""
+    if assignment.lab.key not in PAIRED_LABS:
+        return False
+    world = assignment.world if assignment.world is not None else assignment.lab.world
+    accounts = world.get("accounts") if isinstance(world, dict) else None
+    return isinstance(accounts, dict) and LEARNER in accounts and PARTNER in accounts
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Who a student works with on a paired lab. ``partner`` plays the lab's partner (its account stands for
+    222222222222 in the student's lab); ``client`` is the classmate whose partner the student plays. Both are
+    ``None`` when nobody else is there to pair with: the lab then keeps its simulated partner account."""
+
+    partner: Enrollment | None
+    client: Enrollment | None
+
+    @property
+    def partner_account(self) -> str:
+        return self.partner.account_id if self.partner is not None else PARTNER
+
+
+def pair_ring(assignment: Assignment) -> list[Enrollment]:
+    """The students a paired lab pairs, in a ring: the active students it is assigned to (its section, or the
+    whole class), staff who enrolled left out, by enrolment order. Each one's partner is the next, the last's
+    the first (one query)."""
+    staff = StaffMember.objects.filter(classroom_id=assignment.classroom_id).values("user_id")
+    rows = Enrollment.objects.filter(classroom_id=assignment.classroom_id, state=Enrollment.ACTIVE).exclude(
+        user_id__in=staff
+    )
+    if assignment.section_id is not None:
+        rows = rows.filter(section_id=assignment.section_id)
+    return list(rows.select_related("user").order_by("joined", "pk"))
+
+
+def pairing(assignment: Assignment, enrollment: Enrollment) -> Pairing | None:
+    """The student's pairing on a paired lab as the class is now (``None`` for a lab that is not paired). A
+    student's partner is the next student of ``pair_ring``, wrapping; staff trying the lab as a student (not in
+    the ring) get its first student as partner and are nobody's partner. A class of one keeps the lab's
+    simulated partner."""
+    if not is_paired(assignment):
+        return None
+    ring = pair_ring(assignment)
+    position = next((n for n, member in enumerate(ring) if member.pk == enrollment.pk), None)
+    if position is None:
+        return Pairing(ring[0] if ring else None, None)
+    if len(ring) < 2:
+        return Pairing(None, None)
+    return Pairing(ring[(position + 1) % len(ring)], ring[position - 1])
+
+
+def _merged(own: dict, other: dict) -> dict:
+    """The account document ``own`` with the entities of ``other`` added (its lists appended, its alias
+    dropped): the lab's partner side, put into a student's own account so that their client finds it there."""
+    merged = dict(own)
+    for key, value in other.items():
+        if key != "alias" and isinstance(value, list):
+            merged[key] = [*(merged.get(key) or []), *value]
+    return merged
+
+
+def paired_world(world: dict, account_id: str, partner: str, client: str | None) -> dict:
+    """A paired lab's world for the student ``account_id``: only their own account, holding the lab's learner
+    side (its partner references renumbered to ``partner``, the classmate who plays the partner) and the lab's
+    partner side (renumbered to the student themself, who plays the partner for ``client``). The partner's
+    account is not in it: a request that names it borrows the classmate's real account."""
+    accounts = world["accounts"]
+    customer = ids.renumber(accounts[LEARNER], {LEARNER: account_id, PARTNER: partner})
+    vendor = ids.renumber(accounts[PARTNER], {PARTNER: account_id, LEARNER: client or PARTNER})
+    extra = {key: ids.renumber(value, {LEARNER: account_id}) for key, value in world.items() if key != "accounts"}
+    return {**extra, "accounts": {account_id: _merged(customer, vendor)}}
+
+
+def _paired_compute(compute: dict, account_id: str, partner: str, client: str | None) -> dict:
+    own = ids.renumber(compute.get(LEARNER) or {}, {LEARNER: account_id, PARTNER: partner})
+    side = ids.renumber(compute.get(PARTNER) or {}, {PARTNER: account_id, LEARNER: client or PARTNER})
+    merged = _merged(own, side)
+    return {account_id: merged} if merged else {}
+
+
+def partner_tasks(tasks: list[Task]) -> frozenset[str]:
+    """The keys of the tasks whose calls a principal of the lab's partner account makes: in a paired lab they
+    are decided in the partner's own world, where that principal lives."""
+    found = set()
+    for task in tasks:
+        for check in task.checks if isinstance(task.checks, list) else [task.checks]:
+            for args in check.values() if isinstance(check, dict) else ():
+                caller = args.get("caller") if isinstance(args, dict) else None
+                arn = parse_arn(caller) if isinstance(caller, str) else None
+                if arn is not None and arn.account == PARTNER:
+                    found.add(task.key)
+    return frozenset(found)
 
 
 def contents_for(
-    assignment: Assignment, account_id: str, tasks: list[Task], organization: dict | None = None
+    assignment: Assignment,
+    account_id: str,
+    tasks: list[Task],
+    organization: dict | None = None,
+    *,
+    partner: str | None = None,
+    client: str | None = None,
 ) -> lab_attempts.LabContents:
     """The assignment's lab (or its fork) as it runs in the member account ``account_id``. ``organization``
     (the classroom's) goes into the world that ``reached`` checks replay on, so that guardrails count there
-    too."""
+    too. ``partner`` (a paired lab) is the classmate's account that plays the lab's partner: the world is then
+    ``paired_world`` (``client``: whose partner this student plays), and the partner-side tasks are marked to
+    run in the partner's world."""
     lab = assignment.lab
-    world = renumbered(assignment.world if assignment.world is not None else lab.world, account_id)
+    base = assignment.world if assignment.world is not None else lab.world
+    paired = bool(partner) and partner != PARTNER
+    if paired:
+        world = paired_world(base, account_id, partner, client)
+        compute = _paired_compute(lab.compute, account_id, partner, client)
+    else:
+        world, compute = renumbered(base, account_id), renumbered(lab.compute, account_id)
     return lab_attempts.LabContents(
         world=world,
-        compute=renumbered(lab.compute, account_id),
-        setup=renumbered(lab.setup, account_id),
-        checks={task.key: renumbered(task.checks, account_id) for task in tasks},
+        compute=compute,
+        setup=renumbered(lab.setup, account_id, partner),
+        checks={task.key: renumbered(task.checks, account_id, partner) for task in tasks},
         start_world={**world, "organization": organization} if organization else None,
+        elsewhere=partner_tasks(tasks) if paired else frozenset(),
     )
+
+
+def partner_world(work: AssignmentAttempt):
+    """The world of the classmate who plays the partner in ``work`` (a paired lab), read-only, with the
+    student's account borrowed as any classmate's is — or why it cannot be used, in words for the student."""
+    partner_id = work.partner_account_id
+    partner = (
+        Enrollment.objects.filter(classroom_id=work.classroom_id, account_id=partner_id)
+        .select_related("user", "sandbox")
+        .first()
+    )
+    if partner is None or partner.state != Enrollment.ACTIVE:
+        return (
+            f"Your partner's account {partner_id} is no longer in the class: start the lab again to be paired "
+            "with another classmate."
+        )
+    holds = AssignmentAttempt.objects.filter(
+        enrollment=partner, assignment_id=work.assignment_id, account_row__isnull=False
+    ).exists()
+    if not holds:
+        return (
+            f"This call is made from your partner's account {partner_id} ({partner.user.username}), which does "
+            "not hold this lab's world now: it is checked again once they have started the lab."
+        )
+    return SandboxWorld.load(partner.sandbox).world
 
 
 def current_work(enrollment: Enrollment, assignment: Assignment) -> AssignmentAttempt | None:
@@ -191,6 +337,9 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
         raise AssignmentRefused(reason)
     lab = assignment.lab
     tasks = list(lab.tasks.all())
+    pair = pairing(assignment, enrollment)
+    partner = pair.partner.account_id if pair is not None and pair.partner is not None else ""
+    client = pair.client.account_id if pair is not None and pair.client is not None else None
     try:
         with transaction.atomic():
             sandbox = Sandbox.objects.select_for_update().get(pk=enrollment.sandbox_id)
@@ -201,7 +350,7 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 lab,
                 sandbox,
                 keep_copy=False,
-                contents=contents_for(assignment, enrollment.account_id, tasks),
+                contents=contents_for(assignment, enrollment.account_id, tasks, partner=partner, client=client),
                 after_replace=lambda box: _class_clock(classroom, enrollment, box),
             )
             now = timezone.now()
@@ -215,6 +364,7 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 tasks_total=len(tasks),
                 events_from=sandbox.events.aggregate(last=Max("pk"))["last"] or 0,
                 account_row_id=own_account_row(sandbox.pk),
+                partner_account_id=partner,
             )
     except ReadOnlySandbox as refused:
         raise AssignmentRefused(str(refused)) from None
@@ -258,7 +408,9 @@ def check(work: AssignmentAttempt, answers: dict[str, str] | None = None) -> lis
     enrollment, assignment = work.enrollment, work.assignment
     tasks = list(assignment.lab.tasks.all())
     organization = organization_data(enrollment.classroom)
-    contents = contents_for(assignment, enrollment.account_id, tasks, organization)
+    contents = contents_for(assignment, enrollment.account_id, tasks, organization, partner=work.partner_account_id)
+    if contents.elsewhere:
+        contents = replace(contents, partner_world=lambda: partner_world(work))
     with transaction.atomic():
         results = lab_attempts.check(work.attempt, answers, contents=contents)
         attempt = work.attempt

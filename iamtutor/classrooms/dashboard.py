@@ -376,10 +376,11 @@ def student_work(assignment: Assignment, enrollment: Enrollment, now: datetime |
     found = grading.result(assignment, assigned.applies_to(assignment, enrollment), works, current)
     tasks = list(assignment.lab.tasks.all())
     counted = next((s for s in starts if found.work is not None and s.pk == found.work.pk), None)
-    lines = _task_lines(tasks, counted.attempt.last_result if counted else {}, enrollment.account_id)
+    partner = counted.partner_account_id if counted else None
+    lines = _task_lines(tasks, counted.attempt.last_result if counted else {}, enrollment.account_id, partner)
     hints = [
         {
-            "task": assigned.renumbered(use.task.text, enrollment.account_id),
+            "task": assigned.renumbered(use.task.text, enrollment.account_id, partner),
             "rung": Task.RUNGS[use.rung],
             "at": use.at,
             "start": next((n for n, s in enumerate(reversed(starts), 1) if s.attempt_id == use.attempt_id), None),
@@ -403,14 +404,14 @@ def _override_row(entry: ResultOverride) -> Override:
     )
 
 
-def _task_lines(tasks: list[Task], last_result: dict, account_id: str) -> list[TaskLine]:
+def _task_lines(tasks: list[Task], last_result: dict, account_id: str, partner: str | None) -> list[TaskLine]:
     lines = []
     for task in tasks:
         outcome = (last_result or {}).get(task.key)
         status = "unchecked" if outcome is None else "passed" if outcome.get("passed") else "failed"
         checks = (outcome or {}).get("checks", [])
         explanations = [c["explanation"] for c in checks if status == "passed" or not c["passed"]]
-        lines.append(TaskLine(assigned.renumbered(task.text, account_id), status, explanations))
+        lines.append(TaskLine(assigned.renumbered(task.text, account_id, partner), status, explanations))
     return lines
 
 
