@@ -592,7 +592,7 @@ def check_world(assignment: Assignment, text: str) -> WorldReport:
         )
         return report
     report.world = data
-    report.problems += _lab_problems(lab, data, text)
+    report.problems += lab_world_problems(lab, data, text)
     if not report.problems:
         report.warnings = solution_warnings(assignment, data)
     else:
@@ -600,7 +600,7 @@ def check_world(assignment: Assignment, text: str) -> WorldReport:
     return report
 
 
-def _lab_problems(lab: Lab, world: dict, text: str) -> list[tuple[int | None, str]]:
+def lab_world_problems(lab: Lab, world: dict, text: str) -> list[tuple[int | None, str]]:
     """The setup, the checks' references and "not solved already" on ``world`` (the loader's own checks)."""
     try:
         prepared = starting_world(world, lab.setup)
