@@ -191,6 +191,17 @@ def pairing(assignment: Assignment, enrollment: Enrollment) -> Pairing | None:
     return Pairing(ring[(position + 1) % len(ring)], ring[position - 1])
 
 
+def pairs(assignment: Assignment) -> list[tuple[Enrollment, Enrollment]] | None:
+    """The pairs as the class is now, for staff: (student, their partner) around the ring; ``[]`` when there are
+    too few students to pair, ``None`` for a lab that is not paired."""
+    if not is_paired(assignment):
+        return None
+    ring = pair_ring(assignment)
+    if len(ring) < 2:
+        return []
+    return [(student, ring[(n + 1) % len(ring)]) for n, student in enumerate(ring)]
+
+
 def _merged(own: dict, other: dict) -> dict:
     """The account document ``own`` with the entities of ``other`` added (its lists appended, its alias
     dropped): the lab's partner side, put into a student's own account so that their client finds it there."""

@@ -295,3 +295,14 @@ def test_the_drill_down_shows_the_partner_s_account_in_the_tasks(client, classro
     address = reverse("classrooms:dashboard_student", args=[classroom.pk, paired.pk, alice_enrolled.pk])
     page = client.get(address).content.decode()
     assert "reports-" + alice_enrolled.account_id in page and PARTNER not in page
+
+
+def test_staff_see_the_pairs_on_the_assignment_s_page(client, classroom, carol, paired, alice_enrolled, bob_enrolled):
+    client.force_login(carol)
+    address = reverse("classrooms:assignment_edit", args=[classroom.pk, paired.pk])
+    page = client.get(address).content.decode()
+    assert "This lab is done in pairs." in page
+    rows = [line for line in page.splitlines() if '<tr><th scope="row">' in line]
+    assert len(rows) == 2 and "alice" in rows[0].split("<td>")[0] and "bob" in rows[0].split("<td>")[1]
+    roster.remove(classroom, carol, _fresh(bob_enrolled), "left")
+    assert "Fewer than two students are there to pair" in client.get(address).content.decode()

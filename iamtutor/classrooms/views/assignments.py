@@ -90,7 +90,9 @@ def assignment_edit(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespon
         else:
             messages.success(request, _("Saved.") if changed else _("Nothing changed: it was already so."))
             return redirect("classrooms:assignments", classroom.pk)
-    context = page_context(request, classroom, actor, form=form, assignment=item, stale=stale)
+    context = page_context(
+        request, classroom, actor, form=form, assignment=item, stale=stale, pairs=assignments.pairs(item)
+    )
     status = 409 if stale else 400 if form.errors else 200
     return render(request, "classrooms/assignments/form.html", context, status=status)
 
