@@ -294,3 +294,19 @@ def test_a_file_without_the_teaching_part_still_imports(file_data):
     del file_data["classroom"]["assignments"], file_data["classroom"]["votes"]
     restored = import_classroom(read_classroom_file(dumps(file_data)))
     assert not Assignment.objects.filter(classroom=restored).exists()
+
+
+def test_hostile_answers_and_too_many_hints_are_refused_by_place(file_data, monkeypatch):
+    from iamtutor.classrooms import filecheck
+
+    start_ = file_data["classroom"]["assignments"][0]["starts"][1]
+    start_["answers"] = {"<script>": "x", "who-read": "y" * 501}
+    monkeypatch.setattr(filecheck, "MAX_HINTS", 1)
+    problems = _refusal(file_data)
+    assert problems == [
+        "classroom.assignments[0].starts[1].answers.<script>: Expected a task's id and an answer of at most 500 "
+        "characters.",
+        "classroom.assignments[0].starts[1].answers.who-read: Expected a task's id and an answer of at most 500 "
+        "characters.",
+        "classroom.assignments[0].starts[1].hints: A classroom file holds at most 1 of these, not 2.",
+    ]

@@ -127,3 +127,22 @@ def test_the_drill_down_page_says_which_start_is_in_the_account(client, classroo
     students.reset(_refresh(alice_enrolled), carol, "x")
     page = client.get(address).content.decode()
     assert "(in their account)" not in page and "the account was reset or restored" in page
+
+
+def test_the_migration_marks_the_latest_start_unless_staff_reset_the_account_since(
+    classroom, carol, assignment, alice_enrolled
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("iamtutor.classrooms.migrations.0004_lab_in_account")
+    older = start(assignment, alice_enrolled)
+    work = start(assignment, alice_enrolled)
+    AssignmentAttempt.objects.update(account_row=None)
+    migration.mark_labs_in_accounts(apps, None)
+    assert not assignments.in_account(older) and assignments.in_account(work)
+    students.reset(_refresh(alice_enrolled), carol, "before the field existed")
+    AssignmentAttempt.objects.update(account_row=None)
+    migration.mark_labs_in_accounts(apps, None)
+    assert not assignments.in_account(work)

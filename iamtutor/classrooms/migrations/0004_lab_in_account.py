@@ -6,14 +6,21 @@ from django.db import migrations, models
 
 def mark_labs_in_accounts(apps, schema_editor):
     """Before this field, the lab in a student's account was their sandbox's latest lab attempt: mark that
-    start as holding the account's current own-account row."""
+    start as holding the account's current own-account row, unless the staff log shows a reset or an undo of
+    the student's account since it started (the case this field was added for)."""
     AssignmentAttempt = apps.get_model("classrooms", "AssignmentAttempt")
     Attempt = apps.get_model("labs", "Attempt")
     SandboxAccount = apps.get_model("sandbox", "SandboxAccount")
+    StaffAction = apps.get_model("classrooms", "StaffAction")
     for work in AssignmentAttempt.objects.select_related("attempt").iterator():
         sandbox_id = work.attempt.sandbox_id
         latest = Attempt.objects.filter(sandbox_id=sandbox_id).order_by("-pk").values_list("pk", flat=True).first()
         if latest != work.attempt_id:
+            continue
+        replaced = StaffAction.objects.filter(
+            enrollment_id=work.enrollment_id, action__in=["student_reset", "reset_undone"], created__gt=work.started
+        )
+        if replaced.exists():
             continue
         row = SandboxAccount.objects.filter(sandbox_id=sandbox_id, is_learners=True).values_list("pk", flat=True).first()
         if row is not None:
