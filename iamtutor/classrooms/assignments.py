@@ -4,7 +4,8 @@ staff's changes to them (assign, change, fork the starting world, unassign).
 A lab's world names the learner's account 111111111111 (and a partner outside the class, 222222222222). In a
 classroom the learner's account is the student's own: ``contents_for`` renumbers the world, the setup, the
 checks and (for the page) the hints and texts, and the classroom's organization stays around it, so its
-guardrails apply to the lab as to everything else in the account.
+guardrails apply to the lab as to everything else in the account. In a paired lab (``PAIRED_LABS``) the
+partner is a real classmate: see "Paired labs" in docs/classrooms.md.
 
 Starting replaces the student's account contents: a snapshot is taken first (``students.take_snapshot``, so
 staff can undo it from the student's page), then the lab's world and setup go in, with the class clock, all
@@ -604,11 +605,31 @@ def check_world(assignment: Assignment, text: str) -> WorldReport:
         return report
     report.world = data
     report.problems += lab_world_problems(lab, data, text)
+    if not report.problems and lab.key in PAIRED_LABS and PARTNER in data["accounts"]:
+        report.problems += _pairing_problems(data, lab.compute)
     if not report.problems:
         report.warnings = solution_warnings(assignment, data)
     else:
         report.world = None
     return report
+
+
+def _pairing_problems(world: dict, compute: dict) -> list[tuple[int | None, str]]:
+    """A paired lab's world must still hold together once both of its sides share a student's account."""
+    student, classmate = "100000000001", "100000000002"  # stand-ins: any two member accounts
+    try:
+        validate_contents(
+            paired_world(world, student, classmate, classmate), _paired_compute(compute, student, classmate, classmate)
+        )
+    except EngineError as err:
+        return [
+            (
+                None,
+                "In a classroom each student's account holds both sides of this paired lab, and here they clash: "
+                f"{err.message} Give the partner's users, roles and resources names the learner's do not use.",
+            )
+        ]
+    return []
 
 
 def lab_world_problems(lab: Lab, world: dict, text: str) -> list[tuple[int | None, str]]:

@@ -306,3 +306,19 @@ def test_staff_see_the_pairs_on_the_assignment_s_page(client, classroom, carol, 
     assert len(rows) == 2 and "alice" in rows[0].split("<td>")[0] and "bob" in rows[0].split("<td>")[1]
     roster.remove(classroom, carol, _fresh(bob_enrolled), "left")
     assert "Fewer than two students are there to pair" in client.get(address).content.decode()
+
+
+def test_a_fork_whose_two_sides_clash_in_one_account_is_refused(paired):
+    import copy
+    import json
+
+    world = copy.deepcopy(paired.lab.world)
+    scanner = copy.deepcopy(world["accounts"][PARTNER]["UserDetailList"][0])
+    scanner["Arn"] = f"arn:aws:iam::{LEARNER}:user/scanner"
+    world["accounts"][LEARNER]["UserDetailList"].append(scanner)  # the learner has a scanner too
+    report = assignments.check_world(paired, json.dumps(world, indent=2))
+    assert report.world is None
+    ((_line, message),) = report.problems
+    assert message.startswith("In a classroom each student's account holds both sides of this paired lab")
+    fine = assignments.check_world(paired, json.dumps(paired.lab.world, indent=2))
+    assert fine.problems == []
