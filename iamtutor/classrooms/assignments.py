@@ -4,7 +4,8 @@ staff's changes to them (assign, change, fork the starting world, unassign).
 A lab's world names the learner's account 111111111111 (and a partner outside the class, 222222222222). In a
 classroom the learner's account is the student's own: ``contents_for`` renumbers the world, the setup, the
 checks and (for the page) the hints and texts, and the classroom's organization stays around it, so its
-guardrails apply to the lab as to everything else in the account.
+guardrails apply to the lab as to everything else in the account. In a paired lab (``PAIRED_LABS``) the
+partner is a real classmate: see "Paired labs" in docs/classrooms.md.
 
 Starting replaces the student's account contents: a snapshot is taken first (``students.take_snapshot``, so
 staff can undo it from the student's page), then the lab's world and setup go in, with the class clock, all
@@ -18,7 +19,7 @@ after ``closes_at`` it is read-only — the results stay, and no new check run o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,17 +32,17 @@ from django.utils import timezone
 from iamtutor.engine import EngineError, Trail, World, parse_arn, parse_checks
 from iamtutor.labs import attempts as lab_attempts
 from iamtutor.labs.loader import REPOSITORY, line_at, read_lab
-from iamtutor.labs.models import Attempt, Lab, Task
+from iamtutor.labs.models import Lab, Task
 from iamtutor.labs.runner import SetupFailed, TaskSpec, decide, starter, starting_world, try_solution
-from iamtutor.sandbox.models import Sandbox
-from iamtutor.sandbox.worlds import ReadOnlySandbox, parse_json, validate_contents
+from iamtutor.sandbox.models import Sandbox, SandboxAccount
+from iamtutor.sandbox.worlds import ReadOnlySandbox, SandboxWorld, parse_json, validate_contents
 from lessons.content import ContentError
 from lessons.yamlfile import Located
 
 from . import ids, log, students
 from .federation import organization_data
 from .membership import apply_class_clock
-from .models import Assignment, AssignmentAttempt, Classroom, Enrollment
+from .models import Assignment, AssignmentAttempt, Classroom, Enrollment, StaffMember
 from .permissions import Actor
 
 LEARNER, PARTNER = "111111111111", "222222222222"  # the account ids every lab world uses
@@ -123,43 +124,206 @@ def get_for_student(actor: Actor, pk) -> Assignment:
 # ---- a lab in a student's account --------------------------------------------------------------------------
 
 
-def renumbered(value, account_id: str):
-    """``value`` (lab data or text) with the learner's account 111111111111 renumbered to ``account_id``."""
-    return ids.renumber(value, {LEARNER: account_id})
+def renumbered(value, account_id: str, partner: str | None = None):
+    """``value`` (lab data or text) with the learner's account 111111111111 renumbered to ``account_id`` and,
+    for a paired lab, the partner account 222222222222 to the classmate's ``partner``."""
+    mapping = {LEARNER: account_id}
+    if partner and partner != PARTNER:
+        mapping[PARTNER] = partner
+    return ids.renumber(value, mapping)
+
+
+# ---- paired labs: the lab's partner account is a classmate's ---------------------------------------------------
+
+# Labs whose partner account (222222222222) stands for another party that a classmate can play: in a classroom,
+# it becomes a classmate's member account. (The lab file format has no field for this yet.)
+PAIRED_LABS = frozenset({"cross-account-external-id"})
+
+
+def is_paired(assignment: Assignment) -> bool:
+    """True when the assignment's lab is paired and its starting world (or fork) has both accounts."""
+    if assignment.lab.key not in PAIRED_LABS:
+        return False
+    world = assignment.world if assignment.world is not None else assignment.lab.world
+    accounts = world.get("accounts") if isinstance(world, dict) else None
+    return isinstance(accounts, dict) and LEARNER in accounts and PARTNER in accounts
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Who a student works with on a paired lab. ``partner`` plays the lab's partner (its account stands for
+    222222222222 in the student's lab); ``client`` is the classmate whose partner the student plays. Both are
+    ``None`` when nobody else is there to pair with: the lab then keeps its simulated partner account."""
+
+    partner: Enrollment | None
+    client: Enrollment | None
+
+    @property
+    def partner_account(self) -> str:
+        return self.partner.account_id if self.partner is not None else PARTNER
+
+
+def pair_ring(assignment: Assignment) -> list[Enrollment]:
+    """The students a paired lab pairs, in a ring: the active students it is assigned to (its section, or the
+    whole class), staff who enrolled left out, by enrolment order. Each one's partner is the next, the last's
+    the first (one query)."""
+    staff = StaffMember.objects.filter(classroom_id=assignment.classroom_id).values("user_id")
+    rows = Enrollment.objects.filter(classroom_id=assignment.classroom_id, state=Enrollment.ACTIVE).exclude(
+        user_id__in=staff
+    )
+    if assignment.section_id is not None:
+        rows = rows.filter(section_id=assignment.section_id)
+    return list(rows.select_related("user").order_by("joined", "pk"))
+
+
+def pairing(assignment: Assignment, enrollment: Enrollment) -> Pairing | None:
+    """The student's pairing on a paired lab as the class is now (``None`` for a lab that is not paired). A
+    student's partner is the next student of ``pair_ring``, wrapping; staff trying the lab as a student (not in
+    the ring) get its first student as partner and are nobody's partner. A class of one keeps the lab's
+    simulated partner."""
+    if not is_paired(assignment):
+        return None
+    ring = pair_ring(assignment)
+    position = next((n for n, member in enumerate(ring) if member.pk == enrollment.pk), None)
+    if position is None:
+        return Pairing(ring[0] if ring else None, None)
+    if len(ring) < 2:
+        return Pairing(None, None)
+    return Pairing(ring[(position + 1) % len(ring)], ring[position - 1])
+
+
+def pairs(assignment: Assignment) -> list[tuple[Enrollment, Enrollment]] | None:
+    """The pairs as the class is now, for staff: (student, their partner) around the ring; ``[]`` when there are
+    too few students to pair, ``None`` for a lab that is not paired."""
+    if not is_paired(assignment):
+        return None
+    ring = pair_ring(assignment)
+    if len(ring) < 2:
+        return []
+    return [(student, ring[(n + 1) % len(ring)]) for n, student in enumerate(ring)]
+
+
+def _merged(own: dict, other: dict) -> dict:
+    """The account document ``own`` with the entities of ``other`` added (its lists appended, its alias
+    dropped): the lab's partner side, put into a student's own account so that their client finds it there."""
+    merged = dict(own)
+    for key, value in other.items():
+        if key != "alias" and isinstance(value, list):
+            merged[key] = [*(merged.get(key) or []), *value]
+    return merged
+
+
+def paired_world(world: dict, account_id: str, partner: str, client: str | None) -> dict:
+    """A paired lab's world for the student ``account_id``: only their own account, holding the lab's learner
+    side (its partner references renumbered to ``partner``, the classmate who plays the partner) and the lab's
+    partner side (renumbered to the student themself, who plays the partner for ``client``). The partner's
+    account is not in it: a request that names it borrows the classmate's real account."""
+    accounts = world["accounts"]
+    customer = ids.renumber(accounts[LEARNER], {LEARNER: account_id, PARTNER: partner})
+    vendor = ids.renumber(accounts[PARTNER], {PARTNER: account_id, LEARNER: client or PARTNER})
+    extra = {key: ids.renumber(value, {LEARNER: account_id}) for key, value in world.items() if key != "accounts"}
+    return {**extra, "accounts": {account_id: _merged(customer, vendor)}}
+
+
+def _paired_compute(compute: dict, account_id: str, partner: str, client: str | None) -> dict:
+    own = ids.renumber(compute.get(LEARNER) or {}, {LEARNER: account_id, PARTNER: partner})
+    side = ids.renumber(compute.get(PARTNER) or {}, {PARTNER: account_id, LEARNER: client or PARTNER})
+    merged = _merged(own, side)
+    return {account_id: merged} if merged else {}
+
+
+def partner_tasks(tasks: list[Task]) -> frozenset[str]:
+    """The keys of the tasks whose calls a principal of the lab's partner account makes: in a paired lab they
+    are decided in the partner's own world, where that principal lives."""
+    found = set()
+    for task in tasks:
+        for check in task.checks if isinstance(task.checks, list) else [task.checks]:
+            for args in check.values() if isinstance(check, dict) else ():
+                caller = args.get("caller") if isinstance(args, dict) else None
+                arn = parse_arn(caller) if isinstance(caller, str) else None
+                if arn is not None and arn.account == PARTNER:
+                    found.add(task.key)
+    return frozenset(found)
 
 
 def contents_for(
-    assignment: Assignment, account_id: str, tasks: list[Task], organization: dict | None = None
+    assignment: Assignment,
+    account_id: str,
+    tasks: list[Task],
+    organization: dict | None = None,
+    *,
+    partner: str | None = None,
+    client: str | None = None,
 ) -> lab_attempts.LabContents:
     """The assignment's lab (or its fork) as it runs in the member account ``account_id``. ``organization``
     (the classroom's) goes into the world that ``reached`` checks replay on, so that guardrails count there
-    too."""
+    too. ``partner`` (a paired lab) is the classmate's account that plays the lab's partner: the world is then
+    ``paired_world`` (``client``: whose partner this student plays), and the partner-side tasks are marked to
+    run in the partner's world."""
     lab = assignment.lab
-    world = renumbered(assignment.world if assignment.world is not None else lab.world, account_id)
+    base = assignment.world if assignment.world is not None else lab.world
+    paired = bool(partner) and partner != PARTNER
+    if paired:
+        world = paired_world(base, account_id, partner, client)
+        compute = _paired_compute(lab.compute, account_id, partner, client)
+    else:
+        world, compute = renumbered(base, account_id), renumbered(lab.compute, account_id)
     return lab_attempts.LabContents(
         world=world,
-        compute=renumbered(lab.compute, account_id),
-        setup=renumbered(lab.setup, account_id),
-        checks={task.key: renumbered(task.checks, account_id) for task in tasks},
+        compute=compute,
+        setup=renumbered(lab.setup, account_id, partner),
+        checks={task.key: renumbered(task.checks, account_id, partner) for task in tasks},
         start_world={**world, "organization": organization} if organization else None,
+        elsewhere=partner_tasks(tasks) if paired else frozenset(),
     )
 
 
+def partner_world(work: AssignmentAttempt):
+    """The world of the classmate who plays the partner in ``work`` (a paired lab), read-only, with the
+    student's account borrowed as any classmate's is — or why it cannot be used, in words for the student."""
+    partner_id = work.partner_account_id
+    partner = (
+        Enrollment.objects.filter(classroom_id=work.classroom_id, account_id=partner_id)
+        .select_related("user", "sandbox")
+        .first()
+    )
+    if partner is None or partner.state != Enrollment.ACTIVE:
+        return (
+            f"Your partner's account {partner_id} is no longer in the class: start the lab again to be paired "
+            "with another classmate."
+        )
+    holds = AssignmentAttempt.objects.filter(
+        enrollment=partner, assignment_id=work.assignment_id, account_row__isnull=False
+    ).exists()
+    if not holds:
+        return (
+            f"This call is made from your partner's account {partner_id} ({partner.user.username}), which does "
+            "not hold this lab's world now: it is checked again once they have started the lab."
+        )
+    return SandboxWorld.load(partner.sandbox).world
+
+
 def current_work(enrollment: Enrollment, assignment: Assignment) -> AssignmentAttempt | None:
-    """The student's latest start of the assignment, with its lab attempt."""
+    """The student's start of the assignment whose world is in their account (an undo may have put back an
+    older one), else their latest start; with its lab attempt."""
     return (
         AssignmentAttempt.objects.filter(enrollment=enrollment, assignment=assignment)
         .select_related("attempt")
-        .order_by("-pk")
+        .order_by(F("account_row").asc(nulls_last=True), "-pk")
         .first()
     )
 
 
 def in_account(work: AssignmentAttempt) -> bool:
-    """True while this start is the last lab started in the student's account: its world is the one there.
-    (Decided by the order of the starts, not their times, which follow a class clock that may go back.)"""
-    latest = Attempt.objects.filter(sandbox_id=work.attempt.sandbox_id).order_by("-pk").values_list("pk", flat=True)
-    return latest.first() == work.attempt_id
+    """True while this start's world is the one in the student's account: its own-account row is still there.
+    A staff reset, an undo, the student's own reset or another lab's start replace the account's rows, which
+    empties ``account_row``; an undo that puts this lab's world back sets it again (``students.undo``)."""
+    return AssignmentAttempt.objects.filter(pk=work.pk, account_row__isnull=False).exists()
+
+
+def own_account_row(sandbox_id) -> int | None:
+    """The pk of the sandbox's own-account row (the learner's account), or None."""
+    return SandboxAccount.objects.filter(sandbox_id=sandbox_id, is_learners=True).values_list("pk", flat=True).first()
 
 
 def why_not_start(assignment: Assignment, enrollment: Enrollment, now: datetime | None = None) -> str | None:
@@ -185,6 +349,9 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
         raise AssignmentRefused(reason)
     lab = assignment.lab
     tasks = list(lab.tasks.all())
+    pair = pairing(assignment, enrollment)
+    partner = pair.partner.account_id if pair is not None and pair.partner is not None else ""
+    client = pair.client.account_id if pair is not None and pair.client is not None else None
     try:
         with transaction.atomic():
             sandbox = Sandbox.objects.select_for_update().get(pk=enrollment.sandbox_id)
@@ -195,7 +362,7 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 lab,
                 sandbox,
                 keep_copy=False,
-                contents=contents_for(assignment, enrollment.account_id, tasks),
+                contents=contents_for(assignment, enrollment.account_id, tasks, partner=partner, client=client),
                 after_replace=lambda box: _class_clock(classroom, enrollment, box),
             )
             now = timezone.now()
@@ -208,6 +375,8 @@ def start(assignment: Assignment, enrollment: Enrollment) -> AssignmentAttempt:
                 updated=now,
                 tasks_total=len(tasks),
                 events_from=sandbox.events.aggregate(last=Max("pk"))["last"] or 0,
+                account_row_id=own_account_row(sandbox.pk),
+                partner_account_id=partner,
             )
     except ReadOnlySandbox as refused:
         raise AssignmentRefused(str(refused)) from None
@@ -234,7 +403,10 @@ def why_not_record(work: AssignmentAttempt, now: datetime | None = None) -> str 
             "checks and hints are no longer recorded."
         )
     if not in_account(work):
-        return "Your account now holds another lab's world. Start this lab again to continue it."
+        return (
+            "Your account no longer holds this lab's world: it was reset, or another lab was started in it. "
+            "Start this lab again to continue it."
+        )
     return None
 
 
@@ -248,7 +420,9 @@ def check(work: AssignmentAttempt, answers: dict[str, str] | None = None) -> lis
     enrollment, assignment = work.enrollment, work.assignment
     tasks = list(assignment.lab.tasks.all())
     organization = organization_data(enrollment.classroom)
-    contents = contents_for(assignment, enrollment.account_id, tasks, organization)
+    contents = contents_for(assignment, enrollment.account_id, tasks, organization, partner=work.partner_account_id)
+    if contents.elsewhere:
+        contents = replace(contents, partner_world=lambda: partner_world(work))
     with transaction.atomic():
         results = lab_attempts.check(work.attempt, answers, contents=contents)
         attempt = work.attempt
@@ -430,7 +604,9 @@ def check_world(assignment: Assignment, text: str) -> WorldReport:
         )
         return report
     report.world = data
-    report.problems += _lab_problems(lab, data, text)
+    report.problems += lab_world_problems(lab, data, text)
+    if not report.problems and lab.key in PAIRED_LABS and PARTNER in data["accounts"]:
+        report.problems += _pairing_problems(data, lab.compute)
     if not report.problems:
         report.warnings = solution_warnings(assignment, data)
     else:
@@ -438,7 +614,25 @@ def check_world(assignment: Assignment, text: str) -> WorldReport:
     return report
 
 
-def _lab_problems(lab: Lab, world: dict, text: str) -> list[tuple[int | None, str]]:
+def _pairing_problems(world: dict, compute: dict) -> list[tuple[int | None, str]]:
+    """A paired lab's world must still hold together once both of its sides share a student's account."""
+    student, classmate = "100000000001", "100000000002"  # stand-ins: any two member accounts
+    try:
+        validate_contents(
+            paired_world(world, student, classmate, classmate), _paired_compute(compute, student, classmate, classmate)
+        )
+    except EngineError as err:
+        return [
+            (
+                None,
+                "In a classroom each student's account holds both sides of this paired lab, and here they clash: "
+                f"{err.message} Give the partner's users, roles and resources names the learner's do not use.",
+            )
+        ]
+    return []
+
+
+def lab_world_problems(lab: Lab, world: dict, text: str) -> list[tuple[int | None, str]]:
     """The setup, the checks' references and "not solved already" on ``world`` (the loader's own checks)."""
     try:
         prepared = starting_world(world, lab.setup)

@@ -8,6 +8,8 @@ closing — are here, and a refusal is a ``Refused`` whose message says why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django.utils import timezone
 from iamtutor.sandbox.models import Sandbox
 
 from . import clock, log, membership
-from .models import Classroom, Enrollment, Section, StaffMember
+from .models import Assignment, AssignmentAttempt, Classroom, Enrollment, ResultOverride, Section, StaffMember
 
 CLOSED_REASON = "This classroom is closed: your account can still be viewed, but nothing in it changes."
 
@@ -139,12 +141,51 @@ def rename_section(section: Section, user, name: str) -> None:
         log.record(locked, user, "section_changed", change="renamed", section=name, before=before, ou_id=section.ou_id)
 
 
-def delete_section(section: Section, user) -> tuple[int, int]:
+@dataclass(frozen=True)
+class SectionLosses:
+    """What goes with a deleted section besides the OU: the labs assigned to it (their dates, dashboard tally
+    and overrides are deleted with it, ``Assignment.section`` is CASCADE) and the students' work on them as the
+    dashboard and grades know it. The students' lab attempts stay in their accounts' history."""
+
+    labs: tuple[str, ...] = ()
+    starts: int = 0  # starts of those labs (``AssignmentAttempt`` rows)
+    students: int = 0  # distinct students who started one
+    overrides: int = 0  # result overrides on them
+
+    @property
+    def assignments(self) -> int:
+        return len(self.labs)
+
+
+def section_losses(section: Section) -> SectionLosses:
+    """``SectionLosses`` for ``section``, in four small queries whatever the class size."""
+    assigned = Assignment.objects.filter(section=section)
+    labs = tuple(assigned.order_by("pk").values_list("lab__title", flat=True))
+    if not labs:
+        return SectionLosses()
+    starts = AssignmentAttempt.objects.filter(assignment__in=assigned)
+    return SectionLosses(
+        labs=labs,
+        starts=starts.count(),
+        students=starts.values("enrollment_id").distinct().count(),
+        overrides=ResultOverride.objects.filter(assignment__in=assigned).count(),
+    )
+
+
+def delete_section(section: Section, user, expected_assignments: int | None = None) -> tuple[int, int, SectionLosses]:
     """Deletes the section (its OU): its students move to no section, and the guardrails attached to it are
-    detached from it, as AWS detaches policies from a deleted OU. Returns (students moved, guardrails
-    detached)."""
+    detached from it, as AWS detaches policies from a deleted OU. The labs assigned to the section go with it
+    (``section_losses``), and the log entry counts them. ``expected_assignments`` is the number the
+    confirmation page showed: if labs were assigned to the section since, nothing is deleted (``Refused``).
+    Returns (students moved, guardrails detached, what went with it)."""
     with transaction.atomic():
         locked = _locked(section.classroom)
+        losses = section_losses(section)
+        if expected_assignments is not None and losses.assignments != expected_assignments:
+            raise Refused(
+                "Labs were assigned to this section or unassigned from it since this page was loaded: "
+                "read what goes with it again, then confirm."
+            )
         moved = Enrollment.objects.filter(section=section).update(section=None)
         detached = 0
         for guardrail in locked.guardrails.select_for_update():
@@ -156,8 +197,21 @@ def delete_section(section: Section, user) -> tuple[int, int]:
         name, ou_id = section.name, section.ou_id
         section.delete()
         _bump(locked)
-        log.record(locked, user, "section_changed", change="deleted", section=name, ou_id=ou_id, students_moved=moved)
-    return moved, detached
+        log.record(
+            locked,
+            user,
+            "section_changed",
+            change="deleted",
+            section=name,
+            ou_id=ou_id,
+            students_moved=moved,
+            assignments_deleted=losses.assignments,
+            labs=", ".join(losses.labs),
+            lab_starts_deleted=losses.starts,
+            students_with_work=losses.students,
+            overrides_deleted=losses.overrides,
+        )
+    return moved, detached, losses
 
 
 def _check_section_name(classroom: Classroom, name: str, exclude: Section | None = None) -> None:

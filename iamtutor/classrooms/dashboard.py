@@ -6,15 +6,16 @@ The grid costs a fixed number of queries whatever the class size: the assignment
 overrides in force, and one grouped count of failed AssumeRole calls for the students working right now. Its
 cells are built here as HTML (escaped), so that 300 students × 15 labs render within the page's budget.
 
-A student is flagged *stuck* on the lab in their account (their latest start, not passed, not closed) when
+A student is flagged *stuck* on the lab in their account (the start whose world is still there — not reset,
+not undone, no other lab started since —, not passed, not closed) when
 they have spent more than ``STUCK_MINUTES`` on it, made ``STUCK_FAILED_ASSUMES`` or more failed AssumeRole
 calls since starting it, or revealed a task's worked answer (the top rung of its hint ladder). Each flag says
 which, in words.
 
 ``fingerprint`` is one query: it changes whenever something the grid shows may have changed (a start, a
-check, a hint, an override, an assignment, a student's activity or enrollment, a date passing, a start
-crossing the stuck time). The poll compares it with the one the page was drawn with and answers 204 when
-they match.
+check, a hint, an override, an assignment, a student's activity or enrollment, a reset or undo of a
+student's account, a date passing, a start crossing the stuck time). The poll compares it with the one the
+page was drawn with and answers 204 when they match.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from iamtutor.labs.models import HintUse, Task
-from iamtutor.sandbox.models import AuditEvent
+from iamtutor.sandbox.models import AuditEvent, SandboxAccount
 
 from . import assignments as assigned
 from . import grading, permissions
@@ -187,7 +188,8 @@ def grid(actor: Actor, section: Section | None = None, now: datetime | None = No
     latest: dict[int, Work] = {}
     for work in grading.work_rows(AssignmentAttempt.objects.filter(classroom=classroom)):
         starts.setdefault((work.assignment_id, work.enrollment_id), []).append(work)
-        latest[work.enrollment_id] = work  # rows come oldest first: the last one is the lab in the account
+        if work.account_row_id is not None:  # its world is the one in the account (not reset, no lab since)
+            latest[work.enrollment_id] = work
     overrides = grading.latest_overrides(ResultOverride.objects.filter(classroom=classroom))
     by_pk = {column.assignment.pk: column for column in columns}
     candidates = [w for w in latest.values() if w.enrollment_id in sandboxes and w.assignment_id in by_pk]
@@ -303,6 +305,11 @@ def fingerprint(classroom: Classroom, now: datetime | None = None) -> str:
             starts=one(starts, n=Count("pk")),
             starts_changed=one(starts, m=Max("updated")),
             overdue=one(starts.filter(started__lt=stale, passed_at__isnull=True), n=Count("pk")),
+            worlds=Subquery(  # a reset, an undo or a start anywhere in the class makes a new own-account row
+                SandboxAccount.objects.filter(sandbox__enrollment__classroom=here, is_learners=True)
+                .order_by("-pk")
+                .values("pk")[:1]
+            ),
             overrides=Coalesce(
                 one(ResultOverride.objects.filter(classroom=here), n=Count("pk")), Value(0), output_field=IntegerField()
             ),
@@ -320,6 +327,7 @@ def fingerprint(classroom: Classroom, now: datetime | None = None) -> str:
             "starts",
             "starts_changed",
             "overdue",
+            "worlds",
             "overrides",
         )
         .first()
@@ -368,10 +376,11 @@ def student_work(assignment: Assignment, enrollment: Enrollment, now: datetime |
     found = grading.result(assignment, assigned.applies_to(assignment, enrollment), works, current)
     tasks = list(assignment.lab.tasks.all())
     counted = next((s for s in starts if found.work is not None and s.pk == found.work.pk), None)
-    lines = _task_lines(tasks, counted.attempt.last_result if counted else {}, enrollment.account_id)
+    partner = counted.partner_account_id if counted else None
+    lines = _task_lines(tasks, counted.attempt.last_result if counted else {}, enrollment.account_id, partner)
     hints = [
         {
-            "task": assigned.renumbered(use.task.text, enrollment.account_id),
+            "task": assigned.renumbered(use.task.text, enrollment.account_id, partner),
             "rung": Task.RUNGS[use.rung],
             "at": use.at,
             "start": next((n for n, s in enumerate(reversed(starts), 1) if s.attempt_id == use.attempt_id), None),
@@ -380,11 +389,12 @@ def student_work(assignment: Assignment, enrollment: Enrollment, now: datetime |
         .select_related("task")
         .order_by("at", "pk")
     ]
-    in_account = bool(starts) and assigned.in_account(starts[0])
+    current = next((work for work in works if work.account_row_id is not None), None)
+    in_account = current is not None
     marks = []
-    if in_account:
-        failures = failed_assumes(works[:1], {enrollment.pk: enrollment.sandbox_id})
-        marks = flags(works[0], assignment, failures.get(enrollment.pk, 0), now)
+    if current is not None:
+        failures = failed_assumes([current], {enrollment.pk: enrollment.sandbox_id})
+        marks = flags(current, assignment, failures.get(enrollment.pk, 0), now)
     return StudentWork(assignment, enrollment, found, starts, lines, hints, history, marks, in_account)
 
 
@@ -394,14 +404,14 @@ def _override_row(entry: ResultOverride) -> Override:
     )
 
 
-def _task_lines(tasks: list[Task], last_result: dict, account_id: str) -> list[TaskLine]:
+def _task_lines(tasks: list[Task], last_result: dict, account_id: str, partner: str | None) -> list[TaskLine]:
     lines = []
     for task in tasks:
         outcome = (last_result or {}).get(task.key)
         status = "unchecked" if outcome is None else "passed" if outcome.get("passed") else "failed"
         checks = (outcome or {}).get("checks", [])
         explanations = [c["explanation"] for c in checks if status == "passed" or not c["passed"]]
-        lines.append(TaskLine(assigned.renumbered(task.text, account_id), status, explanations))
+        lines.append(TaskLine(assigned.renumbered(task.text, account_id, partner), status, explanations))
     return lines
 
 

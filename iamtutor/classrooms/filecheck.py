@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,8 +18,10 @@ from django.utils.dateparse import parse_datetime
 
 from iamtutor.engine import EngineError, World
 from iamtutor.sandbox.worlds import validate_contents
+from lessons.models import Confidence
 
-from .models import Classroom, Enrollment, Guardrail, StaffMember
+from .assignments import LEARNER, dates_problem
+from .models import Classroom, Enrollment, Guardrail, StaffMember, Vote, VoteAnswer
 
 FORMAT = "iamtutor-classroom"
 VERSION = 1
@@ -29,7 +32,16 @@ MAX_LOG_ENTRIES = 100_000
 MAX_CLOCK_SECONDS = 10 * 366 * 24 * 3600  # ten years either way
 MAX_PROBLEMS = 200  # a hopeless file stops being read after this many problems
 
+MAX_ASSIGNMENTS = 500
+MAX_STARTS = 100_000  # of one assignment, by all its students
+MAX_OVERRIDES = 100_000  # of one assignment
+MAX_HINTS = 300  # of one start
+MAX_ANSWERS = 100  # detective answers of one start
+MAX_VOTES = 2000
+MAX_WORLD_CHARACTERS = 200_000  # a forked world, as the assignment's editor allows
+
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 OU_ID = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}")
 ACTION_NAME = re.compile(r"[a-z_]{1,32}")
 
@@ -155,8 +167,21 @@ CLASSROOM_FIELDS = {
     "students": None,
     "guardrails": None,
     "log": None,
+    "assignments": None,
+    "votes": None,
 }
-OPTIONAL = {"description", "seat_limit", "created", "opened_at", "closed_at", "archived_at", "guardrails", "log"}
+OPTIONAL = {
+    "description",
+    "seat_limit",
+    "created",
+    "opened_at",
+    "closed_at",
+    "archived_at",
+    "guardrails",
+    "log",
+    "assignments",
+    "votes",
+}
 CLOCK_FIELDS = {
     "mode": _choice(Classroom.CLASS_CLOCK, Classroom.SELF_PACED),
     "offset": _whole(-MAX_CLOCK_SECONDS, MAX_CLOCK_SECONDS),
@@ -192,6 +217,64 @@ GUARDRAIL_FIELDS = {
     "description": _text(512),
     "preset": _text(64),
     "position": _whole(0, 1_000_000),
+}
+ASSIGNMENT_FIELDS = {
+    "lab": _pattern(KEY, "fix-the-trust-policy"),
+    "section": _pattern(OU_ID, "ou-ab12-cd34ef56", optional=True),
+    "opens_at": _moment,
+    "due_at": _moment,
+    "closes_at": _moment,
+    "world": lambda v: None if v is None or isinstance(v, dict) else "Expected a world (an object) or null.",
+    "created": _moment,
+    "created_by": lambda v: None if v is None else _username(v),
+    "starts": None,
+    "overrides": None,
+}
+START_FIELDS = {
+    "student": _pattern(ACCOUNT_ID, "123456789012"),
+    "started": _moment,
+    "updated": _moment,
+    "checks_run": _whole(0, 1_000_000_000),
+    "last_checked": _moment,
+    "tasks_passed": _whole(0, 1000),
+    "tasks_total": _whole(0, 1000),
+    "passed_at": _moment,
+    "top_rung": _whole(0, 3),
+    "in_account": lambda v: None if isinstance(v, bool) else "Expected true or false.",
+    "partner": _pattern(ACCOUNT_ID, "123456789012", optional=True),
+    "result": _any_object,
+    "answers": _any_object,
+    "hints": None,
+}
+HINT_FIELDS = {"task": _pattern(KEY, "external-id-required"), "rung": _whole(1, 3), "at": _moment}
+OVERRIDE_FIELDS = {
+    "student": _pattern(ACCOUNT_ID, "123456789012"),
+    "score": _whole(0, 100, optional=True),
+    "reason": _text(500, blank=False),
+    "by": _text(150),
+    "time": _moment,
+}
+VOTE_FIELDS = {
+    "kind": _choice("prediction", "myth", "question"),
+    "item": _text(80, blank=False),
+    "language": _text(10, blank=False),
+    "section": _pattern(OU_ID, "ou-ab12-cd34ef56", optional=True),
+    "section_name": _text(64),
+    "phase": _choice(Vote.OPEN, Vote.REVEALED, Vote.CLOSED),
+    "opened_by": lambda v: None if v is None else _username(v),
+    "opened_at": _moment,
+    "revealed_at": _moment,
+    "closed_at": _moment,
+    "answers": None,
+}
+VOTE_ANSWER_FIELDS = {
+    "student": _pattern(ACCOUNT_ID, "123456789012"),
+    "round": _whole(VoteAnswer.FIRST, VoteAnswer.SECOND),
+    "choice": _text(80, blank=False),
+    "confidence": _choice(*Confidence.values),
+    "reason": _text(200),
+    "hidden": lambda v: None if isinstance(v, bool) else "Expected true or false.",
+    "at": _moment,
 }
 LOG_FIELDS = {
     "time": _moment,
@@ -269,6 +352,8 @@ class _Checker:
             self.staff(room["staff"], sections)
             extras = self.guardrails(room.get("guardrails", []))
             self.log(room.get("log", []), students)
+            self.assignments(room.get("assignments", []), sections, students)
+            self.votes(room.get("votes", []), sections, students)
             self.world(data["world"], sections, students, extras)
         except _Stop:
             return
@@ -352,6 +437,89 @@ class _Checker:
                 if student is not None and student not in students:
                     self.add(f"{path}.student", f"{student} is not a student's account in this file.")
 
+    def assignments(self, value: object, sections: dict[str, str], students: dict[str, dict]) -> None:
+        in_account: dict[str, str] = {}  # student -> the path of their start whose world is in their account
+        for i, entry in enumerate(self.items(value, "classroom.assignments", MAX_ASSIGNMENTS)):
+            path = f"classroom.assignments[{i}]"
+            if not self.record(entry, path, ASSIGNMENT_FIELDS, {"world", "created", "created_by"}):
+                continue
+            if entry["section"] is not None and entry["section"] not in sections:
+                self.add(f"{path}.section", f"{entry['section']} is not one of the classroom's sections.")
+            if problem := dates_problem(*(_when(entry[k]) for k in ("opens_at", "due_at", "closes_at"))):
+                self.add(f"{path}.{'due_at' if problem.startswith('The due date') else 'closes_at'}", problem)
+            if entry.get("world") is not None:
+                self.forked_world(entry["world"], f"{path}.world")
+            for j, start in enumerate(self.items(entry["starts"], f"{path}.starts", MAX_STARTS)):
+                where = f"{path}.starts[{j}]"
+                if not self.record(start, where, START_FIELDS):
+                    continue
+                self.student_ref(start["student"], f"{where}.student", students)
+                if start["partner"] is not None:
+                    self.student_ref(start["partner"], f"{where}.partner", students)
+                if start["tasks_passed"] > start["tasks_total"]:
+                    self.add(f"{where}.tasks_passed", "More tasks passed than the lab has (tasks_total).")
+                if start["in_account"]:
+                    if start["student"] in in_account:
+                        self.add(
+                            f"{where}.in_account",
+                            f"Only one lab's world can be in an account; {in_account[start['student']]} already is.",
+                        )
+                    in_account[start["student"]] = where
+                self.detective_answers(start["answers"], f"{where}.answers")
+                for k, hint in enumerate(self.items(start["hints"], f"{where}.hints", MAX_HINTS)):
+                    self.record(hint, f"{where}.hints[{k}]", HINT_FIELDS)
+            for j, override in enumerate(self.items(entry["overrides"], f"{path}.overrides", MAX_OVERRIDES)):
+                if self.record(override, f"{path}.overrides[{j}]", OVERRIDE_FIELDS):
+                    self.student_ref(override["student"], f"{path}.overrides[{j}].student", students)
+
+    def forked_world(self, world: dict, path: str) -> None:
+        size = len(json.dumps(world))
+        if size > MAX_WORLD_CHARACTERS:
+            self.add(path, f"A forked world takes at most {MAX_WORLD_CHARACTERS:,} characters, not {size:,}.")
+            return
+        try:
+            validate_contents(world, {})
+        except EngineError as err:
+            problem = engine_problem(err, f"{path}.")
+            self.add(problem.path, problem.message)
+            return
+        if next(iter(world["accounts"]), None) != LEARNER:
+            self.add(f"{path}.accounts", f"The first account must be the learner's, {LEARNER}.")
+
+    def detective_answers(self, value: dict, path: str) -> None:
+        if len(value) > MAX_ANSWERS:
+            self.add(path, f"A start holds at most {MAX_ANSWERS} answers.")
+            return
+        for key, answer in value.items():
+            if not KEY.fullmatch(key) or not isinstance(answer, str) or len(answer) > 500:
+                self.add(_join(path, key), "Expected a task's id and an answer of at most 500 characters.")
+
+    def student_ref(self, account_id: str, path: str, students: dict[str, dict]) -> None:
+        if account_id not in students:
+            self.add(path, f"{account_id} is not a student's account in this file.")
+
+    def votes(self, value: object, sections: dict[str, str], students: dict[str, dict]) -> None:
+        live = None
+        for i, entry in enumerate(self.items(value, "classroom.votes", MAX_VOTES)):
+            path = f"classroom.votes[{i}]"
+            if not self.record(entry, path, VOTE_FIELDS):
+                continue
+            if entry["section"] is not None and entry["section"] not in sections:
+                self.add(f"{path}.section", f"{entry['section']} is not one of the classroom's sections.")
+            if entry["phase"] in Vote.LIVE:
+                if live is not None:
+                    self.add(f"{path}.phase", f"Only one vote can be open or revealed at a time; {live} already is.")
+                live = path
+            answered: set[tuple[str, int]] = set()
+            for j, answer in enumerate(self.items(entry["answers"], f"{path}.answers", 2 * MAX_STUDENTS)):
+                where = f"{path}.answers[{j}]"
+                if not self.record(answer, where, VOTE_ANSWER_FIELDS):
+                    continue
+                self.student_ref(answer["student"], f"{where}.student", students)
+                if (answer["student"], answer["round"]) in answered:
+                    self.add(where, f"{answer['student']} answers round {answer['round']} twice.")
+                answered.add((answer["student"], answer["round"]))
+
     def world(self, world: dict, sections: dict[str, str], students: dict[str, dict], extras: dict) -> None:
         if not self.record(
             world, "world", {"partition": _choice("aws"), "organization": None, "accounts": None}, {"partition"}
@@ -426,6 +594,10 @@ class _Checker:
         except EngineError as err:
             problem = _student_problem(err, account_id, entry["_path"])
             self.add(problem.path, problem.message)
+
+
+def _when(text: object) -> datetime | None:
+    return parse_datetime(text) if isinstance(text, str) else None
 
 
 def _join(path: str, key: object) -> str:

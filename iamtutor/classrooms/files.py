@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from iamtutor.engine import EngineError
+from iamtutor.labs.models import Attempt, HintUse, Lab
 from iamtutor.sandbox.models import Sandbox, SandboxAccount
 from iamtutor.sandbox.worlds import check_text, parse_json, replace_contents
 
-from . import ids, log
+from . import assignments, ids, log
 from .federation import organization_data
 from .filecheck import (
     FORMAT,
@@ -37,7 +38,19 @@ from .filecheck import (
     engine_problem,
 )
 from .guardrails import FULL_AWS_ACCESS, FULL_AWS_ACCESS_NAME
-from .models import Classroom, Enrollment, Guardrail, Section, StaffAction, StaffMember
+from .models import (
+    Assignment,
+    AssignmentAttempt,
+    Classroom,
+    Enrollment,
+    Guardrail,
+    ResultOverride,
+    Section,
+    StaffAction,
+    StaffMember,
+    Vote,
+    VoteAnswer,
+)
 
 # ---- export -------------------------------------------------------------------------------------------------
 
@@ -115,7 +128,113 @@ def _classroom_entry(classroom: Classroom, students: list[dict]) -> dict:
             for g in guardrails
         ],
         "log": _log_entries(classroom),
+        "assignments": _assignment_entries(classroom),
+        "votes": _vote_entries(classroom),
     }
+
+
+def _assignment_entries(classroom: Classroom) -> list[dict]:
+    """The assigned labs with their dates and forks, each student's starts of them as grading and the dashboard
+    read them (the tally, the latest check run task by task, detective answers, hints revealed, whether its
+    world is the one in the account, the partner of a paired lab) and the result overrides with their reasons.
+    A fixed number of queries whatever the class size."""
+    assigned = list(
+        Assignment.objects.filter(classroom=classroom).select_related("lab", "section", "created_by").order_by("pk")
+    )
+    starts: dict[int, list[AssignmentAttempt]] = {}
+    works = (
+        AssignmentAttempt.objects.filter(classroom=classroom)
+        .select_related("enrollment", "attempt")
+        .order_by("assignment_id", "pk")
+    )
+    for work in works:
+        starts.setdefault(work.assignment_id, []).append(work)
+    hints: dict[int, list[dict]] = {}
+    uses = HintUse.objects.filter(attempt__assignment_link__classroom=classroom).select_related("task")
+    for use in uses.order_by("attempt_id", "at", "pk"):
+        hints.setdefault(use.attempt_id, []).append({"task": use.task.key, "rung": use.rung, "at": _iso(use.at)})
+    overrides: dict[int, list[dict]] = {}
+    rows = ResultOverride.objects.filter(classroom=classroom).select_related("enrollment").order_by("pk")
+    for row in rows:
+        overrides.setdefault(row.assignment_id, []).append(
+            {
+                "student": row.enrollment.account_id,
+                "score": row.score,
+                "reason": row.reason,
+                "by": row.by_name,
+                "time": _iso(row.created),
+            }
+        )
+    return [
+        {
+            "lab": item.lab.key,
+            "section": item.section.ou_id if item.section else None,
+            "opens_at": _iso(item.opens_at),
+            "due_at": _iso(item.due_at),
+            "closes_at": _iso(item.closes_at),
+            "world": item.world,
+            "created": _iso(item.created),
+            "created_by": item.created_by.username if item.created_by else None,
+            "starts": [_start_entry(work, hints.get(work.attempt_id, [])) for work in starts.get(item.pk, [])],
+            "overrides": overrides.get(item.pk, []),
+        }
+        for item in assigned
+    ]
+
+
+def _start_entry(work: AssignmentAttempt, hints: list[dict]) -> dict:
+    return {
+        "student": work.enrollment.account_id,
+        "started": _iso(work.started),
+        "updated": _iso(work.updated),
+        "checks_run": work.checks_run,
+        "last_checked": _iso(work.last_checked),
+        "tasks_passed": work.tasks_passed,
+        "tasks_total": work.tasks_total,
+        "passed_at": _iso(work.passed_at),
+        "top_rung": work.top_rung,
+        "in_account": work.account_row_id is not None,
+        "partner": work.partner_account_id or None,
+        "result": work.attempt.last_result,
+        "answers": work.attempt.answers,
+        "hints": hints,
+    }
+
+
+def _vote_entries(classroom: Classroom) -> list[dict]:
+    """The class votes with every student's first and second answers (by account id), reasons and whether staff
+    hid them."""
+    votes = list(Vote.objects.filter(classroom=classroom).select_related("section", "opened_by").order_by("pk"))
+    answers: dict[int, list[dict]] = {}
+    rows = VoteAnswer.objects.filter(vote__classroom=classroom).select_related("enrollment").order_by("vote_id", "pk")
+    for row in rows:
+        answers.setdefault(row.vote_id, []).append(
+            {
+                "student": row.enrollment.account_id,
+                "round": row.round,
+                "choice": row.choice,
+                "confidence": row.confidence,
+                "reason": row.rationale,
+                "hidden": row.hidden,
+                "at": _iso(row.at),
+            }
+        )
+    return [
+        {
+            "kind": vote.kind,
+            "item": vote.item_key,
+            "language": vote.language,
+            "section": vote.section.ou_id if vote.section else None,
+            "section_name": vote.section_name,
+            "phase": vote.phase,
+            "opened_by": vote.opened_by.username if vote.opened_by else None,
+            "opened_at": _iso(vote.opened_at),
+            "revealed_at": _iso(vote.revealed_at),
+            "closed_at": _iso(vote.closed_at),
+            "answers": answers.get(vote.pk, []),
+        }
+        for vote in votes
+    ]
 
 
 def _student_entry(enrollment: Enrollment, accounts: list[SandboxAccount], others: list[SandboxAccount]) -> dict:
@@ -185,17 +304,51 @@ def read_classroom_file(raw: bytes) -> dict:
 
 # ---- import ---------------------------------------------------------------------------------------------------
 
-FREE_TEXT = frozenset({"username", "name", "description", "reason", "actor", "preset"})
+FREE_TEXT = frozenset(
+    {"username", "name", "description", "reason", "actor", "preset", "by", "created_by", "opened_by", "section_name"}
+)
 
 
 def site_problems(
     data: dict, *, owner=None, renumber: bool = False, create_missing_users: bool = False
 ) -> list[Problem]:
     """What stops checked classroom-file ``data`` from being imported on this site: users it names that do not
-    exist (unless they are to be created), and ids another classroom already uses (unless renumbering)."""
+    exist (unless they are to be created), ids another classroom already uses (unless renumbering), and labs
+    the assignments name that this site does not have (or whose tasks or starting world do not fit)."""
     problems = [] if create_missing_users else _missing_users(data, owner)
     if not renumber:
         problems += _taken_ids(data)
+    problems += _lab_problems(data)
+    return problems
+
+
+def _lab_problems(data: dict) -> list[Problem]:
+    """Each assignment's lab must be loaded here (not retired); the hints recorded must name its tasks; a forked
+    world must suit it as the assignment's editor requires (its setup runs, its checks find what they name)."""
+    entries = data["classroom"].get("assignments") or []
+    labs = {lab.key: lab for lab in Lab.objects.filter(key__in={e["lab"] for e in entries}).prefetch_related("tasks")}
+    problems = []
+    for i, entry in enumerate(entries):
+        path = f"classroom.assignments[{i}]"
+        lab = labs.get(entry["lab"])
+        if lab is None or lab.retired:
+            problems.append(
+                Problem(f"{path}.lab", f"There is no lab {entry['lab']!r} on this site: load it (load_labs) first.")
+            )
+            continue
+        tasks = {task.key for task in lab.tasks.all()}
+        for j, start in enumerate(entry["starts"]):
+            for k, hint in enumerate(start["hints"]):
+                if hint["task"] not in tasks:
+                    problems.append(
+                        Problem(
+                            f"{path}.starts[{j}].hints[{k}].task", f"The lab {lab.key} has no task {hint['task']!r}."
+                        )
+                    )
+        if entry.get("world") is not None:
+            text = json.dumps(entry["world"], indent=2)
+            for _line, message in assignments.lab_world_problems(lab, entry["world"], text):
+                problems.append(Problem(f"{path}.world", message))
     return problems
 
 
@@ -311,6 +464,7 @@ class _Import:
         self.users = self._users(_named_users(data, owner))
         file_owner = next(s["username"] for s in self.room["staff"] if s["role"] == StaffMember.OWNER)
         self.owner = owner or self.users[file_owner]
+        self._known: dict = {}
 
     @staticmethod
     def _users(named: dict[str, str]) -> dict:
@@ -332,6 +486,8 @@ class _Import:
         self.enrollments = self._students()
         self._guardrails()
         self._log()
+        self._assignments()
+        self._votes()
         log.record(self.classroom, None, "classroom_imported", students=len(self.enrollments))
         return self.classroom
 
@@ -439,6 +595,125 @@ class _Import:
         for row, entry in zip(rows, entries, strict=True):
             row.created = _when(entry["time"]) or row.created
         StaffAction.objects.bulk_update(rows, ["created"], batch_size=1000)
+
+    def _assignments(self) -> None:
+        """The assignments, each student's starts of them (a lab attempt in their account, its tally, hints and
+        answers), and the overrides; a start marked in the account holds the student's own-account row."""
+        entries = self.room.get("assignments") or []
+        labs = {
+            lab.key: lab for lab in Lab.objects.filter(key__in={e["lab"] for e in entries}).prefetch_related("tasks")
+        }
+        own_rows = dict(
+            SandboxAccount.objects.filter(
+                sandbox_id__in=[e.sandbox_id for e in self.enrollments.values()], is_learners=True
+            ).values_list("sandbox_id", "pk")
+        )
+        for entry in entries:
+            lab = labs[entry["lab"]]
+            tasks = {task.key: task for task in lab.tasks.all()}
+            item = Assignment.objects.create(
+                classroom=self.classroom,
+                lab=lab,
+                section=self.sections.get(entry["section"]),
+                opens_at=_when(entry["opens_at"]),
+                due_at=_when(entry["due_at"]),
+                closes_at=_when(entry["closes_at"]),
+                world=entry.get("world"),
+                created_by=self.known_user(entry.get("created_by")),
+            )
+            if entry.get("created"):
+                Assignment.objects.filter(pk=item.pk).update(created=_when(entry["created"]))
+            for start in entry["starts"]:
+                self._start(item, lab, tasks, start, own_rows)
+            overrides = [
+                ResultOverride(
+                    classroom=self.classroom,
+                    assignment=item,
+                    enrollment=self.enrollments[row["student"]],
+                    score=row["score"],
+                    reason=row["reason"],
+                    by=self.known_user(row["by"]),
+                    by_name=row["by"],
+                    created=_when(row["time"]),
+                )
+                for row in entry["overrides"]
+            ]
+            ResultOverride.objects.bulk_create(overrides, batch_size=1000)
+
+    def _start(self, item: Assignment, lab: Lab, tasks: dict, start: dict, own_rows: dict) -> None:
+        enrollment = self.enrollments[start["student"]]
+        attempt = Attempt.objects.create(
+            lab=lab,
+            sandbox_id=enrollment.sandbox_id,
+            user=enrollment.user,
+            started=_when(start["started"]),
+            passed_at=_when(start["passed_at"]),
+            checks_run=start["checks_run"],
+            last_checked=_when(start["last_checked"]),
+            last_result=start["result"],
+            answers=start["answers"],
+        )
+        AssignmentAttempt.objects.create(
+            classroom=self.classroom,
+            assignment=item,
+            enrollment=enrollment,
+            attempt=attempt,
+            started=_when(start["started"]),
+            updated=_when(start["updated"]),
+            checks_run=start["checks_run"],
+            last_checked=_when(start["last_checked"]),
+            tasks_passed=start["tasks_passed"],
+            tasks_total=start["tasks_total"],
+            passed_at=_when(start["passed_at"]),
+            top_rung=start["top_rung"],
+            account_row_id=own_rows.get(enrollment.sandbox_id) if start["in_account"] else None,
+            partner_account_id=start["partner"] or "",
+        )
+        HintUse.objects.bulk_create(
+            HintUse(attempt=attempt, task=tasks[hint["task"]], rung=hint["rung"], at=_when(hint["at"]))
+            for hint in start["hints"]
+        )
+
+    def _votes(self) -> None:
+        for entry in self.room.get("votes") or []:
+            vote = Vote.objects.create(
+                classroom=self.classroom,
+                section=self.sections.get(entry["section"]),
+                section_name=entry["section_name"],
+                kind=entry["kind"],
+                item_key=entry["item"],
+                language=entry["language"],
+                phase=entry["phase"],
+                opened_by=self.known_user(entry["opened_by"]),
+                revealed_at=_when(entry["revealed_at"]),
+                closed_at=_when(entry["closed_at"]),
+            )
+            if entry["opened_at"]:
+                Vote.objects.filter(pk=vote.pk).update(opened_at=_when(entry["opened_at"]))
+            rows = [
+                VoteAnswer(
+                    vote=vote,
+                    enrollment=self.enrollments[answer["student"]],
+                    round=answer["round"],
+                    choice=answer["choice"],
+                    confidence=answer["confidence"],
+                    rationale=answer["reason"],
+                    hidden=answer["hidden"],
+                )
+                for answer in entry["answers"]
+            ]
+            VoteAnswer.objects.bulk_create(rows, batch_size=1000)
+            for row, answer in zip(rows, entry["answers"], strict=True):
+                row.at = _when(answer["at"]) or row.at
+            VoteAnswer.objects.bulk_update(rows, ["at"], batch_size=1000)  # keeps the file's time (no auto_now)
+
+    def known_user(self, name: str | None):
+        """The user of this site called ``name`` (one the file names as an actor, not created for it), or None."""
+        if not name:
+            return None
+        if name not in self._known:
+            self._known[name] = self.users.get(name) or get_user_model().objects.filter(username=name).first()
+        return self._known[name]
 
 
 def _when(text: str | None) -> datetime | None:

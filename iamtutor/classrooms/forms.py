@@ -139,6 +139,18 @@ class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(error_messages={"required": _("Tick the box to confirm.")})
 
 
+class SectionDeleteForm(ConfirmForm):
+    """The confirmation of a section's deletion, carrying how many assigned labs the page said go with it."""
+
+    assignments = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("The page was altered: load it again.")},
+    )
+
+
 class StaffRoleForm(forms.Form):
     """A staff member's role and, for a teaching assistant, the sections they look after."""
 

@@ -55,6 +55,7 @@ class Work(NamedTuple):
     tasks_total: int
     passed_at: datetime | None
     top_rung: int
+    account_row_id: int | None  # set while this start's world is the one in the student's account
 
 
 def work_rows(starts: QuerySet[AssignmentAttempt]) -> list[Work]:

@@ -198,6 +198,14 @@ class Snapshot(models.Model):
     data = models.JSONField(help_text="The sandbox as a world file (worlds.export_data), with key secrets.")
     created = models.DateTimeField(auto_now_add=True)
     restored_at = models.DateTimeField(null=True, blank=True)
+    lab_work = models.ForeignKey(
+        "AssignmentAttempt",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The assigned lab whose world was in the account when the snapshot was taken: an undo puts it back.",
+    )
 
     class Meta:
         ordering = ["enrollment", "-created", "-pk"]
@@ -325,6 +333,23 @@ class AssignmentAttempt(models.Model):
     top_rung = models.PositiveSmallIntegerField(default=0, help_text="The highest hint rung revealed (3: the answer).")
     events_from = models.PositiveBigIntegerField(
         default=0, help_text="The last audit event id when it started (the setup's): the student's own come after."
+    )
+    account_row = models.ForeignKey(
+        "sandbox.SandboxAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=(
+            "The student's own account row holding this lab's world. Anything that replaces the account's contents "
+            "(a reset, an undo, another lab's start) deletes the row, so an empty value means the lab's world is "
+            "no longer in the account; an undo that brings it back sets it again."
+        ),
+    )
+    partner_account_id = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="A paired lab: the classmate's account this start works with (blank: the lab's own partner).",
     )
 
     class Meta:

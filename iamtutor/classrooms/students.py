@@ -23,7 +23,7 @@ from iamtutor.sandbox.worlds import export_data, replace_contents
 
 from . import log
 from .membership import apply_class_clock, student_world
-from .models import Classroom, Enrollment, Snapshot
+from .models import AssignmentAttempt, Classroom, Enrollment, Snapshot
 
 SNAPSHOT_FORMAT = 1
 SNAPSHOTS_KEPT = 10  # per student; older ones are deleted when a new one is taken
@@ -66,6 +66,9 @@ def undo(enrollment: Enrollment, user, reason: str) -> Snapshot:
         last_used = sandbox.last_used
         restore(sandbox, restored.data)
         Snapshot.objects.filter(pk=restored.pk).update(restored_at=timezone.now())
+        if restored.lab_work_id is not None:  # the lab that was in the account then is in it again
+            own = sandbox.accounts.filter(is_learners=True).values_list("pk", flat=True).first()
+            AssignmentAttempt.objects.filter(pk=restored.lab_work_id).update(account_row_id=own)
         _settle(classroom, enrollment, sandbox, last_used, clock_offset=restored.data.get("clock_offset", 0))
         log.record(
             classroom,
@@ -117,7 +120,10 @@ def latest_snapshot(enrollment: Enrollment) -> Snapshot | None:
 
 def take_snapshot(enrollment: Enrollment, sandbox: Sandbox, user, reason: str) -> Snapshot:
     """Stores the account as it is now (see the module's docstring); keeps the newest ``SNAPSHOTS_KEPT``."""
-    snapshot = Snapshot.objects.create(enrollment=enrollment, taken_by=user, reason=reason, data=snapshot_data(sandbox))
+    in_account = AssignmentAttempt.objects.filter(enrollment=enrollment, account_row__isnull=False).first()
+    snapshot = Snapshot.objects.create(
+        enrollment=enrollment, taken_by=user, reason=reason, data=snapshot_data(sandbox), lab_work=in_account
+    )
     stale = enrollment.snapshots.order_by("-created", "-pk").values_list("pk", flat=True)[SNAPSHOTS_KEPT:]
     Snapshot.objects.filter(pk__in=list(stale)).delete()
     return snapshot

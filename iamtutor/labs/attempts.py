@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from iamtutor.engine import Trail, parse_checks
+from iamtutor.engine import CheckOutcome, Trail, World, parse_checks
 from iamtutor.sandbox.models import Sandbox
 from iamtutor.sandbox.worlds import (
     ReadOnlySandbox,
@@ -57,6 +57,10 @@ class LabContents:
     setup: list
     checks: dict[str, Any]
     start_world: dict | None = None
+    # A paired lab in a classroom: the tasks whose calls the partner's principals make (``elsewhere``) are
+    # decided in the partner's own world, which ``partner_world`` loads — or says, in words, why it cannot.
+    elsewhere: frozenset[str] = frozenset()
+    partner_world: Callable[[], World | str] | None = None
 
     @classmethod
     def of(cls, lab: Lab, tasks: list[Task] | None = None) -> LabContents:
@@ -146,15 +150,30 @@ def check(
     loaded = SandboxWorld.load(attempt.sandbox)
     trail = _trail(attempt) if lab.uses_trail else None
     start_world = contents.start_world or contents.world
-    results = decide(
-        task_specs(tasks, contents.checks),
-        loaded.world,
-        trail=trail,
-        answers=attempt.answers,
-        start=starter(start_world, contents.setup),
+    specs = task_specs(tasks, contents.checks)
+    here = [spec for spec in specs if spec.key not in contents.elsewhere]
+    decided = decide(
+        here, loaded.world, trail=trail, answers=attempt.answers, start=starter(start_world, contents.setup)
     )
+    by_key = {result.key: result for result in decided}
+    there = [spec for spec in specs if spec.key in contents.elsewhere]
+    if there:
+        by_key.update({result.key: result for result in _decide_elsewhere(there, contents)})
+    results = [by_key[spec.key] for spec in specs]
     _record(attempt, results)
     return results
+
+
+def _decide_elsewhere(specs: list[TaskSpec], contents: LabContents) -> list[TaskResult]:
+    """The partner-side tasks, decided in the partner's world (its own audit trail), or failed with the reason
+    it cannot be loaded."""
+    world = contents.partner_world() if contents.partner_world is not None else "Your partner's account is unknown."
+    if isinstance(world, str):
+        return [
+            TaskResult(spec.key, False, tuple(CheckOutcome(c.name, False, world) for c in spec.checks[:1]))
+            for spec in specs
+        ]
+    return decide(specs, world)
 
 
 def _trail(attempt: Attempt) -> Trail:

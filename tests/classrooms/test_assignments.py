@@ -287,7 +287,7 @@ def test_starting_another_lab_moves_the_first_out_of_the_account(client, classro
     assert not assignments.in_account(first_work)
     client.force_login(alice_enrolled.user)
     page = client.get(_url("assignment", classroom, assignment.pk)).content.decode()
-    assert "Your account now holds another lab&#x27;s world" in page
+    assert "Your account no longer holds this lab&#x27;s world" in page
     response = client.post(_url("assignment_check", classroom, assignment.pk), HTTP_HX_REQUEST="true")
     assert "Start this lab again" in response.content.decode()
     assert AssignmentAttempt.objects.get(pk=first_work.pk).checks_run == 0

@@ -36,7 +36,7 @@ def _url(name, classroom, *args):
 
 
 def _work(pk=1, *, checked=None, passed=0, total=3, passed_at=None) -> Work:
-    return Work(pk, 1, 1, pk, T0, T0, 1 if checked else 0, checked, passed, total, passed_at, 0)
+    return Work(pk, 1, 1, pk, T0, T0, 1 if checked else 0, checked, passed, total, passed_at, 0, None)
 
 
 # ---- the rules ---------------------------------------------------------------------------------------------------

@@ -90,7 +90,9 @@ def assignment_edit(request: HtmxHttpRequest, pk, assignment: int) -> HttpRespon
         else:
             messages.success(request, _("Saved.") if changed else _("Nothing changed: it was already so."))
             return redirect("classrooms:assignments", classroom.pk)
-    context = page_context(request, classroom, actor, form=form, assignment=item, stale=stale)
+    context = page_context(
+        request, classroom, actor, form=form, assignment=item, stale=stale, pairs=assignments.pairs(item)
+    )
     status = 409 if stale else 400 if form.errors else 200
     return render(request, "classrooms/assignments/form.html", context, status=status)
 
@@ -249,10 +251,12 @@ def lab_context(request: HtmxHttpRequest, classroom: Classroom, actor: Actor, it
     if work is not None:
         work.assignment = item
     attempt = work.attempt if work is not None else None
+    pair = assignments.pairing(item, enrollment)
+    partner = work.partner_account_id if work is not None else (pair.partner_account if pair else None)
     rows = lab_attempts.task_rows(tasks, attempt)
     for row in rows:
-        row.task.text = assignments.renumbered(row.task.text, account)
-        row.hints = [(rung, name, assignments.renumbered(text, account)) for rung, name, text in row.hints]
+        row.task.text = assignments.renumbered(row.task.text, account, partner)
+        row.hints = [(rung, name, assignments.renumbered(text, account, partner)) for rung, name, text in row.hints]
     stage = assignments.phase(item)
     in_account = work is not None and assignments.in_account(work)
     questions = any(task.takes_answer for task in tasks)
@@ -262,7 +266,8 @@ def lab_context(request: HtmxHttpRequest, classroom: Classroom, actor: Actor, it
         actor,
         assignment=item,
         lab=lab,
-        brief=assignments.renumbered(lab.brief, account),
+        brief=assignments.renumbered(lab.brief, account, partner),
+        pairing=_pairing_words(pair, work) if pair is not None else None,
         phase=stage,
         phase_words=assignments.PHASE_WORDS[stage],
         work=work,
@@ -276,6 +281,27 @@ def lab_context(request: HtmxHttpRequest, classroom: Classroom, actor: Actor, it
         sandbox=enrollment.sandbox,
         answers_form=AnswersForm(tasks, initial_answers=attempt.answers if attempt else {}) if questions else None,
     )
+
+
+def _pairing_words(pair: assignments.Pairing, work) -> dict:
+    """What the lab page says about a paired lab: who plays the partner for this student (the classmate they
+    started with, else the one they would get now, or the simulated account), and for whom they play it."""
+    if work is not None:
+        partner = (
+            Enrollment.objects.filter(classroom_id=work.classroom_id, account_id=work.partner_account_id)
+            .select_related("user")
+            .first()
+            if work.partner_account_id
+            else None
+        )
+    else:
+        partner = pair.partner
+    return {
+        "account": partner.account_id if partner else assignments.PARTNER,
+        "name": partner.user.username if partner else "",
+        "client": pair.client if partner else None,
+        "simulated": partner is None,
+    }
 
 
 urlpatterns = [

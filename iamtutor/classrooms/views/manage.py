@@ -18,7 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iamtutor.lib.http import HtmxHttpRequest
 
 from .. import changes, membership, permissions
-from ..forms import ClassroomForm, ConfirmForm, SectionForm, SettingsForm, StaffAddForm, StaffRoleForm, StateForm
+from ..forms import (
+    ClassroomForm,
+    SectionDeleteForm,
+    SectionForm,
+    SettingsForm,
+    StaffAddForm,
+    StaffRoleForm,
+    StateForm,
+)
 from ..models import Classroom, Enrollment, Section, StaffMember
 from ..nav import page_context, roles_text
 from ..permissions import get_classroom
@@ -219,21 +227,37 @@ def _sections_page(request, classroom: Classroom, actor, form, refused=None) -> 
 
 @require_http_methods(["GET", "POST"])
 def section_delete(request: HtmxHttpRequest, pk, section: int) -> HttpResponse:
-    """Asks first: its students move to no section, its guardrail attachments go."""
+    """Asks first: its students move to no section, its guardrail attachments go, and the labs assigned to it
+    go with it (the page counts them and the students' work on them)."""
     classroom, actor = get_classroom(request, pk, "manage_sections")
     section = get_object_or_404(Section, classroom=classroom, pk=section)
-    form = ConfirmForm(_posted(request))
+    losses = changes.section_losses(section)
+    form = SectionDeleteForm(_posted(request), initial={"assignments": losses.assignments})
+    refused = ""
     if request.method == "POST" and form.is_valid():
-        moved, detached = changes.delete_section(section, request.user)
-        messages.success(
-            request,
-            _("Section deleted. %(moved)d student(s) moved to no section; %(detached)d guardrail(s) detached from it.")
-            % {"moved": moved, "detached": detached},
-        )
-        return redirect("classrooms:sections", classroom.pk)
+        try:
+            moved, detached, gone = changes.delete_section(section, request.user, form.cleaned_data["assignments"])
+        except changes.Refused as refusal:
+            form, refused = SectionDeleteForm(initial={"assignments": losses.assignments}), str(refusal)
+        else:
+            message = _(
+                "Section deleted. %(moved)d student(s) moved to no section; %(detached)d guardrail(s) detached from it."
+            ) % {"moved": moved, "detached": detached}
+            if gone.assignments:
+                message += " " + _("%(labs)d assigned lab(s) deleted with it.") % {"labs": gone.assignments}
+            messages.success(request, message)
+            return redirect("classrooms:sections", classroom.pk)
     guardrails = [guardrail for guardrail in classroom.guardrails.all() if section.ou_id in guardrail.targets]
     context = page_context(
-        request, classroom, actor, form=form, section=section, students=section.students.count(), guardrails=guardrails
+        request,
+        classroom,
+        actor,
+        form=form,
+        section=section,
+        students=section.students.count(),
+        guardrails=guardrails,
+        losses=losses,
+        refused=refused,
     )
     return render(request, "classrooms/section_delete.html", context)
 
