@@ -169,7 +169,12 @@ def test_an_unknown_or_rotated_link_gets_a_clear_page(client, classroom, carol, 
 
 @pytest.mark.usefixtures("loaded")
 def test_an_anonymous_visitor_signs_up_on_the_way_and_keeps_progress_and_sandbox(client, classroom):
-    # before: an anonymous learner with lesson progress and a personal sandbox of their own
+    # before: an anonymous learner with lesson progress and a personal sandbox of their own (a step is read only
+    # after its prediction is committed)
+    from lessons.models import Lesson, Prediction
+
+    prediction = Prediction.objects.get(key=Lesson.objects.get(step=3).prediction_key)
+    client.post("/lessons/steps/3/predict/", {"choice": prediction.options[0]["key"], "confidence": "sure"})
     client.post("/lessons/steps/3/read/")
     client.post(reverse("sandbox:create"))
     personal = Sandbox.objects.get(kind=Sandbox.PERSONAL)

@@ -68,3 +68,17 @@ def axe_violations(page) -> list[str]:
         f"{violation['nodes'][0]['target']})"
         for violation in results.response["violations"]
     ]
+
+
+def commit_every_gate(page) -> None:
+    """Commits to each prediction the current page holds its answer back behind (the first option, "sure"), as a
+    learner would through the page's own commit forms; each one brings the learner back to the page."""
+    for _ in range(20):
+        gate = page.locator(".prediction-gate").first
+        if not gate.count():
+            return
+        gate.locator('input[name="choice"]').first.check()
+        gate.locator('input[name="confidence"]').first.check()
+        with page.expect_navigation():
+            gate.get_by_role("button", name="Commit to my answer").click()
+    raise AssertionError("the page still holds answers back after 20 commitments")
