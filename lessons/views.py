@@ -94,9 +94,11 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
     """The whole lesson as one article, its parts from the render cache; a part whose prediction the learner
-    has not committed to is replaced by its question and commit form (one query for a known learner)."""
+    has not committed to is replaced by its question and commit form (one query for a known learner). The
+    article itself is drawn once per content version and set of parts held back (``rendered.article``)."""
     language = modes.language()
-    parts = rendered.deep_dive_parts(language, rendered.content_version(language))
+    version = rendered.content_version(language)
+    parts = rendered.deep_dive_parts(language, version)
     committed = progress.committed_keys(progress.get_learner(request))
     sections = [
         (part, part["gate"] if part["gate"] and part["gate"]["key"] not in committed else None) for part in parts
@@ -107,7 +109,9 @@ def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
         "back": request.path,
         "confidences": Confidence.choices,
     }
-    return render(request, "lessons/deep_dive.html", context)
+    held = [gate["key"] for _part, gate in sections if gate]
+    article = rendered.article("lessons/deep_dive.html#article", (version, *held), context, request)
+    return render(request, "lessons/deep_dive.html", {"article": article})
 
 
 @require_GET

@@ -90,3 +90,31 @@ def test_no_lessons_is_its_own_version(db, client):
     Lesson.objects.create(slug="x", order=1, title="X", summary="x", body_html="<p>x</p>")
     caches["renders"].clear()
     assert rendered.content_version("en") != first
+
+
+def test_the_deep_dive_article_is_drawn_once_per_set_of_held_parts_and_each_view_gets_its_own_token(
+    loaded, client, monkeypatch
+):
+    """The whole article is kept per content version and set of parts held back (issue 13: the gates are not
+    drawn again for every view); its commit forms carry each view's own CSRF token, never a kept one."""
+    import re
+
+    from django.test import Client
+
+    drawn = []
+    original = rendered.render_to_string
+    monkeypatch.setattr(
+        rendered, "render_to_string", lambda name, *a, **k: drawn.append(name) or original(name, *a, **k)
+    )
+    tokens = set()
+    for visitor in (client, Client(), Client()):
+        page = visitor.get("/lessons/deep-dive/").content.decode()
+        found = re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', page)
+        assert found and rendered.CSRF_STAND_IN not in page
+        tokens |= set(found)
+    assert drawn.count("lessons/deep_dive.html#article") == 1  # three newcomers, one drawing
+    assert len(tokens) == 3  # each view its own (masked) token
+    client.post("/lessons/steps/3/predict/", {"choice": "trust-check", "confidence": "sure"})
+    mine = client.get("/lessons/deep-dive/").content.decode()
+    assert drawn.count("lessons/deep_dive.html#article") == 2  # another set held back, another drawing
+    assert 'id="gate-step-3-trust"' not in mine and 'id="gate-step-4-temporary-credentials"' in mine
