@@ -12,28 +12,15 @@ evaluation path in the response (``EvalDecisionDetails`` carries it under the ke
 
 from __future__ import annotations
 
-from iamtutor.engine import EngineError, World, evaluate, parse_policy
+from iamtutor.engine import World, evaluate, parse_policy
 from iamtutor.engine.checks.calls import _decide, _role_session
 
-from .calls import Caller, apply, denial
+from .calls import Caller, denial
 from .errors import AwsError
 from .protocol import Params, policy_text
-from .sts import engine_error
+from .sts import run_in_sandbox
 
 MAX_ITEMS = 1000
-
-
-def _run(caller: Caller, body):
-    holder: dict = {}
-
-    def wrapped(world):
-        holder["world"] = world
-        return body(world)
-
-    try:
-        return apply(caller, wrapped)
-    except EngineError as err:
-        raise engine_error(err, caller, holder.get("world")) from None
 
 
 def _account(world: World, caller: Caller) -> str:
@@ -149,7 +136,7 @@ def create_role(params: Params, caller: Caller) -> dict:
         )
         return {"Role": role_shape(role)}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def _with_role(caller: Caller, params: Params, action: str, change):
@@ -163,7 +150,7 @@ def _with_role(caller: Caller, params: Params, action: str, change):
             raise _no_such("role", name)
         return change(world, role)
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def get_role(params, caller):
@@ -179,7 +166,7 @@ def list_roles(params, caller):
         roles = [r for r in world.accounts[account].roles.values() if r.path.startswith(prefix)][:MAX_ITEMS]
         return {"Roles": [role_shape(r) for r in roles], "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def update_role(params, caller):
@@ -321,7 +308,7 @@ def _with_user(caller: Caller, params: Params, action: str, change, *, default_s
             raise _no_such("user", name)
         return change(world, user)
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def create_user(params, caller):
@@ -336,7 +323,7 @@ def create_user(params, caller):
         )
         return {"User": user_shape(user)}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def get_user(params, caller):
@@ -350,7 +337,7 @@ def list_users(params, caller):
         users = list(world.accounts[account].users.values())[:MAX_ITEMS]
         return {"Users": [user_shape(u) for u in users], "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def delete_user(params, caller):
@@ -460,7 +447,7 @@ def create_policy(params, caller):
         policy = world.create_policy(account, name, document, path=path, description=params.get("Description"))
         return {"Policy": policy_shape(policy)}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def _with_policy(caller: Caller, params: Params, action: str, change):
@@ -470,7 +457,7 @@ def _with_policy(caller: Caller, params: Params, action: str, change):
         _authorize(world, caller, action, arn)
         return change(world, world.customer_policy(arn))
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def get_policy(params, caller):
@@ -490,7 +477,7 @@ def list_policies(params, caller):
         policies = list(world.accounts[account].policies.values())[:MAX_ITEMS]
         return {"Policies": [policy_shape(p, _attachments(world, p.arn)) for p in policies], "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def delete_policy(params, caller):
@@ -582,7 +569,7 @@ def list_instance_profiles(params, caller):
         found = [profile_shape(p, r) for r in world.accounts[account].roles.values() for p in r.instance_profiles]
         return {"InstanceProfiles": found[:MAX_ITEMS], "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def get_instance_profile(params, caller):
@@ -606,7 +593,7 @@ def get_instance_profile(params, caller):
             raise AwsError("NoSuchEntity", f"Instance Profile {name} cannot be found.", 404)
         return {"InstanceProfile": profile_shape(*found[0])}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 # ---- the policy simulator --------------------------------------------------------------------------------------
@@ -672,7 +659,7 @@ def simulate_principal_policy(params, caller):
         ]
         return {"EvaluationResults": results, "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 def simulate_custom_policy(params, caller):
@@ -703,7 +690,7 @@ def simulate_custom_policy(params, caller):
                 results.append(_result(evaluate(custom), action, resource))
         return {"EvaluationResults": results, "IsTruncated": False}
 
-    return _run(caller, body)
+    return run_in_sandbox(caller, body)
 
 
 ACTIONS = {

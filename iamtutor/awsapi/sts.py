@@ -29,7 +29,8 @@ def engine_error(err: EngineError, caller: Caller, world=None) -> AwsError:
     return AwsError(err.code, err.message, err.http_status)
 
 
-def _run(caller: Caller, body):
+def run_in_sandbox(caller: Caller, body):
+    """Runs ``body(world)`` in the caller's sandbox (one transaction); an engine error becomes AWS's error."""
     holder: dict = {}
 
     def wrapped(world):
@@ -53,7 +54,7 @@ def _credentials(result: dict) -> dict:
 
 
 def get_caller_identity_action(params: Params, caller: Caller) -> dict:
-    result = _run(caller, lambda world: get_caller_identity(world, caller.ref))
+    result = run_in_sandbox(caller, lambda world: get_caller_identity(world, caller.ref))
     return {"UserId": result["UserId"], "Account": result["Account"], "Arn": result["Arn"]}
 
 
@@ -80,7 +81,7 @@ def assume_role_request(params: Params) -> AssumeRoleRequest:
 
 def assume_role_action(params: Params, caller: Caller) -> dict:
     request = assume_role_request(params)
-    result = _run(caller, lambda world: assume_role(world, caller.ref, request))
+    result = run_in_sandbox(caller, lambda world: assume_role(world, caller.ref, request))
     shaped = {
         "Credentials": _credentials(result),
         "AssumedRoleUser": {
@@ -98,7 +99,9 @@ def get_session_token_action(params: Params, caller: Caller) -> dict:
     serial, token = params.get("SerialNumber"), params.get("TokenCode")
     mfa = {"serial": serial, **({"token_code": token} if token is not None else {})} if serial or token else None
     duration = params.integer("DurationSeconds")
-    result = _run(caller, lambda world: get_session_token(world, caller.ref, duration_seconds=duration, mfa=mfa))
+    result = run_in_sandbox(
+        caller, lambda world: get_session_token(world, caller.ref, duration_seconds=duration, mfa=mfa)
+    )
     return {"Credentials": _credentials(result)}
 
 
@@ -111,7 +114,7 @@ def decode_authorization_message_action(params: Params, caller: Caller) -> dict:
             raise denial(decision, caller.sandbox, world=world)
         return decode(message, caller.sandbox)
 
-    return {"DecodedMessage": _run(caller, body)}
+    return {"DecodedMessage": run_in_sandbox(caller, body)}
 
 
 ACTIONS = {
