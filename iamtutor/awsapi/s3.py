@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from iamtutor.engine import EngineError
 
-from .calls import Caller, apply, denial
+from .calls import Caller, denial
 from .errors import AwsError, xml_response, xml_text
 from .models import S3Object
 from .sigv4 import query_pairs
+from .sts import run_in_sandbox
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 MAX_KEYS = 1000
@@ -31,23 +32,16 @@ def _max_objects() -> int:
 
 
 def _run(caller: Caller, body):
-    holder: dict = {}
+    return run_in_sandbox(caller, body, errors=_s3_error)
 
-    def wrapped(world):
-        holder["world"] = world
-        return body(world)
 
-    try:
-        return apply(caller, wrapped)
-    except EngineError as err:
-        code = err.code
-        if code == "ExpiredToken":  # S3's own wording and status for it
-            raise AwsError("ExpiredToken", "The provided token has expired.", 400) from None
-        if code == "InvalidClientTokenId":
-            raise AwsError(
-                "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403
-            ) from None
-        raise AwsError(code, err.message, err.http_status) from None
+def _s3_error(err: EngineError, _caller: Caller, _world) -> AwsError:
+    """S3's own wording and status for an engine error (its key and token errors differ from STS's)."""
+    if err.code == "ExpiredToken":
+        return AwsError("ExpiredToken", "The provided token has expired.", 400)
+    if err.code == "InvalidClientTokenId":
+        return AwsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403)
+    return AwsError(err.code, err.message, err.http_status)
 
 
 def _authorize(world, caller: Caller, action: str, resource: str) -> None:

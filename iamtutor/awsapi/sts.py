@@ -29,8 +29,9 @@ def engine_error(err: EngineError, caller: Caller, world=None) -> AwsError:
     return AwsError(err.code, err.message, err.http_status)
 
 
-def run_in_sandbox(caller: Caller, body):
-    """Runs ``body(world)`` in the caller's sandbox (one transaction); an engine error becomes AWS's error."""
+def run_in_sandbox(caller: Caller, body, errors=None):
+    """Runs ``body(world)`` in the caller's sandbox (one transaction); an engine error becomes AWS's error, as
+    ``errors(err, caller, world)`` words it (STS's and IAM's ``engine_error`` unless a service words its own)."""
     holder: dict = {}
 
     def wrapped(world):
@@ -40,7 +41,7 @@ def run_in_sandbox(caller: Caller, body):
     try:
         return apply(caller, wrapped)
     except EngineError as err:
-        raise engine_error(err, caller, holder.get("world")) from None
+        raise (errors or engine_error)(err, caller, holder.get("world")) from None
 
 
 def _credentials(result: dict) -> dict:
