@@ -121,7 +121,6 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,6 +151,8 @@ TEMPLATES = [
                 "iamtutor.sandbox.nav.sandbox_links",
                 "iamtutor.classrooms.nav.main_nav",
             ],
+            # {% load i18n %} is Django's library with constant text rendered once (iamtutor/lib/i18n_tags.py).
+            "libraries": {"i18n": "iamtutor.lib.i18n_tags"},
         },
     },
 ]
@@ -300,11 +301,19 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IAM Tutor <noreply@localhost>")
 
 # --- Language, time, static files --------------------------------------------------------------------------
+# Every string is marked for translation, but English is the only language so far. Until a translation
+# lands in locale/, Django's translation machinery stays off (USE_I18N): each {% translate %} and gettext is
+# then the string itself, which takes about a fifth of a page's time off (README "Page speed"). A translator
+# adds the language to LANGUAGES and sets USE_I18N=true; LocaleMiddleware comes back with it.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
-USE_I18N = True
+USE_I18N = env_bool("USE_I18N", False)
+if USE_I18N:  # picks each request's language (Accept-Language, the language cookie)
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "django.middleware.locale.LocaleMiddleware"
+    )
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -7,7 +7,11 @@ such a visit may only read — any other method is refused here, whatever the vi
 
 from __future__ import annotations
 
+import functools
+import uuid
+
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest
 
 from . import hooks
@@ -20,10 +24,9 @@ SESSION_KEY = "sandbox_id"
 
 def get_sandbox(request: HttpRequest, pk) -> Sandbox:
     """The sandbox ``pk`` if the request's user (or anonymous session) owns it; else ``Http404``."""
-    try:
-        sandbox = Sandbox.objects.get(pk=pk)
-    except (Sandbox.DoesNotExist, ValueError):
-        raise Http404("No such sandbox.") from None
+    sandbox = _sandbox_row(pk)
+    if sandbox is None:
+        raise Http404("No such sandbox.")
     sandbox.viewer = None  # who is looking, when not the owner ("staff")
     if owns(request, sandbox):
         return sandbox
@@ -34,6 +37,24 @@ def get_sandbox(request: HttpRequest, pk) -> Sandbox:
         raise PermissionDenied("Viewing a student's sandbox never changes it: only its owner can.")
     sandbox.viewer = viewer
     return sandbox
+
+
+@functools.cache
+def _sandbox_by_pk_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Sandbox._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(Sandbox._meta.db_table)} WHERE {quote('id')} = %s"  # noqa: S608 (names from the model, the value a parameter)
+
+
+def _sandbox_row(pk) -> Sandbox | None:
+    """``Sandbox.objects.get(pk=pk)`` without compiling the query again on every page (a third of the calls
+    ``get_sandbox`` made); the raw query still converts each column as the ORM does."""
+    try:
+        key = pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
+    except ValueError:
+        return None
+    value = Sandbox._meta.pk.get_db_prep_value(key, connection)  # a UUID on PostgreSQL, hex text on SQLite
+    return next(iter(Sandbox.objects.raw(_sandbox_by_pk_sql(), [value])), None)
 
 
 def owns(request: HttpRequest, sandbox: Sandbox) -> bool:

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from django.db import migrations
+from django.db import migrations, models
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SEED_FILE = Path(__file__).resolve().parent.parent / "seed" / "starting-world.json"
@@ -50,6 +50,7 @@ def secrets_apart(document, secrets):
 
 
 def forward(apps, schema_editor):
+    Sandbox = apps.get_model("sandbox", "Sandbox")
     SandboxAccount = apps.get_model("sandbox", "SandboxAccount")
     AccessKeySecret = apps.get_model("sandbox", "AccessKeySecret")
     for account in SandboxAccount.objects.order_by("pk").iterator(chunk_size=200):
@@ -59,6 +60,8 @@ def forward(apps, schema_editor):
         account.document, account.compute = repaired(account.document), repaired(account.compute)
         if moved or json.dumps([account.document, account.compute]) != before:
             account.save(update_fields=["document", "compute"])
+            # A new revision: what was drawn from the old text (render caches keyed by revision) is not reused.
+            Sandbox.objects.filter(pk=account.sandbox_id).update(revision=models.F("revision") + 1)
         for key_id, secret in secrets.items():
             AccessKeySecret.objects.update_or_create(
                 sandbox_id=account.sandbox_id, access_key_id=key_id, defaults={"secret": secret}

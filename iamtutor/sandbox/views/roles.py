@@ -8,6 +8,7 @@ Each action is a plain form post that htmx also sends, in which case the view an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django import forms as django_forms
@@ -51,7 +52,8 @@ def role_list(request: HtmxHttpRequest, pk) -> HttpResponse:
     """Every role of every account, from the facts of this revision (``revision.py``; roles live in the
     account documents, read once per revision)."""
     sandbox = get_sandbox(request, pk)
-    return render(request, "sandbox/roles.html", {"sandbox": sandbox, "groups": revision.roles(sandbox)})
+    groups = functools.partial(revision.roles, sandbox)  # read by the template only when its cache misses
+    return render(request, "sandbox/roles.html", {"sandbox": sandbox, "groups": groups})
 
 
 @require_http_methods(["GET", "POST"])
