@@ -99,8 +99,10 @@ class TokenForm(forms.Form):
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
-        help_text=_("For example environment=prod. Each becomes a condition key such as %(url)s:environment.")
-        % {"url": GITHUB},
+        help_text=_(
+            "For example environment=prod. Each claim becomes a condition key of the trust policy: the "
+            "provider's URL, a colon and the claim's name."
+        ),
     )
     lifetime = forms.IntegerField(
         label=_("Valid for (minutes)"),
