@@ -15,9 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from iamtutor.awsapi.webidentity import read_token
+from iamtutor.awsapi.webidentity import issue_token, read_token
 from iamtutor.sandbox.models import Sandbox
 from iamtutor.sandbox.worlds import changing
+from tests.factories import SandboxFactory
 
 pytestmark = pytest.mark.django_db
 GITHUB = "token.actions.githubusercontent.com"
@@ -162,3 +163,62 @@ def test_issuing_a_token_changes_nothing_in_the_sandbox(alice_client, alice_sand
     _post(alice_client, alice_sandbox)
     assert Sandbox.objects.get(pk=alice_sandbox.pk).revision == before
     assert not alice_sandbox.events.exists()
+
+
+# ---- the assume page takes a pasted token ------------------------------------------------------------------
+
+
+def _assume_with(client, sandbox, token: str, role: str = DEPLOY) -> str:
+    data = {"identity": "web:github", "role": role, "session_name": "pasted", "web_token": token}
+    response = client.post(reverse("sandbox:assume", args=[sandbox.pk]), data)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_the_assume_page_takes_a_token_from_this_page(alice_client, alice_sandbox):
+    token = _token(_post(alice_client, alice_sandbox, repository="other-org/other", ref="refs/heads/dev"))
+    page = _assume_with(alice_client, alice_sandbox, token)  # GitHubDeploy trusts example-org/app on main only
+    assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in page
+    token = _token(_post(alice_client, alice_sandbox))
+    page = _assume_with(alice_client, alice_sandbox, token)
+    assert "STS issued temporary credentials" in page
+    assert "arn:aws:sts::111111111111:assumed-role/GitHubDeploy/pasted" in page
+
+
+def test_the_assume_page_uses_the_pasted_tokens_provider(alice_client, alice_sandbox):
+    eks = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+    provider = f"arn:aws:iam::111111111111:oidc-provider/{eks}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{eks}:sub": "system:serviceaccount:web:app"}},
+            }
+        ],
+    }
+    with changing(alice_sandbox) as loaded:
+        loaded.world.add_identity_provider("111111111111", "oidc", provider, ["app"])
+        role = loaded.world.create_role("111111111111", "EksApp", trust).arn
+    token = _token(_post(alice_client, alice_sandbox, provider=eks, subject="system:serviceaccount:web:app"))
+    assert "Not authorized" in _assume_with(alice_client, alice_sandbox, token)  # GitHubDeploy trusts GitHub only
+    page = _assume_with(alice_client, alice_sandbox, token, role=role)
+    assert "STS issued temporary credentials" in page and "assumed-role/EksApp/pasted" in page
+
+
+def test_the_assume_page_refuses_an_expired_a_foreign_or_a_broken_token(alice_client, alice_sandbox, mallory):
+    token = _token(_post(alice_client, alice_sandbox))
+    Sandbox.objects.filter(pk=alice_sandbox.pk).update(clock_offset=5 * 60 + 1)
+    page = _assume_with(alice_client, alice_sandbox, token)
+    assert "ExpiredTokenException: The web identity token that was passed is expired or is not valid." in page
+    assert "STS issued temporary credentials" not in page
+
+    other = SandboxFactory(owner=mallory)
+    foreign = issue_token(other, {"iss": f"https://{GITHUB}", "sub": "x", "aud": "sts.amazonaws.com"})
+    assert "This token was issued for another sandbox." in _assume_with(alice_client, alice_sandbox, foreign)
+    data = {"identity": "web:github", "role": DEPLOY, "session_name": "x", "web_token": "<script>alert(1)</script>"}
+    raw = alice_client.post(reverse("sandbox:assume", args=[alice_sandbox.pk]), data).content.decode()
+    assert "InvalidIdentityToken: The web identity token is not a JWT" in html.unescape(raw)
+    assert "<script>alert(1)" not in raw and "&lt;script&gt;alert(1)" in raw  # kept in the field, escaped
