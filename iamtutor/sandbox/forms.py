@@ -360,6 +360,13 @@ class AssumeForm(forms.Form):
     )
     ref = forms.CharField(label=_("Branch or environment name"), required=False, max_length=255)
     audience = forms.CharField(label=_("Audience (aud)"), required=False, max_length=255, initial=DEFAULT_AUDIENCE)
+    web_token = forms.CharField(
+        label=_("…or paste a token from the Web identity tokens page"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "code"}),
+        help_text=_("A pasted token wins over the fields above; its expiry is checked on the sandbox clock."),
+    )
     role = forms.ChoiceField(label=_("Role"), required=False)
     role_arn = forms.CharField(
         label=_("…or type a role ARN"),
@@ -429,12 +436,28 @@ class AssumeForm(forms.Form):
         return data
 
     def _clean_token(self, data: dict) -> None:
+        if (data.get("web_token") or "").strip():
+            return self._clean_pasted_token(data)
         if not REPOSITORY_RE.fullmatch(data.get("repository") or ""):
             self.add_error("repository", _("Type the repository as owner/name, for example example-org/app."))
         if data.get("ref_type") != "pull_request" and not data.get("ref"):
             self.add_error("ref", _("Type the branch or environment the workflow runs for."))
         data["ref_type"] = data.get("ref_type") or "branch"
         data["audience"] = data.get("audience") or DEFAULT_AUDIENCE
+
+    def _clean_pasted_token(self, data: dict) -> None:
+        from iamtutor.awsapi.errors import AwsError  # the endpoint's token rules, read where they are used
+        from iamtutor.awsapi.webidentity import read_token
+
+        try:
+            sandbox, claims = read_token(data["web_token"].strip())
+        except AwsError as err:
+            self.add_error("web_token", f"{err.code}: {err.message}")
+            return
+        if sandbox.pk != self.sandbox.pk:
+            self.add_error("web_token", _("This token was issued for another sandbox."))
+            return
+        data["token_claims"] = claims
 
     def _mfa(self, data: dict) -> dict | None:
         serial, code = data.get("mfa_serial"), data.get("mfa_code")

@@ -165,10 +165,12 @@ class StsCall:
 
     @property
     def provider_arn(self) -> str:
-        """The GitHub OIDC provider in the role's account, where STS looks for it."""
+        """The token's OIDC provider (GitHub's unless a pasted token names another) in the role's account,
+        where STS looks for it."""
         parts = self.role_arn.split(":")
         account = parts[4] if len(parts) > 4 and parts[4] else ""
-        return f"arn:aws:iam::{account}:oidc-provider/{GITHUB_PROVIDER}"
+        url = str(self.claims.get("iss", "")).removeprefix("https://") or GITHUB_PROVIDER
+        return f"arn:aws:iam::{account}:oidc-provider/{url}"
 
     def run(self, world: World) -> dict:
         """Makes the call on ``world``; returns the engine's result or raises its ``EngineError``, whose
@@ -211,7 +213,9 @@ def build_call(identities: Identities, data: dict) -> StsCall:
             ignored=sorted(sent),
         )
     if kind == "web":
-        claims = github_claims(data["repository"], data["ref_type"], data.get("ref", ""), data["audience"])
+        claims = data.get("token_claims") or github_claims(
+            data["repository"], data["ref_type"], data.get("ref", ""), data["audience"]
+        )
         kept = {k: v for k, v in sent.items() if k in WEB_PARAMETERS}
         return StsCall(
             kind,

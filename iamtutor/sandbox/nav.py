@@ -12,6 +12,7 @@ AREAS = (
     ("sandbox:roles", _("Roles and policies"), ("roles", "role", "polic")),
     ("sandbox:users", _("Users and keys"), ("users", "user")),
     ("sandbox:assume", _("Assume a role"), ("assume",)),
+    ("sandbox:webid", _("Web identity tokens"), ("webid",)),
     ("sandbox:credentials", _("Credentials"), ("credentials",)),
     ("sandbox:console", _("Request console"), ("console",)),
     ("sandbox:audit", _("Audit trail"), ("audit",)),

@@ -3,7 +3,7 @@
 Each views module lists its own ``urlpatterns``; this file only puts them together.
 """
 
-from .views import assume, audit, console, credentials, diagrams, home, policies, roles, tryit, users
+from .views import assume, audit, console, credentials, diagrams, home, policies, roles, tryit, users, webidentity
 
 app_name = "sandbox"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     *policies.urlpatterns,
     *users.urlpatterns,
     *assume.urlpatterns,
+    *webidentity.urlpatterns,
     *credentials.urlpatterns,
     *console.urlpatterns,
     *audit.urlpatterns,
