@@ -36,7 +36,10 @@ def credentials(request: HtmxHttpRequest, pk) -> HttpResponse:
     context = sessions_context(sandbox)
     if request.htmx:
         return render(request, "sandbox/credentials.html#sessions", context)
-    context.update(clock_form=ClockForm(), revoke_form=RevokeForm(roles=revision.role_arns(sandbox)))
+    # The empty form is drawn once per revision (credentials.html): built only when that drawing is not kept.
+    context.update(
+        clock_minutes=ClockForm.MINUTES, empty_revoke_form=lambda: RevokeForm(roles=revision.role_arns(sandbox))
+    )
     return render(request, "sandbox/credentials.html", context)
 
 
@@ -54,7 +57,7 @@ def credentials_revoke(request: HtmxHttpRequest, pk) -> HttpResponse:
             request, _("Sessions of %(role)s issued before now are revoked.") % {"role": form.cleaned_data["role_arn"]}
         )
         return redirect("sandbox:credentials", sandbox.pk)
-    context = sessions_context(sandbox) | {"clock_form": ClockForm(), "revoke_form": form}
+    context = sessions_context(sandbox) | {"clock_minutes": ClockForm.MINUTES, "revoke_form": form}
     return render(request, "sandbox/credentials.html", context, status=400)
 
 

@@ -67,7 +67,7 @@ def overview(request: HtmxHttpRequest, pk) -> HttpResponse:
         "now": now,
         "sessions": revision.session_counts(sandbox, now),
         "recent_events": revision.recent_events(sandbox),
-        "clock_form": ClockForm(),
+        "clock_minutes": ClockForm.MINUTES,
     }
     return render(request, "sandbox/overview.html", context)
 
@@ -88,7 +88,7 @@ def clock(request: HtmxHttpRequest, pk) -> HttpResponse:
         sandbox.refresh_from_db(fields=["clock_offset", "last_used"])
     else:
         messages.error(request, " ".join(form.non_field_errors()) or _("Choose a valid clock change."))
-    context = {"sandbox": sandbox, "now": sandbox_now(sandbox), "clock_form": ClockForm()}
+    context = {"sandbox": sandbox, "now": sandbox_now(sandbox), "clock_minutes": ClockForm.MINUTES}
     if request.htmx:
         return render(request, "sandbox/partials/clock.html", context)
     return redirect(_same_site(request, request.POST.get("next")) or sandbox.get_absolute_url())
