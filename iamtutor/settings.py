@@ -151,8 +151,9 @@ TEMPLATES = [
                 "iamtutor.sandbox.nav.sandbox_links",
                 "iamtutor.classrooms.nav.main_nav",
             ],
-            # {% load i18n %} is Django's library with constant text rendered once (iamtutor/lib/i18n_tags.py).
-            "libraries": {"i18n": "iamtutor.lib.i18n_tags"},
+            # Django's i18n library with constant text rendered once (iamtutor/lib/i18n_tags.py); every
+            # template loads it by this name, never Django's own "i18n" (tests/lib/test_i18n_tags.py).
+            "libraries": {"iamtutor_i18n": "iamtutor.lib.i18n_tags"},
         },
     },
 ]

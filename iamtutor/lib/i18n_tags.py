@@ -2,10 +2,11 @@
 
 With ``USE_I18N`` off (settings.py: English is the only language so far), ``{% translate "Save" %}`` and a
 ``{% blocktranslate %}`` without variables render the same text on every request, yet Django's nodes look it
-up again each time: about fifteen calls per tag, a fifth of a sandbox page's work. This library, installed
-under the name ``i18n`` (TEMPLATES' ``libraries``), renders such a tag once when the template is compiled and
-keeps the text. Every other tag (variables, plurals, ``as``, ``context``, filters) is Django's own node, as
-is every tag when ``USE_I18N`` is on.
+up again each time: about fifteen calls per tag, a fifth of a sandbox page's work. This library renders such
+a tag once, when the template is compiled, and keeps the text. Templates load it as
+``{% load iamtutor_i18n %}`` (TEMPLATES' ``libraries``; a test sees that none loads Django's own ``i18n``).
+Every other tag (variables, plurals, ``as``, ``context``, filters) is Django's own node, as is every tag
+when ``USE_I18N`` is on.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.template import Context, Engine
 from django.test import override_settings
@@ -23,11 +26,13 @@ SOURCES = [
     '{% translate "lower"|upper %}',
     "{% translate who %}",
 ]
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE_ROOTS = [REPO / "templates", *(REPO / "iamtutor").glob("*/templates")]
 CONTEXT = {"who": "<script>alert(1)</script>", "count": 3}
 
 
 def _engine(*, ours: bool) -> Engine:
-    libraries = {"i18n": "iamtutor.lib.i18n_tags" if ours else "django.templatetags.i18n"}
+    libraries = {"i18n": "iamtutor.lib.i18n_tags" if ours else "django.templatetags.i18n"}  # same source
     return Engine(libraries=libraries)
 
 
@@ -53,9 +58,15 @@ def test_nothing_is_fixed_while_translation_is_on():
     assert not any(_fixed_nodes(source) for source in SOURCES)
 
 
-def test_the_site_templates_load_it_as_i18n():
+def test_every_template_of_the_site_loads_it_and_none_loads_djangos_own():
     from django.template import engines
 
     from iamtutor.lib import i18n_tags
 
-    assert engines["django"].engine.template_libraries["i18n"] is i18n_tags.register
+    engine = engines["django"].engine
+    assert engine.template_libraries["iamtutor_i18n"] is i18n_tags.register
+    loads = re.compile(r"\{%\s*load\s+([^%]*)%\}")
+    files = [path for root in TEMPLATE_ROOTS for path in root.rglob("*") if path.suffix in (".html", ".txt")]
+    assert len(files) > 100
+    djangos = [str(path) for path in files for names in loads.findall(path.read_text()) if "i18n" in names.split()]
+    assert djangos == [], "load iamtutor_i18n, not i18n"
