@@ -2,8 +2,8 @@
 locustfile kept by phase (once the whole class is in); then what the servers used.
 
 ``verdict`` says whether the run met the goal: no error, and every page's 95th percentile within the limit —
-but the log-in's: its time is the password hash's (PBKDF2, about 0.3 s of CPU by design), so it is reported,
-not held to a page's goal.
+but the log-in's: its time is the password hash's (Argon2id, about a quarter of a second of CPU by design), so
+it is reported, not held to a page's goal.
 """
 
 from __future__ import annotations
@@ -246,5 +246,5 @@ def occupancy_lines(access_log: Path, monitor: Monitor, workers: int, hash_secon
         f"log-ins took {login / busy * 100 if busy else 0:.0f}% of that busy time."
     ]
     if hash_seconds:
-        lines.append(f"One log-in's password hash costs {hash_seconds:.2f} s of CPU here (PBKDF2, Django's default).")
+        lines.append(f"One log-in's password hash costs {hash_seconds:.2f} s of CPU here (Argon2id, the site's).")
     return lines

@@ -7,9 +7,9 @@ that creates hundreds of accounts with a known password.
 
     python -m loadtest.setup_class --learners 300 --out credentials.json
 
-The learners share one password (hashed once: PBKDF2 costs about 0.3 s of CPU per hash, 90 s for a class);
-the application's own functions create the classroom, open it and enrol each learner (``enrol`` gives each a
-member account with the starting world, as joining does).
+The learners share one password (hashed once: Argon2id costs about a quarter of a second of CPU per hash,
+over a minute for a class); the application's own functions create the classroom, open it and enrol each
+learner (``enrol`` gives each a member account with the starting world, as joining does).
 """
 
 from __future__ import annotations

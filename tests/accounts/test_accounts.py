@@ -257,3 +257,18 @@ def test_resetting_an_address_lifts_its_spraying_pause(client, alice, settings, 
     assert _login(client, "alice", PASSWORD).status_code == 429
     call_command("axes_reset_ip", "127.0.0.1")
     assert _login(client, "alice", PASSWORD).status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2_and_older_pbkdf2_hashes_are_upgraded_at_log_in(client, settings):
+    """The site's hashers (the suite itself uses a fast one): Argon2id first, PBKDF2 still verified."""
+    from django.contrib.auth.hashers import make_password
+
+    from iamtutor import settings as site
+
+    settings.PASSWORD_HASHERS = site.PASSWORD_HASHERS
+    assert site.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert make_password(PASSWORD).startswith("argon2$argon2id$")
+    old = User.objects.create(username="olga", password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+    assert _login(client, "olga", PASSWORD).status_code == 302
+    old.refresh_from_db()
+    assert old.password.startswith("argon2$argon2id$") and old.check_password(PASSWORD)
