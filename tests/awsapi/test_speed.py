@@ -116,3 +116,18 @@ def test_a_chained_session_records_its_parent_with_only_the_callers_session_load
     assert chained.status_code == 200, chained.content
     row = StsSession.objects.get(sandbox=sandbox, access_key_id=text(chained, "AccessKeyId"))
     assert row.parent is not None and row.parent.access_key_id == first.access_key_id
+
+
+def test_the_compiled_key_lookup_reads_what_the_orm_reads(sandbox, alice_key):
+    from iamtutor.awsapi import keys
+    from iamtutor.awsapi.models import ApiKey
+
+    found = keys.find(alice_key.access_key_id)
+    expected = ApiKey.objects.select_related("sandbox").get(access_key_id=alice_key.access_key_id)
+    for field in ApiKey._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(sandbox)._meta.concrete_fields:
+        assert getattr(found.sandbox, field.attname) == getattr(expected.sandbox, field.attname), field.name
+    assert found.sandbox == sandbox and not found._state.adding
+    assert keys.find("AKIA" + "X" * 16) is None
+    assert keys.find("AKIA%") is None  # a parameter, never a pattern
