@@ -5,25 +5,37 @@ The endpoint answers machines: no session, user, language, CSRF token, messages,
 rather than the site's HTML 413 page. Running the site's dozen middleware for each call cost about a fifth of
 a GetCallerIdentity's CPU. First in ``MIDDLEWARE``, this hands ``/aws`` and everything below it to the view
 through the three middleware whose headers still matter for any response (``SecurityMiddleware``: HTTPS
-redirect, HSTS, ``nosniff``, referrer and opener policies; the Content-Security-Policy; ``X-Frame-Options``)
-and passes every other request on unchanged.
+redirect, HSTS, ``nosniff``, referrer and opener policies; the Content-Security-Policy; ``X-Frame-Options``),
+after the ``ALLOWED_HOSTS`` check ``CommonMiddleware`` made (a host not allowed: an XML 400, never the site's
+HTML error page, which needs the middleware skipped here), and passes every other request on unchanged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
 
 from . import views
+from .errors import AwsError, query_error, request_id
+
+security_logger = logging.getLogger("django.security.DisallowedHost")
 
 PREFIX = "/aws/"
 
 
 def _endpoint(request: HttpRequest) -> HttpResponse:
+    try:
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for every page
+    except DisallowedHost as exc:
+        security_logger.warning("%s", exc)
+        error = AwsError("InvalidHost", "The Host header names a host this site does not serve.", 400)
+        return query_error(error, "sts", request_id())
     response = views.endpoint(request, request.path_info[len(PREFIX) :])
     if not response.streaming and not response.has_header("Content-Length"):  # as CommonMiddleware does
         response["Content-Length"] = str(len(response.content))  # (HeadObject sets the object's own)

@@ -67,3 +67,15 @@ def test_other_paths_still_run_the_sites_middleware(client):
     assert response.status_code == 404
     assert "text/html" in response["Content-Type"]
     assert "Accept-Language" in response.get("Vary", "")  # LocaleMiddleware ran
+
+
+def test_a_host_not_allowed_is_refused_as_on_every_page(client):
+    response = client.post(
+        "/aws/",
+        data="Action=GetCallerIdentity",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_HOST="evil.example",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/xml" and b"<Code>InvalidHost</Code>" in response.content
+    assert response["X-Content-Type-Options"] == "nosniff"
