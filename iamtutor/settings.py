@@ -117,6 +117,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /aws/ straight to the AWS endpoint with the security headers only (iamtutor/awsapi/middleware.py).
+    "iamtutor.awsapi.middleware.AwsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -9,15 +9,21 @@ turns back into the decision: the statements that matched, the context, and the 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.core import signing
+from django.core.cache import caches
 from django.db import transaction
 
 from iamtutor.engine import Decision, EngineError, World, explain
-from iamtutor.sandbox.models import Sandbox
-from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld
+from iamtutor.engine.dates import format_iso
+from iamtutor.engine.ids import event_id_text
+from iamtutor.sandbox.models import AuditEvent, Sandbox
+from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, _event_row, sandbox_now
 
 from .errors import MSG_INVALID_TOKEN, AwsError
 
@@ -34,9 +40,10 @@ class Caller:
     ref: str
     session_id: str | None
     service: str
+    expires_at: datetime | None = None  # a session's expiry on the sandbox clock (the key index's copy)
 
 
-def apply[T](caller: Caller, body: Callable[[World], T]) -> T:
+def apply[T](caller: Caller, body: Callable[[World], T], *, own_session_only: bool = False) -> T:
     """Runs ``body`` on the caller's sandbox world and saves what it did, whatever ``body`` raised (an
     ``EngineError`` or ``AwsError`` is re-raised after the save, so the refusal is in the audit trail).
 
@@ -45,6 +52,10 @@ def apply[T](caller: Caller, body: Callable[[World], T]) -> T:
     finds the world parsed. A call that changes the world (a new session, an IAM change) is saved whole with
     the revision check of ``SandboxWorld.save``; if another call saved the sandbox meanwhile, the call is made
     again on the newer world (inside the transaction, so nothing of the first try remains).
+
+    ``own_session_only``: the call needs no STS session but the caller's own (STS's calls: the engine looks
+    sessions up by the caller's key only), so the world is loaded with that one session instead of every
+    session the sandbox ever issued.
     """
     sandbox = caller.sandbox
     if sandbox.read_only_reason:
@@ -55,7 +66,11 @@ def apply[T](caller: Caller, body: Callable[[World], T]) -> T:
                 if attempt:  # a busy sandbox: wait for the other call, then work on what it saved
                     sandbox = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
                     caller.sandbox = sandbox
-                loaded = SandboxWorld.load(sandbox)
+                loaded = (
+                    SandboxWorld.load(sandbox, only_session=caller.session_id)
+                    if own_session_only
+                    else SandboxWorld.load(sandbox)
+                )
                 loaded.caller_session = caller.session_id
                 revision = loaded.world.revision
                 failure: Exception | None = None
@@ -76,6 +91,39 @@ def apply[T](caller: Caller, body: Callable[[World], T]) -> T:
         except Sandbox.DoesNotExist:
             raise AwsError("InvalidClientTokenId", MSG_INVALID_TOKEN, 403) from None
     raise AwsError("ServiceUnavailable", "The sandbox is busy with other calls; try again.", 503, sender=False)
+
+
+def _identity_key(caller: Caller) -> str:
+    return f"awsapi-identity:{caller.sandbox.pk}:{caller.ref}"
+
+
+def kept_identity(caller: Caller) -> dict | None:
+    """GetCallerIdentity without the world, when this process answered it before at the sandbox's current
+    revision: the answer (ARN, account, user id) depends only on the revision — every change to users, keys,
+    roles or sessions bumps it — and on the clock, which only matters for a session's expiry, checked here
+    on the key index's copy of it (an expired session goes the engine's way, to ExpiredToken). The audit
+    event is the engine's event of the kept call with a new id and time, appended as one row.
+    ``None`` when the engine must answer."""
+    sandbox = caller.sandbox
+    if sandbox.read_only_reason:
+        return None
+    kept = caches["worlds"].get(_identity_key(caller))
+    if kept is None or kept[0] != sandbox.revision:
+        return None
+    now = sandbox_now(sandbox)
+    if caller.session_id and (caller.expires_at is None or now >= caller.expires_at):
+        return None
+    result, event = kept[1], kept[2]
+    event["eventTime"] = format_iso(now)
+    event["eventID"] = event_id_text(secrets.token_bytes(16))
+    event["requestID"] = event_id_text(secrets.token_bytes(16))
+    AuditEvent.objects.bulk_create([_event_row(sandbox.pk, event)])
+    return result
+
+
+def keep_identity(caller: Caller, revision: int, result: dict, event: dict) -> None:
+    """Keeps an engine-made GetCallerIdentity answer and its audit event for ``kept_identity``."""
+    caches["worlds"].set(_identity_key(caller), (revision, result, event), settings.WORLD_CACHE_SECONDS)
 
 
 def denial(decision: Decision, sandbox: Sandbox, *, world: World | None = None) -> AwsError:

@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html) and S3's 
 
 from __future__ import annotations
 
+import re
 import uuid
 from xml.sax.saxutils import escape
 
@@ -43,11 +44,13 @@ def request_id() -> str:
     return str(uuid.uuid4())
 
 
+# What XML 1.0 cannot hold: control characters but tab, newline and return; lone surrogates.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\U0010ffff]")
+
+
 def xml_text(value: object) -> str:
     """Text made safe for an XML element: escaped, and without the characters XML 1.0 cannot hold."""
-    text = str(value)
-    text = "".join(ch for ch in text if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF))
-    return escape(text)
+    return escape(_NOT_XML.sub("", str(value)))
 
 
 def query_error(error: AwsError, service: str, rid: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from iamtutor.engine import (
     get_session_token,
 )
 
-from .calls import Caller, apply, decode, denial, encode
+from .calls import Caller, apply, decode, denial, encode, keep_identity, kept_identity
 from .errors import AwsError
 from .protocol import Params
 
@@ -29,9 +29,10 @@ def engine_error(err: EngineError, caller: Caller, world=None) -> AwsError:
     return AwsError(err.code, err.message, err.http_status)
 
 
-def run_in_sandbox(caller: Caller, body, errors=None):
+def run_in_sandbox(caller: Caller, body, errors=None, *, own_session_only: bool = False):
     """Runs ``body(world)`` in the caller's sandbox (one transaction); an engine error becomes AWS's error, as
-    ``errors(err, caller, world)`` words it (STS's and IAM's ``engine_error`` unless a service words its own)."""
+    ``errors(err, caller, world)`` words it (STS's and IAM's ``engine_error`` unless a service words its own).
+    ``own_session_only``: the world holds no STS session but the caller's (``calls.apply``)."""
     holder: dict = {}
 
     def wrapped(world):
@@ -39,7 +40,7 @@ def run_in_sandbox(caller: Caller, body, errors=None):
         return body(world)
 
     try:
-        return apply(caller, wrapped)
+        return apply(caller, wrapped, own_session_only=own_session_only)
     except EngineError as err:
         raise (errors or engine_error)(err, caller, holder.get("world")) from None
 
@@ -55,7 +56,23 @@ def _credentials(result: dict) -> dict:
 
 
 def get_caller_identity_action(params: Params, caller: Caller) -> dict:
-    result = run_in_sandbox(caller, lambda world: get_caller_identity(world, caller.ref))
+    """Answered from this process's kept answer at the sandbox's revision when there is one
+    (``calls.kept_identity``); else by the engine, whose answer and audit event are then kept — unless the
+    identity's account is a classmate's borrowed one (its event is also the classmate's to record)."""
+    result = kept_identity(caller)
+    if result is None:
+        seen: dict = {}
+
+        def body(world):
+            answer = get_caller_identity(world, caller.ref)
+            if not world.is_borrowed(answer["Account"]):
+                seen["event"] = world.events[len(world.events) - 1]
+            return answer
+
+        revision = caller.sandbox.revision
+        result = run_in_sandbox(caller, body, own_session_only=True)
+        if "event" in seen and caller.sandbox.revision == revision:
+            keep_identity(caller, revision, result, seen["event"])
     return {"UserId": result["UserId"], "Account": result["Account"], "Arn": result["Arn"]}
 
 
@@ -82,7 +99,7 @@ def assume_role_request(params: Params) -> AssumeRoleRequest:
 
 def assume_role_action(params: Params, caller: Caller) -> dict:
     request = assume_role_request(params)
-    result = run_in_sandbox(caller, lambda world: assume_role(world, caller.ref, request))
+    result = run_in_sandbox(caller, lambda world: assume_role(world, caller.ref, request), own_session_only=True)
     shaped = {
         "Credentials": _credentials(result),
         "AssumedRoleUser": {
@@ -101,7 +118,9 @@ def get_session_token_action(params: Params, caller: Caller) -> dict:
     mfa = {"serial": serial, **({"token_code": token} if token is not None else {})} if serial or token else None
     duration = params.integer("DurationSeconds")
     result = run_in_sandbox(
-        caller, lambda world: get_session_token(world, caller.ref, duration_seconds=duration, mfa=mfa)
+        caller,
+        lambda world: get_session_token(world, caller.ref, duration_seconds=duration, mfa=mfa),
+        own_session_only=True,
     )
     return {"Credentials": _credentials(result)}
 
@@ -115,7 +134,7 @@ def decode_authorization_message_action(params: Params, caller: Caller) -> dict:
             raise denial(decision, caller.sandbox, world=world)
         return decode(message, caller.sandbox)
 
-    return {"DecodedMessage": run_in_sandbox(caller, body)}
+    return {"DecodedMessage": run_in_sandbox(caller, body, own_session_only=True)}
 
 
 ACTIONS = {

@@ -172,7 +172,7 @@ def _authenticate(request: HttpRequest, raw_query: str, body: bytes, service: st
     sigv4.check_time(signed, service, timezone.now())
     sigv4.verify(request, signed, secret, raw_query, body, service)
     ratelimit.check(row.access_key_id, service)
-    return Caller(row.sandbox, row.access_key_id, row.session_id or None, service)
+    return Caller(row.sandbox, row.access_key_id, row.session_id or None, service, row.expires_at)
 
 
 def _same(a: str, b: str) -> bool:

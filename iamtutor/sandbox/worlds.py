@@ -406,6 +406,10 @@ def world_data(sandbox: Sandbox, accounts=None, sessions=None, *, organization: 
     return data
 
 
+class ALL_SESSIONS:  # a marker: SandboxWorld.load's default, every session
+    pass
+
+
 @dataclass
 class SandboxWorld:
     """A loaded sandbox: its rows, the engine world built from them, and what to write back."""
@@ -419,13 +423,18 @@ class SandboxWorld:
     peers: dict[str, SandboxAccount] = field(default_factory=dict)  # classmates' accounts borrowed, by id
 
     @classmethod
-    def load(cls, sandbox: Sandbox) -> SandboxWorld:
+    def load(cls, sandbox: Sandbox, *, only_session: str | type[ALL_SESSIONS] | None = ALL_SESSIONS) -> SandboxWorld:
         """The sandbox's world with its clock at the sandbox time: a private copy of this revision's parsed
         world (``_parsed``). Documents were validated when stored, so the engine parses them lazily, on first
         use. A classroom sandbox's world gets its organization as it is now (the instructor's guardrails
         change without a new revision of the student's sandbox) and borrows a classmate's account when a
-        look-up names it (one query per account, only then)."""
-        accounts, sessions, world = _parsed(sandbox)
+        look-up names it (one query per account, only then).
+
+        ``only_session``: for a caller that needs no STS session but its own (the AWS endpoint's STS calls),
+        the world holds just that session (``None``: none) — not every session ever issued, which a script
+        calling AssumeRole in a loop makes into hundreds. Saving such a world writes its new and changed
+        sessions and leaves the others as they are."""
+        accounts, sessions, world = _parsed(sandbox, only_session)
         world.clock.set(sandbox_now(sandbox))
         loaded = cls(sandbox, accounts, sessions, world)
         if sandbox.kind == Sandbox.CLASSROOM:
@@ -506,19 +515,29 @@ class SandboxWorld:
         AuditEvent.objects.bulk_create(rows)
 
 
-def _parsed(sandbox: Sandbox) -> tuple[list[SandboxAccount], list[StsSession], World]:
+def _parsed(
+    sandbox: Sandbox, only_session: str | type[ALL_SESSIONS] | None = ALL_SESSIONS
+) -> tuple[list[SandboxAccount], list[StsSession], World]:
     """The sandbox's account and session rows and its world (no organization, any clock), parsed once per
     revision: from this process's ``worlds`` cache when this revision was parsed before, else read and
     parsed now and kept — pickled as it is now, before the caller can change it, and only once the
     transaction that read it has committed (a change rolled back never leaves a world under a revision
-    number that a later change will use). One entry per sandbox: a new revision replaces the old."""
+    number that a later change will use). One entry per sandbox: a new revision replaces the old (and one
+    per session for the worlds holding only that session, ``SandboxWorld.load``)."""
     key = f"sandbox-world:{sandbox.pk}"
+    if only_session is not ALL_SESSIONS:
+        key += f":session:{only_session or '-'}"
     kept = caches["worlds"].get(key)
     if kept is not None and kept[0] == sandbox.revision:
         accounts, sessions, world = pickle.loads(kept[1])  # noqa: S301 (pickled by this process, below)
     else:
         accounts = list(SandboxAccount.objects.filter(sandbox=sandbox))
-        sessions = list(StsSession.objects.filter(sandbox=sandbox))
+        if only_session is ALL_SESSIONS:
+            sessions = list(StsSession.objects.filter(sandbox=sandbox))
+        elif only_session:
+            sessions = list(StsSession.objects.filter(sandbox=sandbox, session_id=only_session))
+        else:
+            sessions = []
         world = World.from_dict(world_data(sandbox, accounts, sessions, organization=False), lazy=True)
         _keep(key, sandbox, (accounts, sessions, world))
     for row in (*accounts, *sessions):

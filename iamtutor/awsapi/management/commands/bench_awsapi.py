@@ -3,8 +3,11 @@
 Several concurrent boto3 clients (threads, one client and one learner's sandbox each) call AssumeRole and
 GetCallerIdentity against ``/aws/`` served by gunicorn on this database, then the same clients against
 ``moto_server`` (the ``bench`` extra: ``pip install 'moto[server]'``). Prints calls per second and the p95
-latency of each. The bench's learners and sandboxes are deleted afterwards; the per-key rate limit is off in
-the gunicorn it starts. Keep runs short on a shared machine (the defaults take well under a minute).
+latency of each, and the CPU time each server spent per call (user and system time of its processes, from
+``/proc``, over the timed calls: on a machine shared with other work the one figure that does not depend on
+what else runs) beside the clients' own CPU per call (boto3 signing and parsing, in this process). The
+bench's learners and sandboxes are deleted afterwards; the per-key rate limit is off in the gunicorn it starts.
+Keep runs short on a shared machine (the defaults take well under a minute).
 """
 
 from __future__ import annotations
@@ -60,8 +63,35 @@ def _client(service: str, url: str, key: tuple[str, str]):
     )
 
 
-def _measure(clients: list, call, count: int) -> tuple[float, float, int]:
-    """(calls per second, p95 ms, failures) of ``count`` calls on each client, all clients at once."""
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` and its children still running (gunicorn's workers);
+    0 where ``/proc`` cannot tell (not Linux)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pids = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:  # a thread may end meanwhile (moto serves each request on a thread of its own)
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                pids += [int(child) for child in children.read().split()]
+        except OSError:
+            continue
+    for one in pids:
+        try:
+            with open(f"/proc/{one}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _measure(clients: list, call, count: int, pid: int | None = None) -> tuple[float, float, int, float, float]:
+    """(calls per second, p95 ms, failures, server CPU ms per call, client CPU ms per call) of ``count`` calls
+    on each client, all clients at once; the server's CPU is process ``pid``'s and its children's."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -87,12 +117,15 @@ def _measure(clients: list, call, count: int) -> tuple[float, float, int]:
     for thread in threads:
         thread.start()
     start_line.wait()
-    began = time.perf_counter()
+    began, server, client = time.perf_counter(), _cpu_seconds(pid) if pid else 0.0, time.process_time()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    server = (_cpu_seconds(pid) - server) if pid else 0.0
+    client = time.process_time() - client
     p95 = statistics.quantiles(latencies, n=20)[-1] * 1000 if len(latencies) >= 20 else max(latencies) * 1000
-    return len(latencies) / elapsed, p95, failures[0]
+    calls = len(latencies)
+    return calls / elapsed, p95, failures[0], server * 1000 / calls, client * 1000 / calls
 
 
 class Command(BaseCommand):
@@ -109,17 +142,24 @@ class Command(BaseCommand):
         rows = []
         try:
             with ExitStack() as stack:
-                site = self._start(stack, "gunicorn", workers)
+                site, site_pid = self._start(stack, "gunicorn", workers)
                 moto = None if no_moto else self._start(stack, "moto", workers)
-                rows += self._run("IAM Tutor /aws/ (gunicorn)", f"http://127.0.0.1:{site}/aws/", keys, calls, False)
+                rows += self._run(
+                    "IAM Tutor /aws/ (gunicorn)", f"http://127.0.0.1:{site}/aws/", keys, calls, False, site_pid
+                )
                 if moto:
-                    rows += self._run("moto_server", f"http://127.0.0.1:{moto}", keys, calls, True)
+                    rows += self._run("moto_server", f"http://127.0.0.1:{moto[0]}", keys, calls, True, moto[1])
         finally:
             get_user_model().objects.filter(username__startswith=PREFIX).delete()
         self.stdout.write(f"{clients} concurrent boto3 clients, {calls} calls each per operation")
-        self.stdout.write(f"{'server':30} {'operation':18} {'calls/s':>9} {'p95 ms':>8} {'failed':>7}")
-        for server, operation, rate, p95, failed in rows:
-            self.stdout.write(f"{server:30} {operation:18} {rate:9.1f} {p95:8.1f} {failed:7d}")
+        self.stdout.write(
+            f"{'server':30} {'operation':18} {'calls/s':>9} {'p95 ms':>8} {'failed':>7} "
+            f"{'server CPU ms/call':>18} {'client CPU ms/call':>18}"
+        )
+        for server, operation, rate, p95, failed, server_cpu, client_cpu in rows:
+            self.stdout.write(
+                f"{server:30} {operation:18} {rate:9.1f} {p95:8.1f} {failed:7d} {server_cpu:18.2f} {client_cpu:18.2f}"
+            )
 
     def _learners(self, count: int) -> list[tuple[str, str]]:
         """One learner per client, each with a sandbox and alice's access key in it."""
@@ -133,7 +173,7 @@ class Command(BaseCommand):
             keys.append((key.id, key.secret))
         return keys
 
-    def _start(self, stack: ExitStack, what: str, workers: int) -> int:
+    def _start(self, stack: ExitStack, what: str, workers: int) -> tuple[int, int]:
         port = _free_port()
         env = {**os.environ, "AWSAPI_RATE_PER_SECOND": "0"}
         if what == "gunicorn":
@@ -161,9 +201,9 @@ class Command(BaseCommand):
         stack.callback(process.wait, 10)
         stack.callback(process.terminate)
         _wait(port, process, what)
-        return port
+        return port, process.pid
 
-    def _run(self, server: str, url: str, keys, calls: int, moto: bool) -> list[tuple]:
+    def _run(self, server: str, url: str, keys, calls: int, moto: bool, pid: int) -> list[tuple]:
         sts = [_client("sts", url, key) for key in keys]
         if moto:  # moto needs the role to exist; it evaluates no trust policy
             trust = (
@@ -176,6 +216,5 @@ class Command(BaseCommand):
             ("GetCallerIdentity", lambda client: client.get_caller_identity()),
             ("AssumeRole", lambda client: client.assume_role(RoleArn=ROLE, RoleSessionName="bench")),
         ):
-            rate, p95, failed = _measure(sts, call, calls)
-            rows.append((server, name, rate, p95, failed))
+            rows.append((server, name, *_measure(sts, call, calls, pid)))
         return rows
