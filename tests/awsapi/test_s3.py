@@ -98,8 +98,9 @@ def test_signature_version_2_is_refused_as_s3_does(client_for, admin_key):
     assert "AWSAccessKeyId=" in url  # botocore presigns S3 with SigV2 unless told otherwise
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(url)  # noqa: S310 (the live test server)
-    assert caught.value.code == 400
-    assert b"<Code>InvalidRequest</Code>" in caught.value.read()
+    with caught.value as error:  # closed, so no connection outlives the test
+        assert error.code == 400
+        assert b"<Code>InvalidRequest</Code>" in error.read()
 
 
 def test_expired_session_is_s3s_expired_token(client_for, alice_key, sandbox):
