@@ -3,12 +3,55 @@ outsider), a fast password hasher, and clean caches (every alias) for every test
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
+from django.test import testcases
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import PASSWORD, UserFactory
 
 __all__ = ["PASSWORD"]
+
+
+class SharedConnectionWSGIServer(ThreadedWSGIServer):
+    """The live server, running one request at a time when its threads share one database connection.
+
+    On the in-memory SQLite test database, Django hands every request thread the same connection
+    (``connections_override``). Two requests at once (two browsers, or a page and its htmx fragments) then
+    interleave their transactions on it, and one fails with a 500 that no user of the real site could meet.
+    PostgreSQL gives each thread its own connection, so there the server stays fully concurrent.
+    """
+
+    _app_lock = threading.Lock()
+
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+
+        def one_at_a_time(environ, start_response):
+            with self._app_lock:  # the body is read and closed (request_finished) under the lock too
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        return super().set_app(one_at_a_time)
+
+    def _close_connections(self):
+        # The shared in-memory connection is never closed by a request thread (SQLite's close() skips it
+        # anyway); trying would fail once the test has ended and the connection stopped being shared.
+        shared = self.connections_override or {}
+        for connection in connections.all(initialized_only=True):
+            if connection.alias not in shared:
+                connection.close()
+
+
+testcases.LiveServerThread.server_class = SharedConnectionWSGIServer
 
 
 @pytest.fixture(autouse=True)
