@@ -68,11 +68,7 @@ class Paging:
         except (signing.BadSignature, ValueError, TypeError):
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("k", data.get("i")), str | int):
-            raise AwsError(
-                "ValidationError",
-                f"Invalid Marker: pass back, unchanged, the Marker of your previous {self.action} response.",
-                400,
-            )
+            raise self._invalid()
         if data.get("a") != self.action:
             raise AwsError(
                 "ValidationError",
@@ -82,6 +78,13 @@ class Paging:
             )
         return data
 
+    def _invalid(self) -> AwsError:
+        return AwsError(
+            "ValidationError",
+            f"Invalid Marker: pass back, unchanged, the Marker of your previous {self.action} response.",
+            400,
+        )
+
     def page[T](self, items: Sequence[T], key: Callable[[T], str | int] | None = None) -> tuple[list[T], dict]:
         """(the items of this page, ``{"IsTruncated": …, "Marker": …}``) of ``items``, which are in ``key``'s
         increasing order (``key`` None: the listing is cut by position, as simulation results are)."""
@@ -90,7 +93,7 @@ class Paging:
             try:
                 first = bisect_left([key(item) for item in items], self.start["k"])
             except TypeError:  # a key of another kind than this listing's: not a marker of this call
-                first = len(items)
+                raise self._invalid() from None
         elif self.start is not None:
             first = self.start.get("i") if isinstance(self.start.get("i"), int) else 0
         shown = list(items[first : first + self.limit])
@@ -566,13 +569,15 @@ def get_policy(params, caller):
 
 def list_policies(params, caller):
     scope, prefix = params.get("Scope") or "All", params.get("PathPrefix") or "/"
-    paging = Paging(params, caller, "ListPolicies")
+    attached_only, paging = bool(params.boolean("OnlyAttached")), Paging(params, caller, "ListPolicies")
 
     def body(world):
         account = _account(world, caller)
         _authorize(world, caller, "iam:ListPolicies", "*")
         policies = [] if scope == "AWS" else world.accounts[account].policies.values()
         policies = [p for p in policies if p.path.startswith(prefix)]
+        if attached_only:
+            policies = [p for p in policies if _attachments(world, p.arn)]
         return listing(paging, "Policies", policies, _by_name, lambda p: policy_shape(p, _attachments(world, p.arn)))
 
     return run_in_sandbox(caller, body)

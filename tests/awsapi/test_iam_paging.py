@@ -87,6 +87,9 @@ def test_every_list_call_pages(client_for, sandbox, admin_key):
     iam.create_access_key(UserName="paged")
     for _ in range(2):
         iam.create_policy_version(PolicyArn=arns[0], PolicyDocument=READ)
+    iam.create_policy(PolicyName="Loose", PolicyDocument=READ)  # attached to nothing
+    attached = iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]
+    assert [p["PolicyName"] for p in attached] == ["Managed0", "Managed1", "Managed2"]
     calls = {
         "list_roles": ({}, "Roles"),
         "list_users": ({}, "Users"),
