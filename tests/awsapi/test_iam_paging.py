@@ -1,24 +1,20 @@
 """Every IAM list call pages as IAM documents (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html):
 ``MaxItems`` 1-1000 (100 when absent), ``IsTruncated``, and an opaque ``Marker`` to send back for the next page.
-boto3's paginators walk every page; bad values get AWS's ValidationError wording; a forged, garbled or
-borrowed marker gets a clear refusal."""
+boto3's paginators and the CLI walk every page (bad values: test_iam_paging_errors.py)."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
-from xml.etree import ElementTree
 
 import pytest
 
 from iamtutor.sandbox.worlds import changing
 
-from .conftest import ACCOUNT, add_key
-from .signing import FORM, send, sign
+from .conftest import ACCOUNT
 from .test_cli import aws  # noqa: F401 (the fixture)
 from .test_iam import READ, TRUST
 
-NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/"}
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _many_roles(sandbox, count: int) -> list[str]:
@@ -30,18 +26,6 @@ def _many_roles(sandbox, count: int) -> list[str]:
     return names
 
 
-def _raw(client, key, action: str, **params):
-    body = urlencode({"Action": action, "Version": "2010-05-08", **params}).encode()
-    response = send(client, sign("POST", "/aws/", key, service="iam", body=body, headers={"Content-Type": FORM}))
-    root = ElementTree.fromstring(response.content)  # noqa: S314 (our own response)
-    return response.status_code, root
-
-
-def _code_and_message(root) -> tuple[str, str]:
-    return root.findtext("iam:Error/iam:Code", namespaces=NS), root.findtext("iam:Error/iam:Message", namespaces=NS)
-
-
-@pytest.mark.django_db(transaction=True)
 def test_the_list_roles_paginator_walks_250_roles(client_for, sandbox, admin_key):
     names = _many_roles(sandbox, 250)
     iam = client_for("iam", admin_key)
@@ -55,7 +39,6 @@ def test_the_list_roles_paginator_walks_250_roles(client_for, sandbox, admin_key
     assert [r["RoleName"] for p in small for r in p["Roles"]] == names
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_page_after_a_change_neither_repeats_nor_skips(client_for, sandbox, admin_key):
     _many_roles(sandbox, 5)
     iam = client_for("iam", admin_key)
@@ -67,7 +50,6 @@ def test_a_page_after_a_change_neither_repeats_nor_skips(client_for, sandbox, ad
     assert [r["RoleName"] for r in rest["Roles"]] == ["Worker003", "Worker004"] and not rest["IsTruncated"]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_every_list_call_pages(client_for, sandbox, admin_key):
     iam = client_for("iam", admin_key)
     iam.create_role(
@@ -112,7 +94,6 @@ def test_every_list_call_pages(client_for, sandbox, admin_key):
         assert [item for page in pages for item in page[result]] == whole, operation
 
 
-@pytest.mark.django_db(transaction=True)
 def test_simulation_results_page(client_for, admin_key):
     iam = client_for("iam", admin_key)
     actions = [f"s3:{verb}Object" for verb in ("Get", "Put", "Delete")]
@@ -134,93 +115,6 @@ def test_simulation_results_page(client_for, admin_key):
     ]
 
 
-# ---- bad values (raw requests: botocore would refuse some of them before sending) --------------------------------
-
-
-@pytest.fixture
-def admin(sandbox):
-    return add_key(sandbox, "admin", create=True, policy="arn:aws:iam::aws:policy/AdministratorAccess")
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        (
-            "0",
-            "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: "
-            "Member must have value greater than or equal to 1",
-        ),
-        (
-            "1001",
-            "1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: "
-            "Member must have value less than or equal to 1000",
-        ),
-        (
-            "-5",
-            "1 validation error detected: Value '-5' at 'maxItems' failed to satisfy constraint: "
-            "Member must have value greater than or equal to 1",
-        ),
-        ("ten", "Value 'ten' at 'maxItems' is not a valid integer."),
-    ],
-)
-def test_max_items_out_of_range_is_a_validation_error(client, admin, value, message):
-    status, root = _raw(client, admin, "ListRoles", MaxItems=value)
-    assert (status, *_code_and_message(root)) == (400, "ValidationError", message)
-
-
-@pytest.mark.django_db
-def test_max_items_bounds_are_accepted(client, admin):
-    _status, root = _raw(client, admin, "ListRoles")
-    every = len(root.findall("iam:ListRolesResult/iam:Roles/iam:member", NS))
-    for value, shown in (("1", 1), ("1000", every)):
-        status, root = _raw(client, admin, "ListRoles", MaxItems=value)
-        assert status == 200 and len(root.findall("iam:ListRolesResult/iam:Roles/iam:member", NS)) == shown
-
-
-@pytest.mark.django_db
-def test_forged_garbled_and_borrowed_markers_are_refused_clearly(client, admin):
-    _status, root = _raw(client, admin, "ListRoles", MaxItems="1")
-    marker = root.findtext("iam:ListRolesResult/iam:Marker", namespaces=NS)
-    assert root.findtext("iam:ListRolesResult/iam:IsTruncated", namespaces=NS) == "true" and marker
-    status, root = _raw(client, admin, "ListRoles", MaxItems="1", Marker=marker)
-    assert status == 200
-    invalid = "Invalid Marker: pass back, unchanged, the Marker of your previous ListRoles response."
-    for forged in (marker[:-3] + "abc", "garbage", json.dumps({"a": "ListRoles", "k": "a"}), marker.upper()):
-        status, root = _raw(client, admin, "ListRoles", Marker=forged)
-        assert (status, *_code_and_message(root)) == (400, "ValidationError", invalid), forged
-    status, root = _raw(client, admin, "ListUsers", Marker=marker)
-    assert (status, *_code_and_message(root)) == (
-        400,
-        "ValidationError",
-        "Invalid Marker: this Marker was returned by ListRoles; send it to that call, not ListUsers.",
-    )
-    for hostile in ("x" * 321, "snow\u2603man", ""):
-        status, root = _raw(client, admin, "ListRoles", Marker=hostile)
-        code, message = _code_and_message(root)
-        assert (status, code) == (400, "ValidationError") and "at 'marker' failed to satisfy constraint" in message
-
-
-@pytest.mark.django_db
-def test_a_marker_from_another_sandbox_is_refused(client, admin, bob):
-    from iamtutor.sandbox.worlds import create_sandbox
-
-    _status, root = _raw(client, admin, "ListRoles", MaxItems="1")
-    marker = root.findtext("iam:ListRolesResult/iam:Marker", namespaces=NS)
-    other = create_sandbox(owner=bob)
-    stranger = add_key(other, "admin", create=True, policy="arn:aws:iam::aws:policy/AdministratorAccess")
-    status, root = _raw(client, stranger, "ListRoles", Marker=marker)
-    assert (status, _code_and_message(root)[0]) == (400, "ValidationError")
-
-
-@pytest.mark.django_db
-def test_a_low_privilege_user_is_denied_before_any_page(client, sandbox):
-    bob_key = add_key(sandbox, "bob")
-    status, root = _raw(client, bob_key, "ListRoles", MaxItems="5")
-    assert (status, _code_and_message(root)[0]) == (403, "AccessDenied")
-
-
-@pytest.mark.django_db(transaction=True)
 def test_the_cli_pages_through_list_roles(aws, sandbox, admin_key):  # noqa: F811 (the fixture)
     names = _many_roles(sandbox, 12)
     result = aws(admin_key, "iam", "list-roles", "--path-prefix", "/workers/", "--page-size", "5")
