@@ -131,3 +131,25 @@ def test_each_call_is_authorized_on_the_profile_and_adding_a_role_needs_pass_rol
     with pytest.raises(ClientError) as caught:
         client_for("iam", bob).delete_instance_profile(InstanceProfileName="web")
     assert f"iam:DeleteInstanceProfile on resource: {PROFILE_ARN}" in error(caught)[2]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"InstanceProfileName": "p" * 129},  # 1-128 characters
+        {"InstanceProfileName": "web\u0007"},  # (NUL is refused earlier: test_bad_requests.py)
+        {"InstanceProfileName": "<script>"},
+        {"InstanceProfileName": "web", "Path": "no-slashes"},
+        {"InstanceProfileName": "web", "Tags": [{"Key": "k", "Value": "v"}, {"Key": "K", "Value": "w"}]},
+        {"InstanceProfileName": "web", "Tags": [{"Key": "x" * 129, "Value": "v"}]},
+    ],
+    ids=["long", "control", "markup", "path", "duplicate-tags", "long-tag"],
+)
+def test_hostile_create_instance_profile_values_get_a_clear_validation_error(client_for, admin_key, kwargs):
+    iam = client_for("iam", admin_key)
+    with pytest.raises(ClientError) as caught:
+        iam.create_instance_profile(**kwargs)
+    status, code, message = error(caught)
+    assert status == 400 and code in ("ValidationError", "InvalidInput") and message
+    assert "Traceback" not in message
+    assert [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]] == ["web-server"]
