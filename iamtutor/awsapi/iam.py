@@ -12,15 +12,15 @@ evaluation path in the response (``EvalDecisionDetails`` carries it under the ke
 
 from __future__ import annotations
 
-from iamtutor.engine import World, evaluate, parse_policy
-from iamtutor.engine.checks.calls import _decide, _role_session
+from iamtutor.engine import EngineError, World, parse_policy
+from iamtutor.engine import simulate_custom_policy as simulate_custom_policy_decision
+from iamtutor.engine import simulate_principal_policy as simulate_principal_policy_decision
 
 from .calls import Caller, denial
 from .errors import AwsError
+from .paging import Paging, listing
 from .protocol import Params, policy_text
 from .sts import run_in_sandbox
-
-MAX_ITEMS = 1000
 
 
 def _account(world: World, caller: Caller) -> str:
@@ -103,14 +103,18 @@ def policy_shape(policy, attachments: int = 0) -> dict:
 
 
 def profile_shape(profile, role) -> dict:
-    return {
+    """An instance profile with the role it holds (``Roles`` is empty for an empty profile)."""
+    shape = {
         "Path": profile.path,
         "InstanceProfileName": profile.name,
         "InstanceProfileId": profile.id,
         "Arn": profile.arn,
         "CreateDate": profile.create_date,
-        "Roles": [role_shape(role)],
+        "Roles": [role_shape(role)] if role is not None else [],
     }
+    if profile.tags:
+        shape["Tags"] = _tags(profile.tags)
+    return shape
 
 
 # ---- roles -----------------------------------------------------------------------------------------------
@@ -139,6 +143,10 @@ def create_role(params: Params, caller: Caller) -> dict:
     return run_in_sandbox(caller, body)
 
 
+def _by_name(entity) -> str:
+    return entity.name.lower()  # IAM names are unique whatever their case
+
+
 def _with_role(caller: Caller, params: Params, action: str, change):
     name = params.required("RoleName")
 
@@ -158,13 +166,13 @@ def get_role(params, caller):
 
 
 def list_roles(params, caller):
-    prefix = params.get("PathPrefix") or "/"
+    prefix, paging = params.get("PathPrefix") or "/", Paging(params, caller, "ListRoles")
 
     def body(world):
         account = _account(world, caller)
         _authorize(world, caller, "iam:ListRoles", "*")
-        roles = [r for r in world.accounts[account].roles.values() if r.path.startswith(prefix)][:MAX_ITEMS]
-        return {"Roles": [role_shape(r) for r in roles], "IsTruncated": False}
+        roles = [r for r in world.accounts[account].roles.values() if r.path.startswith(prefix)]
+        return listing(paging, "Roles", roles, _by_name, role_shape)
 
     return run_in_sandbox(caller, body)
 
@@ -213,11 +221,9 @@ def get_role_policy(params, caller):
 
 
 def list_role_policies(params, caller):
+    paging = Paging(params, caller, "ListRolePolicies")
     return _with_role(
-        caller,
-        params,
-        "iam:ListRolePolicies",
-        lambda w, r: {"PolicyNames": sorted(r.inline), "IsTruncated": False},
+        caller, params, "iam:ListRolePolicies", lambda w, r: listing(paging, "PolicyNames", r.inline, str, str)
     )
 
 
@@ -236,21 +242,17 @@ def detach_role_policy(params, caller):
     return _with_role(caller, params, "iam:DetachRolePolicy", lambda w, r: w.detach_policy(r.arn, arn))
 
 
-def _attached(world: World, arns) -> list[dict]:
-    shaped = []
-    for arn in arns:
+def _attached(world: World, paging: Paging, arns) -> dict:
+    def shape(arn: str) -> dict:
         policy = world.managed_policy(arn)
-        shaped.append({"PolicyName": policy.name if policy else arn.rsplit("/", 1)[-1], "PolicyArn": arn})
-    return shaped
+        return {"PolicyName": policy.name if policy else arn.rsplit("/", 1)[-1], "PolicyArn": arn}
+
+    return listing(paging, "AttachedPolicies", arns, str, shape)
 
 
 def list_attached_role_policies(params, caller):
-    return _with_role(
-        caller,
-        params,
-        "iam:ListAttachedRolePolicies",
-        lambda w, r: {"AttachedPolicies": _attached(w, r.attached), "IsTruncated": False},
-    )
+    paging = Paging(params, caller, "ListAttachedRolePolicies")
+    return _with_role(caller, params, "iam:ListAttachedRolePolicies", lambda w, r: _attached(w, paging, r.attached))
 
 
 def put_role_permissions_boundary(params, caller):
@@ -286,8 +288,13 @@ def untag_role(params, caller):
     return _with_role(caller, params, "iam:UntagRole", change)
 
 
+def _tag_listing(paging: Paging, pairs) -> dict:
+    return listing(paging, "Tags", pairs, lambda pair: pair[0].lower(), lambda pair: {"Key": pair[0], "Value": pair[1]})
+
+
 def list_role_tags(params, caller):
-    return _with_role(caller, params, "iam:ListRoleTags", lambda w, r: {"Tags": _tags(r.tags), "IsTruncated": False})
+    paging = Paging(params, caller, "ListRoleTags")
+    return _with_role(caller, params, "iam:ListRoleTags", lambda w, r: _tag_listing(paging, r.tags))
 
 
 # ---- users and access keys ---------------------------------------------------------------------------------
@@ -331,11 +338,13 @@ def get_user(params, caller):
 
 
 def list_users(params, caller):
+    prefix, paging = params.get("PathPrefix") or "/", Paging(params, caller, "ListUsers")
+
     def body(world):
         account = _account(world, caller)
         _authorize(world, caller, "iam:ListUsers", "*")
-        users = list(world.accounts[account].users.values())[:MAX_ITEMS]
-        return {"Users": [user_shape(u) for u in users], "IsTruncated": False}
+        users = [u for u in world.accounts[account].users.values() if u.path.startswith(prefix)]
+        return listing(paging, "Users", users, _by_name, user_shape)
 
     return run_in_sandbox(caller, body)
 
@@ -372,14 +381,18 @@ def delete_access_key(params, caller):
 
 
 def list_access_keys(params, caller):
-    def listing(world, user):
-        keys = [
-            {"UserName": user.name, "AccessKeyId": k.id, "Status": k.status, "CreateDate": k.create_date}
-            for k in user.access_keys
-        ]
-        return {"AccessKeyMetadata": keys, "IsTruncated": False}
+    paging = Paging(params, caller, "ListAccessKeys")
 
-    return _with_user(caller, params, "iam:ListAccessKeys", listing, default_self=True)
+    def keys(world, user):
+        return listing(
+            paging,
+            "AccessKeyMetadata",
+            user.access_keys,
+            lambda k: k.id,
+            lambda k: {"UserName": user.name, "AccessKeyId": k.id, "Status": k.status, "CreateDate": k.create_date},
+        )
+
+    return _with_user(caller, params, "iam:ListAccessKeys", keys, default_self=True)
 
 
 def put_user_policy(params, caller):
@@ -398,8 +411,9 @@ def get_user_policy(params, caller):
 
 
 def list_user_policies(params, caller):
+    paging = Paging(params, caller, "ListUserPolicies")
     return _with_user(
-        caller, params, "iam:ListUserPolicies", lambda w, u: {"PolicyNames": sorted(u.inline), "IsTruncated": False}
+        caller, params, "iam:ListUserPolicies", lambda w, u: listing(paging, "PolicyNames", u.inline, str, str)
     )
 
 
@@ -419,12 +433,8 @@ def detach_user_policy(params, caller):
 
 
 def list_attached_user_policies(params, caller):
-    return _with_user(
-        caller,
-        params,
-        "iam:ListAttachedUserPolicies",
-        lambda w, u: {"AttachedPolicies": _attached(w, u.attached), "IsTruncated": False},
-    )
+    paging = Paging(params, caller, "ListAttachedUserPolicies")
+    return _with_user(caller, params, "iam:ListAttachedUserPolicies", lambda w, u: _attached(w, paging, u.attached))
 
 
 # ---- customer managed policies -------------------------------------------------------------------------------
@@ -467,15 +477,17 @@ def get_policy(params, caller):
 
 
 def list_policies(params, caller):
-    scope = params.get("Scope") or "All"
+    scope, prefix = params.get("Scope") or "All", params.get("PathPrefix") or "/"
+    attached_only, paging = bool(params.boolean("OnlyAttached")), Paging(params, caller, "ListPolicies")
 
     def body(world):
         account = _account(world, caller)
         _authorize(world, caller, "iam:ListPolicies", "*")
-        if scope == "AWS":
-            return {"Policies": [], "IsTruncated": False}
-        policies = list(world.accounts[account].policies.values())[:MAX_ITEMS]
-        return {"Policies": [policy_shape(p, _attachments(world, p.arn)) for p in policies], "IsTruncated": False}
+        policies = [] if scope == "AWS" else world.accounts[account].policies.values()
+        policies = [p for p in policies if p.path.startswith(prefix)]
+        if attached_only:
+            policies = [p for p in policies if _attachments(world, p.arn)]
+        return listing(paging, "Policies", policies, _by_name, lambda p: policy_shape(p, _attachments(world, p.arn)))
 
     return run_in_sandbox(caller, body)
 
@@ -495,17 +507,19 @@ def _version_shape(policy, version, *, document: bool) -> dict:
     return shape
 
 
+def _version_number(version) -> int:
+    digits = version.version_id[1:]
+    return int(digits) if digits.isdigit() else 0
+
+
 def create_policy_version(params, caller):
+    """CreatePolicyVersion: the new version is the default only with ``SetAsDefault=true`` (the API's
+    default is false: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicyVersion.html)."""
     document = params.required("PolicyDocument")
-    if params.boolean("SetAsDefault") is False:
-        raise AwsError(
-            "ValidationError",
-            "This sandbox makes every new policy version the default: send SetAsDefault=true (or leave it out).",
-            400,
-        )
+    default = bool(params.boolean("SetAsDefault"))
 
     def change(world, policy):
-        version = world.create_policy_version(policy.arn, document)
+        version = world.create_policy_version(policy.arn, document, set_as_default=default)
         return {"PolicyVersion": _version_shape(policy, version, document=False)}
 
     return _with_policy(caller, params, "iam:CreatePolicyVersion", change)
@@ -515,85 +529,134 @@ def get_policy_version(params, caller):
     version_id = params.required("VersionId")
 
     def get(world, policy):
-        version = next((v for v in policy.versions if v.version_id == version_id), None)
-        if version is None:
-            raise AwsError(
-                "NoSuchEntity", f"Policy {policy.arn} version {version_id} does not exist or is not attachable.", 404
-            )
-        return {"PolicyVersion": _version_shape(policy, version, document=True)}
+        return {"PolicyVersion": _version_shape(policy, world.policy_version(policy, version_id), document=True)}
 
     return _with_policy(caller, params, "iam:GetPolicyVersion", get)
 
 
+def set_default_policy_version(params, caller):
+    version_id = params.required("VersionId")
+    return _with_policy(
+        caller, params, "iam:SetDefaultPolicyVersion", lambda w, p: w.set_default_policy_version(p.arn, version_id)
+    )
+
+
+def delete_policy_version(params, caller):
+    version_id = params.required("VersionId")
+    return _with_policy(
+        caller, params, "iam:DeletePolicyVersion", lambda w, p: w.delete_policy_version(p.arn, version_id)
+    )
+
+
 def list_policy_versions(params, caller):
+    paging = Paging(params, caller, "ListPolicyVersions")
     return _with_policy(
         caller,
         params,
         "iam:ListPolicyVersions",
-        lambda w, p: {"Versions": [_version_shape(p, v, document=False) for v in p.versions], "IsTruncated": False},
+        lambda w, p: listing(
+            paging, "Versions", p.versions, _version_number, lambda v: _version_shape(p, v, document=False)
+        ),
     )
 
 
 # ---- instance profiles -----------------------------------------------------------------------------------------
+# A profile holds at most one role; removing the role leaves the profile, empty, until DeleteInstanceProfile
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AddRoleToInstanceProfile.html). Each call is
+# authorized on the profile's ARN; adding a role also needs iam:PassRole on the role, as AWS documents.
 
 
-def add_role_to_instance_profile(params, caller):
-    """In the sandbox an instance profile holds its one role from the start: this call creates the profile
-    ``InstanceProfileName`` with the role in it."""
-    profile = params.required("InstanceProfileName")
-    return _with_role(
-        caller, params, "iam:AddRoleToInstanceProfile", lambda w, r: w.add_instance_profile(r.arn, profile) and None
-    )
-
-
-def remove_role_from_instance_profile(params, caller):
-    profile = params.required("InstanceProfileName")
-    return _with_role(
-        caller, params, "iam:RemoveRoleFromInstanceProfile", lambda w, r: w.remove_instance_profile(r.arn, profile)
-    )
-
-
-def list_instance_profiles_for_role(params, caller):
-    return _with_role(
-        caller,
-        params,
-        "iam:ListInstanceProfilesForRole",
-        lambda w, r: {"InstanceProfiles": [profile_shape(p, r) for p in r.instance_profiles], "IsTruncated": False},
-    )
-
-
-def list_instance_profiles(params, caller):
-    def body(world):
-        account = _account(world, caller)
-        _authorize(world, caller, "iam:ListInstanceProfiles", "*")
-        found = [profile_shape(p, r) for r in world.accounts[account].roles.values() for p in r.instance_profiles]
-        return {"InstanceProfiles": found[:MAX_ITEMS], "IsTruncated": False}
-
-    return run_in_sandbox(caller, body)
-
-
-def get_instance_profile(params, caller):
+def _with_profile(caller: Caller, params: Params, action: str, change):
     name = params.required("InstanceProfileName")
 
     def body(world):
         account = _account(world, caller)
-        found = [
-            (p, r)
-            for r in world.accounts[account].roles.values()
-            for p in r.instance_profiles
-            if p.name.lower() == name.lower()
-        ]
-        _authorize(
-            world,
-            caller,
-            "iam:GetInstanceProfile",
-            found[0][0].arn if found else _arn(account, "instance-profile", name),
-        )
-        if not found:
-            raise AwsError("NoSuchEntity", f"Instance Profile {name} cannot be found.", 404)
-        return {"InstanceProfile": profile_shape(*found[0])}
+        try:
+            profile, role = world.instance_profile_named(account, name)
+        except EngineError:
+            profile = role = None
+        _authorize(world, caller, action, profile.arn if profile else _arn(account, "instance-profile", name))
+        if profile is None:
+            world.instance_profile_named(account, name)  # raises NoSuchEntity, worded as IAM words it
+        return change(world, account, profile, role)
 
     return run_in_sandbox(caller, body)
+
+
+def create_instance_profile(params, caller):
+    name, path = params.required("InstanceProfileName"), params.get("Path") or "/"
+    tags = [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in params.members("Tags", ("Key", "Value"))]
+
+    def body(world):
+        account = _account(world, caller)
+        _authorize(world, caller, "iam:CreateInstanceProfile", _arn(account, "instance-profile", name, path))
+        profile = world.create_instance_profile(account, name, path=path, tags=tags or None)
+        return {"InstanceProfile": profile_shape(profile, None)}
+
+    return run_in_sandbox(caller, body)
+
+
+def add_role_to_instance_profile(params, caller):
+    role_name = params.required("RoleName")
+
+    def change(world, account, profile, role):
+        found = _role(world, account, role_name)
+        _authorize(world, caller, "iam:PassRole", found.arn if found else _arn(account, "role", role_name))
+        if found is None:
+            raise _no_such("role", role_name)
+        world.add_role_to_instance_profile(profile.name, found.arn)
+
+    return _with_profile(caller, params, "iam:AddRoleToInstanceProfile", change)
+
+
+def remove_role_from_instance_profile(params, caller):
+    role_name = params.required("RoleName")
+
+    def change(world, account, profile, role):
+        found = _role(world, account, role_name)
+        if found is None:
+            raise _no_such("role", role_name)
+        world.remove_role_from_instance_profile(profile.name, found.arn)
+
+    return _with_profile(caller, params, "iam:RemoveRoleFromInstanceProfile", change)
+
+
+def get_instance_profile(params, caller):
+    return _with_profile(
+        caller, params, "iam:GetInstanceProfile", lambda w, a, p, r: {"InstanceProfile": profile_shape(p, r)}
+    )
+
+
+def delete_instance_profile(params, caller):
+    return _with_profile(
+        caller, params, "iam:DeleteInstanceProfile", lambda w, a, p, r: w.delete_instance_profile(a, p.name)
+    )
+
+
+def list_instance_profiles(params, caller):
+    prefix, paging = params.get("PathPrefix") or "/", Paging(params, caller, "ListInstanceProfiles")
+
+    def body(world):
+        account = _account(world, caller)
+        _authorize(world, caller, "iam:ListInstanceProfiles", "*")
+        found = [pair for pair in world.account_instance_profiles(account) if pair[0].path.startswith(prefix)]
+        return listing(paging, "InstanceProfiles", found, lambda pair: pair[0].name.lower(), _profile_pair)
+
+    return run_in_sandbox(caller, body)
+
+
+def list_instance_profiles_for_role(params, caller):
+    paging = Paging(params, caller, "ListInstanceProfilesForRole")
+    return _with_role(
+        caller,
+        params,
+        "iam:ListInstanceProfilesForRole",
+        lambda w, r: listing(paging, "InstanceProfiles", r.instance_profiles, _by_name, lambda p: profile_shape(p, r)),
+    )
+
+
+def _profile_pair(pair) -> dict:
+    return profile_shape(*pair)
 
 
 # ---- the policy simulator --------------------------------------------------------------------------------------
@@ -647,17 +710,16 @@ def _simulate_lists(params: Params) -> tuple[list[str], list[str]]:
 def simulate_principal_policy(params, caller):
     source = params.required("PolicySourceArn")
     actions, resources = _simulate_lists(params)
-    context = _context(params)
+    context, paging = _context(params), Paging(params, caller, "SimulatePrincipalPolicy")
 
     def body(world):
         _authorize(world, caller, "iam:SimulatePrincipalPolicy", source)
-        ident = _role_session(world, source) if ":role/" in source else world.identify(source)
+        pairs, more = paging.page([(a, r) for a in actions for r in resources])
         results = [
-            _result(world.redact(_decide(world, ident, a, r, context or None)), a, r)
-            for a in actions
-            for r in resources
+            _result(world.redact(simulate_principal_policy_decision(world, source, a, r, context or None)), a, r)
+            for a, r in pairs
         ]
-        return {"EvaluationResults": results, "IsTruncated": False}
+        return {"EvaluationResults": results, **more}
 
     return run_in_sandbox(caller, body)
 
@@ -667,28 +729,19 @@ def simulate_custom_policy(params, caller):
     if not documents:
         raise AwsError("ValidationError", "PolicyInputList must hold at least one policy document.", 400)
     actions, resources = _simulate_lists(params)
-    context = _context(params)
+    context, paging = _context(params), Paging(params, caller, "SimulateCustomPolicy")
 
     def body(world):
         _authorize(world, caller, "iam:SimulateCustomPolicy", "*")
         policies = tuple(
             parse_policy(text, "identity", name=f"PolicyInputList.{i}") for i, text in enumerate(documents, 1)
         )
-        ident = world.identify(caller.ref)
-        results = []
-        for action in actions:
-            for resource in resources:
-                request = world.build_request(ident, action, resource, context or None)
-                custom = request.__class__(
-                    request.caller,
-                    request.action,
-                    request.resource,
-                    request.resource_account,
-                    request.context,
-                    identity_policies=policies,
-                )
-                results.append(_result(evaluate(custom), action, resource))
-        return {"EvaluationResults": results, "IsTruncated": False}
+        pairs, more = paging.page([(a, r) for a in actions for r in resources])
+        results = [
+            _result(simulate_custom_policy_decision(world, caller.ref, policies, a, r, context or None), a, r)
+            for a, r in pairs
+        ]
+        return {"EvaluationResults": results, **more}
 
     return run_in_sandbox(caller, body)
 
@@ -733,6 +786,10 @@ ACTIONS = {
     "CreatePolicyVersion": create_policy_version,
     "GetPolicyVersion": get_policy_version,
     "ListPolicyVersions": list_policy_versions,
+    "SetDefaultPolicyVersion": set_default_policy_version,
+    "DeletePolicyVersion": delete_policy_version,
+    "CreateInstanceProfile": create_instance_profile,
+    "DeleteInstanceProfile": delete_instance_profile,
     "AddRoleToInstanceProfile": add_role_to_instance_profile,
     "RemoveRoleFromInstanceProfile": remove_role_from_instance_profile,
     "ListInstanceProfilesForRole": list_instance_profiles_for_role,

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from iamtutor.sandbox import hooks
 from iamtutor.sandbox.models import AuditEvent, Sandbox, StsSession
 from iamtutor.sandbox.worlds import export_data, replace_contents
 
@@ -174,6 +175,8 @@ def restore(sandbox: Sandbox, data: dict) -> None:
             children.append(row)
     if children:
         StsSession.objects.bulk_update(children, ["parent"])
+    if entries:  # the endpoint finds restored sessions by their key ids, as it finds those the pages save
+        hooks.key_index.sessions_saved(sandbox, [entry["data"] for entry in entries])
     AuditEvent.objects.bulk_create(
         AuditEvent(
             sandbox=sandbox,

@@ -51,6 +51,7 @@ from .policy import Policy, Statement, iter_policy_problems, parse_policy, polic
 from .principals import Caller
 from .refs import PolicyRef, ResolvedStatement, StatementRef, resolve_statement
 from .scenario import normalise_scenario, run_scenario, run_steps
+from .simulator import simulate_custom_policy, simulate_principal_policy
 from .sts import (
     AssumeRoleRequest,
     WebIdentityRequest,
@@ -139,6 +140,8 @@ __all__ = [
     "run_checks",
     "run_scenario",
     "run_steps",
+    "simulate_custom_policy",
+    "simulate_principal_policy",
     "to_dot",
     "uses_trail",
 ]

@@ -453,7 +453,7 @@ class World(EntityChanges, RequestBuilding):
 
 
 # Methods whose names start so change the world: each bumps ``World.revision`` when it returns or raises.
-_CHANGES: Final = ("create_", "update_", "delete_", "put_", "attach_", "detach_", "add_", "remove_")
+_CHANGES: Final = ("create_", "update_", "delete_", "put_", "attach_", "detach_", "add_", "remove_", "set_default_")
 
 
 def _bumps_revision(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,6 +18,7 @@ from .world_model import (
     Document,
     Group,
     IamEntity,
+    InstanceProfile,
     ManagedPolicy,
     Organization,
     PolicyVersion,
@@ -54,6 +55,8 @@ def _dump_account(world: World, account: Account) -> dict:
     data["UserDetailList"] = [_dump_user(u) for u in account.users.values()]
     data["GroupDetailList"] = [_dump_group(g) for g in account.groups.values()]
     data["RoleDetailList"] = [_dump_role(r) for r in account.roles.values()]
+    if account.empty_instance_profiles:
+        data["instance_profiles"] = [_dump_profile(p) for p in account.empty_instance_profiles.values()]
     data["Policies"] = [_dump_managed(world, p) for p in account.policies.values()]
     data["resources"] = [_dump_resource(r) for r in account.resources.values()]
     data["identity_providers"] = [
@@ -131,6 +134,20 @@ def _dump_group(group: Group) -> dict:
     return data
 
 
+def _dump_profile(profile: InstanceProfile) -> dict:
+    data = {
+        "InstanceProfileName": profile.name,
+        "Path": profile.path,
+        "Arn": profile.arn,
+        "InstanceProfileId": profile.id,
+    }
+    if profile.create_date:
+        data["CreateDate"] = profile.create_date
+    if profile.tags:
+        data["Tags"] = _dump_tags(profile.tags)
+    return data
+
+
 def _dump_role(role: Role) -> dict:
     data = _dump_common(role, "RoleName", "RoleId")
     data.update(
@@ -141,16 +158,7 @@ def _dump_role(role: Role) -> dict:
             "PermissionsBoundary": _dump_boundary(role.boundary),
             "MaxSessionDuration": role.max_session_duration,
             "Tags": _dump_tags(role.tags),
-            "InstanceProfileList": [
-                {
-                    "InstanceProfileName": p.name,
-                    "Path": p.path,
-                    "Arn": p.arn,
-                    "InstanceProfileId": p.id,
-                    **({"CreateDate": p.create_date} if p.create_date else {}),
-                }
-                for p in role.instance_profiles
-            ],
+            "InstanceProfileList": [_dump_profile(p) for p in role.instance_profiles],
         }
     )
     if role.description is not None:

@@ -20,6 +20,8 @@ from .world_model import (
     MSG_DELETE_POLICIES_FIRST,
     MSG_DETACH_FIRST,
     MSG_NO_SUCH_ENTITY,
+    MSG_NO_SUCH_PROFILE,
+    MSG_PROFILE_EXISTS,
     MSG_PROFILE_FIRST,
     MSG_QUOTA,
     PROVIDER_QUOTAS,
@@ -303,23 +305,8 @@ class EntityChanges(IamChanges):
     def add_instance_profile(self, role_arn: object, name: object, *, path: object = "/") -> InstanceProfile:
         """CreateInstanceProfile + AddRoleToInstanceProfile: a profile holding ``role_arn`` (one role each)."""
         role = self.role(role_arn)
-        name, path = check_name("instance_profile", name), check_path(path)
         account = self.accounts[role.account]
-        if any(p.name.lower() == name.lower() for r in account.roles.values() for p in r.instance_profiles):
-            raise IamError(
-                MSG_ALREADY_EXISTS.format(kind="Instance Profile", name=name),
-                code="EntityAlreadyExists",
-                http_status=409,
-                parameter="InstanceProfileName",
-            )
-        self._check_count(account, "InstanceProfilesPerAccount", instance_profile_count(account))
-        profile = InstanceProfile(
-            name,
-            path,
-            f"arn:{self.partition}:iam::{role.account}:instance-profile{path}{name}",
-            self.ids.unique_id("instance_profile"),
-            format_iso(self.clock.now()),
-        )
+        profile = self._new_instance_profile(account, name, path, None)
         role.instance_profiles.append(profile)
         return profile
 
@@ -336,8 +323,77 @@ class EntityChanges(IamChanges):
             )
         role.instance_profiles.remove(profile)
 
+    def create_instance_profile(
+        self, account_id: object, name: object, *, path: object = "/", tags: object = None
+    ) -> InstanceProfile:
+        """CreateInstanceProfile: an empty profile (no role yet). Raises ``IamError`` EntityAlreadyExists (names
+        are unique in the account whatever their case), LimitExceeded ``InstanceProfilesPerAccount``, or
+        ``ParameterError`` for a bad name, path or tags."""
+        account = self._customer_account(account_id)
+        profile = self._new_instance_profile(account, name, path, tags)
+        account.empty_instance_profiles[profile.name.lower()] = profile
+        return profile
+
+    def add_role_to_instance_profile(self, profile_name: object, role_arn: object) -> InstanceProfile:
+        """AddRoleToInstanceProfile: puts the role into the empty profile ``profile_name`` of the role's account.
+
+        A profile holds at most one role, a quota that cannot be raised: a profile that holds one already (this
+        role or another) is ``LimitExceeded: Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1``.
+        Raises ``IamError`` NoSuchEntity for an unknown role or profile.
+        """
+        role = self.role(role_arn)
+        account = self.accounts[role.account]
+        profile, holder = self._profile_in(account, profile_name)
+        if holder is not None:
+            raise IamError(
+                MSG_QUOTA.format(quota="InstanceSessionsPerInstanceProfile", limit=1),
+                code="LimitExceeded",
+                http_status=409,
+                parameter="InstanceProfileName",
+            )
+        del account.empty_instance_profiles[profile.name.lower()]
+        role.instance_profiles.append(profile)
+        return profile
+
+    def remove_role_from_instance_profile(self, profile_name: object, role_arn: object) -> None:
+        """RemoveRoleFromInstanceProfile: the profile stays, empty, until DeleteInstanceProfile. Raises
+        ``IamError`` NoSuchEntity for an unknown role or profile, or a profile that does not hold this role."""
+        role = self.role(role_arn)
+        account = self.accounts[role.account]
+        profile, holder = self._profile_in(account, profile_name)
+        if holder is not role:
+            raise IamError(
+                f"The role with name {role.name} is not in instance profile {profile.name}.",
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="RoleName",
+            )
+        role.instance_profiles.remove(profile)
+        account.empty_instance_profiles[profile.name.lower()] = profile
+
+    def delete_instance_profile(self, account_id: object, name: object) -> None:
+        """DeleteInstanceProfile. Raises ``IamError`` NoSuchEntity, or DeleteConflict while it holds a role."""
+        account = self._customer_account(account_id)
+        profile, holder = self._profile_in(account, name)
+        if holder is not None:
+            raise IamError(MSG_PROFILE_FIRST, code="DeleteConflict", http_status=409)
+        del account.empty_instance_profiles[profile.name.lower()]
+
+    def instance_profile_named(self, account_id: object, name: object) -> tuple[InstanceProfile, Role | None]:
+        """(profile, the role it holds or ``None``) for the profile ``name`` of ``account_id``, whatever the case
+        of the name; raises ``IamError`` NoSuchEntity (``Instance Profile NAME cannot be found.``)."""
+        return self._profile_in(self._customer_account(account_id), name)
+
+    def account_instance_profiles(self, account_id: object) -> list[tuple[InstanceProfile, Role | None]]:
+        """Every instance profile of ``account_id`` with the role it holds (``None`` when empty), by name."""
+        account = self._customer_account(account_id)
+        found = [(p, r) for r in account.roles.values() for p in r.instance_profiles]
+        found += [(p, None) for p in account.empty_instance_profiles.values()]
+        return sorted(found, key=lambda pair: pair[0].name.lower())
+
     def instance_profile(self, ref: object) -> tuple[Role, InstanceProfile]:
-        """(role, profile) for an instance-profile ARN or name; raises ``IamError`` NoSuchEntity."""
+        """(role, profile) for the ARN or name of an instance profile holding a role (what EC2 launches an
+        instance with); raises ``IamError`` NoSuchEntity."""
         for account in self.accounts.values():
             for role in account.roles.values():
                 for profile in role.instance_profiles:
@@ -345,6 +401,41 @@ class EntityChanges(IamChanges):
                         return role, profile
         raise IamError(
             MSG_NO_SUCH_ENTITY.format(kind="instance profile", name=_name_of(ref)),
+            code="NoSuchEntity",
+            http_status=404,
+            parameter="InstanceProfileName",
+        )
+
+    def _new_instance_profile(self, account: Account, name: object, path: object, tags: object) -> InstanceProfile:
+        name, path = check_name("instance_profile", name), check_path(path)
+        pairs = check_tags(tags)
+        if any(p.name.lower() == name.lower() for p, _ in self.account_instance_profiles(account.id)):
+            raise IamError(
+                MSG_PROFILE_EXISTS.format(name=name),
+                code="EntityAlreadyExists",
+                http_status=409,
+                parameter="InstanceProfileName",
+            )
+        self._check_count(account, "InstanceProfilesPerAccount", instance_profile_count(account))
+        return InstanceProfile(
+            name,
+            path,
+            f"arn:{self.partition}:iam::{account.id}:instance-profile{path}{name}",
+            self.ids.unique_id("instance_profile"),
+            format_iso(self.clock.now()),
+            tags=pairs,  # type: ignore[arg-type]
+        )
+
+    def _profile_in(self, account: Account, name: object) -> tuple[InstanceProfile, Role | None]:
+        key = name.lower() if isinstance(name, str) else ""
+        for role in account.roles.values():
+            for profile in role.instance_profiles:
+                if profile.name.lower() == key:
+                    return profile, role
+        if key in account.empty_instance_profiles:
+            return account.empty_instance_profiles[key], None
+        raise IamError(
+            MSG_NO_SUCH_PROFILE.format(name=name),
             code="NoSuchEntity",
             http_status=404,
             parameter="InstanceProfileName",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
+from . import names
 from .data import managed_policy_info
 from .dates import format_iso
 from .errors import IamError, ParameterError, PolicyError
@@ -20,10 +21,12 @@ from .policy import Policy
 from .world_model import (
     INLINE_SIZE_LIMITS,
     MAX_POLICY_VERSIONS,
+    MSG_DEFAULT_VERSION,
     MSG_INLINE_SIZE,
     MSG_INVALID_PRINCIPAL,
     MSG_NO_SUCH_ENTITY,
     MSG_NO_SUCH_INLINE,
+    MSG_NO_SUCH_VERSION,
     MSG_NOT_ATTACHABLE,
     MSG_NOT_ATTACHED,
     MSG_POLICY_ATTACHED,
@@ -169,8 +172,11 @@ class IamChanges:
         account.policies[arn] = policy
         return policy
 
-    def create_policy_version(self, policy_arn: str, document: str | Mapping) -> PolicyVersion:
-        """CreatePolicyVersion with SetAsDefault: the new version becomes the default (5 versions at most).
+    def create_policy_version(
+        self, policy_arn: str, document: str | Mapping, *, set_as_default: bool = True
+    ) -> PolicyVersion:
+        """CreatePolicyVersion: a new version, numbered one past the highest yet, made the default when
+        ``set_as_default`` (as the console does; the API's default is False). Five versions at most.
 
         Raises ``IamError`` NoSuchEntity (``PolicyArn``) for a policy that is not a customer managed policy
         of the world, LimitExceeded past five versions, or ``PolicyError`` (``PolicyDocument``).
@@ -182,9 +188,38 @@ class IamChanges:
         number = 1 + max(int(v.version_id[1:]) for v in policy.versions if v.version_id[1:].isdigit())
         version = PolicyVersion(f"v{number}", doc, format_iso(self.clock.now()))
         policy.versions.append(version)
-        policy.default_version_id = version.version_id
+        if set_as_default:
+            policy.default_version_id = version.version_id
         policy.update_date = version.create_date
         return version
+
+    def set_default_policy_version(self, policy_arn: str, version_id: object) -> None:
+        """SetDefaultPolicyVersion: the version every attachment uses from now on. Raises ``IamError``
+        NoSuchEntity for an unknown policy or version."""
+        policy = self.customer_policy(policy_arn)
+        policy.default_version_id = self.policy_version(policy, version_id).version_id
+        policy.update_date = format_iso(self.clock.now())
+
+    def delete_policy_version(self, policy_arn: str, version_id: object) -> None:
+        """DeletePolicyVersion. Raises ``IamError`` NoSuchEntity, or DeleteConflict for the default version
+        (``Cannot delete the default version of a policy.``: make another version the default first)."""
+        policy = self.customer_policy(policy_arn)
+        version = self.policy_version(policy, version_id)
+        if version.version_id == policy.default_version_id:
+            raise IamError(MSG_DEFAULT_VERSION, code="DeleteConflict", http_status=409, parameter="VersionId")
+        policy.versions.remove(version)
+
+    def policy_version(self, policy: ManagedPolicy, version_id: object) -> PolicyVersion:
+        """The version ``version_id`` (``v2``) of ``policy``; raises ``IamError`` NoSuchEntity (``VersionId``)."""
+        found = next((v for v in policy.versions if v.version_id == version_id), None)
+        if found is None:
+            raise IamError(
+                MSG_NO_SUCH_VERSION.format(arn=policy.arn, version=names.as_text(version_id)[:40]),
+                code="NoSuchEntity",
+                http_status=404,
+                parameter="VersionId",
+            )
+        return found
 
     def customer_policy(self, arn: object) -> ManagedPolicy:
         """The customer managed policy ``arn``; raises ``IamError`` NoSuchEntity (``PolicyArn``) otherwise."""

@@ -28,6 +28,7 @@ from .world_model import (
     MAX_QUOTAS,
     MSG_ALREADY_EXISTS,
     MSG_INLINE_SIZE,
+    MSG_PROFILE_EXISTS,
     MSG_QUOTA,
     ORG_ID_RE,
     OU_ID_RE,
@@ -76,6 +77,7 @@ _ACCOUNT_KEYS: Final = frozenset(
         "resources",
         "identity_providers",
         "quotas",
+        "instance_profiles",
         "Marker",
         "IsTruncated",
     }
@@ -349,6 +351,12 @@ class WorldLoader:
         for i, raw in enumerate(_list(body.get("RoleDetailList"), f"{path}.RoleDetailList")):
             where = f"{path}.RoleDetailList[{i}]"
             _add_unique(account.roles, self._role(account_id, _obj(raw, where), where), where, "Role")
+        held = {p.name.lower() for role in account.roles.values() for p in role.instance_profiles}
+        where = f"{path}.instance_profiles"
+        for i, profile in enumerate(self._profiles(account_id, body.get("instance_profiles"), where)):
+            if profile.name.lower() in held:
+                raise _fail(f"{where}[{i}]", MSG_PROFILE_EXISTS.format(name=profile.name))
+            _add_unique(account.empty_instance_profiles, profile, f"{where}[{i}]", "Instance Profile")
         for i, raw in enumerate(_list(body.get("resources"), f"{path}.resources")):
             resource = self._resource(_obj(raw, f"{path}.resources[{i}]"), f"{path}.resources[{i}]")
             account.resources[resource.arn] = resource
@@ -536,9 +544,9 @@ class WorldLoader:
             name, ent_path, arn, unique = self._identity(
                 entry, "instance_profile", account_id, f"{path}[{i}]", "InstanceProfileName", "InstanceProfileId"
             )
-            profiles.append(
-                InstanceProfile(name, ent_path, arn, unique, _date(entry.get("CreateDate"), f"{path}[{i}].CreateDate"))
-            )
+            created = _date(entry.get("CreateDate"), f"{path}[{i}].CreateDate")
+            tags = _checked(check_tags, entry.get("Tags"), f"{path}[{i}].Tags")
+            profiles.append(InstanceProfile(name, ent_path, arn, unique, created, tags=tags))
         return profiles
 
     def _managed(self, account_id: str, body: Mapping, path: str) -> ManagedPolicy:

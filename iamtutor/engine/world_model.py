@@ -100,6 +100,10 @@ MSG_VERSIONS: Final = (
 MSG_DETACH_FIRST: Final = "Cannot delete entity, must detach all policies first."
 MSG_DELETE_POLICIES_FIRST: Final = "Cannot delete entity, must delete policies first."
 MSG_PROFILE_FIRST: Final = "Cannot delete entity, must remove roles from instance profile first."
+MSG_NO_SUCH_PROFILE: Final = "Instance Profile {name} cannot be found."
+MSG_PROFILE_EXISTS: Final = "Instance Profile {name} already exists."
+MSG_DEFAULT_VERSION: Final = "Cannot delete the default version of a policy."
+MSG_NO_SUCH_VERSION: Final = "Policy {arn} version {version} does not exist or is not attachable."
 MSG_POLICY_ATTACHED: Final = "Cannot delete a policy attached to entities."
 MSG_INVALID_PRINCIPAL: Final = 'Invalid principal in policy: "{type}":"{value}"'
 MSG_EXPIRED: Final = "The security token included in the request is expired"  # §5.9 (H)
@@ -371,6 +375,7 @@ class InstanceProfile:
     arn: str
     id: str
     create_date: str | None = None
+    tags: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -480,6 +485,9 @@ class Account:
     resources: dict[str, Resource] = field(default_factory=dict)  # ARN -> resource
     providers: dict[str, IdentityProvider] = field(default_factory=dict)
     quotas: dict[str, int] = field(default_factory=dict)  # overrides of DEFAULT_QUOTAS
+    # Instance profiles holding no role, lower-cased name -> profile. A profile holding its role is kept on
+    # the role, as GetAccountAuthorizationDetails lists it (RoleDetailList[].InstanceProfileList).
+    empty_instance_profiles: dict[str, InstanceProfile] = field(default_factory=dict)
 
     def quota(self, name: str) -> int:
         """The quota in force for ``name`` (a key of ``DEFAULT_QUOTAS``)."""
@@ -487,8 +495,8 @@ class Account:
 
 
 def instance_profile_count(account: Account) -> int:
-    """The account's instance profiles (each holds one role, so they are kept on the roles)."""
-    return sum(len(role.instance_profiles) for role in account.roles.values())
+    """The account's instance profiles: those holding their one role (kept on the role) and the empty ones."""
+    return len(account.empty_instance_profiles) + sum(len(role.instance_profiles) for role in account.roles.values())
 
 
 @dataclass(eq=False)

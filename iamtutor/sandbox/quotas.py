@@ -164,7 +164,8 @@ def _account_counts(body: object) -> dict[str, int]:
         "users": len(_list(body.get("UserDetailList"))),
         "groups": len(_list(body.get("GroupDetailList"))),
         "policies": sum(1 for p in policies if AWS_MANAGED not in str(p.get("Arn", ""))),
-        "instance_profiles": sum(len(_list(r.get("InstanceProfileList"))) for r in roles if isinstance(r, Mapping)),
+        "instance_profiles": len(_list(body.get("instance_profiles")))
+        + sum(len(_list(r.get("InstanceProfileList"))) for r in roles if isinstance(r, Mapping)),
         "oidc_providers": sum(1 for p in providers if p.get("type") == "oidc"),
         "saml_providers": sum(1 for p in providers if p.get("type") == "saml"),
         "resources": len(_list(body.get("resources"))),

@@ -130,7 +130,10 @@ def test_users_and_access_keys(client_for, admin_key, endpoint):
 
 
 def test_instance_profiles(client_for, admin_key):
+    # The AWS flow: create the profile, add the role, remove it, delete the profile (test_iam_profiles.py has
+    # the limits and errors).
     iam = client_for("iam", admin_key)
+    iam.create_instance_profile(InstanceProfileName="web")
     iam.add_role_to_instance_profile(InstanceProfileName="web", RoleName="ReportsReader")
     profiles = iam.list_instance_profiles_for_role(RoleName="ReportsReader")["InstanceProfiles"]
     assert [p["InstanceProfileName"] for p in profiles] == ["web"]
@@ -139,6 +142,7 @@ def test_instance_profiles(client_for, admin_key):
         == "ReportsReader"
     )
     iam.remove_role_from_instance_profile(InstanceProfileName="web", RoleName="ReportsReader")
+    iam.delete_instance_profile(InstanceProfileName="web")
 
 
 def test_simulate_principal_policy_with_evaluation_path(client_for, admin_key):
