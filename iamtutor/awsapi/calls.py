@@ -19,9 +19,7 @@ from django.core import signing
 from django.core.cache import caches
 from django.db import transaction
 
-from iamtutor.engine import Decision, EngineError, World, explain
-from iamtutor.engine.dates import format_iso
-from iamtutor.engine.ids import event_id_text
+from iamtutor.engine import Decision, EngineError, World, explain, repeat_event
 from iamtutor.sandbox.models import AuditEvent, Sandbox
 from iamtutor.sandbox.worlds import ConcurrentChange, SandboxWorld, _event_row, sandbox_now
 
@@ -113,10 +111,7 @@ def kept_identity(caller: Caller) -> dict | None:
     now = sandbox_now(sandbox)
     if caller.session_id and (caller.expires_at is None or now >= caller.expires_at):
         return None
-    result, event = kept[1], kept[2]
-    event["eventTime"] = format_iso(now)
-    event["eventID"] = event_id_text(secrets.token_bytes(16))
-    event["requestID"] = event_id_text(secrets.token_bytes(16))
+    result, event = kept[1], repeat_event(kept[2], now, secrets.token_bytes(16), secrets.token_bytes(16))
     AuditEvent.objects.bulk_create([_event_row(sandbox.pk, event)])
     return result
 

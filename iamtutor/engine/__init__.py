@@ -6,6 +6,7 @@ parsed once into frozen data (``parse_policy``), decisions follow AWS's document
 ``EngineError`` with AWS's code and wording. No Django here: ``tests/engine/test_purity.py`` enforces it.
 """
 
+from .audit import repeat_event
 from .checks import (
     Check,
     CheckError,
@@ -133,6 +134,7 @@ __all__ = [
     "parse_checks",
     "parse_policy",
     "policy_size",
+    "repeat_event",
     "replay",
     "resolve_statement",
     "revoke_sessions",

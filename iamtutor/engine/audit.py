@@ -142,6 +142,17 @@ def _event(
     }
 
 
+def repeat_event(event: dict[str, Any], time: datetime, request_id: bytes, event_id: bytes) -> dict[str, Any]:
+    """The same call made again at ``time``: a copy of ``event`` with its own time, request id and event id
+    (CloudTrail gives every event a unique eventID, and every request its requestID; §6.1, H)."""
+    return {
+        **event,
+        "eventTime": format_iso(time),
+        "requestID": event_id_text(request_id),
+        "eventID": event_id_text(event_id),
+    }
+
+
 def _add_error(event: dict[str, Any], error: EngineError | None) -> None:
     if error is not None:
         event["errorCode"] = error.code

@@ -254,3 +254,17 @@ def test_chained_assume_role_shows_incoming_transitive_tags():
     assert first["requestParameters"]["tags"] == [{"key": "team", "value": "blue"}]
     assert first["requestParameters"]["transitiveTagKeys"] == ["team"]
     assert second["requestParameters"]["incomingTransitiveTags"] == {"team": "blue"}
+
+
+def test_a_repeated_call_is_a_new_event_with_its_own_time_and_ids():
+    """CloudTrail gives every event its own eventID and every request its own requestID; the event of a call
+    made again differs from the first only in those and its time
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)."""
+    from iamtutor.engine import repeat_event
+
+    first = {"eventName": "GetCallerIdentity", "eventTime": "2026-01-01T09:00:00Z", "eventID": "a", "requestID": "b"}
+    later = datetime(2026, 1, 1, 9, 5, 30, 250_000, tzinfo=UTC)
+    again = repeat_event(first, later, bytes(range(16)), bytes(range(16, 32)))
+    assert again["eventName"] == "GetCallerIdentity" and again["eventTime"] == "2026-01-01T09:05:30Z"
+    assert again["requestID"] != again["eventID"] and {again["eventID"], again["requestID"]}.isdisjoint({"a", "b"})
+    assert first["eventID"] == "a"  # the kept event is not changed
