@@ -46,7 +46,8 @@ class Sharing:
         self.part_of: dict[tuple[int, str, str | None], int] = {}
         self.part_reads: dict[tuple, Reads | None] = {}
         self.by_number: dict[int, tuple[Statement, ...]] = {}
-        self.layers: dict[tuple[int, str], tuple[tuple, Reads | None]] = {}
+        self.layers: dict[tuple[int, str | None], tuple[int, Reads | None]] = {}
+        self.layer_numbers: dict[tuple, int] = {}  # a request's layers (``_layers``) -> a number per content
         self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
 
     def key(
@@ -57,24 +58,27 @@ class Sharing:
         trust = role.trust.policy() if role.trust else None
         if trust is None:
             return None
-        found = self._trust(trust)
-        caller = self._caller(principal, request)
+        found = self.trusts.get(id(trust), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._trust(trust)
+        caller = self.callers.get(id(request), _UNKNOWN)
+        if caller is _UNKNOWN:
+            caller = self._caller(principal, request)
         if found is None or caller is None:
             return None
         number, per_resource, held = caller
         policies = self._policies(request, role.arn, held) if per_resource else None
         if per_resource and policies is None:
             return None
-        reads, others = found
-        who = principal.ident.caller
+        reads, others = found  # type: ignore[misc]
         context = request.context
         return (
             role.arn,
             number,
             policies,
             tuple([(s.index, kind) for s, kind in named]),
-            tuple([match_principal(s.principal, who) for s in others]),  # type: ignore[arg-type]
-            tuple([context.get(k) for k in reads]),
+            tuple([match_principal(s.principal, principal.ident.caller) for s in others]) if others else (),  # type: ignore[arg-type]
+            tuple([context.get(k) for k in reads]) if reads else (),
         )
 
     def numbers(self, policies: Iterable[Policy]) -> tuple[int, ...]:
@@ -158,14 +162,18 @@ class Sharing:
         memo = (held, resource) if held is not None else None
         found = self.layers.get(memo) if memo is not None else None
         if found is None:
-            found = self._layers(r, resource)
+            layers, reads = self._layers(r, resource)
+            # the layers by one number per content: hashing the key then costs no walk through nested tuples
+            found = (self.layer_numbers.setdefault(layers, len(self.layer_numbers)), reads)
             if memo is not None:
                 self.layers[memo] = found
-        layers, reads = found
+        number, reads = found
         if reads is None:
             return None
+        if not reads:
+            return (number, ())
         context = r.context
-        return (*layers, tuple([context.get(k) for k in reads]))
+        return (number, tuple([context.get(k) for k in reads]))
 
     def _layers(self, r: Request, resource: str | None) -> tuple[tuple, Reads | None]:
         action = r.action

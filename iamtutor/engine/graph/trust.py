@@ -15,7 +15,7 @@ from typing import Final
 from ..conditions import make_context
 from ..evaluate import Decision, Request
 from ..matching import match_principal
-from ..policy import Policy, Statement
+from ..policy import Policy, PrincipalSpec, Statement
 from ..world import World
 from ..world_model import Role
 from .budget import Meter
@@ -51,6 +51,10 @@ class TrustEdges:
         self.sharing = Sharing()
         self.shared: dict[tuple, Edge | None] = {}
         self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
+        self.spec_number: dict[int, int] = {}  # id of a trust statement's Principal -> a number per content
+        self.spec_numbers: dict[PrincipalSpec, int] = {}
+        self.matches: dict[tuple[int, int], str | None] = {}  # (spec number, id of a caller) -> match_principal
+        self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
 
     def plan(self, role: Role) -> Plan:
         """The principals the role's trust names (by position), with the statements and how each names them."""
@@ -69,21 +73,37 @@ class TrustEdges:
         would not find its identity provider)."""
         caller = principal.ident.caller
         action = principal.action
+        covers, matches = self.covers, self.matches
         named = []
         for s in statements:
-            covered = self.covers.get((id(s), action))
+            covered = covers.get((id(s), action))
             if covered is None:
-                covered = self.covers[(id(s), action)] = has_action(s, action)
+                covered = covers[(id(s), action)] = has_action(s, action)
             if covered:
-                kind = match_principal(s.principal, caller)  # type: ignore[arg-type]
+                spec = s.principal
+                number = self.spec_number.get(id(spec))
+                if number is None:
+                    number = self._number(spec)  # type: ignore[arg-type]
+                key = (number, id(caller))
+                kind = matches.get(key, _UNDECIDED)
+                if kind is _UNDECIDED:
+                    self.kept.append(caller)
+                    kind = matches[key] = match_principal(spec, caller)  # type: ignore[arg-type]
                 if kind is not None:
                     named.append((s, kind))
         return named if named and _reachable_provider(principal, role) else []
 
+    def _number(self, spec: PrincipalSpec) -> int:
+        """A number per Principal element, equal for equal content: equal elements match a caller alike."""
+        self.kept.append(spec)
+        number = self.spec_number[id(spec)] = self.spec_numbers.setdefault(spec, len(self.spec_numbers))
+        return number
+
     def edges(self, role: Role, plan: Plan) -> Iterator[Edge]:
         """The assume edges into ``role`` of the principals in ``plan``."""
+        principals, edge_of = self.principals, self._edge
         for position, named in plan:
-            edge = self._edge(self.principals[position], role, named)
+            edge = edge_of(principals[position], role, named)
             if edge is not None:
                 yield edge
 
@@ -100,13 +120,16 @@ class TrustEdges:
     def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The edge for one pair, or None when the trust does not let this principal in at all; the edge of
         an earlier principal in the same class (``sharing.py``) with this principal as its source."""
-        request = self._base_request(principal, role)
+        request = principal.requests.get((role.account, tuple(role.tags)))
+        if request is None:
+            request = self._base_request(principal, role)
         key = self.sharing.key(principal, role, named, request)
         if key is None:
             return self._decided_edge(principal, role, named)
         found = self.shared.get(key, _UNDECIDED)
         if found is _UNDECIDED:
             found = self.shared[key] = self._decided_edge(principal, role, named)
+            return found  # type: ignore[return-value]  # drawn from this very principal
         return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
 
     def _decided_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
