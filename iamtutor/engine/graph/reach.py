@@ -130,7 +130,7 @@ class Reach:
     def _rank(self, action: str) -> int:
         """0 for an action every limiting policy (boundary, each SCP level) allows and no Deny names, else 1 or
         2: probes that can succeed come first, so a few probes find an allowed action when there is one."""
-        found = self.ranks.get(action)
+        found = self._ranks.get(action) if self._ranks is not None else None
         if found is None:
             denies, layers = self._limits()
             if any(has_action(s, action) for s in denies):
@@ -157,7 +157,10 @@ class Reach:
             allows = [[s for p in layer for s in p.statements if s.effect == "Allow"] for layer in layers if layer]
             self.limits = (denies, allows)
             numbers = self.builder.trust.sharing.numbers
-            key = (numbers(self.policies), tuple(numbers(layer) for layer in layers))
+            # ranks read only the Deny statements and the limiting layers: roles whose identity policies hold
+            # no Deny (most) share one set of ranks per set of limiting policies
+            denying = [p for p in self.policies if any(s.effect == "Deny" for s in p.statements)]
+            key = (numbers(denying), tuple(numbers(layer) for layer in layers))
             self._ranks = self.builder.ranks.setdefault(key, {})
         return self.limits
 
@@ -243,7 +246,7 @@ class Reach:
 
     def _probes(self, service: str, statements: list[Statement]) -> dict[str, tuple[str, ...]]:
         """``_probe_actions``, worked out once per build for the same statements and limiting policies."""
-        key = (service, tuple(id(s) for s in statements), id(self.ranks))
+        key = (service, tuple([s.actions for s in statements]), id(self.ranks))  # all _probe_actions reads of them
         memo = self.builder.probes
         found = memo.get(key)
         if found is None:

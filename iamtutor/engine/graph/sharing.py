@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from ..evaluate import Request, _candidates
@@ -40,6 +40,7 @@ class Sharing:
         self.contents: dict[tuple, int] = {}
         self.callers: dict[int, tuple[int, bool, int | None] | None] = {}
         self.holdings: dict[tuple, int] = {}
+        self.per_resource: dict[int, bool] = {}  # by holding: whether a statement that applies names resources
         self.signatures: dict[tuple, int] = {}
         self.trusts: dict[int, tuple[Reads, list[Statement]] | None] = {}
         self.covering: dict[tuple[int, str, str | None], tuple[Statement, ...]] = {}
@@ -49,6 +50,10 @@ class Sharing:
         self.layers: dict[tuple[int, str | None], tuple[int, Reads | None]] = {}
         self.layer_numbers: dict[tuple, int] = {}  # a request's layers (``_layers``) -> a number per content
         self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
+        # twins (``twin_key``): None until ``allow_twins`` says which keys any trust policy of the world reads
+        self.trust_reads: frozenset[str] | None = None
+        self.classes: dict[int, int | None] = {}  # id of a principal -> its class, None: no twins
+        self.class_of: dict[tuple, int] = {}
 
     def key(
         self, principal: Principal, role: Role, named: list[tuple[Statement, str]], request: Request
@@ -80,6 +85,84 @@ class Sharing:
             tuple([match_principal(s.principal, principal.ident.caller) for s in others]) if others else (),  # type: ignore[arg-type]
             tuple([context.get(k) for k in reads]) if reads else (),
         )
+
+    def allow_twins(self, trusts: Iterable[Policy], rcps: bool) -> None:
+        """Lets ``twin_key`` work, given every trust policy of the world and whether its organization has RCPs
+        (whose Principal elements and per-account levels a principal's class does not follow: then none)."""
+        keys: set[str] = set()
+        for trust in trusts:
+            reads = policy_reads(trust)
+            if reads is None:
+                return
+            keys.update(reads)
+        if not rcps:
+            self.trust_reads = frozenset(keys)
+
+    def twin_key(
+        self, principal: Principal, role: Role, named: list[tuple[Statement, str]], request_of: Callable
+    ) -> tuple | None:
+        """A key for the pair that does not need the caller's request for this role: equal for principals of
+        one class (``_class``) that the role's trust names alike. Equal twin keys, equal sharing keys (``key``),
+        so the first pair's edge serves the others; None when the pair must go by ``key``."""
+        if self.trust_reads is None:
+            return None
+        trust = role.trust.policy() if role.trust else None
+        if trust is None:
+            return None
+        found = self.trusts.get(id(trust), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._trust(trust)
+        if found is None:
+            return None
+        number = self.classes.get(id(principal), _UNKNOWN)
+        if number is _UNKNOWN:
+            self.kept.append(principal)
+            number = self.classes[id(principal)] = self._class(principal, request_of(principal))
+        if number is None:
+            return None
+        others = found[1]  # type: ignore[index]
+        return (
+            role.arn,
+            number,
+            tuple([(s.index, kind) for s, kind in named]),
+            tuple([match_principal(s.principal, principal.ident.caller) for s in others]) if others else (),  # type: ignore[arg-type]
+        )
+
+    def _class(self, principal: Principal, r: Request) -> int | None:
+        """A number per class of principals whose trust requests, for any one role, differ only in what no policy
+        of the request reads: the caller's side of ``key``'s signature, the policies they hold by content, and
+        the values of every context key those policies or any trust policy read. ``r`` is any of the caller's
+        trust requests: the keys compared are the caller's own (``build_request`` lays the resource's
+        ``aws:Resource*`` keys over them, the same for every caller of one role), so any one will do."""
+        caller = r.caller
+        held = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
+        scps = [p for level in r.scps for p in level]
+        reads = statement_reads(s for p in (*held, *scps) for s in p.statements)
+        if reads is None or r.rcps:
+            return None
+        keys = sorted(self.trust_reads.union(reads))  # type: ignore[union-attr]
+        if any(k.startswith("aws:resource") for k in keys):
+            return None  # a resource key: which value the request holds depends on the role
+        context = r.context
+        signature = (
+            caller.type,
+            caller.account,
+            caller.has_boundary,
+            principal.action,
+            principal.mfa,
+            principal.external,
+            principal.claims_url,
+            principal.audiences,
+            principal.node.kind,
+            r.action,
+            r.resource_is_trust,
+            self.numbers(r.identity_policies),
+            self.numbers((r.boundary,)) if r.boundary else None,
+            self.numbers(r.session_policies),
+            tuple(self.numbers(level) for level in r.scps),
+            tuple([(k, context.get(k)) for k in keys]),
+        )
+        return self.class_of.setdefault(signature, len(self.class_of))
 
     def numbers(self, policies: Iterable[Policy]) -> tuple[int, ...]:
         """A number per policy, equal for policies of equal content (kind, version, statements)."""
@@ -137,19 +220,16 @@ class Sharing:
             tuple(match_principal(s.principal, caller) for s in rcp_statements if s.principal is not None),
         )
         layers = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
-        statements = [
-            s
-            for p in (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
-            for s in self._statements(p, action, None)
-        ]
-        per_resource = not all(_any_resource(s) for s in statements)
-        held = None
-        if per_resource:  # looked at per role; callers holding the very same policies share that work
-            every = (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
-            shape = (tuple(id(p) for p in every), len(layers), tuple(len(level) for level in (*r.scps, *r.rcps)))
-            held = self.holdings.setdefault(shape, len(self.holdings))
-        else:
-            policies = self._policies(r, None, None)
+        every = (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
+        # callers holding the very same policy objects (a group's, the SCPs) for the same action share the work
+        shape = (tuple([id(p) for p in every]), len(layers), tuple([len(level) for level in (*r.scps, *r.rcps)]))
+        held = self.holdings.setdefault((shape, action), len(self.holdings))
+        per_resource = self.per_resource.get(held)
+        if per_resource is None:
+            statements = [s for p in every for s in self._statements(p, action, None)]
+            per_resource = self.per_resource[held] = not all(_any_resource(s) for s in statements)
+        if not per_resource:
+            policies = self._policies(r, None, held)
             if policies is None:
                 return None
             signature += (policies,)

@@ -49,6 +49,10 @@ class TrustEdges:
         self.world, self.principals, self.index, self.meter = world, principals, index, meter
         self.overlays: dict[tuple[tuple[str, str], ...], dict[str, object]] = {}
         self.sharing = Sharing()
+        org = world.organization
+        roles = [r for a in world.accounts.values() for r in a.roles.values()]
+        self.sharing.allow_twins((r.trust.policy() for r in roles if r.trust), bool(org is not None and org.rcps))
+        self.twins: dict[tuple, Edge | None] = {}  # by ``Sharing.twin_key``: the edge of the class's first pair
         self.shared: dict[tuple, Edge | None] = {}
         self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
         self.spec_number: dict[int, int] = {}  # id of a trust statement's Principal -> a number per content
@@ -120,6 +124,18 @@ class TrustEdges:
     def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The edge for one pair, or None when the trust does not let this principal in at all; the edge of
         an earlier principal in the same class (``sharing.py``) with this principal as its source."""
+        twin = self.sharing.twin_key(principal, role, named, lambda p: self._any_request(p, role))
+        if twin is not None:
+            found = self.twins.get(twin, _UNDECIDED)
+            if found is not _UNDECIDED:
+                return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
+        edge = self._shared_edge(principal, role, named)
+        if twin is not None:
+            self.twins[twin] = edge
+        return edge
+
+    def _shared_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
+        """The pair's edge by its sharing key (``Sharing.key``), decided when no earlier pair had that key."""
         request = principal.requests.get((role.account, tuple(role.tags)))
         if request is None:
             request = self._base_request(principal, role)
@@ -131,6 +147,12 @@ class TrustEdges:
             found = self.shared[key] = self._decided_edge(principal, role, named)
             return found  # type: ignore[return-value]  # drawn from this very principal
         return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
+
+    def _any_request(self, principal: Principal, role: Role) -> Request:
+        """One of the caller's trust requests: a kept one, else the one for ``role``."""
+        for request in principal.requests.values():
+            return request
+        return self._base_request(principal, role)
 
     def _decided_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The edge for one pair as ``evaluate`` decides it."""

@@ -76,6 +76,13 @@ def telling_world() -> World:
 def _unshared(monkeypatch: pytest.MonkeyPatch, world: World, **options):
     with monkeypatch.context() as patch:
         patch.setattr(Sharing, "key", lambda self, *args: None)
+        patch.setattr(Sharing, "twin_key", lambda self, *args: None)
+        return access_graph(world, fold=None, budget=None, **options)
+
+
+def _twins_only(monkeypatch: pytest.MonkeyPatch, world: World, **options):
+    with monkeypatch.context() as patch:
+        patch.setattr(Sharing, "key", lambda self, *args: None)
         return access_graph(world, fold=None, budget=None, **options)
 
 
@@ -90,6 +97,58 @@ def test_shared_decisions_give_the_graph_of_one_evaluation_per_pair(monkeypatch,
     alone = _unshared(monkeypatch, world)
     assert shared == alone
     assert shared.work.evaluations < alone.work.evaluations  # the point of it
+
+
+def resource_keyed_world() -> World:
+    """Trusts that read the role's own tags and a caller's tag, roles tagged apart, and an RCP: what a principal's
+    class (``Sharing.twin_key``) must not paper over."""
+    by_tag = doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": A},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
+        }
+    )
+    crowd = [_tagged(f"blue{i}", "blue", ASSUME_ANY) for i in range(3)] + [
+        _tagged(f"red{i}", "red", ASSUME_ANY) for i in range(3)
+    ]
+    crowd += [user(f"plain{i}", ASSUME_ANY) for i in range(3)]
+    roles = [
+        role("BlueTeam", by_tag, Tags=[{"Key": "team", "Value": "blue"}]),
+        role("RedTeam", by_tag, Tags=[{"Key": "team", "Value": "red"}]),
+        role("Open", trust({"AWS": A})),
+        role("FromB", trust({"AWS": B})),
+    ]
+    outsiders = [user(f"b{i}", doc(allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/*"))) for i in range(3)]
+    rcp = doc(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalArn": f"arn:aws:iam::{B}:user/b1"}},
+        },
+    )
+    organization = {
+        "id": "o-exampleorgid",
+        "management_account": B,
+        "scps": [],
+        "rcps": [{"name": "NotB1", "targets": [A], "document": rcp}],
+    }
+    return make_world({A: account(crowd, roles), B: account(outsiders)}, organization=organization)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [telling_world, resource_keyed_world, lambda: scale_world(150, seed=3), lambda: scale_world(240, seed=11)],
+    ids=["telling", "resource-keyed", "scale150", "scale240"],
+)
+def test_principal_classes_give_the_graph_of_one_evaluation_per_pair(monkeypatch, make) -> None:
+    """Twins (principals of one class, ``Sharing.twin_key``) share edges on their own: the same graph as one
+    evaluation per pair."""
+    world = make()
+    assert _twins_only(monkeypatch, world) == _unshared(monkeypatch, world)
 
 
 def test_principals_a_policy_tells_apart_keep_their_own_answers() -> None:
