@@ -130,15 +130,22 @@ class Sharing:
 
     def _class(self, principal: Principal, r: Request) -> int | None:
         """A number per class of principals whose trust requests, for any one role, differ only in what no policy
-        of the request reads: the caller's side of ``key``'s signature, the policies they hold by content, and
-        the values of every context key those policies or any trust policy read. ``r`` is any of the caller's
+        of the request reads: the caller's side of ``key``'s signature, the statements of their policies that
+        cover the action, by content (``_parts``: the only ones ``evaluate`` looks at), and the values of every
+        context key those statements or any trust policy read. ``r`` is any of the caller's
         trust requests: the keys compared are the caller's own (``build_request`` lays the resource's
         ``aws:Resource*`` keys over them, the same for every caller of one role), so any one will do."""
-        caller = r.caller
-        held = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
-        scps = [p for level in r.scps for p in level]
-        reads = statement_reads(s for p in (*held, *scps) for s in p.statements)
-        if reads is None or r.rcps:
+        caller, action = r.caller, r.action
+        if r.rcps:
+            return None
+        # per policy, the statements ``evaluate`` looks at for the action at all (by content, as ``_parts``)
+        identity = self._parts(r.identity_policies, action, None)
+        boundary = self._parts((r.boundary,), action, None) if r.boundary is not None else None
+        sessions = self._parts(r.session_policies, action, None)
+        scps = tuple([self._parts(level, action, None) for level in r.scps])
+        numbers = {*identity, *(boundary or ()), *sessions, *(n for level in scps for n in level)}
+        reads = statement_reads(s for n in numbers for s in self.by_number[n])
+        if reads is None:
             return None
         keys = sorted(self.trust_reads.union(reads))  # type: ignore[union-attr]
         if any(k.startswith("aws:resource") for k in keys):
@@ -154,12 +161,12 @@ class Sharing:
             principal.claims_url,
             principal.audiences,
             principal.node.kind,
-            r.action,
+            action,
             r.resource_is_trust,
-            self.numbers(r.identity_policies),
-            self.numbers((r.boundary,)) if r.boundary else None,
-            self.numbers(r.session_policies),
-            tuple(self.numbers(level) for level in r.scps),
+            identity,
+            boundary,
+            sessions,
+            scps,
             tuple([(k, context.get(k)) for k in keys]),
         )
         return self.class_of.setdefault(signature, len(self.class_of))
