@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Final
 
 from ..evaluate import Request, _candidates
@@ -50,7 +50,7 @@ class Sharing:
         self.layers: dict[tuple[int, str | None], tuple[int, Reads | None]] = {}
         self.layer_numbers: dict[tuple, int] = {}  # a request's layers (``_layers``) -> a number per content
         self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
-        # twins (``twin_key``): None until ``allow_twins`` says which keys any trust policy of the world reads
+        # twins (``role_twins``): None until ``allow_twins`` says which keys any trust policy of the world reads
         self.trust_reads: frozenset[str] | None = None
         self.classes: dict[int, int | None] = {}  # id of a principal -> its class, None: no twins
         self.class_of: dict[tuple, int] = {}
@@ -87,7 +87,7 @@ class Sharing:
         )
 
     def allow_twins(self, trusts: Iterable[Policy], rcps: bool) -> None:
-        """Lets ``twin_key`` work, given every trust policy of the world and whether its organization has RCPs
+        """Lets ``role_twins`` work, given every trust policy of the world and whether its organization has RCPs
         (whose Principal elements and per-account levels a principal's class does not follow: then none)."""
         keys: set[str] = set()
         for trust in trusts:
@@ -98,12 +98,11 @@ class Sharing:
         if not rcps:
             self.trust_reads = frozenset(keys)
 
-    def twin_key(
-        self, principal: Principal, role: Role, named: list[tuple[Statement, str]], request_of: Callable
-    ) -> tuple | None:
-        """A key for the pair that does not need the caller's request for this role: equal for principals of
-        one class (``_class``) that the role's trust names alike. Equal twin keys, equal sharing keys (``key``),
-        so the first pair's edge serves the others; None when the pair must go by ``key``."""
+    def role_twins(self, role: Role) -> tuple[Statement, ...] | None:
+        """Whether principals of one class (``principal_class``) that the role's trust names alike may share the
+        role's edge: None when not, else the trust's other statements with a Principal (a Deny naming one of
+        them), whose matches go with the class and how the trust names each caller into the twin key. Equal
+        twin keys, equal sharing keys (``key``), so the first pair's edge serves the others."""
         if self.trust_reads is None:
             return None
         trust = role.trust.policy() if role.trust else None
@@ -112,21 +111,13 @@ class Sharing:
         found = self.trusts.get(id(trust), _UNKNOWN)
         if found is _UNKNOWN:
             found = self._trust(trust)
-        if found is None:
-            return None
-        number = self.classes.get(id(principal), _UNKNOWN)
-        if number is _UNKNOWN:
-            self.kept.append(principal)
-            number = self.classes[id(principal)] = self._class(principal, request_of(principal))
-        if number is None:
-            return None
-        others = found[1]  # type: ignore[index]
-        return (
-            role.arn,
-            number,
-            tuple([(s.index, kind) for s, kind in named]),
-            tuple([match_principal(s.principal, principal.ident.caller) for s in others]) if others else (),  # type: ignore[arg-type]
-        )
+        return None if found is None else tuple(found[1])  # type: ignore[index]
+
+    def principal_class(self, principal: Principal, request: Request) -> int | None:
+        """``_class`` of the principal given any one of its trust requests, worked out once per build."""
+        self.kept.append(principal)
+        number = self.classes[id(principal)] = self._class(principal, request)
+        return number
 
     def _class(self, principal: Principal, r: Request) -> int | None:
         """A number per class of principals whose trust requests, for any one role, differ only in what no policy

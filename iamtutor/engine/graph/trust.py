@@ -52,7 +52,6 @@ class TrustEdges:
         org = world.organization
         roles = [r for a in world.accounts.values() for r in a.roles.values()]
         self.sharing.allow_twins((r.trust.policy() for r in roles if r.trust), bool(org is not None and org.rcps))
-        self.twins: dict[tuple, Edge | None] = {}  # by ``Sharing.twin_key``: the edge of the class's first pair
         self.shared: dict[tuple, Edge | None] = {}
         self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
         self.spec_number: dict[int, int] = {}  # id of a trust statement's Principal -> a number per content
@@ -104,10 +103,35 @@ class TrustEdges:
         return number
 
     def edges(self, role: Role, plan: Plan) -> Iterator[Edge]:
-        """The assume edges into ``role`` of the principals in ``plan``."""
-        principals, edge_of = self.principals, self._edge
+        """The assume edges into ``role`` of the principals in ``plan``. A principal of the same class
+        (``Sharing.principal_class``) as an earlier one that the trust names alike gets that one's edge, drawn
+        from itself, without a request of its own; the others go by ``_shared_edge``."""
+        principals, sharing = self.principals, self.sharing
+        others = sharing.role_twins(role)
+        classes = sharing.classes
+        twins: dict[tuple, Edge | None] = {}  # the edge of each class's first pair, by twin key
         for position, named in plan:
-            edge = edge_of(principals[position], role, named)
+            principal = principals[position]
+            twin = None
+            if others is not None:
+                number = classes.get(id(principal), _UNDECIDED)
+                if number is _UNDECIDED:
+                    number = sharing.principal_class(principal, self._any_request(principal, role))
+                if number is not None:
+                    caller = principal.ident.caller
+                    twin = (
+                        number,
+                        tuple([(s.index, kind) for s, kind in named]),
+                        tuple([match_principal(s.principal, caller) for s in others]) if others else (),  # type: ignore[arg-type]
+                    )
+                    found = twins.get(twin, _UNDECIDED)
+                    if found is not _UNDECIDED:
+                        if found is not None:
+                            yield _from(found, principal.node.id)  # type: ignore[arg-type]
+                        continue
+            edge = self._shared_edge(principal, role, named)
+            if twin is not None:
+                twins[twin] = edge
             if edge is not None:
                 yield edge
 
@@ -120,19 +144,6 @@ class TrustEdges:
         for key in keys:
             found.update(self.index.get(key, ()))
         return sorted(found)
-
-    def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
-        """The edge for one pair, or None when the trust does not let this principal in at all; the edge of
-        an earlier principal in the same class (``sharing.py``) with this principal as its source."""
-        twin = self.sharing.twin_key(principal, role, named, lambda p: self._any_request(p, role))
-        if twin is not None:
-            found = self.twins.get(twin, _UNDECIDED)
-            if found is not _UNDECIDED:
-                return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
-        edge = self._shared_edge(principal, role, named)
-        if twin is not None:
-            self.twins[twin] = edge
-        return edge
 
     def _shared_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The pair's edge by its sharing key (``Sharing.key``), decided when no earlier pair had that key."""

@@ -76,7 +76,7 @@ def telling_world() -> World:
 def _unshared(monkeypatch: pytest.MonkeyPatch, world: World, **options):
     with monkeypatch.context() as patch:
         patch.setattr(Sharing, "key", lambda self, *args: None)
-        patch.setattr(Sharing, "twin_key", lambda self, *args: None)
+        patch.setattr(Sharing, "role_twins", lambda self, *args: None)
         return access_graph(world, fold=None, budget=None, **options)
 
 
@@ -101,7 +101,7 @@ def test_shared_decisions_give_the_graph_of_one_evaluation_per_pair(monkeypatch,
 
 def resource_keyed_world() -> World:
     """Trusts that read the role's own tags and a caller's tag, roles tagged apart, and an RCP: what a principal's
-    class (``Sharing.twin_key``) must not paper over."""
+    class (``Sharing.principal_class``) must not paper over."""
     by_tag = doc(
         {
             "Effect": "Allow",
@@ -145,7 +145,7 @@ def resource_keyed_world() -> World:
     ids=["telling", "resource-keyed", "scale150", "scale240"],
 )
 def test_principal_classes_give_the_graph_of_one_evaluation_per_pair(monkeypatch, make) -> None:
-    """Twins (principals of one class, ``Sharing.twin_key``) share edges on their own: the same graph as one
+    """Twins (principals of one class, ``Sharing.principal_class``) share edges on their own: the same graph as one
     evaluation per pair."""
     world = make()
     assert _twins_only(monkeypatch, world) == _unshared(monkeypatch, world)
