@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..data import access_level, expand_action_pattern
 from ..evaluate import Request
-from ..matching import match_principal, match_resource
+from ..matching import match_resource
 from ..policy import Statement
 from ..world_model import Role
 from .model import LEVELS, Edge, Node
@@ -62,6 +62,7 @@ class Reach:
         self.by_service: dict[str, list[Statement]] = {}
         self._ranks: dict[str, int] | None = None
         self.limits: tuple[list[Statement], list[list[Statement]]] | None = None
+        self.allowed_by: dict[str, list[Statement]] = {}  # ``_resource_allows`` by resource ARN
 
     def run(self, targets: set[str] | None = None) -> None:
         """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
@@ -109,11 +110,19 @@ class Reach:
         if resource.account != self.role.account and not granted_there:
             return []  # cross-account needs the resource's own policy too (§4.1 fact 7)
         arns = _probe_arns(resource.arn)  # type: ignore[arg-type]
-        found = [
-            s
-            for s in self._naming(resource.service or "")
-            if s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns)
-        ]
+        memo = self.builder.resource_matches
+        found = []
+        for s in self._naming(resource.service or ""):
+            if s.resources is None:
+                found.append(s)
+                continue
+            for p in s.resources:
+                hit = memo.get((p, arns))
+                if hit is None:
+                    hit = memo[(p, arns)] = "${" in p or any(match_resource(p, arn) for arn in arns)
+                if hit:
+                    found.append(s)
+                    break
         return found + granted_there if found or granted_there else []
 
     def _naming(self, service: str) -> list[Statement]:
@@ -220,8 +229,11 @@ class Reach:
 
     def _resource_allows(self, arn: str) -> list[Statement]:
         """Allow statements of the resource's policy that name this role's sessions (a grant's precondition)."""
-        caller = self.ident.caller
-        return [s for s in _policy_allows(self.builder, arn) if match_principal(s.principal, caller)]  # type: ignore[arg-type]
+        found = self.allowed_by.get(arn)
+        if found is None:
+            caller, match = self.ident.caller, self.builder.trust.match
+            found = self.allowed_by[arn] = [s for s in _policy_allows(self.builder, arn) if match(s.principal, caller)]  # type: ignore[arg-type]
+        return found
 
     def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
         """Access levels of ``service`` that ``evaluate`` allows on any of ``arns``; "admin" when all are, the

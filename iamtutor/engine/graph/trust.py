@@ -16,6 +16,7 @@ from ..conditions import make_context
 from ..evaluate import Decision, Request
 from ..matching import match_principal
 from ..policy import Policy, PrincipalSpec, Statement
+from ..principals import Caller
 from ..world import World
 from ..world_model import Role
 from .budget import Meter
@@ -87,14 +88,24 @@ class TrustEdges:
                 number = self.spec_number.get(id(spec))
                 if number is None:
                     number = self._number(spec)  # type: ignore[arg-type]
-                key = (number, id(caller))
-                kind = matches.get(key, _UNDECIDED)
+                kind = matches.get((number, id(caller)), _UNDECIDED)
                 if kind is _UNDECIDED:
-                    self.kept.append(caller)
-                    kind = matches[key] = match_principal(spec, caller)  # type: ignore[arg-type]
+                    kind = self.match(spec, caller)  # type: ignore[arg-type]
                 if kind is not None:
                     named.append((s, kind))
         return named if named and _reachable_provider(principal, role) else []
+
+    def match(self, spec: PrincipalSpec, caller: Caller) -> str | None:
+        """``match_principal(spec, caller)``, worked out once per Principal content and caller in a build."""
+        number = self.spec_number.get(id(spec))
+        if number is None:
+            number = self._number(spec)
+        key = (number, id(caller))
+        kind = self.matches.get(key, _UNDECIDED)
+        if kind is _UNDECIDED:
+            self.kept.append(caller)
+            kind = self.matches[key] = match_principal(spec, caller)
+        return kind  # type: ignore[return-value]
 
     def _number(self, spec: PrincipalSpec) -> int:
         """A number per Principal element, equal for equal content: equal elements match a caller alike."""
