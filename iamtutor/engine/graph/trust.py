@@ -66,11 +66,39 @@ class TrustEdges:
         candidates = self._candidates(statements)
         self.meter.paired(len(candidates))
         plan = []
+        principals, matches = self.principals, self.matches
+        covering: dict[str, list[tuple[Statement, int]]] = {}  # ``named``'s statements by action, with spec numbers
         for position in candidates:
-            named = self.named(statements, self.principals[position], role)
-            if named:
+            principal = principals[position]
+            action = principal.action
+            found = covering.get(action)
+            if found is None:
+                found = covering[action] = [(s, self._spec(s)) for s in statements if self._covers(s, action)]
+            if not found:
+                continue
+            caller = principal.ident.caller
+            named = []
+            for s, number in found:  # as ``named``, its memos looked up here
+                kind = matches.get((number, id(caller)), _UNDECIDED)
+                if kind is _UNDECIDED:
+                    kind = self.match(s.principal, caller)  # type: ignore[arg-type]
+                if kind is not None:
+                    named.append((s, kind))
+            if named and _reachable_provider(principal, role):
                 plan.append((position, named))
         return plan
+
+    def _covers(self, statement: Statement, action: str) -> bool:
+        """``has_action(statement, action)``, kept per statement and action."""
+        covered = self.covers.get((id(statement), action))
+        if covered is None:
+            covered = self.covers[(id(statement), action)] = has_action(statement, action)
+        return covered
+
+    def _spec(self, statement: Statement) -> int:
+        """The number of the statement's Principal element (``_number``)."""
+        number = self.spec_number.get(id(statement.principal))
+        return number if number is not None else self._number(statement.principal)  # type: ignore[arg-type]
 
     def named(self, statements: list[Statement], principal: Principal, role: Role) -> list[tuple[Statement, str]]:
         """The trust statements that name ``principal`` for its action, and how; [] when none does (or STS
