@@ -159,7 +159,9 @@ class Reach:
     def _limits(self) -> tuple[list[Statement], list[list[Statement]]]:
         """(every Deny statement that applies to the role's sessions, the Allow statements of each limiting layer)."""
         if self.limits is None:
-            request = self._request("sts:GetCallerIdentity", "*")
+            # a request's boundary and SCPs are the caller's, whatever it asks: a kept trust request will do
+            kept = self.principal.requests
+            request = next(iter(kept.values())) if kept else self._request("sts:GetCallerIdentity", "*")
             layers = [[*([request.boundary] if request.boundary else [])], *[list(level) for level in request.scps]]
             policies = [*self.policies, *(p for layer in layers for p in layer)]
             denies = [s for p in policies for s in p.statements if s.effect == "Deny"]
