@@ -40,6 +40,8 @@ class Sharing:
         self.contents: dict[tuple, int] = {}
         self.callers: dict[int, tuple[int, bool, int | None] | None] = {}
         self.holdings: dict[tuple, int] = {}
+        self.trust_number: dict[int, int | None] = {}  # ``across``: a trust's content number, None: not across
+        self.dynamic: dict[int, bool] = {}  # ``across``: by holding, whether a Resource pattern has a variable
         self.per_resource: dict[int, bool] = {}  # by holding: whether a statement that applies names resources
         self.signatures: dict[tuple, int] = {}
         self.trusts: dict[int, tuple[Reads, list[Statement]] | None] = {}
@@ -161,6 +163,35 @@ class Sharing:
             tuple([(k, context.get(k)) for k in keys]),
         )
         return self.class_of.setdefault(signature, len(self.class_of))
+
+    def across(self, role: Role, key: tuple, request: Request) -> tuple | None:
+        """``key`` (the pair's sharing key, ``request`` the caller's trust request it was worked out from) for
+        every role of the same account and tags whose trust has the same content, or None when the answer may
+        depend on the role's ARN itself. Past the account and tags (the resource keys and RCPs) ``evaluate``
+        reads the resource only to pick the statements that apply, which ``key`` holds by content, and to
+        resolve policy variables in Resource patterns: callers holding one get None, as do trusts with a
+        Resource element."""
+        trust = role.trust.policy()  # type: ignore[union-attr]
+        number = self.trust_number.get(id(trust), _UNKNOWN)
+        if number is _UNKNOWN:
+            self.kept.append(trust)
+            bound = any(s.resources is not None or s.not_resources is not None for s in trust.statements)
+            number = self.trust_number[id(trust)] = None if bound else self.numbers((trust,))[0]
+        held = self.callers[id(request)][2]  # type: ignore[index]
+        dynamic = self.dynamic.get(held)
+        if dynamic is None:
+            r = request
+            every = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
+            every += tuple(p for level in (*r.scps, *r.rcps) for p in level)
+            dynamic = self.dynamic[held] = any(
+                "${" in pattern
+                for p in every
+                for s in p.statements
+                for pattern in (*(s.resources or ()), *(s.not_resources or ()))
+            )
+        if number is None or dynamic:
+            return None
+        return (role.account, tuple(role.tags), number, *key[1:])
 
     def numbers(self, policies: Iterable[Policy]) -> tuple[int, ...]:
         """A number per policy, equal for policies of equal content (kind, version, statements)."""

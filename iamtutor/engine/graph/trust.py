@@ -54,6 +54,7 @@ class TrustEdges:
         roles = [r for a in world.accounts.values() for r in a.roles.values()]
         self.sharing.allow_twins((r.trust.policy() for r in roles if r.trust), bool(org is not None and org.rcps))
         self.shared: dict[tuple, Edge | None] = {}
+        self.elsewhere: dict[tuple, Edge | None] = {}  # by ``Sharing.across``: an edge decided for another role
         self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
         self.spec_number: dict[int, int] = {}  # id of a trust statement's Principal -> a number per content
         self.spec_numbers: dict[PrincipalSpec, int] = {}
@@ -194,7 +195,14 @@ class TrustEdges:
             return self._decided_edge(principal, role, named)
         found = self.shared.get(key, _UNDECIDED)
         if found is _UNDECIDED:
+            across = self.sharing.across(role, key, request)
+            other = self.elsewhere.get(across, _UNDECIDED) if across is not None else _UNDECIDED
+            if other is not _UNDECIDED:  # decided for another role of the same account, tags and trust
+                found = self.shared[key] = _to(other, principal.node.id, role.arn) if other is not None else None  # type: ignore[arg-type]
+                return found  # type: ignore[return-value]
             found = self.shared[key] = self._decided_edge(principal, role, named)
+            if across is not None:
+                self.elsewhere[across] = found  # type: ignore[assignment]
             return found  # type: ignore[return-value]  # drawn from this very principal
         return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
 
@@ -307,6 +315,26 @@ def _from(edge: Edge, source: str) -> Edge:
     return Edge(
         source,
         e.target,
+        e.kind,
+        e.allowed,
+        e.action,
+        e.conditions,
+        e.conditional,
+        e.supplied,
+        e.missing,
+        e.access,
+        e.trusted_as,
+        e.external,
+        e.count,
+    )
+
+
+def _to(edge: Edge, source: str, target: str) -> Edge:
+    """``edge`` drawn from ``source`` to ``target`` instead."""
+    e = edge
+    return Edge(
+        source,
+        target,
         e.kind,
         e.allowed,
         e.action,

@@ -171,3 +171,42 @@ def test_a_policy_reads_its_condition_keys_and_variables() -> None:
     assert policy_reads(policy) == ("aws:principaltag/team", "aws:securetransport", "aws:username")
     broken = parse_policy(doc(allow("s3:GetObject", "arn:aws:s3:::b/${aws:username")))
     assert policy_reads(broken) is None  # a "${" that is not a whole variable: no sharing at all
+
+
+def same_trust_world() -> World:
+    """Roles of one account whose trusts have the same content, told apart by the callers' policies: one Allow
+    names a single role, another resolves ${aws:username} in its Resource, a third reads the role's tag."""
+    tagged_only = doc(
+        allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/*", Condition={"StringEquals": {"aws:ResourceTag/open": "yes"}})
+    )
+    users = [
+        user("narrow", doc(allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/First"))),
+        user("ops", doc(allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/${{aws:username}}-*"))),
+        user("tags", tagged_only),
+        *(user(f"any{i}", ASSUME_ANY) for i in range(3)),
+    ]
+    roles = [
+        role(name, trust({"AWS": A}), **extra)
+        for name, extra in [
+            ("First", {}),
+            ("Second", {}),
+            ("ops-tools", {}),
+            ("Opened", {"Tags": [{"Key": "open", "Value": "yes"}]}),
+        ]
+    ]
+    return make_world({A: account(users, roles)})
+
+
+def test_roles_with_the_same_trust_share_decisions_only_where_the_role_cannot_matter(monkeypatch) -> None:
+    """One decision serves roles of one account, tags and trust content (``Sharing.across``) — not where the
+    caller's policy names the role, resolves a variable against its ARN, or reads its tags."""
+    world = same_trust_world()
+    shared = access_graph(world, fold=None, budget=None)
+    alone = _unshared(monkeypatch, world)
+    assert shared == alone
+    assert shared.work.evaluations < alone.work.evaluations
+    allowed = {(e.source.rsplit("/", 1)[-1], e.target.rsplit("/", 1)[-1]) for e in shared.edges if e.allowed}
+    assert ("narrow", "First") in allowed and ("narrow", "Second") not in allowed
+    assert ("ops", "ops-tools") in allowed and ("ops", "First") not in allowed
+    assert ("tags", "Opened") in allowed and ("tags", "Second") not in allowed
+    assert {("any0", r) for r in ("First", "Second", "ops-tools", "Opened")} <= allowed
