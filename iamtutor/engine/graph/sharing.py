@@ -8,6 +8,11 @@ context key a condition or policy variable reads. So the edge of the first pair,
 principal, is the edge ``evaluate`` would give the second (``tests/engine/graph/test_sharing.py`` checks
 it against a build without sharing). Anything the key cannot vouch for (NotPrincipal, a variable it cannot
 read) gets no key, and that pair is evaluated on its own.
+
+Two cheaper keys stand on the same ground: a principal's class (``principal_class``), worked out once per
+principal from any of its requests, so that a principal of an earlier one's class that a role's trust names
+alike takes that one's edge without a request of its own (``role_twins``); and ``across``, which lets roles of
+one account, tags and trust content share a decision when nothing the caller holds could tell their ARNs apart.
 """
 
 from __future__ import annotations
