@@ -57,6 +57,7 @@ __all__ = ["MAX_BORROWED", "Clock", "Identity", "PeerLoader", "Session", "World"
 # account is not one the world may reach.
 type PeerLoader = Callable[[str], Mapping[str, Any] | None]
 MAX_BORROWED: Final = 32  # peer accounts one world borrows at most: a request's work stays bounded (ours)
+_TABLES: Final = {"role": "roles", "user": "users", "group": "groups"}  # an entity kind -> its table in Account
 
 # ---- the world ------------------------------------------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class World(EntityChanges, RequestBuilding):
         if parts is None or parts[2] != kind:
             return None
         account = self.accounts.get(parts[1]) if own else self._account_for(parts[1])
-        table = {"role": "roles", "user": "users", "group": "groups"}[kind]
+        table = _TABLES[kind]
         entity = getattr(account, table).get(parts[4].lower()) if account else None
         if entity is None or entity.path.lower() != parts[3].lower():
             return None

@@ -36,6 +36,7 @@ class Builder:
         self.index: dict[str, list[int]] = {}
         self.roles: list[tuple[Role, Principal]] = []
         self.resource_allows: dict[str, list] = {}
+        self.resource_matches: dict[tuple[str, tuple[str, ...]], bool] = {}  # reach.py: (pattern, probe ARNs) -> match
         self._resource_index: ResourceIndex | None = None
         self.ranks: dict[tuple, dict[str, int]] = {}  # reach.py's probe order, by limiting policies' content
         self.probes: dict[tuple, dict[str, tuple[str, ...]]] = {}  # reach.py's probes, by statements and ranks

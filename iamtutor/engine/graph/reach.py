@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..data import access_level, expand_action_pattern
 from ..evaluate import Request
-from ..matching import match_principal, match_resource
+from ..matching import match_resource
 from ..policy import Statement
 from ..world_model import Role
 from .model import LEVELS, Edge, Node
@@ -62,6 +62,7 @@ class Reach:
         self.by_service: dict[str, list[Statement]] = {}
         self._ranks: dict[str, int] | None = None
         self.limits: tuple[list[Statement], list[list[Statement]]] | None = None
+        self.allowed_by: dict[str, list[Statement]] = {}  # ``_resource_allows`` by resource ARN
 
     def run(self, targets: set[str] | None = None) -> None:
         """Adds the role's reach edges (to resources in ``targets`` only, when given)."""
@@ -109,11 +110,19 @@ class Reach:
         if resource.account != self.role.account and not granted_there:
             return []  # cross-account needs the resource's own policy too (§4.1 fact 7)
         arns = _probe_arns(resource.arn)  # type: ignore[arg-type]
-        found = [
-            s
-            for s in self._naming(resource.service or "")
-            if s.resources is None or any("${" in p or match_resource(p, arn) for p in s.resources for arn in arns)
-        ]
+        memo = self.builder.resource_matches
+        found = []
+        for s in self._naming(resource.service or ""):
+            if s.resources is None:
+                found.append(s)
+                continue
+            for p in s.resources:
+                hit = memo.get((p, arns))
+                if hit is None:
+                    hit = memo[(p, arns)] = "${" in p or any(match_resource(p, arn) for arn in arns)
+                if hit:
+                    found.append(s)
+                    break
         return found + granted_there if found or granted_there else []
 
     def _naming(self, service: str) -> list[Statement]:
@@ -130,7 +139,7 @@ class Reach:
     def _rank(self, action: str) -> int:
         """0 for an action every limiting policy (boundary, each SCP level) allows and no Deny names, else 1 or
         2: probes that can succeed come first, so a few probes find an allowed action when there is one."""
-        found = self.ranks.get(action)
+        found = self._ranks.get(action) if self._ranks is not None else None
         if found is None:
             denies, layers = self._limits()
             if any(has_action(s, action) for s in denies):
@@ -150,14 +159,19 @@ class Reach:
     def _limits(self) -> tuple[list[Statement], list[list[Statement]]]:
         """(every Deny statement that applies to the role's sessions, the Allow statements of each limiting layer)."""
         if self.limits is None:
-            request = self._request("sts:GetCallerIdentity", "*")
+            # a request's boundary and SCPs are the caller's, whatever it asks: a kept trust request will do
+            kept = self.principal.requests
+            request = next(iter(kept.values())) if kept else self._request("sts:GetCallerIdentity", "*")
             layers = [[*([request.boundary] if request.boundary else [])], *[list(level) for level in request.scps]]
             policies = [*self.policies, *(p for layer in layers for p in layer)]
             denies = [s for p in policies for s in p.statements if s.effect == "Deny"]
             allows = [[s for p in layer for s in p.statements if s.effect == "Allow"] for layer in layers if layer]
             self.limits = (denies, allows)
             numbers = self.builder.trust.sharing.numbers
-            key = (numbers(self.policies), tuple(numbers(layer) for layer in layers))
+            # ranks read only the Deny statements and the limiting layers: roles whose identity policies hold
+            # no Deny (most) share one set of ranks per set of limiting policies
+            denying = [p for p in self.policies if any(s.effect == "Deny" for s in p.statements)]
+            key = (numbers(denying), tuple(numbers(layer) for layer in layers))
             self._ranks = self.builder.ranks.setdefault(key, {})
         return self.limits
 
@@ -217,8 +231,11 @@ class Reach:
 
     def _resource_allows(self, arn: str) -> list[Statement]:
         """Allow statements of the resource's policy that name this role's sessions (a grant's precondition)."""
-        caller = self.ident.caller
-        return [s for s in _policy_allows(self.builder, arn) if match_principal(s.principal, caller)]  # type: ignore[arg-type]
+        found = self.allowed_by.get(arn)
+        if found is None:
+            caller, match = self.ident.caller, self.builder.trust.match
+            found = self.allowed_by[arn] = [s for s in _policy_allows(self.builder, arn) if match(s.principal, caller)]  # type: ignore[arg-type]
+        return found
 
     def _levels(self, service: str, arns: tuple[str, ...], statements: list[Statement]) -> tuple[str, ...]:
         """Access levels of ``service`` that ``evaluate`` allows on any of ``arns``; "admin" when all are, the
@@ -243,7 +260,7 @@ class Reach:
 
     def _probes(self, service: str, statements: list[Statement]) -> dict[str, tuple[str, ...]]:
         """``_probe_actions``, worked out once per build for the same statements and limiting policies."""
-        key = (service, tuple(id(s) for s in statements), id(self.ranks))
+        key = (service, tuple([s.actions for s in statements]), id(self.ranks))  # all _probe_actions reads of them
         memo = self.builder.probes
         found = memo.get(key)
         if found is None:

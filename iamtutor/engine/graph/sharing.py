@@ -8,6 +8,11 @@ context key a condition or policy variable reads. So the edge of the first pair,
 principal, is the edge ``evaluate`` would give the second (``tests/engine/graph/test_sharing.py`` checks
 it against a build without sharing). Anything the key cannot vouch for (NotPrincipal, a variable it cannot
 read) gets no key, and that pair is evaluated on its own.
+
+Two cheaper keys stand on the same ground: a principal's class (``principal_class``), worked out once per
+principal from any of its requests, so that a principal of an earlier one's class that a role's trust names
+alike takes that one's edge without a request of its own (``role_twins``); and ``across``, which lets roles of
+one account, tags and trust content share a decision when nothing the caller holds could tell their ARNs apart.
 """
 
 from __future__ import annotations
@@ -40,14 +45,22 @@ class Sharing:
         self.contents: dict[tuple, int] = {}
         self.callers: dict[int, tuple[int, bool, int | None] | None] = {}
         self.holdings: dict[tuple, int] = {}
+        self.trust_number: dict[int, int | None] = {}  # ``across``: a trust's content number, None: not across
+        self.dynamic: dict[int, bool] = {}  # ``across``: by holding, whether a Resource pattern has a variable
+        self.per_resource: dict[int, bool] = {}  # by holding: whether a statement that applies names resources
         self.signatures: dict[tuple, int] = {}
         self.trusts: dict[int, tuple[Reads, list[Statement]] | None] = {}
         self.covering: dict[tuple[int, str, str | None], tuple[Statement, ...]] = {}
         self.part_of: dict[tuple[int, str, str | None], int] = {}
         self.part_reads: dict[tuple, Reads | None] = {}
         self.by_number: dict[int, tuple[Statement, ...]] = {}
-        self.layers: dict[tuple[int, str], tuple[tuple, Reads | None]] = {}
+        self.layers: dict[tuple[int, str | None], tuple[int, Reads | None]] = {}
+        self.layer_numbers: dict[tuple, int] = {}  # a request's layers (``_layers``) -> a number per content
         self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
+        # twins (``role_twins``): None until ``allow_twins`` says which keys any trust policy of the world reads
+        self.trust_reads: frozenset[str] | None = None
+        self.classes: dict[int, int | None] = {}  # id of a principal -> its class, None: no twins
+        self.class_of: dict[tuple, int] = {}
 
     def key(
         self, principal: Principal, role: Role, named: list[tuple[Statement, str]], request: Request
@@ -57,25 +70,133 @@ class Sharing:
         trust = role.trust.policy() if role.trust else None
         if trust is None:
             return None
-        found = self._trust(trust)
-        caller = self._caller(principal, request)
+        found = self.trusts.get(id(trust), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._trust(trust)
+        caller = self.callers.get(id(request), _UNKNOWN)
+        if caller is _UNKNOWN:
+            caller = self._caller(principal, request)
         if found is None or caller is None:
             return None
         number, per_resource, held = caller
         policies = self._policies(request, role.arn, held) if per_resource else None
         if per_resource and policies is None:
             return None
-        reads, others = found
-        who = principal.ident.caller
+        reads, others = found  # type: ignore[misc]
         context = request.context
         return (
             role.arn,
             number,
             policies,
             tuple([(s.index, kind) for s, kind in named]),
-            tuple([match_principal(s.principal, who) for s in others]),  # type: ignore[arg-type]
-            tuple([context.get(k) for k in reads]),
+            tuple([match_principal(s.principal, principal.ident.caller) for s in others]) if others else (),  # type: ignore[arg-type]
+            tuple([context.get(k) for k in reads]) if reads else (),
         )
+
+    def allow_twins(self, trusts: Iterable[Policy], rcps: bool) -> None:
+        """Lets ``role_twins`` work, given every trust policy of the world and whether its organization has RCPs
+        (whose Principal elements and per-account levels a principal's class does not follow: then none)."""
+        keys: set[str] = set()
+        for trust in trusts:
+            reads = policy_reads(trust)
+            if reads is None:
+                return
+            keys.update(reads)
+        if not rcps:
+            self.trust_reads = frozenset(keys)
+
+    def role_twins(self, role: Role) -> tuple[Statement, ...] | None:
+        """Whether principals of one class (``principal_class``) that the role's trust names alike may share the
+        role's edge: None when not, else the trust's other statements with a Principal (a Deny naming one of
+        them), whose matches go with the class and how the trust names each caller into the twin key. Equal
+        twin keys, equal sharing keys (``key``), so the first pair's edge serves the others."""
+        if self.trust_reads is None:
+            return None
+        trust = role.trust.policy() if role.trust else None
+        if trust is None:
+            return None
+        found = self.trusts.get(id(trust), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._trust(trust)
+        return None if found is None else tuple(found[1])  # type: ignore[index]
+
+    def principal_class(self, principal: Principal, request: Request) -> int | None:
+        """``_class`` of the principal given any one of its trust requests, worked out once per build."""
+        self.kept.append(principal)
+        number = self.classes[id(principal)] = self._class(principal, request)
+        return number
+
+    def _class(self, principal: Principal, r: Request) -> int | None:
+        """A number per class of principals whose trust requests, for any one role, differ only in what no policy
+        of the request reads: the caller's side of ``key``'s signature, the statements of their policies that
+        cover the action, by content (``_parts``: the only ones ``evaluate`` looks at), and the values of every
+        context key those statements or any trust policy read. ``r`` is any of the caller's
+        trust requests: the keys compared are the caller's own (``build_request`` lays the resource's
+        ``aws:Resource*`` keys over them, the same for every caller of one role), so any one will do."""
+        caller, action = r.caller, r.action
+        if r.rcps:
+            return None
+        # per policy, the statements ``evaluate`` looks at for the action at all (by content, as ``_parts``)
+        identity = self._parts(r.identity_policies, action, None)
+        boundary = self._parts((r.boundary,), action, None) if r.boundary is not None else None
+        sessions = self._parts(r.session_policies, action, None)
+        scps = tuple([self._parts(level, action, None) for level in r.scps])
+        numbers = {*identity, *(boundary or ()), *sessions, *(n for level in scps for n in level)}
+        reads = statement_reads(s for n in numbers for s in self.by_number[n])
+        if reads is None:
+            return None
+        keys = sorted(self.trust_reads.union(reads))  # type: ignore[union-attr]
+        if any(k.startswith("aws:resource") for k in keys):
+            return None  # a resource key: which value the request holds depends on the role
+        context = r.context
+        signature = (
+            caller.type,
+            caller.account,
+            caller.has_boundary,
+            principal.action,
+            principal.mfa,
+            principal.external,
+            principal.claims_url,
+            principal.audiences,
+            principal.node.kind,
+            action,
+            r.resource_is_trust,
+            identity,
+            boundary,
+            sessions,
+            scps,
+            tuple([(k, context.get(k)) for k in keys]),
+        )
+        return self.class_of.setdefault(signature, len(self.class_of))
+
+    def across(self, role: Role, key: tuple, request: Request) -> tuple | None:
+        """``key`` (the pair's sharing key, ``request`` the caller's trust request it was worked out from) for
+        every role of the same account and tags whose trust has the same content, or None when the answer may
+        depend on the role's ARN itself. Past the account and tags (the resource keys and RCPs) ``evaluate``
+        reads the resource only to pick the statements that apply, which ``key`` holds by content, and to
+        resolve policy variables in Resource patterns: callers holding one get None, as do trusts with a
+        Resource element."""
+        trust = role.trust.policy()  # type: ignore[union-attr]
+        number = self.trust_number.get(id(trust), _UNKNOWN)
+        if number is _UNKNOWN:
+            self.kept.append(trust)
+            bound = any(s.resources is not None or s.not_resources is not None for s in trust.statements)
+            number = self.trust_number[id(trust)] = None if bound else self.numbers((trust,))[0]
+        held = self.callers[id(request)][2]  # type: ignore[index]
+        dynamic = self.dynamic.get(held)
+        if dynamic is None:
+            r = request
+            every = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
+            every += tuple(p for level in (*r.scps, *r.rcps) for p in level)
+            dynamic = self.dynamic[held] = any(
+                "${" in pattern
+                for p in every
+                for s in p.statements
+                for pattern in (*(s.resources or ()), *(s.not_resources or ()))
+            )
+        if number is None or dynamic:
+            return None
+        return (role.account, tuple(role.tags), number, *key[1:])
 
     def numbers(self, policies: Iterable[Policy]) -> tuple[int, ...]:
         """A number per policy, equal for policies of equal content (kind, version, statements)."""
@@ -133,19 +254,16 @@ class Sharing:
             tuple(match_principal(s.principal, caller) for s in rcp_statements if s.principal is not None),
         )
         layers = (*r.identity_policies, *((r.boundary,) if r.boundary else ()), *r.session_policies)
-        statements = [
-            s
-            for p in (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
-            for s in self._statements(p, action, None)
-        ]
-        per_resource = not all(_any_resource(s) for s in statements)
-        held = None
-        if per_resource:  # looked at per role; callers holding the very same policies share that work
-            every = (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
-            shape = (tuple(id(p) for p in every), len(layers), tuple(len(level) for level in (*r.scps, *r.rcps)))
-            held = self.holdings.setdefault(shape, len(self.holdings))
-        else:
-            policies = self._policies(r, None, None)
+        every = (*layers, *(p for level in (*r.scps, *r.rcps) for p in level))
+        # callers holding the very same policy objects (a group's, the SCPs) for the same action share the work
+        shape = (tuple([id(p) for p in every]), len(layers), tuple([len(level) for level in (*r.scps, *r.rcps)]))
+        held = self.holdings.setdefault((shape, action), len(self.holdings))
+        per_resource = self.per_resource.get(held)
+        if per_resource is None:
+            statements = [s for p in every for s in self._statements(p, action, None)]
+            per_resource = self.per_resource[held] = not all(_any_resource(s) for s in statements)
+        if not per_resource:
+            policies = self._policies(r, None, held)
             if policies is None:
                 return None
             signature += (policies,)
@@ -158,14 +276,18 @@ class Sharing:
         memo = (held, resource) if held is not None else None
         found = self.layers.get(memo) if memo is not None else None
         if found is None:
-            found = self._layers(r, resource)
+            layers, reads = self._layers(r, resource)
+            # the layers by one number per content: hashing the key then costs no walk through nested tuples
+            found = (self.layer_numbers.setdefault(layers, len(self.layer_numbers)), reads)
             if memo is not None:
                 self.layers[memo] = found
-        layers, reads = found
+        number, reads = found
         if reads is None:
             return None
+        if not reads:
+            return (number, ())
         context = r.context
-        return (*layers, tuple([context.get(k) for k in reads]))
+        return (number, tuple([context.get(k) for k in reads]))
 
     def _layers(self, r: Request, resource: str | None) -> tuple[tuple, Reads | None]:
         action = r.action

@@ -15,7 +15,8 @@ from typing import Final
 from ..conditions import make_context
 from ..evaluate import Decision, Request
 from ..matching import match_principal
-from ..policy import Policy, Statement
+from ..policy import Policy, PrincipalSpec, Statement
+from ..principals import Caller
 from ..world import World
 from ..world_model import Role
 from .budget import Meter
@@ -49,8 +50,16 @@ class TrustEdges:
         self.world, self.principals, self.index, self.meter = world, principals, index, meter
         self.overlays: dict[tuple[tuple[str, str], ...], dict[str, object]] = {}
         self.sharing = Sharing()
+        org = world.organization
+        roles = [r for a in world.accounts.values() for r in a.roles.values()]
+        self.sharing.allow_twins((r.trust.policy() for r in roles if r.trust), bool(org is not None and org.rcps))
         self.shared: dict[tuple, Edge | None] = {}
+        self.elsewhere: dict[tuple, Edge | None] = {}  # by ``Sharing.across``: an edge decided for another role
         self.covers: dict[tuple[int, str], bool] = {}  # (id of a trust statement, action) -> has_action
+        self.spec_number: dict[int, int] = {}  # id of a trust statement's Principal -> a number per content
+        self.spec_numbers: dict[PrincipalSpec, int] = {}
+        self.matches: dict[tuple[int, int], str | None] = {}  # (spec number, id of a caller) -> match_principal
+        self.kept: list[object] = []  # what the id()-keyed memos name stays alive for the whole build
 
     def plan(self, role: Role) -> Plan:
         """The principals the role's trust names (by position), with the statements and how each names them."""
@@ -58,32 +67,111 @@ class TrustEdges:
         candidates = self._candidates(statements)
         self.meter.paired(len(candidates))
         plan = []
+        principals, matches = self.principals, self.matches
+        covering: dict[str, list[tuple[Statement, int]]] = {}  # ``named``'s statements by action, with spec numbers
         for position in candidates:
-            named = self.named(statements, self.principals[position], role)
-            if named:
+            principal = principals[position]
+            action = principal.action
+            found = covering.get(action)
+            if found is None:
+                found = covering[action] = [(s, self._spec(s)) for s in statements if self._covers(s, action)]
+            if not found:
+                continue
+            caller = principal.ident.caller
+            named = []
+            for s, number in found:  # as ``named``, its memos looked up here
+                kind = matches.get((number, id(caller)), _UNDECIDED)
+                if kind is _UNDECIDED:
+                    kind = self.match(s.principal, caller)  # type: ignore[arg-type]
+                if kind is not None:
+                    named.append((s, kind))
+            if named and _reachable_provider(principal, role):
                 plan.append((position, named))
         return plan
+
+    def _covers(self, statement: Statement, action: str) -> bool:
+        """``has_action(statement, action)``, kept per statement and action."""
+        covered = self.covers.get((id(statement), action))
+        if covered is None:
+            covered = self.covers[(id(statement), action)] = has_action(statement, action)
+        return covered
+
+    def _spec(self, statement: Statement) -> int:
+        """The number of the statement's Principal element (``_number``)."""
+        number = self.spec_number.get(id(statement.principal))
+        return number if number is not None else self._number(statement.principal)  # type: ignore[arg-type]
 
     def named(self, statements: list[Statement], principal: Principal, role: Role) -> list[tuple[Statement, str]]:
         """The trust statements that name ``principal`` for its action, and how; [] when none does (or STS
         would not find its identity provider)."""
         caller = principal.ident.caller
         action = principal.action
+        covers, matches = self.covers, self.matches
         named = []
         for s in statements:
-            covered = self.covers.get((id(s), action))
+            covered = covers.get((id(s), action))
             if covered is None:
-                covered = self.covers[(id(s), action)] = has_action(s, action)
+                covered = covers[(id(s), action)] = has_action(s, action)
             if covered:
-                kind = match_principal(s.principal, caller)  # type: ignore[arg-type]
+                spec = s.principal
+                number = self.spec_number.get(id(spec))
+                if number is None:
+                    number = self._number(spec)  # type: ignore[arg-type]
+                kind = matches.get((number, id(caller)), _UNDECIDED)
+                if kind is _UNDECIDED:
+                    kind = self.match(spec, caller)  # type: ignore[arg-type]
                 if kind is not None:
                     named.append((s, kind))
         return named if named and _reachable_provider(principal, role) else []
 
+    def match(self, spec: PrincipalSpec, caller: Caller) -> str | None:
+        """``match_principal(spec, caller)``, worked out once per Principal content and caller in a build."""
+        number = self.spec_number.get(id(spec))
+        if number is None:
+            number = self._number(spec)
+        key = (number, id(caller))
+        kind = self.matches.get(key, _UNDECIDED)
+        if kind is _UNDECIDED:
+            self.kept.append(caller)
+            kind = self.matches[key] = match_principal(spec, caller)
+        return kind  # type: ignore[return-value]
+
+    def _number(self, spec: PrincipalSpec) -> int:
+        """A number per Principal element, equal for equal content: equal elements match a caller alike."""
+        self.kept.append(spec)
+        number = self.spec_number[id(spec)] = self.spec_numbers.setdefault(spec, len(self.spec_numbers))
+        return number
+
     def edges(self, role: Role, plan: Plan) -> Iterator[Edge]:
-        """The assume edges into ``role`` of the principals in ``plan``."""
+        """The assume edges into ``role`` of the principals in ``plan``. A principal of the same class
+        (``Sharing.principal_class``) as an earlier one that the trust names alike gets that one's edge, drawn
+        from itself, without a request of its own; the others go by ``_shared_edge``."""
+        principals, sharing = self.principals, self.sharing
+        others = sharing.role_twins(role)
+        classes = sharing.classes
+        twins: dict[tuple, Edge | None] = {}  # the edge of each class's first pair, by twin key
         for position, named in plan:
-            edge = self._edge(self.principals[position], role, named)
+            principal = principals[position]
+            twin = None
+            if others is not None:
+                number = classes.get(id(principal), _UNDECIDED)
+                if number is _UNDECIDED:
+                    number = sharing.principal_class(principal, self._any_request(principal, role))
+                if number is not None:
+                    caller = principal.ident.caller
+                    twin = (
+                        number,
+                        tuple([(s.index, kind) for s, kind in named]),
+                        tuple([match_principal(s.principal, caller) for s in others]) if others else (),  # type: ignore[arg-type]
+                    )
+                    found = twins.get(twin, _UNDECIDED)
+                    if found is not _UNDECIDED:
+                        if found is not None:
+                            yield _from(found, principal.node.id)  # type: ignore[arg-type]
+                        continue
+            edge = self._shared_edge(principal, role, named)
+            if twin is not None:
+                twins[twin] = edge
             if edge is not None:
                 yield edge
 
@@ -97,17 +185,32 @@ class TrustEdges:
             found.update(self.index.get(key, ()))
         return sorted(found)
 
-    def _edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
-        """The edge for one pair, or None when the trust does not let this principal in at all; the edge of
-        an earlier principal in the same class (``sharing.py``) with this principal as its source."""
-        request = self._base_request(principal, role)
+    def _shared_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
+        """The pair's edge by its sharing key (``Sharing.key``), decided when no earlier pair had that key."""
+        request = principal.requests.get((role.account, tuple(role.tags)))
+        if request is None:
+            request = self._base_request(principal, role)
         key = self.sharing.key(principal, role, named, request)
         if key is None:
             return self._decided_edge(principal, role, named)
         found = self.shared.get(key, _UNDECIDED)
         if found is _UNDECIDED:
+            across = self.sharing.across(role, key, request)
+            other = self.elsewhere.get(across, _UNDECIDED) if across is not None else _UNDECIDED
+            if other is not _UNDECIDED:  # decided for another role of the same account, tags and trust
+                found = self.shared[key] = _to(other, principal.node.id, role.arn) if other is not None else None  # type: ignore[arg-type]
+                return found  # type: ignore[return-value]
             found = self.shared[key] = self._decided_edge(principal, role, named)
+            if across is not None:
+                self.elsewhere[across] = found  # type: ignore[assignment]
+            return found  # type: ignore[return-value]  # drawn from this very principal
         return _from(found, principal.node.id) if found is not None else None  # type: ignore[arg-type]
+
+    def _any_request(self, principal: Principal, role: Role) -> Request:
+        """One of the caller's trust requests: a kept one, else the one for ``role``."""
+        for request in principal.requests.values():
+            return request
+        return self._base_request(principal, role)
 
     def _decided_edge(self, principal: Principal, role: Role, named: list[tuple[Statement, str]]) -> Edge | None:
         """The edge for one pair as ``evaluate`` decides it."""
@@ -212,6 +315,26 @@ def _from(edge: Edge, source: str) -> Edge:
     return Edge(
         source,
         e.target,
+        e.kind,
+        e.allowed,
+        e.action,
+        e.conditions,
+        e.conditional,
+        e.supplied,
+        e.missing,
+        e.access,
+        e.trusted_as,
+        e.external,
+        e.count,
+    )
+
+
+def _to(edge: Edge, source: str, target: str) -> Edge:
+    """``edge`` drawn from ``source`` to ``target`` instead."""
+    e = edge
+    return Edge(
+        source,
+        target,
         e.kind,
         e.allowed,
         e.action,
