@@ -150,15 +150,7 @@ class Sharing:
             return None  # a resource key: which value the request holds depends on the role
         context = r.context
         signature = (
-            caller.type,
-            caller.account,
-            caller.has_boundary,
-            principal.action,
-            principal.mfa,
-            principal.external,
-            principal.claims_url,
-            principal.audiences,
-            principal.node.kind,
+            *_seen_by_sts(caller, principal),
             action,
             r.resource_is_trust,
             identity,
@@ -240,15 +232,7 @@ class Sharing:
             return None
         caller = r.caller
         signature: tuple = (
-            caller.type,
-            caller.account,
-            caller.has_boundary,
-            principal.action,
-            principal.mfa,
-            principal.external,
-            principal.claims_url,
-            principal.audiences,
-            principal.node.kind,
+            *_seen_by_sts(caller, principal),
             r.resource_account,
             r.resource_is_trust,
             tuple(match_principal(s.principal, caller) for s in rcp_statements if s.principal is not None),
@@ -390,3 +374,18 @@ def _variables(text: str) -> list[str] | None:
         if name not in _LITERALS:
             names.append(name)
     return names
+
+
+def _seen_by_sts(caller, principal: Principal) -> tuple:
+    """What tells two callers apart before any policy is read: who they are to STS and how they ask."""
+    return (
+        caller.type,
+        caller.account,
+        caller.has_boundary,
+        principal.action,
+        principal.mfa,
+        principal.external,
+        principal.claims_url,
+        principal.audiences,
+        principal.node.kind,
+    )

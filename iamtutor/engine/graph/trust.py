@@ -311,22 +311,7 @@ def candidate_keys(statements: list[Statement]) -> list[str] | None:
 
 def _from(edge: Edge, source: str) -> Edge:
     """``edge`` drawn from ``source`` instead (``dataclasses.replace`` costs as much as a small evaluation)."""
-    e = edge
-    return Edge(
-        source,
-        e.target,
-        e.kind,
-        e.allowed,
-        e.action,
-        e.conditions,
-        e.conditional,
-        e.supplied,
-        e.missing,
-        e.access,
-        e.trusted_as,
-        e.external,
-        e.count,
-    )
+    return _to(edge, source, edge.target)
 
 
 def _to(edge: Edge, source: str, target: str) -> Edge:
