@@ -49,6 +49,11 @@ def _arn(account: str, kind: str, name: str, path: str = "/") -> str:
     return f"arn:aws:iam::{account}:{kind}{path}{name}"
 
 
+def _given_tags(params) -> list[dict]:
+    """The request's ``Tags.member.N.Key`` / ``.Value`` pairs as IAM's tag list."""
+    return [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in params.members("Tags", ("Key", "Value"))]
+
+
 def _tags(pairs) -> list[dict]:
     return [{"Key": k, "Value": v} for k, v in pairs]
 
@@ -123,7 +128,7 @@ def profile_shape(profile, role) -> dict:
 def create_role(params: Params, caller: Caller) -> dict:
     name, path = params.required("RoleName"), params.get("Path") or "/"
     trust = params.required("AssumeRolePolicyDocument")
-    tags = [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in params.members("Tags", ("Key", "Value"))]
+    tags = _given_tags(params)
 
     def body(world):
         account = _account(world, caller)
@@ -320,7 +325,7 @@ def _with_user(caller: Caller, params: Params, action: str, change, *, default_s
 
 def create_user(params, caller):
     name, path = params.required("UserName"), params.get("Path") or "/"
-    tags = [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in params.members("Tags", ("Key", "Value"))]
+    tags = _given_tags(params)
 
     def body(world):
         account = _account(world, caller)
@@ -585,7 +590,7 @@ def _with_profile(caller: Caller, params: Params, action: str, change):
 
 def create_instance_profile(params, caller):
     name, path = params.required("InstanceProfileName"), params.get("Path") or "/"
-    tags = [{"Key": t.get("Key", ""), "Value": t.get("Value", "")} for t in params.members("Tags", ("Key", "Value"))]
+    tags = _given_tags(params)
 
     def body(world):
         account = _account(world, caller)
