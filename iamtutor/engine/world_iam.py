@@ -31,6 +31,7 @@ from .world_model import (
     MSG_NOT_ATTACHED,
     MSG_POLICY_ATTACHED,
     MSG_POLICY_EXISTS,
+    MSG_POLICY_HAS_VERSIONS,
     MSG_QUOTA,
     MSG_VERSIONS,
     Account,
@@ -232,11 +233,14 @@ class IamChanges:
         return account.policies[arn]  # type: ignore[index]
 
     def delete_managed_policy(self, arn: str) -> None:
-        """DeletePolicy. Raises ``IamError`` NoSuchEntity, or DeleteConflict while anything uses it."""
+        """DeletePolicy. Raises ``IamError`` NoSuchEntity, or DeleteConflict while anything uses it or while
+        it holds a version besides the default (DeletePolicyVersion first; the default goes with the policy)."""
         policy = self.customer_policy(arn)
         account = self.accounts[split_iam_arn(arn)[1]]  # type: ignore[index]
         if any(arn in e.attached or getattr(e, "boundary", None) == arn for e in self.all_principals()):
             raise IamError(MSG_POLICY_ATTACHED, code="DeleteConflict", http_status=409)
+        if len(policy.versions) > 1:
+            raise IamError(MSG_POLICY_HAS_VERSIONS, code="DeleteConflict", http_status=409)
         del account.policies[policy.arn]
 
     # ---- attachments and boundaries -----------------------------------------------------------------------------

@@ -106,6 +106,10 @@ MSG_PROFILE_EXISTS: Final = "Instance Profile {name} already exists."
 MSG_DEFAULT_VERSION: Final = "Cannot delete the default version of a policy."
 MSG_NO_SUCH_VERSION: Final = "Policy {arn} version {version} does not exist or is not attachable."
 MSG_POLICY_ATTACHED: Final = "Cannot delete a policy attached to entities."
+MSG_POLICY_HAS_VERSIONS: Final = (
+    "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. "
+    "The default version is deleted with the policy."
+)
 MSG_INVALID_PRINCIPAL: Final = 'Invalid principal in policy: "{type}":"{value}"'
 MSG_EXPIRED: Final = "The security token included in the request is expired"  # §5.9 (H)
 MSG_INVALID_TOKEN: Final = "The security token included in the request is invalid."  # noqa: S105 §5.9 (H)

@@ -248,6 +248,18 @@ class PolicyVersionForm(VersionedForm):
     document = PolicyDocumentField(label=_("Policy document"))
 
 
+class PolicyVersionDeleteForm(forms.Form):
+    """DeletePolicyVersion: ``version_id`` as IAM writes version ids (``v2``; the pattern of its API reference)."""
+
+    parameter_fields = {"VersionId": "version_id"}
+    version_id = forms.RegexField(
+        label=_("Version"),
+        regex=r"^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$",
+        max_length=40,
+        error_messages={"invalid": _("A version id is v followed by its number, such as v2.")},
+    )
+
+
 # ---- users ---------------------------------------------------------------------------------------------------------
 
 

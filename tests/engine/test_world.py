@@ -741,7 +741,17 @@ def test_managed_policies_versions_and_attachment():
     world.detach_policy(ALICE, arn)
     with pytest.raises(IamError, match="was not found"):
         world.detach_policy(ALICE, arn)
+    # DeletePolicy needs the non-default versions deleted first; the default goes with the policy
+    # (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html; AWS's DeleteConflict text as
+    # reported in https://github.com/rebuy-de/aws-nuke/issues/1).
+    with pytest.raises(IamError) as excinfo:
+        world.delete_managed_policy(arn)
+    assert (excinfo.value.code, excinfo.value.http_status) == ("DeleteConflict", 409)
+    assert excinfo.value.message.startswith("This policy has more than one version. Before you delete a policy")
+    for version in ("v1", "v2", "v3", "v4"):
+        world.delete_policy_version(arn, version)
     world.delete_managed_policy(arn)
+    assert world.managed_policy(arn) is None
 
 
 def test_s60_managed_policy_size_and_version():

@@ -131,3 +131,44 @@ def test_an_editor_post_without_its_version_is_refused(alice_client, with_policy
     response = alice_client.post(url("policy", with_policy, ME, "ReadAll"), {"document": document(sid="X")})
     assert response.status_code == 200 and "Reload the page and save again." in response.content.decode()
     assert stored_policy(with_policy, "ReadAll")["DefaultVersionId"] == "v1"
+
+
+def test_a_policy_with_other_versions_is_deleted_after_them_and_never_its_default_version(alice_client, with_policy):
+    """DeletePolicy needs every non-default version deleted first; DeletePolicyVersion never deletes the
+    default one (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html,
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicyVersion.html)."""
+    target = url("policy", with_policy, ME, "ReadAll")
+    data = {"document": document(sid="Two"), "version": editor_version(alice_client, with_policy)}
+    assert alice_client.post(target, data).status_code == 302
+    page = alice_client.get(target).content.decode()
+    assert "Delete version v1" in page and "Delete version v2" not in page  # v2 is the default now
+
+    refused = alice_client.post(url("policy_delete", with_policy, ME, "ReadAll"), headers=HTMX).content.decode()
+    assert "DeleteConflict: This policy has more than one version." in refused
+    assert stored_policy(with_policy, "ReadAll")
+
+    versions = url("policy_version_delete", with_policy, ME, "ReadAll")
+    default = alice_client.post(versions, {"version_id": "v2"}, headers=HTMX).content.decode()
+    assert "Cannot delete the default version of a policy." in default
+    for bad, message in [("2", "v followed by its number"), ("v9", "v9"), ("<script>x</script>", "its number")]:
+        page = alice_client.post(versions, {"version_id": bad}, headers=HTMX).content.decode()
+        assert message in page and "<script>x" not in page
+    assert alice_client.post(versions, {"version_id": "v9"}).status_code == 400
+    assert len(stored_policy(with_policy, "ReadAll")["PolicyVersionList"]) == 2
+
+    response = alice_client.post(versions, {"version_id": "v1"})
+    assert response.status_code == 302 and response.url == target
+    assert [v["VersionId"] for v in stored_policy(with_policy, "ReadAll")["PolicyVersionList"]] == ["v2"]
+    response = alice_client.post(url("policy_delete", with_policy, ME, "ReadAll"))
+    assert response.url == url("policies", with_policy) and stored_policy(with_policy, "ReadAll") is None
+
+
+def test_a_stranger_cannot_delete_a_version(alice_client, with_policy, mallory):
+    target = url("policy", with_policy, ME, "ReadAll")
+    alice_client.post(target, {"document": document(sid="Two"), "version": editor_version(alice_client, with_policy)})
+    alice_client.force_login(mallory)
+    assert (
+        alice_client.post(url("policy_version_delete", with_policy, ME, "ReadAll"), {"version_id": "v1"}).status_code
+        == 404
+    )
+    assert len(stored_policy(with_policy, "ReadAll")["PolicyVersionList"]) == 2

@@ -1,7 +1,9 @@
-"""Customer managed policies: list, create (CreatePolicy), edit (a new default version), delete.
+"""Customer managed policies: list, create (CreatePolicy), edit (a new default version), delete a version
+(DeletePolicyVersion), delete.
 
 Attaching them is the role page's (``role_attach``); the engine keeps IAM's rules: five versions at most,
-6,144 characters, no deleting a policy that is still attached (DeleteConflict).
+6,144 characters, no deleting the default version, nor a policy that is still attached or still holds other
+versions (DeleteConflict).
 """
 
 from __future__ import annotations
@@ -120,10 +122,34 @@ def policy_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> H
     return render_part(request, "sandbox/policy_detail.html", "delete", context)
 
 
+@require_POST
+def policy_version_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> HttpResponse:
+    """DeletePolicyVersion of the version the form names; IAM refuses the default version."""
+    sandbox = get_sandbox(request, pk)
+    account, policy = find_policy(sandbox, account_id, name)
+    form = forms.PolicyVersionDeleteForm(request.POST)
+    delete = lambda world: world.delete_policy_version(policy["Arn"], form.cleaned_data["version_id"])  # noqa: E731
+    if form.is_valid() and run_change(sandbox, delete, form=form).ok:
+        url = reverse("sandbox:policy", args=[sandbox.pk, account.account_id, policy["PolicyName"]])
+        return done(request, url, _("Version %(version)s was deleted.") % {"version": form.cleaned_data["version_id"]})
+    context = {
+        "sandbox": sandbox,
+        "account": account,
+        "policy": policy,
+        "versions_form": form,
+        "form": forms.PolicyVersionForm(initial=version_initial(policy)),
+        **editor_context([account], account_id, version_initial(policy)["document"], "identity"),
+    }
+    response = render_part(request, "sandbox/policy_detail.html", "versions", context)
+    response.status_code = 200 if request.htmx else 400
+    return response
+
+
 _POLICY = "<uuid:pk>/policies/<str:account_id>/<str:name>/"
 urlpatterns = [
     path("<uuid:pk>/policies/", policy_list, name="policies"),
     path("<uuid:pk>/policies/new/", policy_new, name="policy_new"),
     path(_POLICY, policy_detail, name="policy"),
     path(_POLICY + "delete/", policy_delete, name="policy_delete"),
+    path(_POLICY + "versions/delete/", policy_version_delete, name="policy_version_delete"),
 ]
