@@ -16,13 +16,13 @@ render cache is a shared Redis).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -74,6 +74,17 @@ def deep_dive_parts(language: str, version: str) -> list[dict]:
     return parts
 
 
+def deep_dive_gates(language: str, version: str) -> list[str]:
+    """The prediction keys of the deep dive's parts that can be held back, in order: all a page needs to know
+    which drawing of the article it shows, without reading the parts themselves (100 KB) from the cache."""
+    key = f"lessons:deep-dive-gates:{version}"
+    gates = caches["renders"].get(key)
+    if gates is None:
+        gates = [part["gate"]["key"] for part in deep_dive_parts(language, version) if part["gate"]]
+        caches["renders"].set(key, gates, FRAGMENT_SECONDS)
+    return gates
+
+
 def gate(lesson: Lesson, prediction: Prediction) -> dict:
     """What a page shows in place of a part whose prediction is not committed yet: the question, never the
     answer (no ``correct``, no explanation, no reveal)."""
@@ -90,17 +101,17 @@ def gate(lesson: Lesson, prediction: Prediction) -> dict:
 CSRF_STAND_IN = "csrf-stand-in-0b5d7c1e9a4f"  # letters, digits and dashes: format_html leaves it as it is
 
 
-def article(template: str, variant: tuple[str, ...], context: dict, request) -> str:
-    """``template`` drawn with ``context`` once per ``variant`` (the content version and whatever else decides
-    what it shows) and kept in the render cache; the CSRF token of each form in it is put in for ``request``
-    at every view, so a kept drawing never carries one learner's token to another."""
+def article(template: str, variant: tuple[str, ...], context: Callable[[], dict], csrf_token: str) -> str:
+    """``template`` drawn with ``context()`` (called only then) once per ``variant`` (the content version and
+    whatever else decides what it shows) and kept in the render cache; the page's ``csrf_token`` is put into
+    each form in it at every view, so a kept drawing never carries one learner's token to another."""
     key = "lessons:article:" + hashlib.sha256("\0".join((template, *variant)).encode()).hexdigest()[:40]
     cache = caches["renders"]
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template, context | {"csrf_token": CSRF_STAND_IN})
+        html = render_to_string(template, context() | {"csrf_token": CSRF_STAND_IN})
         cache.set(key, html, FRAGMENT_SECONDS)
-    return mark_safe(html.replace(CSRF_STAND_IN, get_token(request)))  # noqa: S308 (our own template's output)
+    return mark_safe(html.replace(CSRF_STAND_IN, csrf_token))  # noqa: S308 (our own template's output)
 
 
 def forget_content_version() -> None:

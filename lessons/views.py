@@ -13,6 +13,7 @@ import json
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -93,25 +94,23 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def deep_dive(request: HtmxHttpRequest) -> HttpResponse:
-    """The whole lesson as one article, its parts from the render cache; a part whose prediction the learner
-    has not committed to is replaced by its question and commit form (one query for a known learner). The
-    article itself is drawn once per content version and set of parts held back (``rendered.article``)."""
+    """The whole lesson as one article; a part whose prediction the learner has not committed to is replaced by
+    its question and commit form (one query for a known learner). The article is drawn once per content version
+    and set of parts held back (``rendered.article``), from the parts in the render cache, which a page whose
+    drawing is kept does not read. One CSRF token serves the page and the forms in the article."""
     language = modes.language()
     version = rendered.content_version(language)
-    parts = rendered.deep_dive_parts(language, version)
     committed = progress.committed_keys(progress.get_learner(request))
-    sections = [
-        (part, part["gate"] if part["gate"] and part["gate"]["key"] not in committed else None) for part in parts
-    ]
-    context = {
-        "sections": sections,
-        "held_back": sum(1 for _part, gate in sections if gate),
-        "back": request.path,
-        "confidences": Confidence.choices,
-    }
-    held = [gate["key"] for _part, gate in sections if gate]
-    article = rendered.article("lessons/deep_dive.html#article", (version, *held), context, request)
-    return render(request, "lessons/deep_dive.html", {"article": article})
+    held = [key for key in rendered.deep_dive_gates(language, version) if key not in committed]
+
+    def context() -> dict:
+        parts = rendered.deep_dive_parts(language, version)
+        sections = [(part, part["gate"] if part["gate"] and part["gate"]["key"] in held else None) for part in parts]
+        return {"sections": sections, "held_back": len(held), "back": request.path, "confidences": Confidence.choices}
+
+    token = get_token(request)
+    article = rendered.article("lessons/deep_dive.html#article", (version, *held), context, token)
+    return render(request, "lessons/deep_dive.html", {"article": article, "csrf_token": token})
 
 
 @require_GET
