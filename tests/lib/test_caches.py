@@ -3,6 +3,7 @@ local one stays inside its byte budget, and a Redis render cache that fails is a
 
 from __future__ import annotations
 
+import pickle
 import time
 
 import pytest
@@ -61,12 +62,26 @@ def test_the_byte_budget_drops_the_least_recently_used_first():
     assert cache.bytes_held <= 2500
 
 
+def test_text_is_kept_as_it_is_and_anything_else_is_a_private_copy():
+    from django.utils.safestring import SafeString, mark_safe
+
+    cache = bounded("test-text", max_value=10_000, max_bytes=100_000)
+    fragment = mark_safe("<p>drawn once</p>")
+    cache.set("fragment", fragment)
+    kept = cache.get("fragment")
+    assert kept is fragment and type(kept) is SafeString  # immutable: shared, still safe
+    facts = {"roles": ["A"]}
+    cache.set("facts", facts)
+    cache.get("facts")["roles"].append("B")
+    assert cache.get("facts") == {"roles": ["A"]}  # mutable: unpickled afresh each time
+    assert cache.bytes_held == len(fragment) + len(pickle.dumps(facts, cache.pickle_protocol))
+
+
 def test_the_byte_count_stays_true_through_replace_delete_cull_and_clear():
     cache = bounded("test-count", max_value=1000, max_bytes=100_000, MAX_ENTRIES=4, CULL_FREQUENCY=2)
     cache.set("a", "1" * 100)
     cache.set("a", "1" * 200)  # replaced, not added
-    first = cache.bytes_held
-    assert 200 < first < 300
+    assert cache.bytes_held == 200  # text is kept as it is, counted in characters
     cache.delete("a")
     assert cache.bytes_held == 0
     for n in range(10):  # past MAX_ENTRIES: Django's cull runs
