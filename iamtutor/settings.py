@@ -7,6 +7,7 @@ See README.md ("Configuration") for the list.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def code_digest(base: Path) -> str:
+    """12 hex digits that change whenever the site's templates or Python code change (read at start-up)."""
+    digest = hashlib.sha256()
+    for pattern in ("templates/**/*", "iamtutor/**/*.py", "iamtutor/**/templates/**/*", "lessons/**/*.py"):
+        for path in sorted(base.glob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -216,7 +227,9 @@ CACHES = {
     "renders": {
         "BACKEND": "iamtutor.lib.caches.BoundedRedisCache",
         "LOCATION": RENDER_CACHE_URL,
-        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-renders",
+        # Shared by every process and outliving a deploy: its keys carry the code's digest, so a release that
+        # changes a template or the code behind a fragment never serves a fragment drawn by the one before.
+        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-renders-{code_digest(BASE_DIR)}",
         "TIMEOUT": RENDER_CACHE_SECONDS,
         "OPTIONS": _render_limits,
     }

@@ -23,6 +23,7 @@ PROBE = (
     "'origins': settings.CSRF_TRUSTED_ORIGINS, 'db': settings.DATABASES['default']['ENGINE'], "
     "'db_name': str(settings.DATABASES['default']['NAME']), 'cache': settings.CACHES['default']['BACKEND'], "
     "'renders': settings.CACHES['renders']['BACKEND'], 'worlds': settings.CACHES['worlds']['BACKEND'], "
+    "'renders_prefix': settings.CACHES['renders'].get('KEY_PREFIX', ''), "
     "'sessions': settings.SESSION_ENGINE, 'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
     "'secure_cookies': getattr(settings, 'SESSION_COOKIE_SECURE', False), 'axes': settings.AXES_HANDLER}))"
 )
@@ -92,6 +93,9 @@ def test_render_cache_url_moves_renders_to_a_redis_of_their_own_never_the_sessio
     values = _settings({**env, "RENDER_CACHE_URL": "redis://renders.internal:6379/0"})
     assert values["renders"] == "iamtutor.lib.caches.BoundedRedisCache"
     assert values["worlds"] == "iamtutor.lib.caches.BoundedLocMemCache"  # parsed worlds never leave the process
+    from iamtutor.settings import code_digest  # a release that changes the code gets keys of its own
+
+    assert values["renders_prefix"] == f"iamtutor-renders-{code_digest(ROOT)}" and len(code_digest(ROOT)) == 12
     done = _run(["-c", PROBE], {**env, "RENDER_CACHE_URL": "redis://cache.internal:6379/0"})
     assert done.returncode != 0 and "RENDER_CACHE_URL must not be REDIS_URL" in done.stderr
 
