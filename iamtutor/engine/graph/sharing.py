@@ -67,12 +67,9 @@ class Sharing:
     ) -> tuple | None:
         """The pair's sharing key, or None when it must be evaluated on its own. ``request`` is the caller's
         trust request for a role of this account and tags (``TrustEdges._base_request``)."""
-        trust = role.trust.policy() if role.trust else None
-        if trust is None:
+        found = self._role_trust(role)
+        if found is None:
             return None
-        found = self.trusts.get(id(trust), _UNKNOWN)
-        if found is _UNKNOWN:
-            found = self._trust(trust)
         caller = self.callers.get(id(request), _UNKNOWN)
         if caller is _UNKNOWN:
             caller = self._caller(principal, request)
@@ -112,13 +109,8 @@ class Sharing:
         twin keys, equal sharing keys (``key``), so the first pair's edge serves the others."""
         if self.trust_reads is None:
             return None
-        trust = role.trust.policy() if role.trust else None
-        if trust is None:
-            return None
-        found = self.trusts.get(id(trust), _UNKNOWN)
-        if found is _UNKNOWN:
-            found = self._trust(trust)
-        return None if found is None else tuple(found[1])  # type: ignore[index]
+        found = self._role_trust(role)
+        return None if found is None else tuple(found[1])
 
     def principal_class(self, principal: Principal, request: Request) -> int | None:
         """``_class`` of the principal given any one of its trust requests, worked out once per build."""
@@ -201,6 +193,14 @@ class Sharing:
                 number = self.number_of[id(policy)] = self.contents.setdefault(content, len(self.contents))
             found.append(number)
         return tuple(found)
+
+    def _role_trust(self, role: Role) -> tuple[Reads, list[Statement]] | None:
+        """``_trust`` of the role's trust policy (kept per policy), or None: no trust policy, or no sharing."""
+        trust = role.trust.policy() if role.trust else None
+        if trust is None:
+            return None
+        found = self.trusts.get(id(trust), _UNKNOWN)
+        return self._trust(trust) if found is _UNKNOWN else found  # type: ignore[return-value]
 
     def _trust(self, trust: Policy) -> tuple[Reads, list[Statement]] | None:
         """(keys the trust policy reads, its other statements with a Principal), or None: no sharing."""

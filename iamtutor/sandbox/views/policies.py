@@ -35,6 +35,19 @@ def version_initial(policy: dict) -> dict:
     return {"document": logic.document_text(document), "version": version_id}
 
 
+def refused_context(sandbox: Sandbox, account: SandboxAccount, policy: dict, **refused) -> dict:
+    """The policy page around a refused form (``delete_form`` or ``versions_form``): its editor as stored."""
+    initial = version_initial(policy)
+    return {
+        "sandbox": sandbox,
+        "account": account,
+        "policy": policy,
+        "form": forms.PolicyVersionForm(initial=initial),
+        **editor_context([account], account.account_id, initial["document"], "identity"),
+        **refused,
+    }
+
+
 @require_GET
 def policy_list(request: HtmxHttpRequest, pk) -> HttpResponse:
     """The customer managed policies of both accounts."""
@@ -111,14 +124,7 @@ def policy_delete(request: HtmxHttpRequest, pk, account_id: str, name: str) -> H
             reverse("sandbox:policies", args=[sandbox.pk]),
             _("The policy %(name)s was deleted.") % {"name": policy["PolicyName"]},
         )
-    context = {
-        "sandbox": sandbox,
-        "account": account,
-        "policy": policy,
-        "delete_form": form,
-        "form": forms.PolicyVersionForm(initial=version_initial(policy)),
-        **editor_context([account], account_id, version_initial(policy)["document"], "identity"),
-    }
+    context = refused_context(sandbox, account, policy, delete_form=form)
     return render_part(request, "sandbox/policy_detail.html", "delete", context)
 
 
@@ -132,14 +138,7 @@ def policy_version_delete(request: HtmxHttpRequest, pk, account_id: str, name: s
     if form.is_valid() and run_change(sandbox, delete, form=form).ok:
         url = reverse("sandbox:policy", args=[sandbox.pk, account.account_id, policy["PolicyName"]])
         return done(request, url, _("Version %(version)s was deleted.") % {"version": form.cleaned_data["version_id"]})
-    context = {
-        "sandbox": sandbox,
-        "account": account,
-        "policy": policy,
-        "versions_form": form,
-        "form": forms.PolicyVersionForm(initial=version_initial(policy)),
-        **editor_context([account], account_id, version_initial(policy)["document"], "identity"),
-    }
+    context = refused_context(sandbox, account, policy, versions_form=form)
     response = render_part(request, "sandbox/policy_detail.html", "versions", context)
     response.status_code = 200 if request.htmx else 400
     return response
